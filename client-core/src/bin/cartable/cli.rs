@@ -1,0 +1,117 @@
+//! Command-line arguments of `cartable`.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Cartable, en ligne de commande : réservations et dossier famille, même hors ligne.
+#[derive(Debug, Parser)]
+#[command(name = "cartable", version, about)]
+pub struct Cli {
+    /// Dossier du stockage local.
+    #[arg(
+        long,
+        global = true,
+        env = "CARTABLE_STORE",
+        default_value = "./cartable-store"
+    )]
+    pub store: PathBuf,
+
+    /// Sortie JSON lisible par une machine.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Connecte cet appareil puis synchronise.
+    Login {
+        /// Adresse du serveur, par exemple `https://portail.mairie.fr`.
+        #[arg(long)]
+        server: String,
+        /// Identifiant du parent.
+        login: String,
+        /// Mot de passe (demandé sur l'entrée standard s'il est absent).
+        #[arg(long, env = "CARTABLE_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        /// Nom de l'appareil dans la liste des appareils.
+        #[arg(long, default_value = "cartable (ligne de commande)")]
+        device_name: String,
+    },
+    /// Déconnecte cet appareil et efface ses données locales.
+    Logout,
+    /// Synchronise avec le serveur.
+    Sync,
+    /// État de la connexion et de la synchronisation.
+    Status,
+    /// Affiche le planning d'une année scolaire (par défaut l'année en cours).
+    Planning {
+        /// Année scolaire, par exemple 2026-2027.
+        #[arg(long)]
+        year: Option<String>,
+    },
+    /// Demande une réservation.
+    Book {
+        /// Identifiant ou prénom de l'enfant.
+        child: String,
+        /// Date (AAAA-MM-JJ ou JJ/MM/AAAA).
+        date: String,
+        /// Identifiant de l'activité (voir `cartable catalogue`).
+        activity: String,
+    },
+    /// Demande l'annulation d'une réservation.
+    Cancel {
+        /// Identifiant ou prénom de l'enfant.
+        child: String,
+        /// Date (AAAA-MM-JJ ou JJ/MM/AAAA).
+        date: String,
+        /// Identifiant de l'activité.
+        activity: String,
+    },
+    /// Le dossier famille.
+    Dossier {
+        #[command(subcommand)]
+        action: DossierCommand,
+    },
+    /// Les activités proposées par la structure.
+    Catalogue,
+    /// Les appareils connectés à ce compte.
+    Devices,
+    /// Révoque un appareil.
+    Revoke {
+        /// Identifiant de l'appareil (voir `cartable devices`).
+        device_id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DossierCommand {
+    /// Affiche le dossier.
+    Show,
+    /// Modifie un champ d'une fiche.
+    Set {
+        /// child ou adult.
+        #[arg(value_parser = ["child", "adult"])]
+        sheet: String,
+        /// Identifiant de la fiche (ou prénom de l'enfant).
+        id: String,
+        /// Nom du champ, par exemple school, diet, mobile_phone.
+        field: String,
+        /// Nouvelle valeur.
+        value: String,
+    },
+    /// Ajoute un enfant.
+    AddChild {
+        first_name: String,
+        last_name: String,
+        /// Date de naissance, AAAA-MM-JJ.
+        birth_date: String,
+    },
+    /// Ajoute un adulte.
+    AddAdult {
+        first_name: String,
+        last_name: String,
+    },
+}

@@ -1,0 +1,311 @@
+//! Human-readable output of `cartable` (French), kept apart from the commands.
+
+use cartable_core::domain::api::DeviceSummary;
+use cartable_core::domain::catalogue::Catalogue;
+use cartable_core::domain::dossier::{AdultSheet, ChildSheet, Dossier};
+use cartable_core::{PlanningEntry, SyncReport, SyncStatus};
+use jiff::civil::{Date, Weekday};
+
+/// Renders rows as a left-aligned text table with a header and a rule.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = vec![line(header.to_vec())];
+    out.push(
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("  "),
+    );
+    for row in rows {
+        out.push(line(row.iter().map(String::as_str).collect()));
+    }
+    out.join("\n")
+}
+
+/// "lun. 30/11/2026".
+pub fn french_date(date: Date) -> String {
+    let day = match date.weekday() {
+        Weekday::Monday => "lun.",
+        Weekday::Tuesday => "mar.",
+        Weekday::Wednesday => "mer.",
+        Weekday::Thursday => "jeu.",
+        Weekday::Friday => "ven.",
+        Weekday::Saturday => "sam.",
+        Weekday::Sunday => "dim.",
+    };
+    format!(
+        "{day} {:02}/{:02}/{}",
+        date.day(),
+        date.month(),
+        date.year()
+    )
+}
+
+/// Date and time of `ms` in Europe/Paris, "30/11/2026 14:05".
+pub fn french_time(ms: i64) -> String {
+    let tz = jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC);
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(ts) => ts.to_zoned(tz).strftime("%d/%m/%Y %H:%M").to_string(),
+        Err(_) => ms.to_string(),
+    }
+}
+
+pub fn planning(year: &str, entries: &[PlanningEntry]) -> String {
+    if entries.is_empty() {
+        return format!("Aucune demande pour l'année scolaire {year}.");
+    }
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .map(|e| {
+            vec![
+                french_date(e.date),
+                e.child_name.clone(),
+                e.activity_name.clone(),
+                if e.wanted {
+                    "réservation".into()
+                } else {
+                    "annulation".into()
+                },
+                e.state.label(),
+            ]
+        })
+        .collect();
+    format!(
+        "Planning {year}\n{}",
+        table(&["Date", "Enfant", "Activité", "Demande", "État"], &rows)
+    )
+}
+
+pub fn sync_report(report: &SyncReport) -> String {
+    let mut out = format!(
+        "Synchronisé en {} échange{} ; {} document{} mis à jour.",
+        report.rounds,
+        plural(report.rounds as usize),
+        report.docs_changed.len(),
+        plural(report.docs_changed.len())
+    );
+    for c in &report.compensations {
+        out.push_str(&format!(
+            "\nLe serveur a rétabli des valeurs qu'il est seul à écrire ({}) : {}",
+            c.doc_id,
+            c.paths.join(", ")
+        ));
+    }
+    out
+}
+
+pub fn status(s: &SyncStatus) -> String {
+    let mut lines = Vec::new();
+    if s.logged_in {
+        lines.push(format!(
+            "Connecté à {} (compte {}, famille {})",
+            s.server_url.as_deref().unwrap_or("?"),
+            s.account_id.as_deref().unwrap_or("?"),
+            s.family_id.as_deref().unwrap_or("?")
+        ));
+    } else {
+        lines.push("Non connecté.".to_string());
+    }
+    lines.push(match s.last_sync_ms {
+        Some(ms) => format!("Dernière synchronisation : {}", french_time(ms)),
+        None => "Jamais synchronisé.".to_string(),
+    });
+    if let Some(e) = &s.last_error {
+        lines.push(format!("Dernière tentative en échec : {e}"));
+    }
+    lines.push(format!(
+        "Modifications en attente d'envoi : {}",
+        s.pending_changes
+    ));
+    lines.push(format!(
+        "Écart d'horloge avec le serveur : {} s",
+        s.server_clock_offset_ms / 1000
+    ));
+    lines.join("\n")
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "oui" } else { "non" }
+}
+
+fn child(id: &str, c: &ChildSheet) -> String {
+    let mut out = format!(
+        "Enfant {} {} (id {id})\n  né(e) le {}, école {}, classe {}\n  régime : {}",
+        c.first_name,
+        c.last_name,
+        or_dash(&c.birth_date),
+        or_dash(&c.school),
+        or_dash(&c.class),
+        c.diet.label()
+    );
+    out.push_str(&format!(
+        "\n  allergies : {}, PAI : {}, traitements : {}, médecin : {}",
+        if c.allergies.is_empty() {
+            "-".to_string()
+        } else {
+            c.allergies.join(", ")
+        },
+        yes_no(c.pai),
+        or_dash(&c.medical_treatments),
+        or_dash(&c.doctor)
+    ));
+    out.push_str(&format!(
+        "\n  vaccins à jour : {}, droit à l'image : {}, peut partir seul(e) : {}",
+        yes_no(c.vaccinations_up_to_date),
+        yes_no(c.image_authorisation),
+        yes_no(c.may_leave_alone)
+    ));
+    out
+}
+
+fn adult(id: &str, a: &AdultSheet) -> String {
+    let roles: Vec<&str> = [
+        (a.roles.legal_guardian, "responsable légal"),
+        (a.roles.may_pick_up, "autorisé à récupérer"),
+        (a.roles.billing, "payeur"),
+        (a.roles.emergency_contact, "contact d'urgence"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, l)| *l)
+    .collect();
+    format!(
+        "Adulte {} {} (id {id})\n  portable {}, fixe {}, travail {}, courriel {}\n  adresse : {}\n  rôles : {}\n  quotient familial : {}, n° CAF : {}",
+        a.first_name,
+        a.last_name,
+        or_dash(&a.mobile_phone),
+        or_dash(&a.home_phone),
+        or_dash(&a.work_phone),
+        or_dash(&a.email),
+        or_dash(&a.address),
+        if roles.is_empty() {
+            "-".to_string()
+        } else {
+            roles.join(", ")
+        },
+        a.quotient_familial
+            .map(|q| q.to_string())
+            .unwrap_or_else(|| "-".into()),
+        or_dash(&a.caf_number)
+    )
+}
+
+pub fn dossier(d: &Dossier) -> String {
+    if d.children.is_empty() && d.adults.is_empty() {
+        return "Dossier vide ou pas encore téléchargé : lancez `cartable sync`.".into();
+    }
+    let mut parts: Vec<String> = d.children.iter().map(|(id, c)| child(id, c)).collect();
+    parts.extend(d.adults.iter().map(|(id, a)| adult(id, a)));
+    if let Some(r) = &d.review {
+        parts.push(format!(
+            "Revue du dossier : {}{}",
+            r.status,
+            r.reason
+                .as_deref()
+                .map(|x| format!(" ({x})"))
+                .unwrap_or_default()
+        ));
+    }
+    parts.join("\n\n")
+}
+
+pub fn catalogue(c: &Catalogue) -> String {
+    if c.activities.is_empty() {
+        return "Catalogue vide ou pas encore téléchargé : lancez `cartable sync`.".into();
+    }
+    let rows: Vec<Vec<String>> = c
+        .activities
+        .iter()
+        .map(|(id, a)| {
+            let days: Vec<&str> = a
+                .weekdays
+                .iter()
+                .filter_map(|d| {
+                    ["lun", "mar", "mer", "jeu", "ven", "sam", "dim"]
+                        .get(usize::from(*d).wrapping_sub(1))
+                        .copied()
+                })
+                .collect();
+            vec![id.clone(), a.name.clone(), days.join(" ")]
+        })
+        .collect();
+    format!(
+        "{}\n{}",
+        c.structure_name,
+        table(&["Identifiant", "Activité", "Jours"], &rows)
+    )
+}
+
+pub fn devices(list: &[DeviceSummary]) -> String {
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|d| {
+            vec![
+                d.device_id.clone(),
+                format!(
+                    "{}{}",
+                    d.name,
+                    if d.current { " (cet appareil)" } else { "" }
+                ),
+                french_time(d.created_at_ms),
+                d.last_seen_ms
+                    .map(french_time)
+                    .unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    table(&["Identifiant", "Nom", "Connecté le", "Vu le"], &rows)
+}
+
+fn or_dash(s: &str) -> &str {
+    if s.is_empty() { "-" } else { s }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n > 1 { "s" } else { "" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_columns_on_characters_not_bytes() {
+        let t = table(
+            &["Enfant", "État"],
+            &[
+                vec!["Léa".into(), "réservé".into()],
+                vec!["Tom".into(), "annulé".into()],
+            ],
+        );
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines[0], "Enfant  État");
+        assert_eq!(lines[2], "Léa     réservé");
+    }
+
+    #[test]
+    fn dates_read_the_french_way() {
+        assert_eq!(
+            french_date(jiff::civil::date(2026, 11, 30)),
+            "lun. 30/11/2026"
+        );
+    }
+}

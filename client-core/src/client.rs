@@ -1,0 +1,294 @@
+//! [`Client`]: the one object an app holds.
+//!
+//! All calls are blocking and safe from any thread (the state sits behind a mutex). A sync
+//! holds the mutex only between its HTTP requests, never during one, so edits made while a sync
+//! waits on the network are not blocked (they simply travel in the next round).
+
+use crate::clock::{self, DeviceClock, SystemClock};
+use crate::docs::DocSet;
+use crate::error::{Error, Result};
+use crate::http::HttpTransport;
+use crate::planning::PlanningEntry;
+use crate::session::{Account, Session};
+use crate::status::SyncStatus;
+use crate::store::{self, MetaKey, Store};
+use crate::sync::{self, SyncReport};
+use crate::transport::Transport;
+use cartable_domain::api::{DeviceSummary, ErrorCode, LoginRequest};
+use cartable_domain::catalogue::Catalogue;
+use cartable_domain::dossier::Dossier;
+use cartable_domain::school_year::SchoolYear;
+use jiff::civil::Date;
+use serde::Serialize;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+/// State behind the client's mutex.
+pub(crate) struct Inner {
+    pub store: Store,
+    pub docs: DocSet,
+    pub session: Option<Session>,
+}
+
+impl Inner {
+    /// The session, or [`Error::NotLoggedIn`].
+    pub fn session(&self) -> Result<&Session> {
+        self.session.as_ref().ok_or(Error::NotLoggedIn)
+    }
+
+    /// Last measured offset between the server clock and the device clock.
+    pub fn clock_offset_ms(&self) -> Result<i64> {
+        let stored = self
+            .store
+            .read(|c| store::get_meta(c, MetaKey::ClockOffsetMs))?;
+        Ok(stored.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+}
+
+/// Locks the client state. A panic in another thread cannot leave the store inconsistent
+/// (every write is one transaction), so a poisoned lock is taken over.
+pub(crate) fn lock(m: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What logging out did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LogoutOutcome {
+    /// False when the server could not be told (offline): the device's token stays valid until
+    /// it is revoked from another device. Local data is wiped either way.
+    pub revoked_on_server: bool,
+    /// Local changes that had not reached the server and were discarded.
+    pub discarded_changes: usize,
+}
+
+/// The client core of one device: local store, documents, sync.
+pub struct Client {
+    inner: Mutex<Inner>,
+    /// Serialises syncs, logins and logouts with one another.
+    sync_lock: Mutex<()>,
+    transport: Arc<dyn Transport>,
+    clock: Arc<dyn DeviceClock>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Opens (or creates) the store in `dir`, talking HTTP to the server and reading the
+    /// system clock.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(dir, Arc::new(HttpTransport::new()), Arc::new(SystemClock))
+    }
+
+    /// Opens the store in `dir` with a given transport and device clock (tests, custom stacks).
+    pub fn open_with(
+        dir: impl AsRef<Path>,
+        transport: Arc<dyn Transport>,
+        clock: Arc<dyn DeviceClock>,
+    ) -> Result<Self> {
+        let store = Store::open(dir.as_ref())?;
+        let session = store.read(Session::load)?;
+        let actor = session.as_ref().map(|s| s.actor.clone());
+        let docs = store.read(|c| DocSet::load_index(c, actor))?;
+        Ok(Self {
+            inner: Mutex::new(Inner {
+                store,
+                docs,
+                session,
+            }),
+            sync_lock: Mutex::new(()),
+            transport,
+            clock,
+        })
+    }
+
+    fn inner(&self) -> MutexGuard<'_, Inner> {
+        lock(&self.inner)
+    }
+
+    fn sync_guard(&self) -> MutexGuard<'_, ()> {
+        self.sync_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Signs this device in. Fails with [`Error::AlreadyLoggedIn`] if it already is. Does not
+    /// sync: call [`Client::sync`] next to download the family's documents.
+    pub fn login(
+        &self,
+        server_url: &str,
+        login: &str,
+        password: &str,
+        device_name: &str,
+    ) -> Result<Account> {
+        let _sync = self.sync_guard();
+        if self.inner().session.is_some() {
+            return Err(Error::AlreadyLoggedIn);
+        }
+        let server_url = server_url.trim();
+        if !(server_url.starts_with("http://") || server_url.starts_with("https://")) {
+            return Err(Error::invalid(
+                "adresse du serveur invalide : elle doit commencer par https://",
+            ));
+        }
+        if login.trim().is_empty() {
+            return Err(Error::invalid("identifiant manquant"));
+        }
+        let request = LoginRequest {
+            login: login.trim().to_string(),
+            password: password.to_string(),
+            device_name: device_name.trim().to_string(),
+        };
+        let response = self.transport.login(server_url, &request)?;
+        let session = Session::from_login(server_url, response);
+        let mut inner = self.inner();
+        inner.store.write(|tx| {
+            store::wipe(tx)?;
+            session.save(tx)
+        })?;
+        inner.docs = DocSet::new(Some(session.actor.clone()));
+        let account = session.account.clone();
+        inner.session = Some(session);
+        Ok(account)
+    }
+
+    /// Signs out: revokes this device's token on the server when reachable, then wipes every
+    /// local document and the session.
+    pub fn logout(&self) -> Result<LogoutOutcome> {
+        let _sync = self.sync_guard();
+        let (session, discarded_changes) = {
+            let mut inner = self.inner();
+            let session = inner.session()?.clone();
+            let pending = crate::status::pending_changes(&mut inner)?;
+            (session, pending)
+        };
+        let revoked_on_server = match self
+            .transport
+            .logout(&session.account.server_url, &session.token)
+        {
+            Ok(()) => true,
+            // Already revoked (e.g. from another device): nothing left to revoke.
+            Err(Error::Server {
+                code: ErrorCode::Unauthorized,
+                ..
+            }) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "déconnexion : le serveur n'a pas pu être prévenu");
+                false
+            }
+        };
+        let mut inner = self.inner();
+        inner.store.wipe()?;
+        inner.docs = DocSet::default();
+        inner.session = None;
+        Ok(LogoutOutcome {
+            revoked_on_server,
+            discarded_changes,
+        })
+    }
+
+    /// Who this device is signed in as, if it is.
+    pub fn account(&self) -> Option<Account> {
+        self.inner().session.as_ref().map(|s| s.account.clone())
+    }
+
+    /// Syncs every document with the server (at most [`sync::MAX_ROUNDS`] round trips).
+    pub fn sync(&self) -> Result<SyncReport> {
+        let _sync = self.sync_guard();
+        sync::run(&self.inner, self.transport.as_ref(), self.clock.as_ref())
+    }
+
+    /// Sign-in state, last sync, pending changes and clock offset.
+    pub fn status(&self) -> Result<SyncStatus> {
+        crate::status::status(&mut self.inner())
+    }
+
+    /// The server's clock as this device estimates it (device clock + last measured offset),
+    /// in ms since the Unix epoch. Deadlines are shown against this.
+    pub fn server_now_ms(&self) -> Result<i64> {
+        let offset = self.inner().clock_offset_ms()?;
+        Ok(self.clock.now_ms().saturating_add(offset))
+    }
+
+    /// The school year in progress by the server's clock.
+    pub fn current_school_year(&self) -> Result<SchoolYear> {
+        Ok(clock::school_year_at(self.server_now_ms()?))
+    }
+
+    /// The family dossier (empty until downloaded).
+    pub fn dossier(&self) -> Result<Dossier> {
+        crate::dossier::read(&mut self.inner())
+    }
+
+    /// Sets one field of a child sheet; `field` is a [`cartable_domain::dossier::ChildField`]
+    /// name (`school`, `diet`, `allergies` as a comma-separated list, ...).
+    pub fn set_child_field(&self, child_id: &str, field: &str, value: &str) -> Result<()> {
+        crate::dossier::set_child_field(&mut self.inner(), child_id, field, value)
+    }
+
+    /// Sets one field of an adult sheet; `field` is a
+    /// [`cartable_domain::dossier::AdultField`] name (`mobile_phone`, `email`, `billing`, ...).
+    pub fn set_adult_field(&self, adult_id: &str, field: &str, value: &str) -> Result<()> {
+        crate::dossier::set_adult_field(&mut self.inner(), adult_id, field, value)
+    }
+
+    /// Adds a child sheet; returns the new child's id.
+    pub fn add_child(&self, first_name: &str, last_name: &str, birth_date: &str) -> Result<String> {
+        crate::dossier::add_child(&mut self.inner(), first_name, last_name, birth_date)
+    }
+
+    /// Adds an adult sheet; returns the new adult's id.
+    pub fn add_adult(&self, first_name: &str, last_name: &str) -> Result<String> {
+        crate::dossier::add_adult(&mut self.inner(), first_name, last_name)
+    }
+
+    /// Asks to book `activity_id` for `child_id` on `date`. Durable on return; the server
+    /// decides at the next sync (the entry shows "pending" until then).
+    pub fn book(&self, child_id: &str, date: Date, activity_id: &str) -> Result<()> {
+        let now = self.clock.now_ms();
+        crate::planning::write_request(&mut self.inner(), child_id, date, activity_id, true, now)
+    }
+
+    /// Asks to withdraw a booking of `activity_id` for `child_id` on `date`.
+    pub fn cancel(&self, child_id: &str, date: Date, activity_id: &str) -> Result<()> {
+        let now = self.clock.now_ms();
+        crate::planning::write_request(&mut self.inner(), child_id, date, activity_id, false, now)
+    }
+
+    /// The requests of a school year (default: the current one by the server's clock), each
+    /// with what the server decided, sorted by date, child and activity.
+    pub fn planning(&self, school_year: Option<SchoolYear>) -> Result<Vec<PlanningEntry>> {
+        let year = match school_year {
+            Some(y) => y,
+            None => self.current_school_year()?,
+        };
+        crate::planning::entries(&mut self.inner(), year)
+    }
+
+    /// The structure's catalogue: activities and contact (empty until downloaded).
+    pub fn catalogue(&self) -> Result<Catalogue> {
+        crate::planning::catalogue(&mut self.inner())
+    }
+
+    /// The devices signed in to this account (needs the network).
+    pub fn devices(&self) -> Result<Vec<DeviceSummary>> {
+        let session = self.inner().session()?.clone();
+        self.transport
+            .devices(&session.account.server_url, &session.token)
+    }
+
+    /// Revokes another device of this account (needs the network).
+    pub fn revoke_device(&self, device_id: &str) -> Result<()> {
+        if !cartable_domain::ids::is_valid_id(device_id) {
+            return Err(Error::invalid(format!(
+                "identifiant d'appareil invalide « {device_id} »"
+            )));
+        }
+        let session = self.inner().session()?.clone();
+        self.transport
+            .revoke_device(&session.account.server_url, &session.token, device_id)
+    }
+}

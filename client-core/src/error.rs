@@ -1,0 +1,138 @@
+//! The client core's one error type.
+//!
+//! Every fallible call of the core returns [`Error`]. Its `Display` is a French sentence a parent
+//! can read; [`Error::code`] is a stable string the app (or `cartable --json`) branches on.
+//! Errors from outside the process (network, server, disk, documents) are always values, never
+//! panics.
+
+use cartable_domain::api::{ApiErrorBody, ErrorCode};
+
+/// Everything that can go wrong in the client core.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The server could not be reached or the connection broke (offline, DNS, timeout, TLS).
+    #[error("serveur injoignable : {0}")]
+    Network(String),
+
+    /// The server answered with a typed error (`ApiErrorBody`).
+    #[error("{message}")]
+    Server {
+        /// HTTP status of the answer.
+        status: u16,
+        /// Stable code to branch on.
+        code: ErrorCode,
+        /// French message written by the server, for people.
+        message: String,
+    },
+
+    /// The server answered something this build cannot read.
+    #[error("réponse du serveur illisible : {0}")]
+    Protocol(String),
+
+    /// The call needs a signed-in device.
+    #[error("cet appareil n'est pas connecté : connectez-vous d'abord")]
+    NotLoggedIn,
+
+    /// The call needs a session-less store (e.g. logging in twice).
+    #[error("cet appareil est déjà connecté : déconnectez-vous d'abord")]
+    AlreadyLoggedIn,
+
+    /// The document is known but has not been received from the server yet.
+    #[error("{0} pas encore téléchargé : synchronisez d'abord")]
+    NotDownloaded(String),
+
+    /// A value given by the user or the app was refused.
+    #[error("{0}")]
+    InvalidInput(String),
+
+    /// The sync did not settle within the allowed number of round trips. What was exchanged is
+    /// kept; syncing again continues from there.
+    #[error("la synchronisation n'a pas abouti en {rounds} échanges ; réessayez")]
+    SyncDidNotSettle {
+        /// Round trips made.
+        rounds: u32,
+    },
+
+    /// A local document could not be read or written (corrupt or unexpected content).
+    #[error("document local illisible : {0}")]
+    Document(String),
+
+    /// The local store (SQLite file) failed.
+    #[error("erreur du stockage local : {0}")]
+    Storage(String),
+}
+
+impl Error {
+    /// A stable, machine-readable code for this error (snake_case).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Network(_) => "network",
+            Error::Server { code, .. } => code.as_str(),
+            Error::Protocol(_) => "protocol",
+            Error::NotLoggedIn => "not_logged_in",
+            Error::AlreadyLoggedIn => "already_logged_in",
+            Error::NotDownloaded(_) => "not_downloaded",
+            Error::InvalidInput(_) => "invalid_input",
+            Error::SyncDidNotSettle { .. } => "sync_did_not_settle",
+            Error::Document(_) => "document",
+            Error::Storage(_) => "storage",
+        }
+    }
+
+    /// Builds a server error from an HTTP status and its JSON body.
+    pub(crate) fn from_api(status: u16, body: ApiErrorBody) -> Self {
+        Error::Server {
+            status,
+            code: body.code,
+            message: body.message,
+        }
+    }
+
+    /// True when the server said the document does not exist for this family.
+    pub(crate) fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            Error::Server {
+                code: ErrorCode::NotFound,
+                ..
+            }
+        )
+    }
+
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        Error::InvalidInput(message.into())
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Storage(e.to_string())
+    }
+}
+
+impl From<automerge::AutomergeError> for Error {
+    fn from(e: automerge::AutomergeError) -> Self {
+        Error::Document(e.to_string())
+    }
+}
+
+impl From<autosurgeon::ReconcileError> for Error {
+    fn from(e: autosurgeon::ReconcileError) -> Self {
+        Error::Document(e.to_string())
+    }
+}
+
+impl From<autosurgeon::HydrateError> for Error {
+    fn from(e: autosurgeon::HydrateError) -> Self {
+        Error::Document(e.to_string())
+    }
+}
+
+impl From<cartable_domain::dossier::FieldError> for Error {
+    fn from(e: cartable_domain::dossier::FieldError) -> Self {
+        Error::InvalidInput(e.to_string())
+    }
+}
+
+/// Result alias of the client core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

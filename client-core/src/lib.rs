@@ -1,0 +1,48 @@
+//! Cartable's client core: the brain of the parents' app.
+//!
+//! It keeps the family's documents (dossier, planning per school year, catalogue) in a local
+//! SQLite store, lets parents edit them offline (every edit is durable before the call
+//! returns), and syncs them with the server in as few round trips as possible. The mobile
+//! bindings and the `cartable` command-line tool are thin layers over [`Client`].
+//!
+//! ```no_run
+//! # fn main() -> Result<(), cartable_core::Error> {
+//! let client = cartable_core::Client::open("./cartable-store")?;
+//! client.login("https://portail.example.fr", "camille", "secret", "Pixel de Camille")?;
+//! client.sync()?;
+//! for entry in client.planning(None)? {
+//!     println!("{} {} {} {}", entry.date, entry.child_name, entry.activity_name, entry.state.label());
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+mod client;
+pub mod clock;
+mod docs;
+mod dossier;
+mod error;
+mod http;
+mod planning;
+mod session;
+mod status;
+mod store;
+mod sync;
+mod transport;
+
+#[cfg(test)]
+mod tests;
+
+pub use client::{Client, LogoutOutcome};
+pub use clock::{DeviceClock, ManualClock, SystemClock};
+pub use dossier::resolve_child;
+pub use error::{Error, Result};
+pub use http::HttpTransport;
+pub use planning::PlanningEntry;
+pub use session::Account;
+pub use status::SyncStatus;
+pub use sync::{MAX_ROUNDS, SyncReport};
+pub use transport::Transport;
+
+/// The domain types this API speaks (dossier, planning, catalogue, protocol).
+pub use cartable_domain as domain;

@@ -1,0 +1,205 @@
+//! The planning ("Mon planning"): booking requests and the server's decisions.
+//!
+//! Parents write requests only: `requests/<child|date|activity>` = `BookingRequest` with a
+//! fresh random `rev`; the server answers in `decisions/<same key>` naming that `rev`. Each new
+//! request is written as a new map object, so if two parents change one cell at once, one whole
+//! request wins (never a mix of both).
+
+use crate::client::Inner;
+use crate::docs::root_map;
+use crate::error::{Error, Result};
+use automerge::ObjType;
+use automerge::transaction::Transactable;
+use autosurgeon::reconcile_prop;
+use cartable_domain::DocKind;
+use cartable_domain::catalogue::Catalogue;
+use cartable_domain::dossier::Dossier;
+use cartable_domain::ids::{DocumentId, is_valid_id};
+use cartable_domain::planning::{BookingRequest, CellKey, Planning, RequestState};
+use cartable_domain::school_year::SchoolYear;
+use jiff::civil::Date;
+use serde::Serialize;
+
+/// One request of the planning, as a parent sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanningEntry {
+    pub child_id: String,
+    /// First name from the dossier (the id when the child is not in it).
+    pub child_name: String,
+    pub date: Date,
+    pub activity_id: String,
+    /// Name from the catalogue (the id when the catalogue is not downloaded).
+    pub activity_name: String,
+    /// True for a booking, false for a withdrawal.
+    pub wanted: bool,
+    /// Pending until the server decided this very version of the request.
+    #[serde(flatten)]
+    pub state: RequestState,
+}
+
+/// Reads a document of `kind` as `T` (default when absent or not downloaded).
+fn hydrate_doc<T: autosurgeon::Hydrate + Default>(
+    inner: &mut Inner,
+    id: Option<DocumentId>,
+) -> Result<T> {
+    let Some(id) = id else {
+        return Ok(T::default());
+    };
+    let Inner { store, docs, .. } = inner;
+    let content = docs.content(store, &id)?;
+    Ok(autosurgeon::hydrate(&content.doc)?)
+}
+
+fn planning_id(inner: &Inner, year: SchoolYear) -> Option<DocumentId> {
+    inner.docs.find(DocKind::Planning, Some(&year.to_string()))
+}
+
+pub(crate) fn catalogue(inner: &mut Inner) -> Result<Catalogue> {
+    inner.session()?;
+    let id = inner.docs.find(DocKind::Catalogue, None);
+    hydrate_doc(inner, id)
+}
+
+fn dossier(inner: &mut Inner) -> Result<Dossier> {
+    let id = inner.docs.find(DocKind::Dossier, None);
+    hydrate_doc(inner, id)
+}
+
+/// The requests of `year`, sorted by date, child name and activity.
+pub(crate) fn entries(inner: &mut Inner, year: SchoolYear) -> Result<Vec<PlanningEntry>> {
+    inner.session()?;
+    let id = planning_id(inner, year);
+    let planning: Planning = hydrate_doc(inner, id)?;
+    let dossier = dossier(inner)?;
+    let catalogue = catalogue(inner)?;
+    let mut out: Vec<PlanningEntry> = planning
+        .requests
+        .iter()
+        .filter_map(|(key, request)| {
+            let Ok(cell) = CellKey::decode(key) else {
+                tracing::warn!(key, "case de planning illisible ignorée");
+                return None;
+            };
+            let child_name = dossier
+                .children
+                .get(&cell.child_id)
+                .map(|c| c.first_name.clone())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| cell.child_id.clone());
+            let activity_name = catalogue
+                .activities
+                .get(&cell.activity_id)
+                .map(|a| a.name.clone())
+                .unwrap_or_else(|| cell.activity_id.clone());
+            Some(PlanningEntry {
+                state: RequestState::of(request, planning.decisions.get(key)),
+                child_name,
+                activity_name,
+                wanted: request.wanted,
+                child_id: cell.child_id,
+                date: cell.date,
+                activity_id: cell.activity_id,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (a.date, &a.child_name, &a.activity_name).cmp(&(b.date, &b.child_name, &b.activity_name))
+    });
+    Ok(out)
+}
+
+/// Writes a booking (`wanted`) or a withdrawal (`!wanted`) for one cell, after checking the
+/// child, the activity and the day against what this device knows.
+pub(crate) fn write_request(
+    inner: &mut Inner,
+    child_id: &str,
+    date: Date,
+    activity_id: &str,
+    wanted: bool,
+    now_ms: i64,
+) -> Result<()> {
+    let account_id = inner.session()?.account.account_id.clone();
+    if !is_valid_id(child_id) {
+        return Err(Error::invalid(format!("enfant inconnu « {child_id} »")));
+    }
+    if !is_valid_id(activity_id) {
+        return Err(Error::invalid(format!(
+            "activité inconnue « {activity_id} »"
+        )));
+    }
+    let year = SchoolYear::of(date);
+    let what = format!("le planning {year}");
+    let Some(doc_id) = planning_id(inner, year) else {
+        return Err(if inner.docs.find(DocKind::Planning, None).is_none() {
+            Error::NotDownloaded(what)
+        } else {
+            Error::invalid(format!(
+                "pas de planning pour l'année scolaire {year} : impossible de réserver le {}",
+                fr_date(date)
+            ))
+        });
+    };
+
+    let dossier = dossier(inner)?;
+    if dossier.children.is_empty() && dossier.adults.is_empty() {
+        return Err(Error::NotDownloaded("le dossier".into()));
+    }
+    if !dossier.children.contains_key(child_id) {
+        return Err(Error::invalid(format!(
+            "enfant inconnu dans le dossier : « {child_id} »"
+        )));
+    }
+    let catalogue = catalogue(inner)?;
+    if !catalogue.activities.is_empty() {
+        let activity = catalogue
+            .activities
+            .get(activity_id)
+            .ok_or_else(|| Error::invalid(format!("activité inconnue : « {activity_id} »")))?;
+        if wanted && !activity.runs_on(date) {
+            return Err(Error::invalid(format!(
+                "{} n'a pas lieu le {}",
+                activity.name,
+                fr_date(date)
+            )));
+        }
+    }
+
+    let key = CellKey::new(child_id, date, activity_id).encode();
+    let planning: Planning = hydrate_doc(inner, Some(doc_id.clone()))?;
+    match (planning.requests.get(&key), planning.state_of(&key)) {
+        // Same wish already standing: nothing to write (a new rev would ask the server again).
+        (Some(r), Some(state)) if r.wanted == wanted && !is_refused(&state) => return Ok(()),
+        (None, _) if !wanted => {
+            return Err(Error::invalid(format!(
+                "aucune réservation à annuler le {} pour cette activité",
+                fr_date(date)
+            )));
+        }
+        _ => {}
+    }
+
+    let request = BookingRequest {
+        wanted,
+        rev: cartable_domain::ids::hex_id(rand::random()),
+        by: account_id,
+        at_ms: now_ms,
+    };
+    let Inner { store, docs, .. } = inner;
+    docs.edit(store, &doc_id, &what, |doc| {
+        let requests =
+            root_map(doc, "requests")?.ok_or_else(|| Error::NotDownloaded(what.clone()))?;
+        // A fresh map object per version of the request keeps each request whole.
+        doc.put_object(&requests, key.as_str(), ObjType::Map)?;
+        reconcile_prop(doc, &requests, key.as_str(), &request)?;
+        Ok(())
+    })
+}
+
+/// "02/12/2026", as dates are written in French messages.
+fn fr_date(date: Date) -> String {
+    format!("{:02}/{:02}/{}", date.day(), date.month(), date.year())
+}
+
+fn is_refused(state: &RequestState) -> bool {
+    matches!(state, RequestState::Refused { .. })
+}

@@ -1,0 +1,246 @@
+//! The sync engine: rounds of `POST /api/v1/sync` until the device and the server agree.
+//!
+//! One sync is at most [`MAX_ROUNDS`] HTTP requests. Each request carries one Automerge sync
+//! message per document that still has something to say; each response carries the server's
+//! replies, the list of documents the family may see, the server clock and any compensations.
+//! A device that is up to date finishes in exactly one request.
+//!
+//! The client lock is released while a request is in flight, so the app can keep editing
+//! (Automerge merges those edits in the next round). Each response is applied in one SQLite
+//! transaction: received changes and the new sync states become durable together.
+
+pub mod plan;
+
+use crate::client::{Inner, lock};
+use crate::clock::{self, DeviceClock};
+use crate::docs::DocSet;
+use crate::error::{Error, Result};
+use crate::session::Session;
+use crate::store::{self, MetaKey};
+use crate::transport::Transport;
+use automerge::sync::{Message, State, SyncDoc};
+use cartable_domain::ids::DocumentId;
+use cartable_domain::protocol::{
+    Compensation, DocMessage, DocumentInfo, PROTOCOL_VERSION, SyncRequest, SyncResponse,
+};
+pub use plan::MAX_ROUNDS;
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    /// HTTP round trips made.
+    pub rounds: u32,
+    /// Documents that received changes from the server (refresh these screens).
+    pub docs_changed: Vec<DocumentInfo>,
+    /// Writes of this device that the server undid (values only the server may write).
+    pub compensations: Vec<Compensation>,
+}
+
+/// Per-sync memory: the full Automerge sync state of each document across rounds.
+#[derive(Default)]
+struct Run {
+    states: HashMap<DocumentId, State>,
+    changed: BTreeSet<DocumentId>,
+    compensations: Vec<Compensation>,
+    rounds: u32,
+}
+
+/// Runs one sync and records it in the sync log.
+pub(crate) fn run(
+    shared: &Mutex<Inner>,
+    transport: &dyn Transport,
+    clock: &dyn DeviceClock,
+) -> Result<SyncReport> {
+    let (session, run_id) = {
+        let mut inner = lock(shared);
+        let session = inner.session.clone().ok_or(Error::NotLoggedIn)?;
+        let run_id = inner
+            .store
+            .write(|tx| store::start_sync_run(tx, clock.now_ms()))?;
+        (session, run_id)
+    };
+    let mut run = Run::default();
+    let result = run_rounds(shared, transport, clock, &session, &mut run);
+
+    let mut inner = lock(shared);
+    let error = result.as_ref().err().map(|e| e.to_string());
+    let logged = inner.store.write(|tx| {
+        store::finish_sync_run(tx, run_id, clock.now_ms(), run.rounds, error.as_deref())
+    });
+    result?;
+    logged?;
+    let docs_changed = run
+        .changed
+        .iter()
+        .filter_map(|id| inner.docs.get(id).map(|d| d.info.clone()))
+        .collect();
+    Ok(SyncReport {
+        rounds: run.rounds,
+        docs_changed,
+        compensations: run.compensations,
+    })
+}
+
+fn run_rounds(
+    shared: &Mutex<Inner>,
+    transport: &dyn Transport,
+    clock: &dyn DeviceClock,
+    session: &Session,
+    run: &mut Run,
+) -> Result<()> {
+    let mut outgoing = plan_round(&mut lock(shared), run)?;
+    let mut recovered_not_found = false;
+    loop {
+        if run.rounds >= MAX_ROUNDS {
+            return Err(Error::SyncDidNotSettle { rounds: run.rounds });
+        }
+        let request = SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            docs: outgoing,
+        };
+        run.rounds += 1;
+        let sent_ms = clock.now_ms();
+        let response = transport.sync(&session.account.server_url, &session.token, &request);
+        let received_ms = clock.now_ms();
+        let response = match response {
+            // A document this device holds is no longer visible to the family (the server
+            // names none it does not know). Ask for the list alone, forget what went away,
+            // and start again.
+            Err(e) if e.is_not_found() && !recovered_not_found && !request.docs.is_empty() => {
+                recovered_not_found = true;
+                run.states.clear();
+                outgoing = Vec::new();
+                continue;
+            }
+            other => other?,
+        };
+        let offset = clock::offset_ms(sent_ms, received_ms, response.server_time_ms);
+        let mut inner = lock(shared);
+        apply_response(&mut inner, run, response, offset)?;
+        outgoing = plan_round(&mut inner, run)?;
+        if outgoing.is_empty() {
+            return Ok(());
+        }
+    }
+}
+
+/// The messages of the next request. A document without a state in this run starts from its
+/// persisted state (first round, or newly listed by the server) and always speaks; the others
+/// speak only while they are not in step.
+fn plan_round(inner: &mut Inner, run: &mut Run) -> Result<Vec<DocMessage>> {
+    let Inner { store, docs, .. } = inner;
+    let mut out = Vec::new();
+    for id in docs.ids() {
+        let persisted = docs.get(&id).and_then(|d| d.sync_state.clone());
+        let content = docs.content(store, &id)?;
+        let message = match run.states.get_mut(&id) {
+            Some(state) => plan::next_message(&mut content.doc, state),
+            None => {
+                let mut state = plan::first_round_state(persisted.as_deref(), &mut content.doc);
+                let message = plan::first_message(&mut content.doc, &mut state);
+                run.states.insert(id.clone(), state);
+                message
+            }
+        };
+        if let Some(message) = message {
+            out.push(DocMessage {
+                doc_id: id,
+                message: Some(message.encode()),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Applies one response durably: received changes, sync states, clock offset and the list of
+/// documents, all in one transaction.
+fn apply_response(
+    inner: &mut Inner,
+    run: &mut Run,
+    response: SyncResponse,
+    offset_ms: i64,
+) -> Result<()> {
+    let mut replies = Vec::new();
+    for reply in response.docs {
+        let Some(bytes) = reply.message else { continue };
+        let message = Message::decode(&bytes)
+            .map_err(|e| Error::Protocol(format!("{}: {e}", reply.doc_id)))?;
+        if inner.docs.get(&reply.doc_id).is_some() && run.states.contains_key(&reply.doc_id) {
+            replies.push((reply.doc_id, message));
+        } else {
+            tracing::warn!(doc = %reply.doc_id, "réponse pour un document non demandé, ignorée");
+        }
+    }
+    let available: BTreeSet<DocumentId> = response
+        .available
+        .iter()
+        .map(|i| i.doc_id.clone())
+        .collect();
+    let gone: Vec<DocumentId> = inner
+        .docs
+        .ids()
+        .into_iter()
+        .filter(|id| !available.contains(id))
+        .collect();
+
+    let Inner {
+        store,
+        docs,
+        session,
+    } = inner;
+    // Load what the transaction will touch before it starts.
+    for (id, _) in &replies {
+        docs.content(store, id)?;
+    }
+    let written = store.write(|tx| {
+        store::set_meta(tx, MetaKey::ClockOffsetMs, &offset_ms.to_string())?;
+        for (id, message) in replies {
+            let Some(state) = run.states.get_mut(&id) else {
+                continue;
+            };
+            let content = docs.content_loaded(&id)?;
+            let before = content.doc.get_heads();
+            content.doc.sync().receive_sync_message(state, message)?;
+            if content.doc.get_heads() != before {
+                run.changed.insert(id.clone());
+            }
+            content.write_new_changes(tx, &id)?;
+            let encoded = state.encode();
+            store::set_sync_state(tx, &id, &encoded)?;
+            if let Some(local) = docs.get_mut(&id) {
+                local.sync_state = Some(encoded);
+            }
+        }
+        for info in &response.available {
+            store::upsert_document(tx, info)?;
+        }
+        for id in &gone {
+            store::delete_document(tx, id)?;
+        }
+        Ok(())
+    });
+    if let Err(e) = written {
+        // Memory may be ahead of the disk: reload everything from what is durable.
+        let actor = session.as_ref().map(|s| s.actor.clone());
+        *docs = store.read(|conn| DocSet::load_index(conn, actor))?;
+        return Err(e);
+    }
+    for info in response.available {
+        if let Some(local) = docs.get_mut(&info.doc_id) {
+            local.info = info;
+        } else {
+            docs.insert_new(info);
+        }
+    }
+    for id in gone {
+        tracing::info!(doc = %id, "document retiré par le serveur");
+        docs.remove(&id);
+        run.states.remove(&id);
+        run.changed.remove(&id);
+    }
+    run.compensations.extend(response.compensations);
+    Ok(())
+}

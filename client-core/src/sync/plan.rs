@@ -1,0 +1,154 @@
+//! The pure part of the sync protocol: how a round starts and when a document is done.
+//!
+//! No I/O here: these functions take a document and its Automerge sync state and say what to
+//! do, so they are tested against raw Automerge peers.
+//!
+//! The first round of a sync pre-fills the persisted state with what the server is known to
+//! hold (its durable `shared_heads`): Automerge then puts every local change made since into
+//! the very first message, so a booking reaches the server in one round trip instead of two.
+
+use automerge::sync::{BloomFilter, Have, Message, State, SyncDoc};
+use automerge::{AutoCommit, ChangeHash};
+
+/// Most HTTP round trips in one sync.
+pub const MAX_ROUNDS: u32 = 10;
+
+/// The sync state to start a sync with, from the bytes persisted after the last one.
+///
+/// With no (or unreadable) persisted state, or one naming changes this device does not have,
+/// the plain Automerge handshake is used (`State::new()`), which costs one more round.
+pub fn first_round_state(persisted: Option<&[u8]>, doc: &mut AutoCommit) -> State {
+    let Some(mut state) = persisted.and_then(|bytes| State::decode(bytes).ok()) else {
+        return State::new();
+    };
+    let known = state
+        .shared_heads
+        .clone()
+        .iter()
+        .all(|h| doc.get_change_meta_by_hash(h).is_some());
+    if !known {
+        return State::new();
+    }
+    // The server told us it durably holds `shared_heads`: behave as if it had just said so.
+    let shared = state.shared_heads.clone();
+    state.their_heads = Some(shared.clone());
+    state.their_need = Some(Vec::new());
+    state.their_have = Some(vec![Have {
+        last_sync: shared,
+        bloom: BloomFilter::default(),
+    }]);
+    state
+}
+
+/// The message to send next for `doc`, or `None` when the document is in step with the server.
+///
+/// A document needs another round only when the message carries changes, asks for changes, or
+/// the server's last known heads differ from ours.
+pub fn next_message(doc: &mut AutoCommit, state: &mut State) -> Option<Message> {
+    let ours = sorted(doc.get_heads());
+    let message = doc.sync().generate_sync_message(state)?;
+    let theirs = state.their_heads.clone().map(sorted);
+    let needed =
+        !message.changes.is_empty() || !message.need.is_empty() || theirs.as_ref() != Some(&ours);
+    needed.then_some(message)
+}
+
+/// The first message of a sync for `doc`. Always produced: it tells the server our heads.
+pub fn first_message(doc: &mut AutoCommit, state: &mut State) -> Option<Message> {
+    doc.sync().generate_sync_message(state)
+}
+
+fn sorted(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
+    heads.sort();
+    heads
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::transaction::Transactable;
+    use automerge::{ObjType, ROOT};
+
+    /// A server doc and a device copy of it, synced, with the device's persisted state.
+    fn synced_pair() -> (AutoCommit, AutoCommit, Vec<u8>) {
+        let mut server = AutoCommit::new();
+        server
+            .put_object(ROOT, "requests", ObjType::Map)
+            .expect("root map");
+        let mut device = AutoCommit::new();
+        let mut s_state = State::new();
+        let mut d_state = State::new();
+        for _ in 0..10 {
+            let a = device.sync().generate_sync_message(&mut d_state);
+            if let Some(m) = a.clone() {
+                server
+                    .sync()
+                    .receive_sync_message(&mut s_state, m)
+                    .expect("server receives");
+            }
+            let b = server.sync().generate_sync_message(&mut s_state);
+            if let Some(m) = b.clone() {
+                device
+                    .sync()
+                    .receive_sync_message(&mut d_state, m)
+                    .expect("device receives");
+            }
+            if a.is_none() && b.is_none() {
+                break;
+            }
+        }
+        assert_eq!(device.get_heads(), server.get_heads());
+        (server, device, d_state.encode())
+    }
+
+    #[test]
+    fn a_local_change_goes_out_in_the_first_message() {
+        let (_server, mut device, persisted) = synced_pair();
+        let requests = crate::docs::root_map(&device, "requests")
+            .expect("read")
+            .expect("map");
+        device.put(&requests, "k", "booked").expect("edit");
+
+        let mut state = first_round_state(Some(&persisted), &mut device);
+        let msg = first_message(&mut device, &mut state).expect("a first message");
+        assert_eq!(msg.changes.len(), 1, "the booking travels in round one");
+    }
+
+    #[test]
+    fn an_up_to_date_device_sends_heads_only_and_is_then_done() {
+        let (mut server, mut device, persisted) = synced_pair();
+        let mut state = first_round_state(Some(&persisted), &mut device);
+        let msg = first_message(&mut device, &mut state).expect("first message");
+        assert!(msg.changes.is_empty());
+
+        // The server answers from its own persisted state.
+        let mut s_state = State::new();
+        server
+            .sync()
+            .receive_sync_message(&mut s_state, msg)
+            .expect("receive");
+        let reply = server
+            .sync()
+            .generate_sync_message(&mut s_state)
+            .expect("reply");
+        device
+            .sync()
+            .receive_sync_message(&mut state, reply)
+            .expect("device receives");
+        assert!(next_message(&mut device, &mut state).is_none());
+    }
+
+    #[test]
+    fn unreadable_or_foreign_persisted_state_falls_back_to_the_handshake() {
+        let (mut server, mut device, _) = synced_pair();
+        assert_eq!(first_round_state(Some(b"junk"), &mut device), State::new());
+        // A state naming a change this device lacks.
+        server.put(ROOT, "x", 1).expect("edit");
+        let mut s = State::new();
+        s.shared_heads = server.get_heads();
+        assert_eq!(
+            first_round_state(Some(&s.encode()), &mut device),
+            State::new()
+        );
+    }
+}

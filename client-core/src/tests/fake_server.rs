@@ -1,0 +1,395 @@
+//! An in-memory server for the unit tests, written with raw Automerge.
+//!
+//! It behaves like the real one where the client can tell: it creates every document with its
+//! root structure under its own actor, keeps one persisted sync state per (device, document)
+//! (decoded at each request, as the real server does), answers every document of a request,
+//! decides new booking requests with the domain's rules, and lists the family's documents.
+
+use crate::error::{Error, Result};
+use crate::transport::Transport;
+use automerge::sync::{Message, State, SyncDoc};
+use automerge::{ActorId, AutoCommit};
+use autosurgeon::{hydrate, reconcile, reconcile_prop};
+use cartable_domain::DocKind;
+use cartable_domain::api::{DeviceSummary, ErrorCode, LoginRequest, LoginResponse};
+use cartable_domain::catalogue::{Activity, Catalogue};
+use cartable_domain::dossier::{AdultSheet, ChildSheet, Dossier};
+use cartable_domain::ids::DocumentId;
+use cartable_domain::planning::{CellKey, Planning};
+use cartable_domain::protocol::{
+    Compensation, DocMessage, DocumentInfo, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, SyncRequest,
+    SyncResponse,
+};
+use cartable_domain::rules::{DecisionContext, decide};
+use cartable_domain::school_year::SchoolYear;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+pub const LOGIN: &str = "camille";
+pub const PASSWORD: &str = "secret";
+pub const FAMILY: &str = "fam1";
+pub const ACCOUNT: &str = "acc1";
+/// Léa, in the dossier from the start.
+pub const LEA: &str = "c1";
+/// Camille, the adult of the dossier.
+pub const CAMILLE: &str = "a1";
+/// Canteen on Monday, Tuesday, Thursday, Friday.
+pub const CANTINE: &str = "cantine";
+pub const DOSSIER_ID: &str = "doc-dossier";
+pub const CATALOGUE_ID: &str = "doc-catalogue";
+
+struct ServerDoc {
+    info: DocumentInfo,
+    doc: AutoCommit,
+}
+
+#[derive(Default)]
+struct Inner {
+    docs: BTreeMap<DocumentId, ServerDoc>,
+    /// Persisted `State::encode()` per (device id, document).
+    sync_states: HashMap<(String, DocumentId), Vec<u8>>,
+    /// token -> device id
+    tokens: HashMap<String, String>,
+    devices: Vec<DeviceSummary>,
+    /// Documents the family may no longer see (answer 404 when named).
+    hidden: Vec<DocumentId>,
+    compensations_next: Vec<Compensation>,
+    offline: bool,
+}
+
+/// The fake server. Share it between clients with `Arc`.
+pub struct FakeServer {
+    inner: Mutex<Inner>,
+    sync_calls: AtomicU32,
+    now_ms: AtomicI64,
+}
+
+fn api_error(status: u16, code: ErrorCode, message: &str) -> Error {
+    Error::Server {
+        status,
+        code,
+        message: message.to_string(),
+    }
+}
+
+fn server_actor() -> ActorId {
+    ActorId::from(vec![0xEE; 16])
+}
+
+impl FakeServer {
+    /// A family with Léa and Camille, the canteen, and the 2026-2027 planning.
+    pub fn new(now_ms: i64) -> Self {
+        let server = Self {
+            inner: Mutex::new(Inner::default()),
+            sync_calls: AtomicU32::new(0),
+            now_ms: AtomicI64::new(now_ms),
+        };
+        let mut dossier = Dossier {
+            family_id: FAMILY.into(),
+            ..Default::default()
+        };
+        dossier.children.insert(
+            LEA.into(),
+            ChildSheet {
+                first_name: "Léa".into(),
+                last_name: "Martin".into(),
+                birth_date: "2018-04-12".into(),
+                ..Default::default()
+            },
+        );
+        dossier.adults.insert(
+            CAMILLE.into(),
+            AdultSheet {
+                first_name: "Camille".into(),
+                last_name: "Martin".into(),
+                ..Default::default()
+            },
+        );
+        let mut catalogue = Catalogue {
+            structure_name: "Mairie de Test".into(),
+            ..Default::default()
+        };
+        catalogue.activities.insert(
+            CANTINE.into(),
+            Activity {
+                name: "Restauration scolaire".into(),
+                kind: "canteen".into(),
+                weekdays: vec![1, 2, 4, 5],
+            },
+        );
+        server.create_doc(DOSSIER_ID, DocKind::Dossier, None, true, &dossier);
+        server.create_doc(CATALOGUE_ID, DocKind::Catalogue, None, false, &catalogue);
+        server.add_planning(SchoolYear(2026));
+        server
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn create_doc<T: autosurgeon::Reconcile>(
+        &self,
+        id: &str,
+        kind: DocKind,
+        school_year: Option<String>,
+        writable: bool,
+        value: &T,
+    ) {
+        let mut doc = AutoCommit::new().with_actor(server_actor());
+        reconcile(&mut doc, value).expect("server creates the document");
+        doc.commit();
+        let info = DocumentInfo {
+            doc_id: DocumentId::new(id),
+            kind,
+            school_year,
+            read_only: !writable,
+        };
+        self.lock()
+            .docs
+            .insert(info.doc_id.clone(), ServerDoc { info, doc });
+    }
+
+    /// Opens the planning of a new school year.
+    pub fn add_planning(&self, year: SchoolYear) {
+        let planning = Planning::new(FAMILY, year);
+        self.create_doc(
+            &planning_id(year),
+            DocKind::Planning,
+            Some(year.to_string()),
+            true,
+            &planning,
+        );
+    }
+
+    /// Number of `POST /sync` calls received so far.
+    pub fn sync_calls(&self) -> u32 {
+        self.sync_calls.load(Ordering::SeqCst)
+    }
+
+    pub fn set_now(&self, ms: i64) {
+        self.now_ms.store(ms, Ordering::SeqCst);
+    }
+
+    pub fn set_offline(&self, offline: bool) {
+        self.lock().offline = offline;
+    }
+
+    /// From now on the family may not see `id` (requests naming it get 404).
+    pub fn hide(&self, id: &str) {
+        self.lock().hidden.push(DocumentId::new(id));
+    }
+
+    pub fn compensate_next(&self, c: Compensation) {
+        self.lock().compensations_next.push(c);
+    }
+
+    pub fn dossier(&self) -> Dossier {
+        self.read(DOSSIER_ID)
+    }
+
+    pub fn planning(&self, year: SchoolYear) -> Planning {
+        self.read(&planning_id(year))
+    }
+
+    fn read<T: autosurgeon::Hydrate>(&self, id: &str) -> T {
+        let inner = self.lock();
+        let doc = &inner
+            .docs
+            .get(&DocumentId::new(id))
+            .expect("server document")
+            .doc;
+        hydrate(doc).expect("server hydrates")
+    }
+
+    /// Staff edit an activity's weekdays in the catalogue.
+    pub fn set_weekdays(&self, activity: &str, weekdays: Vec<u8>) {
+        let mut inner = self.lock();
+        let doc = &mut inner
+            .docs
+            .get_mut(&DocumentId::new(CATALOGUE_ID))
+            .expect("catalogue")
+            .doc;
+        let mut cat: Catalogue = hydrate(doc).expect("catalogue");
+        if let Some(a) = cat.activities.get_mut(activity) {
+            a.weekdays = weekdays;
+        }
+        reconcile(doc, &cat).expect("catalogue edit");
+        doc.commit();
+    }
+
+    /// Decides every undecided request of a planning, like the real reconciliation step.
+    fn decide_requests(inner: &mut Inner, id: &DocumentId, now_ms: i64) -> Result<()> {
+        let dossier: Dossier = hydrate(&inner.docs[&DocumentId::new(DOSSIER_ID)].doc)?;
+        let catalogue: Catalogue = hydrate(&inner.docs[&DocumentId::new(CATALOGUE_ID)].doc)?;
+        let Some(sdoc) = inner.docs.get_mut(id) else {
+            return Ok(());
+        };
+        let planning: Planning = hydrate(&sdoc.doc)?;
+        let year: SchoolYear = planning
+            .school_year
+            .parse()
+            .map_err(|_| Error::invalid("year"))?;
+        let ctx = DecisionContext {
+            catalogue: &catalogue,
+            dossier: &dossier,
+            school_year: year,
+            now_ms,
+        };
+        let decisions = crate::docs::root_map(&sdoc.doc, "decisions")?
+            .ok_or_else(|| Error::invalid("no decisions map"))?;
+        for (key, request) in planning.undecided() {
+            let Ok(cell) = CellKey::decode(key) else {
+                continue;
+            };
+            let decision = decide(&ctx, &cell, request);
+            reconcile_prop(&mut sdoc.doc, &decisions, key.as_str(), &decision)?;
+        }
+        sdoc.doc.commit();
+        Ok(())
+    }
+}
+
+pub fn planning_id(year: SchoolYear) -> String {
+    format!("doc-planning-{}", year.0)
+}
+
+impl Transport for FakeServer {
+    fn login(&self, _server_url: &str, request: &LoginRequest) -> Result<LoginResponse> {
+        if request.login != LOGIN || request.password != PASSWORD {
+            return Err(api_error(
+                401,
+                ErrorCode::Unauthorized,
+                "identifiant ou mot de passe incorrect",
+            ));
+        }
+        let mut inner = self.lock();
+        let n = inner.devices.len() + 1;
+        let device_id = format!("dev{n}");
+        let token = format!("tok{n}");
+        inner.tokens.insert(token.clone(), device_id.clone());
+        inner.devices.push(DeviceSummary {
+            device_id: device_id.clone(),
+            name: request.device_name.clone(),
+            created_at_ms: self.now_ms.load(Ordering::SeqCst),
+            last_seen_ms: None,
+            current: false,
+        });
+        Ok(LoginResponse {
+            token,
+            device_id,
+            account_id: ACCOUNT.into(),
+            family_id: FAMILY.into(),
+            structure_id: "s1".into(),
+            display_name: "Camille Martin".into(),
+        })
+    }
+
+    fn sync(&self, _server_url: &str, token: &str, request: &SyncRequest) -> Result<SyncResponse> {
+        self.sync_calls.fetch_add(1, Ordering::SeqCst);
+        let now_ms = self.now_ms.load(Ordering::SeqCst);
+        // The wire format is exercised too.
+        let request: SyncRequest =
+            cartable_domain::protocol::decode(&cartable_domain::protocol::encode(request))
+                .map_err(|e| Error::Protocol(e.to_string()))?;
+        let mut inner = self.lock();
+        if inner.offline {
+            return Err(Error::Network("connexion refusée".into()));
+        }
+        let Some(device) = inner.tokens.get(token).cloned() else {
+            return Err(api_error(401, ErrorCode::Unauthorized, "appareil révoqué"));
+        };
+        if request.protocol < MIN_PROTOCOL_VERSION {
+            return Err(api_error(426, ErrorCode::ProtocolTooOld, "trop ancien"));
+        }
+        for m in &request.docs {
+            if !inner.docs.contains_key(&m.doc_id) || inner.hidden.contains(&m.doc_id) {
+                return Err(api_error(404, ErrorCode::NotFound, "document introuvable"));
+            }
+        }
+        let mut replies = Vec::new();
+        for m in request.docs {
+            let key = (device.clone(), m.doc_id.clone());
+            let mut state = inner
+                .sync_states
+                .get(&key)
+                .and_then(|b| State::decode(b).ok())
+                .unwrap_or_default();
+            if let Some(bytes) = m.message {
+                let message = Message::decode(&bytes)
+                    .map_err(|e| api_error(400, ErrorCode::MalformedSync, &e.to_string()))?;
+                let sdoc = inner.docs.get_mut(&m.doc_id).expect("checked above");
+                sdoc.doc.sync().receive_sync_message(&mut state, message)?;
+                if sdoc.info.kind == DocKind::Planning {
+                    Self::decide_requests(&mut inner, &m.doc_id, now_ms)?;
+                }
+            }
+            let sdoc = inner.docs.get_mut(&m.doc_id).expect("checked above");
+            let reply = sdoc.doc.sync().generate_sync_message(&mut state);
+            inner.sync_states.insert(key, state.encode());
+            replies.push(DocMessage {
+                doc_id: m.doc_id,
+                message: reply.map(Message::encode),
+            });
+        }
+        let available = inner
+            .docs
+            .values()
+            .filter(|d| !inner.hidden.contains(&d.info.doc_id))
+            .map(|d| d.info.clone())
+            .collect();
+        let compensations = std::mem::take(&mut inner.compensations_next);
+        let response = SyncResponse {
+            protocol: PROTOCOL_VERSION,
+            server_time_ms: now_ms,
+            docs: replies,
+            available,
+            compensations,
+        };
+        cartable_domain::protocol::decode(&cartable_domain::protocol::encode(&response))
+            .map_err(|e| Error::Protocol(e.to_string()))
+    }
+
+    fn devices(&self, _server_url: &str, token: &str) -> Result<Vec<DeviceSummary>> {
+        let inner = self.lock();
+        let Some(me) = inner.tokens.get(token) else {
+            return Err(api_error(401, ErrorCode::Unauthorized, "appareil révoqué"));
+        };
+        Ok(inner
+            .devices
+            .iter()
+            .filter(|d| inner.tokens.values().any(|v| v == &d.device_id))
+            .map(|d| DeviceSummary {
+                current: &d.device_id == me,
+                ..d.clone()
+            })
+            .collect())
+    }
+
+    fn revoke_device(&self, _server_url: &str, token: &str, device_id: &str) -> Result<()> {
+        let mut inner = self.lock();
+        if !inner.tokens.contains_key(token) {
+            return Err(api_error(401, ErrorCode::Unauthorized, "appareil révoqué"));
+        }
+        let before = inner.tokens.len();
+        inner.tokens.retain(|_, d| d != device_id);
+        if inner.tokens.len() == before {
+            return Err(api_error(404, ErrorCode::NotFound, "appareil inconnu"));
+        }
+        Ok(())
+    }
+
+    fn logout(&self, _server_url: &str, token: &str) -> Result<()> {
+        let mut inner = self.lock();
+        if inner.offline {
+            return Err(Error::Network("connexion refusée".into()));
+        }
+        inner
+            .tokens
+            .remove(token)
+            .map(|_| ())
+            .ok_or_else(|| api_error(401, ErrorCode::Unauthorized, "appareil révoqué"))
+    }
+}

@@ -1,0 +1,17 @@
+//! Cartable's domain: the types and rules that the server enforces and the phone shows offline.
+//!
+//! Nothing here touches the network, a disk or a clock: time and randomness come in as
+//! arguments, so the very same code decides on the server and previews on the phone.
+
+pub mod api;
+pub mod catalogue;
+pub mod documents;
+pub mod dossier;
+pub mod ids;
+pub mod planning;
+pub mod protocol;
+pub mod rules;
+pub mod school_year;
+
+pub use documents::DocKind;
+pub use ids::{AccountId, DeviceId, DocumentId, FamilyId, StructureId};

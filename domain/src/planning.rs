@@ -1,0 +1,241 @@
+//! The planning document ("Mon Planning"): one per family and school year.
+//!
+//! Parents write requests (child × date × activity → wanted or not); only the server writes
+//! decisions. A request carries a fresh `rev` each time a parent changes it, and a decision
+//! names the `rev` it answers, so a request whose latest `rev` has no decision yet is pending.
+
+use crate::school_year::SchoolYear;
+use autosurgeon::{Hydrate, Reconcile};
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Root keys of the planning document that only the server may write.
+pub const SERVER_ONLY_KEYS: &[&str] = &["decisions", "family_id", "school_year"];
+
+#[derive(Debug, Clone, Default, PartialEq, Reconcile, Hydrate)]
+pub struct Planning {
+    #[autosurgeon(missing = "Default::default")]
+    pub family_id: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub school_year: String,
+    /// Keyed by [`CellKey`].
+    #[autosurgeon(missing = "Default::default")]
+    pub requests: BTreeMap<String, BookingRequest>,
+    /// Keyed by [`CellKey`]; written by the server only.
+    #[autosurgeon(missing = "Default::default")]
+    pub decisions: BTreeMap<String, Decision>,
+}
+
+/// What a parent asked for one cell.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct BookingRequest {
+    /// true: book; false: withdraw a booking.
+    pub wanted: bool,
+    /// Fresh random id for this version of the request.
+    pub rev: String,
+    /// Account id of the parent who wrote it.
+    pub by: String,
+    /// Device clock when written (informative; the server's clock decides).
+    pub at_ms: i64,
+}
+
+/// The server's answer to one version of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Decision {
+    /// The request `rev` this decision answers.
+    pub rev: String,
+    pub outcome: Outcome,
+    /// A reason a parent understands, in French.
+    #[autosurgeon(missing = "Default::default")]
+    pub reason: Option<String>,
+    pub decided_at_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The booking stands.
+    Accepted,
+    /// The booking was not taken.
+    Refused,
+    /// A withdrawal was accepted: nothing booked, nothing billed.
+    Cancelled,
+    /// A withdrawal came after the cancellation deadline: the booking stays and is billed.
+    KeptBillable,
+}
+
+impl Outcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Accepted => "accepted",
+            Outcome::Refused => "refused",
+            Outcome::Cancelled => "cancelled",
+            Outcome::KeptBillable => "kept_billable",
+        }
+    }
+}
+
+/// Identifies one cell of the planning: a child, a day, an activity.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CellKey {
+    pub child_id: String,
+    pub date: Date,
+    pub activity_id: String,
+}
+
+/// Why a cell key could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("case de planning invalide « {0} »")]
+pub struct BadCellKey(pub String);
+
+impl CellKey {
+    pub fn new(child_id: impl Into<String>, date: Date, activity_id: impl Into<String>) -> Self {
+        Self {
+            child_id: child_id.into(),
+            date,
+            activity_id: activity_id.into(),
+        }
+    }
+
+    /// The map key in the document: `child|YYYY-MM-DD|activity`.
+    pub fn encode(&self) -> String {
+        format!("{}|{}|{}", self.child_id, self.date, self.activity_id)
+    }
+
+    pub fn decode(s: &str) -> Result<Self, BadCellKey> {
+        let bad = || BadCellKey(s.to_string());
+        let mut parts = s.split('|');
+        let (Some(child), Some(date), Some(activity), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        if !crate::ids::is_valid_id(child) || !crate::ids::is_valid_id(activity) {
+            return Err(bad());
+        }
+        let date: Date = date.parse().map_err(|_| bad())?;
+        Ok(Self::new(child, date, activity))
+    }
+}
+
+/// What a parent sees for a request, on any device, offline included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum RequestState {
+    /// Written on a device, not yet decided by the server (not synced yet).
+    Pending,
+    Accepted,
+    Refused {
+        reason: String,
+    },
+    Cancelled,
+    KeptBillable {
+        reason: String,
+    },
+}
+
+impl RequestState {
+    pub fn of(request: &BookingRequest, decision: Option<&Decision>) -> Self {
+        match decision {
+            Some(d) if d.rev == request.rev => match d.outcome {
+                Outcome::Accepted => RequestState::Accepted,
+                Outcome::Cancelled => RequestState::Cancelled,
+                Outcome::Refused => RequestState::Refused {
+                    reason: d.reason.clone().unwrap_or_else(|| "Demande refusée".into()),
+                },
+                Outcome::KeptBillable => RequestState::KeptBillable {
+                    reason: d
+                        .reason
+                        .clone()
+                        .unwrap_or_else(|| "Annulation hors délai : facturée".into()),
+                },
+            },
+            _ => RequestState::Pending,
+        }
+    }
+
+    /// Short French label for lists.
+    pub fn label(&self) -> String {
+        match self {
+            RequestState::Pending => "en attente de synchronisation".into(),
+            RequestState::Accepted => "réservé".into(),
+            RequestState::Refused { reason } => format!("refusé : {reason}"),
+            RequestState::Cancelled => "annulé".into(),
+            RequestState::KeptBillable { reason } => format!("maintenu : {reason}"),
+        }
+    }
+}
+
+impl Planning {
+    pub fn new(family_id: &str, year: SchoolYear) -> Self {
+        Self {
+            family_id: family_id.to_string(),
+            school_year: year.to_string(),
+            ..Default::default()
+        }
+    }
+
+    /// Requests whose latest version has no decision yet, in key order.
+    pub fn undecided(&self) -> impl Iterator<Item = (&String, &BookingRequest)> {
+        self.requests.iter().filter(|(k, r)| {
+            self.decisions
+                .get(k.as_str())
+                .is_none_or(|d| d.rev != r.rev)
+        })
+    }
+
+    /// State of the request at `key`, if any.
+    pub fn state_of(&self, key: &str) -> Option<RequestState> {
+        let r = self.requests.get(key)?;
+        Some(RequestState::of(r, self.decisions.get(key)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn req(rev: &str) -> BookingRequest {
+        BookingRequest {
+            wanted: true,
+            rev: rev.into(),
+            by: "a".into(),
+            at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn cell_keys_round_trip_and_reject_garbage() {
+        let k = CellKey::new("c1", date(2026, 11, 30), "cantine");
+        assert_eq!(k.encode(), "c1|2026-11-30|cantine");
+        assert_eq!(CellKey::decode(&k.encode()), Ok(k));
+        assert!(CellKey::decode("c1|2026-13-01|cantine").is_err());
+        assert!(CellKey::decode("../x|2026-11-30|cantine").is_err());
+        assert!(CellKey::decode("a|b").is_err());
+        assert!(CellKey::decode("a|2026-11-30|b|c").is_err());
+    }
+
+    #[test]
+    fn a_request_is_pending_until_its_own_revision_is_decided() {
+        let mut p = Planning::new("f", SchoolYear(2026));
+        p.requests.insert("k".into(), req("r2"));
+        p.decisions.insert(
+            "k".into(),
+            Decision {
+                rev: "r1".into(),
+                outcome: Outcome::Accepted,
+                reason: None,
+                decided_at_ms: 1,
+            },
+        );
+        assert_eq!(p.state_of("k"), Some(RequestState::Pending));
+        assert_eq!(p.undecided().count(), 1);
+        if let Some(d) = p.decisions.get_mut("k") {
+            d.rev = "r2".into();
+        }
+        assert_eq!(p.state_of("k"), Some(RequestState::Accepted));
+        assert_eq!(p.undecided().count(), 0);
+    }
+}

@@ -1,0 +1,279 @@
+//! Administration tasks: creating structures, staff and families, rebuilding projections.
+//! Used by the `admin` subcommand, the demo and the tests.
+
+use crate::AppState;
+use crate::auth;
+use crate::db::accounts::{self, Account};
+use crate::db::{documents, projections};
+use crate::docs::{create, dossier};
+use crate::error::{AppError, AppResult};
+use crate::sync::current_school_year;
+use automerge::{AutoCommit, ReadDoc};
+use cartable_domain::DocKind;
+use cartable_domain::catalogue::{Activity, ActivityKind, Catalogue, Contact};
+use cartable_domain::dossier::{AdultRoles, AdultSheet, ChildSheet, Dossier};
+use cartable_domain::planning::{BookingRequest, CellKey, Decision};
+use std::collections::BTreeMap;
+
+/// The services most town halls run, as a starting catalogue.
+pub fn default_activities() -> BTreeMap<String, Activity> {
+    let school_days = vec![1, 2, 4, 5];
+    [
+        (
+            "cantine",
+            "Restauration scolaire",
+            ActivityKind::Canteen,
+            school_days.clone(),
+        ),
+        (
+            "garderie-matin",
+            "Accueil du matin",
+            ActivityKind::MorningChildcare,
+            school_days.clone(),
+        ),
+        (
+            "garderie-soir",
+            "Accueil du soir",
+            ActivityKind::EveningChildcare,
+            school_days,
+        ),
+        (
+            "mercredi",
+            "Accueil de loisirs du mercredi",
+            ActivityKind::WednesdayCentre,
+            vec![3],
+        ),
+    ]
+    .into_iter()
+    .map(|(id, name, kind, weekdays)| {
+        (
+            id.to_string(),
+            Activity {
+                name: name.to_string(),
+                kind: kind.code().to_string(),
+                weekdays,
+            },
+        )
+    })
+    .collect()
+}
+
+/// Creates a structure with its catalogue; returns its id.
+pub async fn create_structure(state: &AppState, name: &str, contact: Contact) -> AppResult<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AppError::bad_request("Nom de structure vide"));
+    }
+    let id = auth::new_id();
+    let mut wtx = state.db.begin_write().await?;
+    accounts::insert_structure(&mut wtx.tx, &id, name).await?;
+    let catalogue = Catalogue {
+        structure_name: name.to_string(),
+        contact,
+        activities: default_activities(),
+    };
+    create::create_catalogue(&mut wtx.tx, state.docs.actor(), &id, &catalogue).await?;
+    wtx.commit().await?;
+    Ok(id)
+}
+
+/// A login to create, with a chosen password or a generated one.
+#[derive(Debug, Clone)]
+pub struct NewLogin {
+    pub first_name: String,
+    pub last_name: String,
+    pub login: String,
+    pub password: Option<String>,
+}
+
+/// A login that was created, with its password (shown once).
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub login: String,
+    pub password: String,
+    pub display_name: String,
+}
+
+async fn new_account(
+    state: &AppState,
+    structure_id: &str,
+    family_id: Option<&str>,
+    who: &NewLogin,
+    role: &str,
+) -> AppResult<(String, Credentials)> {
+    let login = who.login.trim().to_lowercase();
+    if login.is_empty() || login.len() > 200 || login.contains(char::is_whitespace) {
+        return Err(AppError::bad_request(format!(
+            "Identifiant invalide « {login} »"
+        )));
+    }
+    if accounts::account_by_login(&state.db, &login)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::bad_request(format!(
+            "L'identifiant « {login} » existe déjà"
+        )));
+    }
+    let password = who.password.clone().unwrap_or_else(auth::new_password);
+    let display_name = format!("{} {}", who.first_name.trim(), who.last_name.trim());
+    let id = auth::new_id();
+    let hash = {
+        let p = password.clone();
+        tokio::task::spawn_blocking(move || auth::hash_password(&p))
+            .await
+            .map_err(|e| AppError::internal(e.to_string()))??
+    };
+    accounts::insert_account(
+        &state.db,
+        &Account {
+            id: id.clone(),
+            structure_id: structure_id.to_string(),
+            family_id: family_id.map(String::from),
+            login: login.clone(),
+            password_hash: hash,
+            display_name: display_name.clone(),
+            role: role.to_string(),
+        },
+    )
+    .await?;
+    Ok((
+        id,
+        Credentials {
+            login,
+            password,
+            display_name,
+        },
+    ))
+}
+
+/// Creates a staff login (`staff_admin` or `staff_agent`).
+pub async fn create_staff(
+    state: &AppState,
+    structure_id: &str,
+    who: &NewLogin,
+    admin: bool,
+) -> AppResult<Credentials> {
+    if !accounts::structure_exists(&state.db, structure_id).await? {
+        return Err(AppError::not_found());
+    }
+    let role = if admin { "staff_admin" } else { "staff_agent" };
+    Ok(new_account(state, structure_id, None, who, role).await?.1)
+}
+
+/// Creates a family with its parents' logins, its dossier (given children, one adult sheet
+/// per parent) and this school year's planning.
+pub async fn create_family(
+    state: &AppState,
+    structure_id: &str,
+    name: &str,
+    parents: &[NewLogin],
+    children: &[ChildSheet],
+) -> AppResult<(String, Vec<Credentials>)> {
+    if !accounts::structure_exists(&state.db, structure_id).await? {
+        return Err(AppError::not_found());
+    }
+    let family_id = auth::new_id();
+    accounts::insert_family(&state.db, &family_id, structure_id, name.trim()).await?;
+    let mut dossier = Dossier::default();
+    let mut credentials = Vec::new();
+    for p in parents {
+        let (account_id, creds) =
+            new_account(state, structure_id, Some(&family_id), p, "parent").await?;
+        dossier.adults.insert(
+            auth::new_id(),
+            AdultSheet {
+                first_name: p.first_name.trim().to_string(),
+                last_name: p.last_name.trim().to_string(),
+                roles: AdultRoles {
+                    legal_guardian: true,
+                    may_pick_up: true,
+                    billing: credentials.is_empty(),
+                    emergency_contact: true,
+                },
+                account_id: Some(account_id),
+                ..Default::default()
+            },
+        );
+        credentials.push(creds);
+    }
+    for c in children {
+        dossier.children.insert(auth::new_id(), c.clone());
+    }
+    let mut wtx = state.db.begin_write().await?;
+    create::create_dossier(
+        &mut wtx.tx,
+        state.docs.actor(),
+        structure_id,
+        &family_id,
+        &dossier,
+    )
+    .await?;
+    wtx.commit().await?;
+    create::ensure_planning(
+        &state.db,
+        state.docs.actor(),
+        structure_id,
+        &family_id,
+        current_school_year(),
+    )
+    .await?;
+    Ok((family_id, credentials))
+}
+
+/// Rebuilds every projection from the documents alone. Returns (documents, rows).
+pub async fn rebuild_projections(state: &AppState) -> AppResult<(usize, usize)> {
+    let docs = documents::all_documents(&state.db).await?;
+    let mut wtx = state.db.begin_write().await?;
+    projections::clear_all(&mut wtx.tx).await?;
+    let mut rows = 0;
+    for row in &docs {
+        let (bytes, _) = documents::load_bytes(&mut wtx.tx, &row.id).await?;
+        let doc = AutoCommit::load(&bytes)?;
+        let Some(family_id) = row.family_id.as_deref() else {
+            continue;
+        };
+        match DocKind::from_code(&row.kind) {
+            Some(DocKind::Dossier) => {
+                dossier::project(&mut wtx.tx, family_id, &doc, None).await?;
+                let d: Dossier =
+                    autosurgeon::hydrate(&doc).map_err(|e| AppError::internal(e.to_string()))?;
+                rows += d.children.len() + d.adults.len();
+            }
+            Some(DocKind::Planning) => {
+                rows += project_planning(&mut wtx.tx, &row.id, family_id, &doc).await?;
+            }
+            _ => {}
+        }
+    }
+    wtx.commit().await?;
+    Ok((docs.len(), rows))
+}
+
+async fn project_planning(
+    conn: &mut sqlx::AnyConnection,
+    doc_id: &str,
+    family_id: &str,
+    doc: &AutoCommit,
+) -> AppResult<usize> {
+    let requests: BTreeMap<String, BookingRequest> = hydrate_root(doc, "requests")?;
+    let decisions: BTreeMap<String, Decision> = hydrate_root(doc, "decisions")?;
+    let mut n = 0;
+    for (key, request) in &requests {
+        let Ok(cell) = CellKey::decode(key) else {
+            continue;
+        };
+        projections::upsert_booking(conn, doc_id, family_id, &cell, request, decisions.get(key))
+            .await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+fn hydrate_root<T: autosurgeon::Hydrate + Default>(doc: &AutoCommit, key: &str) -> AppResult<T> {
+    if doc.get(automerge::ROOT, key)?.is_none() {
+        return Ok(T::default());
+    }
+    autosurgeon::hydrate_prop(doc, &automerge::ROOT, key)
+        .map_err(|e| AppError::internal(format!("{key} illisible : {e}")))
+}

@@ -1,0 +1,189 @@
+//! Passwords (argon2id), device tokens (256-bit random, stored as SHA-256), login rate
+//! limiting, and the `FamilyDevice` extractor that every family route takes.
+
+use crate::AppState;
+use crate::db::accounts::{self, DeviceSession};
+use crate::error::AppError;
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Hashes a password with argon2id and a random salt.
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::internal(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::internal(e.to_string()))
+}
+
+/// Checks a password against a stored hash; a malformed hash is a mismatch.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A hash to verify against when the login does not exist, so that unknown logins take
+/// as long as wrong passwords.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("cartable-dummy-password").unwrap_or_default())
+}
+
+/// A fresh 256-bit token, hex encoded.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// What the database keeps of a token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A random id for a new row.
+pub fn new_id() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    cartable_domain::ids::hex_id(bytes)
+}
+
+/// A random password for accounts created by an administrator.
+pub fn new_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect()
+}
+
+/// Counts failed logins per key (login name, client address) in a sliding window.
+#[derive(Debug)]
+pub struct LoginLimiter {
+    max_failures: u32,
+    window: Duration,
+    failures: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+impl LoginLimiter {
+    pub fn new(max_failures: u32, window: Duration) -> Self {
+        Self {
+            max_failures,
+            window,
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// True when `key` has used up its failures in the current window.
+    pub fn is_blocked(&self, key: &str, now: Instant) -> bool {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let window = self.window;
+        match map.get_mut(key) {
+            Some(times) => {
+                times.retain(|t| now.duration_since(*t) < window);
+                times.len() >= self.max_failures as usize
+            }
+            None => false,
+        }
+    }
+
+    pub fn record_failure(&self, key: &str, now: Instant) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 100_000 {
+            let window = self.window;
+            map.retain(|_, times| times.iter().any(|t| now.duration_since(*t) < window));
+        }
+        map.entry(key.to_string()).or_default().push(now);
+    }
+
+    pub fn clear(&self, key: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(key);
+    }
+}
+
+/// The authenticated parent device behind a request. Handlers that take it cannot forget
+/// authentication or family scoping.
+#[derive(Debug, Clone)]
+pub struct FamilyDevice {
+    pub session: DeviceSession,
+    pub family_id: String,
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(axum::http::header::AUTHORIZATION)?;
+    let value = value.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ")?.trim();
+    (token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())).then_some(token)
+}
+
+impl FromRequestParts<AppState> for FamilyDevice {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = bearer(parts).ok_or_else(AppError::unauthorized)?;
+        let session = accounts::session_by_token_hash(&state.db, &token_hash(token))
+            .await?
+            .ok_or_else(AppError::unauthorized)?;
+        let Some(family_id) = session.family_id.clone() else {
+            return Err(AppError::client(
+                axum::http::StatusCode::FORBIDDEN,
+                cartable_domain::api::ErrorCode::Forbidden,
+                "Réservé aux comptes des familles",
+            ));
+        };
+        Ok(FamilyDevice { session, family_id })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_own_hash() {
+        let h = hash_password("correct horse").expect("hash");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("wrong", &h));
+        assert!(!verify_password("x", "not a hash"));
+        assert!(!verify_password("x", dummy_hash()));
+    }
+
+    #[test]
+    fn tokens_are_256_bit_and_stored_hashed() {
+        let t = new_token();
+        assert_eq!(t.len(), 64);
+        assert_ne!(t, new_token());
+        assert_eq!(token_hash(&t).len(), 64);
+        assert_ne!(token_hash(&t), t);
+    }
+
+    #[test]
+    fn limiter_blocks_after_max_failures_then_forgets() {
+        let l = LoginLimiter::new(2, Duration::from_secs(60));
+        let t0 = Instant::now();
+        assert!(!l.is_blocked("k", t0));
+        l.record_failure("k", t0);
+        l.record_failure("k", t0);
+        assert!(l.is_blocked("k", t0));
+        assert!(!l.is_blocked("other", t0));
+        assert!(!l.is_blocked("k", t0 + Duration::from_secs(61)));
+    }
+}

@@ -1,0 +1,227 @@
+//! Structures, families, accounts and devices.
+
+use super::{Db, now_ms};
+use sqlx::Row;
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: String,
+    pub structure_id: String,
+    pub family_id: Option<String>,
+    pub login: String,
+    pub password_hash: String,
+    pub display_name: String,
+    pub role: String,
+}
+
+/// The device and account behind a bearer token.
+#[derive(Debug, Clone)]
+pub struct DeviceSession {
+    pub device_id: String,
+    pub account_id: String,
+    pub structure_id: String,
+    pub family_id: Option<String>,
+    pub role: String,
+}
+
+pub async fn insert_structure(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+    name: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO structures (id, name, created_at_ms) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(name)
+        .bind(now_ms())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn structure_by_name(db: &Db, name: &str) -> Result<Option<String>, sqlx::Error> {
+    let row =
+        sqlx::query("SELECT id FROM structures WHERE name = $1 ORDER BY created_at_ms LIMIT 1")
+            .bind(name)
+            .fetch_optional(&db.pool)
+            .await?;
+    row.map(|r| r.try_get("id")).transpose()
+}
+
+pub async fn structure_exists(db: &Db, id: &str) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query("SELECT id FROM structures WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.is_some())
+}
+
+pub async fn insert_family(
+    db: &Db,
+    id: &str,
+    structure_id: &str,
+    name: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO families (id, structure_id, name, created_at_ms) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(structure_id)
+    .bind(name)
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Family ids of a structure, oldest first.
+pub async fn families_of(db: &Db, structure_id: &str) -> Result<Vec<String>, sqlx::Error> {
+    let rows =
+        sqlx::query("SELECT id FROM families WHERE structure_id = $1 ORDER BY created_at_ms, id")
+            .bind(structure_id)
+            .fetch_all(&db.pool)
+            .await?;
+    rows.iter().map(|r| r.try_get("id")).collect()
+}
+
+pub async fn insert_account(db: &Db, a: &Account) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO accounts (id, structure_id, family_id, login, password_hash, display_name, \
+         role, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&a.id)
+    .bind(&a.structure_id)
+    .bind(&a.family_id)
+    .bind(&a.login)
+    .bind(&a.password_hash)
+    .bind(&a.display_name)
+    .bind(&a.role)
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+fn account_from_row(r: &sqlx::any::AnyRow) -> Result<Account, sqlx::Error> {
+    Ok(Account {
+        id: r.try_get("id")?,
+        structure_id: r.try_get("structure_id")?,
+        family_id: r.try_get("family_id")?,
+        login: r.try_get("login")?,
+        password_hash: r.try_get("password_hash")?,
+        display_name: r.try_get("display_name")?,
+        role: r.try_get("role")?,
+    })
+}
+
+pub async fn account_by_login(db: &Db, login: &str) -> Result<Option<Account>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, structure_id, family_id, login, password_hash, display_name, role \
+         FROM accounts WHERE login = $1",
+    )
+    .bind(login)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.as_ref().map(account_from_row).transpose()
+}
+
+pub async fn insert_device(
+    db: &Db,
+    id: &str,
+    account_id: &str,
+    token_hash: &str,
+    name: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO devices (id, account_id, token_hash, name, created_at_ms) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(account_id)
+    .bind(token_hash)
+    .bind(name)
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// The live (not revoked) device whose token hashes to `token_hash`.
+pub async fn session_by_token_hash(
+    db: &Db,
+    token_hash: &str,
+) -> Result<Option<DeviceSession>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT d.id AS device_id, a.id AS account_id, a.structure_id, a.family_id, a.role \
+         FROM devices d JOIN accounts a ON a.id = d.account_id \
+         WHERE d.token_hash = $1 AND d.revoked_at_ms IS NULL",
+    )
+    .bind(token_hash)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|r| {
+        Ok(DeviceSession {
+            device_id: r.try_get("device_id")?,
+            account_id: r.try_get("account_id")?,
+            structure_id: r.try_get("structure_id")?,
+            family_id: r.try_get("family_id")?,
+            role: r.try_get("role")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn touch_device(db: &Db, device_id: &str, at_ms: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE devices SET last_seen_ms = $1 WHERE id = $2")
+        .bind(at_ms)
+        .bind(device_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct DeviceRow {
+    pub id: String,
+    pub name: String,
+    pub created_at_ms: i64,
+    pub last_seen_ms: Option<i64>,
+}
+
+/// Live devices of an account.
+pub async fn devices_of(db: &Db, account_id: &str) -> Result<Vec<DeviceRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, name, created_at_ms, last_seen_ms FROM devices \
+         WHERE account_id = $1 AND revoked_at_ms IS NULL ORDER BY created_at_ms, id",
+    )
+    .bind(account_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DeviceRow {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                created_at_ms: r.try_get("created_at_ms")?,
+                last_seen_ms: r.try_get("last_seen_ms")?,
+            })
+        })
+        .collect()
+}
+
+/// Revokes a device of `account_id`; false when there is no such live device.
+pub async fn revoke_device(
+    db: &Db,
+    account_id: &str,
+    device_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE devices SET revoked_at_ms = $1 \
+         WHERE id = $2 AND account_id = $3 AND revoked_at_ms IS NULL",
+    )
+    .bind(now_ms())
+    .bind(device_id)
+    .bind(account_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}

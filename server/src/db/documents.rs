@@ -1,0 +1,277 @@
+//! Automerge documents as rows: metadata, chunks (a snapshot plus incremental saves), and
+//! the sync state of each device for each document.
+
+use super::{Db, now_ms};
+use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocRow {
+    pub id: String,
+    pub structure_id: String,
+    pub family_id: Option<String>,
+    pub kind: String,
+    pub school_year: Option<String>,
+    pub version: i64,
+}
+
+fn doc_from_row(r: &sqlx::any::AnyRow) -> Result<DocRow, sqlx::Error> {
+    Ok(DocRow {
+        id: r.try_get("id")?,
+        structure_id: r.try_get("structure_id")?,
+        family_id: r.try_get("family_id")?,
+        kind: r.try_get("kind")?,
+        school_year: r.try_get("school_year")?,
+        version: r.try_get("version")?,
+    })
+}
+
+/// Documents a family may see: its own and its structure's shared ones.
+pub async fn visible_to_family(
+    db: &Db,
+    structure_id: &str,
+    family_id: &str,
+) -> Result<Vec<DocRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, structure_id, family_id, kind, school_year, version FROM documents \
+         WHERE structure_id = $1 AND (family_id = $2 OR family_id IS NULL) ORDER BY id",
+    )
+    .bind(structure_id)
+    .bind(family_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(doc_from_row).collect()
+}
+
+/// Every document (for rebuilding projections).
+pub async fn all_documents(db: &Db) -> Result<Vec<DocRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, structure_id, family_id, kind, school_year, version FROM documents ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(doc_from_row).collect()
+}
+
+/// The structure's shared document of `kind` (the catalogue).
+pub async fn structure_document(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    kind: &str,
+) -> Result<Option<DocRow>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, structure_id, family_id, kind, school_year, version FROM documents \
+         WHERE structure_id = $1 AND family_id IS NULL AND kind = $2 ORDER BY created_at_ms LIMIT 1",
+    )
+    .bind(structure_id)
+    .bind(kind)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(doc_from_row).transpose()
+}
+
+/// The family's document of `kind` (and school year for plannings).
+pub async fn family_document(
+    conn: &mut AnyConnection,
+    family_id: &str,
+    kind: &str,
+    school_year: Option<&str>,
+) -> Result<Option<DocRow>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, structure_id, family_id, kind, school_year, version FROM documents \
+         WHERE family_id = $1 AND kind = $2 AND ($3 IS NULL OR school_year = $3) \
+         ORDER BY created_at_ms LIMIT 1",
+    )
+    .bind(family_id)
+    .bind(kind)
+    .bind(school_year)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(doc_from_row).transpose()
+}
+
+/// Creates a document with its first snapshot.
+pub async fn insert_document(
+    conn: &mut AnyConnection,
+    doc: &DocRow,
+    snapshot: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO documents (id, structure_id, family_id, kind, school_year, version, \
+         created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&doc.id)
+    .bind(&doc.structure_id)
+    .bind(&doc.family_id)
+    .bind(&doc.kind)
+    .bind(&doc.school_year)
+    .bind(doc.version)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO document_chunks (doc_id, seq, is_snapshot, data) VALUES ($1, $2, 1, $3)",
+    )
+    .bind(&doc.id)
+    .bind(doc.version)
+    .bind(snapshot)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The document's version, locking its row until the transaction ends on PostgreSQL.
+pub async fn lock_version(
+    conn: &mut AnyConnection,
+    db: &Db,
+    doc_id: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let sql = match db.for_update() {
+        "" => "SELECT version FROM documents WHERE id = $1",
+        _ => "SELECT version FROM documents WHERE id = $1 FOR UPDATE",
+    };
+    let row = sqlx::query(sql)
+        .bind(doc_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| r.try_get("version")).transpose()
+}
+
+/// The document's version, without locking.
+pub async fn version(conn: &mut AnyConnection, doc_id: &str) -> Result<Option<i64>, sqlx::Error> {
+    let row = sqlx::query("SELECT version FROM documents WHERE id = $1")
+        .bind(doc_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| r.try_get("version")).transpose()
+}
+
+/// The document's stored bytes (snapshot then incremental chunks, ready for
+/// `Automerge::load`) and how many chunks they came in.
+pub async fn load_bytes(
+    conn: &mut AnyConnection,
+    doc_id: &str,
+) -> Result<(Vec<u8>, i64), sqlx::Error> {
+    let rows = sqlx::query("SELECT data FROM document_chunks WHERE doc_id = $1 ORDER BY seq")
+        .bind(doc_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut bytes = Vec::new();
+    for r in &rows {
+        let chunk: Vec<u8> = r.try_get("data")?;
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok((bytes, i64::try_from(rows.len()).unwrap_or(i64::MAX)))
+}
+
+/// Appends an incremental chunk as version `new_version`.
+pub async fn append_chunk(
+    conn: &mut AnyConnection,
+    doc_id: &str,
+    new_version: i64,
+    data: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO document_chunks (doc_id, seq, is_snapshot, data) VALUES ($1, $2, 0, $3)",
+    )
+    .bind(doc_id)
+    .bind(new_version)
+    .bind(data)
+    .execute(&mut *conn)
+    .await?;
+    set_version(conn, doc_id, new_version).await
+}
+
+/// Replaces every chunk with one snapshot as version `new_version`.
+pub async fn compact(
+    conn: &mut AnyConnection,
+    doc_id: &str,
+    new_version: i64,
+    snapshot: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM document_chunks WHERE doc_id = $1")
+        .bind(doc_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO document_chunks (doc_id, seq, is_snapshot, data) VALUES ($1, $2, 1, $3)",
+    )
+    .bind(doc_id)
+    .bind(new_version)
+    .bind(snapshot)
+    .execute(&mut *conn)
+    .await?;
+    set_version(conn, doc_id, new_version).await
+}
+
+async fn set_version(
+    conn: &mut AnyConnection,
+    doc_id: &str,
+    version: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE documents SET version = $1 WHERE id = $2")
+        .bind(version)
+        .bind(doc_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Number of chunks stored for a document.
+pub async fn chunk_count(conn: &mut AnyConnection, doc_id: &str) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM document_chunks WHERE doc_id = $1")
+        .bind(doc_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    row.try_get("n")
+}
+
+/// Persisted sync states of a device, by document id.
+pub async fn sync_states_of(
+    db: &Db,
+    device_id: &str,
+) -> Result<HashMap<String, Vec<u8>>, sqlx::Error> {
+    let rows = sqlx::query("SELECT doc_id, state FROM sync_states WHERE device_id = $1")
+        .bind(device_id)
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("doc_id")?, r.try_get("state")?)))
+        .collect()
+}
+
+pub async fn put_sync_state(
+    conn: &mut AnyConnection,
+    device_id: &str,
+    doc_id: &str,
+    state: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sync_states (device_id, doc_id, state) VALUES ($1, $2, $3) \
+         ON CONFLICT (device_id, doc_id) DO UPDATE SET state = excluded.state",
+    )
+    .bind(device_id)
+    .bind(doc_id)
+    .bind(state)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn log_compensation(
+    conn: &mut AnyConnection,
+    doc_id: &str,
+    device_id: &str,
+    paths: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO compensations (doc_id, device_id, at_ms, paths) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(doc_id)
+    .bind(device_id)
+    .bind(now_ms())
+    .bind(paths.join(", "))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! The demo structure: a town hall with a school, two families of two children, two parent
+//! logins per family and a staff administrator. Created once, reopened afterwards.
+
+use crate::AppState;
+use crate::admin::{self, Credentials, NewLogin};
+use crate::db::accounts;
+use crate::error::AppResult;
+use cartable_domain::catalogue::Contact;
+use cartable_domain::dossier::{ChildSheet, Diet};
+
+pub const STRUCTURE_NAME: &str = "Mairie de Saint-Aubin-sur-Loire";
+/// Demo passwords are public: they only ever protect demo data.
+pub const PARENT_PASSWORD: &str = "demo-parent";
+pub const STAFF_PASSWORD: &str = "demo-admin";
+
+/// A demo login as printed at start-up.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub role: &'static str,
+    pub family: Option<&'static str>,
+    pub credentials: Credentials,
+}
+
+fn login(first: &str, last: &str, login: &str, password: &str) -> NewLogin {
+    NewLogin {
+        first_name: first.into(),
+        last_name: last.into(),
+        login: login.into(),
+        password: Some(password.into()),
+    }
+}
+
+fn child(first: &str, last: &str, birth: &str, class: &str, diet: Diet) -> ChildSheet {
+    ChildSheet {
+        first_name: first.into(),
+        last_name: last.into(),
+        birth_date: birth.into(),
+        school: "École élémentaire Jules-Ferry".into(),
+        class: class.into(),
+        diet,
+        image_authorisation: true,
+        vaccinations_up_to_date: true,
+        ..Default::default()
+    }
+}
+
+struct DemoFamily {
+    name: &'static str,
+    parents: [NewLogin; 2],
+    children: [ChildSheet; 2],
+}
+
+fn families() -> [DemoFamily; 2] {
+    [
+        DemoFamily {
+            name: "Famille Martin",
+            parents: [
+                login("Camille", "Martin", "camille.martin", PARENT_PASSWORD),
+                login("Julien", "Martin", "julien.martin", PARENT_PASSWORD),
+            ],
+            children: [
+                child("Léa", "Martin", "2017-03-14", "CM1", Diet::Standard),
+                child("Hugo", "Martin", "2019-10-02", "CE1", Diet::SansPorc),
+            ],
+        },
+        DemoFamily {
+            name: "Famille Benali",
+            parents: [
+                login("Samira", "Benali", "samira.benali", PARENT_PASSWORD),
+                login("Karim", "Benali", "karim.benali", PARENT_PASSWORD),
+            ],
+            children: [
+                child("Inès", "Benali", "2018-06-21", "CE2", Diet::Vegetarien),
+                child("Yanis", "Benali", "2020-01-30", "CP", Diet::Standard),
+            ],
+        },
+    ]
+}
+
+/// Creates the demo structure unless it exists; returns the demo logins either way.
+pub async fn ensure_demo(state: &AppState) -> AppResult<Vec<DemoLogin>> {
+    let exists = accounts::structure_by_name(&state.db, STRUCTURE_NAME)
+        .await?
+        .is_some();
+    if !exists {
+        let structure_id = admin::create_structure(
+            state,
+            STRUCTURE_NAME,
+            Contact {
+                phone: "02 40 00 00 00".into(),
+                email: "periscolaire@saint-aubin.example".into(),
+                address: "1 place de la Mairie, 44000 Saint-Aubin-sur-Loire".into(),
+                opening_hours: "Lundi au vendredi, 8 h 30 – 12 h".into(),
+            },
+        )
+        .await?;
+        admin::create_staff(
+            state,
+            &structure_id,
+            &login("Nadia", "Leroy", "admin", STAFF_PASSWORD),
+            true,
+        )
+        .await?;
+        for f in families() {
+            admin::create_family(state, &structure_id, f.name, &f.parents, &f.children).await?;
+        }
+    }
+    let mut logins = vec![DemoLogin {
+        role: "personnel (administratrice)",
+        family: None,
+        credentials: Credentials {
+            login: "admin".into(),
+            password: STAFF_PASSWORD.into(),
+            display_name: "Nadia Leroy".into(),
+        },
+    }];
+    for f in families() {
+        for p in f.parents {
+            logins.push(DemoLogin {
+                role: "parent",
+                family: Some(f.name),
+                credentials: Credentials {
+                    login: p.login,
+                    password: PARENT_PASSWORD.into(),
+                    display_name: format!("{} {}", p.first_name, p.last_name),
+                },
+            });
+        }
+    }
+    Ok(logins)
+}

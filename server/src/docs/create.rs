@@ -1,0 +1,113 @@
+//! Creating documents with their initial structure.
+//!
+//! Only the server creates a document's root maps: if two devices created the same root map
+//! concurrently, one of the two maps would hide the other. Devices start from the server's
+//! copy.
+
+use crate::db::documents::{self, DocRow};
+use crate::db::{Db, projections};
+use crate::error::AppError;
+use automerge::{ActorId, AutoCommit};
+use cartable_domain::DocKind;
+use cartable_domain::catalogue::Catalogue;
+use cartable_domain::dossier::Dossier;
+use cartable_domain::planning::Planning;
+use cartable_domain::school_year::SchoolYear;
+use sqlx::AnyConnection;
+
+fn doc_with<T: autosurgeon::Reconcile>(actor: &ActorId, value: &T) -> Result<AutoCommit, AppError> {
+    let mut doc = AutoCommit::new().with_actor(actor.clone());
+    autosurgeon::reconcile(&mut doc, value)
+        .map_err(|e| AppError::internal(format!("document initial : {e}")))?;
+    Ok(doc)
+}
+
+async fn insert(
+    conn: &mut AnyConnection,
+    row: DocRow,
+    mut doc: AutoCommit,
+) -> Result<DocRow, AppError> {
+    documents::insert_document(conn, &row, &doc.save()).await?;
+    Ok(row)
+}
+
+/// Creates a family's dossier with its first sheets and projects them.
+pub async fn create_dossier(
+    conn: &mut AnyConnection,
+    actor: &ActorId,
+    structure_id: &str,
+    family_id: &str,
+    dossier: &Dossier,
+) -> Result<DocRow, AppError> {
+    let mut value = dossier.clone();
+    value.family_id = family_id.to_string();
+    let doc = doc_with(actor, &value)?;
+    for (id, sheet) in &value.children {
+        projections::upsert_child(conn, family_id, id, sheet).await?;
+    }
+    for (id, sheet) in &value.adults {
+        projections::upsert_adult(conn, family_id, id, sheet).await?;
+    }
+    let row = DocRow {
+        id: crate::auth::new_id(),
+        structure_id: structure_id.to_string(),
+        family_id: Some(family_id.to_string()),
+        kind: DocKind::Dossier.code().to_string(),
+        school_year: None,
+        version: 1,
+    };
+    insert(conn, row, doc).await
+}
+
+/// Returns the family's planning for `year`, creating it if needed.
+pub async fn ensure_planning(
+    db: &Db,
+    actor: &ActorId,
+    structure_id: &str,
+    family_id: &str,
+    year: SchoolYear,
+) -> Result<DocRow, AppError> {
+    let mut wtx = db.begin_write().await?;
+    let year_name = year.to_string();
+    if let Some(row) = documents::family_document(
+        &mut wtx.tx,
+        family_id,
+        DocKind::Planning.code(),
+        Some(&year_name),
+    )
+    .await?
+    {
+        return Ok(row);
+    }
+    let doc = doc_with(actor, &Planning::new(family_id, year))?;
+    let row = DocRow {
+        id: crate::auth::new_id(),
+        structure_id: structure_id.to_string(),
+        family_id: Some(family_id.to_string()),
+        kind: DocKind::Planning.code().to_string(),
+        school_year: Some(year_name),
+        version: 1,
+    };
+    let row = insert(&mut wtx.tx, row, doc).await?;
+    wtx.commit().await?;
+    Ok(row)
+}
+
+/// Creates the structure's catalogue document.
+pub async fn create_catalogue(
+    conn: &mut AnyConnection,
+    actor: &ActorId,
+    structure_id: &str,
+    catalogue: &Catalogue,
+) -> Result<DocRow, AppError> {
+    let doc = doc_with(actor, catalogue)?;
+    let row = DocRow {
+        id: crate::auth::new_id(),
+        structure_id: structure_id.to_string(),
+        family_id: None,
+        kind: DocKind::Catalogue.code().to_string(),
+        school_year: None,
+        version: 1,
+    };
+    insert(conn, row, doc).await
+}

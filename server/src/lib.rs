@@ -1,0 +1,77 @@
+//! Cartable's server: HTTP API, sync endpoint and storage.
+//!
+//! The binary (`main.rs`) only parses the command line; everything else is here so that
+//! tests and the load generator start the real server with [`launch`] on any listener.
+
+pub mod admin;
+pub mod auth;
+pub mod cli;
+pub mod db;
+pub mod demo;
+pub mod docs;
+pub mod error;
+pub mod routes;
+pub mod seen;
+pub mod settings;
+pub mod sync;
+
+use crate::auth::LoginLimiter;
+use crate::db::Db;
+use crate::docs::store::DocStore;
+use crate::settings::Settings;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Everything a request handler may need.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub docs: Arc<DocStore>,
+    pub limiter: Arc<LoginLimiter>,
+    pub seen: Arc<seen::LastSeen>,
+}
+
+impl AppState {
+    /// Connects to storage (running migrations) and builds the shared state.
+    pub async fn open(settings: Settings) -> anyhow::Result<AppState> {
+        let db = Db::connect(&settings).await?;
+        Ok(Self::with_db(db, settings))
+    }
+
+    pub fn with_db(db: Db, settings: Settings) -> AppState {
+        let actor = automerge::ActorId::random();
+        AppState {
+            docs: Arc::new(DocStore::new(
+                db.clone(),
+                actor,
+                settings.doc_cache_capacity,
+            )),
+            limiter: Arc::new(LoginLimiter::new(
+                settings.login_attempts,
+                Duration::from_secs(settings.login_window_secs),
+            )),
+            seen: Arc::new(seen::LastSeen::default()),
+            settings: Arc::new(settings),
+            db,
+        }
+    }
+}
+
+/// Serves the API on `listener` until `shutdown` completes.
+pub async fn launch(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = routes::router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,146 @@
+//! `GET /api/openapi.json`: the HTTP API described in OpenAPI 3.1.
+
+use crate::AppState;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/openapi.json", get(|| async { Json(spec()) }))
+}
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    })
+}
+
+/// The OpenAPI document.
+pub fn spec() -> Value {
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Cartable API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Family portal for after-school services. Families authenticate \
+                each device with `POST /api/v1/login` and send the token as \
+                `Authorization: Bearer <token>`. Every error answers the `Error` shape with a \
+                stable `code` and a French `message`."
+        },
+        "paths": {
+            "/healthz": {"get": {
+                "summary": "Liveness, version and storage backend",
+                "responses": {"200": {"description": "Up", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Health"}}}}}
+            }},
+            "/api/v1/login": {"post": {
+                "summary": "Log a parent in on one device; returns that device's token",
+                "requestBody": {"required": true, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/LoginRequest"}}}},
+                "responses": {
+                    "200": {"description": "Logged in", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/LoginResponse"}}}},
+                    "400": error_response("bad_request"),
+                    "401": error_response("unauthorized: wrong login or password"),
+                    "403": error_response("forbidden: staff account"),
+                    "429": error_response("rate_limited: too many failed attempts")
+                }
+            }},
+            "/api/v1/logout": {"post": {
+                "summary": "Revoke the calling device's token",
+                "security": [{"device": []}],
+                "responses": {"204": {"description": "Revoked"},
+                    "401": error_response("unauthorized")}
+            }},
+            "/api/v1/devices": {"get": {
+                "summary": "Devices signed in with the caller's login",
+                "security": [{"device": []}],
+                "responses": {"200": {"description": "Devices", "content": {"application/json": {
+                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Device"}}}}},
+                    "401": error_response("unauthorized")}
+            }},
+            "/api/v1/devices/{device_id}": {"delete": {
+                "summary": "Revoke one of the caller's devices",
+                "security": [{"device": []}],
+                "parameters": [{"name": "device_id", "in": "path", "required": true,
+                    "schema": {"type": "string"}}],
+                "responses": {"204": {"description": "Revoked"},
+                    "401": error_response("unauthorized"),
+                    "404": error_response("not_found")}
+            }},
+            "/api/v1/sync": {"post": {
+                "summary": "Sync all of a device's documents in one round trip",
+                "description": "Body and response are CBOR (RFC 8949). The request holds, per \
+                    document, an Automerge sync message (a CBOR byte string, Automerge's own \
+                    binary sync encoding) or nothing. The server merges each message, writes \
+                    its decisions, makes everything durable, and only then answers with its \
+                    own sync message per document, the list of documents the family may see \
+                    (new ones included), the server clock, and the paths it wrote back over \
+                    values the family may not write. A device repeats until neither side has \
+                    anything to send; an up-to-date device finishes in one request. Sending \
+                    the same request twice is harmless.",
+                "security": [{"device": []}],
+                "requestBody": {"required": true, "content": {"application/cbor": {
+                    "schema": {"$ref": "#/components/schemas/SyncRequest"}}}},
+                "responses": {
+                    "200": {"description": "Replies", "content": {"application/cbor": {
+                        "schema": {"$ref": "#/components/schemas/SyncResponse"}}}},
+                    "400": error_response("malformed_sync, protocol_too_new"),
+                    "401": error_response("unauthorized: missing, bad or revoked token"),
+                    "404": error_response("not_found: a document the family may not see"),
+                    "413": error_response("payload_too_large"),
+                    "415": error_response("malformed_sync: not application/cbor"),
+                    "426": error_response("protocol_too_old: update the app")
+                }
+            }}
+        },
+        "components": {
+            "securitySchemes": {"device": {"type": "http", "scheme": "bearer",
+                "description": "256-bit device token from /api/v1/login (64 hex digits)"}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["code", "message"], "properties": {
+                    "code": {"type": "string", "enum": ["bad_request", "malformed_sync",
+                        "unauthorized", "forbidden", "not_found", "payload_too_large",
+                        "rate_limited", "protocol_too_old", "protocol_too_new", "unavailable",
+                        "internal"]},
+                    "message": {"type": "string", "description": "French, for people"}}},
+                "Health": {"type": "object", "properties": {"status": {"type": "string"},
+                    "version": {"type": "string"}, "backend": {"type": "string",
+                    "enum": ["sqlite", "postgres"]}}},
+                "LoginRequest": {"type": "object", "required": ["login", "password"],
+                    "properties": {"login": {"type": "string"}, "password": {"type": "string"},
+                    "device_name": {"type": "string"}}},
+                "LoginResponse": {"type": "object", "properties": {
+                    "token": {"type": "string"}, "device_id": {"type": "string"},
+                    "account_id": {"type": "string"}, "family_id": {"type": "string"},
+                    "structure_id": {"type": "string"}, "display_name": {"type": "string"}}},
+                "Device": {"type": "object", "properties": {"device_id": {"type": "string"},
+                    "name": {"type": "string"}, "created_at_ms": {"type": "integer"},
+                    "last_seen_ms": {"type": ["integer", "null"]},
+                    "current": {"type": "boolean"}}},
+                "DocMessage": {"type": "object", "required": ["doc_id"], "properties": {
+                    "doc_id": {"type": "string"},
+                    "message": {"description": "CBOR byte string: an Automerge sync message, \
+                        or null", "type": ["string", "null"], "contentEncoding": "binary"}}},
+                "SyncRequest": {"type": "object", "required": ["protocol", "docs"],
+                    "properties": {"protocol": {"type": "integer", "description":
+                        format!("protocol version, currently {}",
+                            cartable_domain::protocol::PROTOCOL_VERSION)},
+                    "docs": {"type": "array", "items": {"$ref": "#/components/schemas/DocMessage"}}}},
+                "SyncResponse": {"type": "object", "properties": {
+                    "protocol": {"type": "integer"},
+                    "server_time_ms": {"type": "integer"},
+                    "docs": {"type": "array", "items": {"$ref": "#/components/schemas/DocMessage"}},
+                    "available": {"type": "array", "items": {"type": "object", "properties": {
+                        "doc_id": {"type": "string"},
+                        "kind": {"type": "string", "enum": ["dossier", "planning", "catalogue"]},
+                        "school_year": {"type": ["string", "null"]},
+                        "read_only": {"type": "boolean"}}}},
+                    "compensations": {"type": "array", "items": {"type": "object", "properties": {
+                        "doc_id": {"type": "string"},
+                        "paths": {"type": "array", "items": {"type": "string"}}}}}}}
+            }
+        }
+    })
+}

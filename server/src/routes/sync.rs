@@ -1,0 +1,58 @@
+//! `POST /api/v1/sync`: the binary sync endpoint (CBOR, see `cartable_domain::protocol`).
+
+use crate::AppState;
+use crate::auth::FamilyDevice;
+use crate::error::{AppError, AppResult};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use cartable_domain::api::ErrorCode;
+use cartable_domain::protocol::{self, CONTENT_TYPE};
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/sync", post(sync))
+        .layer(DefaultBodyLimit::max(state.settings.max_sync_body_bytes))
+}
+
+async fn sync(
+    State(state): State<AppState>,
+    device: FamilyDevice,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> AppResult<Response> {
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::client(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                format!(
+                    "Requête de synchronisation trop volumineuse ({} octets au plus)",
+                    state.settings.max_sync_body_bytes
+                ),
+            )
+        } else {
+            AppError::malformed_sync(rejection.body_text())
+        }
+    })?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type.starts_with(CONTENT_TYPE) {
+        return Err(AppError::client(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::MalformedSync,
+            format!("Type de contenu attendu : {CONTENT_TYPE}"),
+        ));
+    }
+    let response = crate::sync::handle(&state, &device, &body).await?;
+    Ok((
+        [(header::CONTENT_TYPE, CONTENT_TYPE)],
+        protocol::encode(&response),
+    )
+        .into_response())
+}

@@ -1,0 +1,183 @@
+//! Server settings: defaults, then an optional TOML file, then `CARTABLE_*` variables.
+
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Folder for the SQLite database and files.
+    pub data_dir: PathBuf,
+    /// `postgres://...` to use PostgreSQL; the embedded SQLite in `data_dir` otherwise.
+    pub database_url: Option<String>,
+    /// Largest accepted sync request body, in bytes.
+    pub max_sync_body_bytes: usize,
+    /// Most documents one sync request may name.
+    pub max_docs_per_sync: usize,
+    /// Failed logins allowed per login name and per client address in `login_window_secs`.
+    pub login_attempts: u32,
+    pub login_window_secs: u64,
+    /// Incremental chunks a document may have before it is compacted into a snapshot.
+    pub compaction_threshold: i64,
+    /// Documents kept loaded in memory; idle ones beyond this are evicted.
+    pub doc_cache_capacity: usize,
+    /// Connections to the database.
+    pub db_max_connections: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("cartable-data"),
+            database_url: None,
+            max_sync_body_bytes: 8 * 1024 * 1024,
+            max_docs_per_sync: 64,
+            login_attempts: 5,
+            login_window_secs: 60,
+            compaction_threshold: 16,
+            doc_cache_capacity: 4096,
+            db_max_connections: 16,
+        }
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url),
+            )
+            .field("max_sync_body_bytes", &self.max_sync_body_bytes)
+            .field("max_docs_per_sync", &self.max_docs_per_sync)
+            .field("login_attempts", &self.login_attempts)
+            .field("login_window_secs", &self.login_window_secs)
+            .field("compaction_threshold", &self.compaction_threshold)
+            .field("doc_cache_capacity", &self.doc_cache_capacity)
+            .field("db_max_connections", &self.db_max_connections)
+            .finish()
+    }
+}
+
+/// Hides the password of a database URL.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read settings file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid settings file {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error("invalid value for {name}: {value:?}")]
+    Env { name: String, value: String },
+}
+
+impl Settings {
+    /// Defaults, then `file` (if any), then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, SettingsError> {
+        let mut settings = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| SettingsError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|source| SettingsError::Parse {
+                    path: path.to_path_buf(),
+                    source: Box::new(source),
+                })?
+            }
+            None => Settings::default(),
+        };
+        settings.apply_env(std::env::vars())?;
+        Ok(settings)
+    }
+
+    /// Applies `CARTABLE_*` variables from `vars`.
+    pub fn apply_env(
+        &mut self,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(), SettingsError> {
+        fn parse<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, SettingsError> {
+            value.parse().map_err(|_| SettingsError::Env {
+                name: name.to_string(),
+                value: value.to_string(),
+            })
+        }
+        for (name, value) in vars {
+            match name.as_str() {
+                "CARTABLE_LISTEN" => self.listen = parse(&name, &value)?,
+                "CARTABLE_DATA_DIR" => self.data_dir = PathBuf::from(value),
+                "CARTABLE_DATABASE_URL" if !value.is_empty() => self.database_url = Some(value),
+                "CARTABLE_MAX_SYNC_BODY_BYTES" => self.max_sync_body_bytes = parse(&name, &value)?,
+                "CARTABLE_MAX_DOCS_PER_SYNC" => self.max_docs_per_sync = parse(&name, &value)?,
+                "CARTABLE_LOGIN_ATTEMPTS" => self.login_attempts = parse(&name, &value)?,
+                "CARTABLE_LOGIN_WINDOW_SECS" => self.login_window_secs = parse(&name, &value)?,
+                "CARTABLE_COMPACTION_THRESHOLD" => {
+                    self.compaction_threshold = parse(&name, &value)?
+                }
+                "CARTABLE_DOC_CACHE_CAPACITY" => self.doc_cache_capacity = parse(&name, &value)?,
+                "CARTABLE_DB_MAX_CONNECTIONS" => self.db_max_connections = parse(&name, &value)?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_defaults_and_bad_values_are_named() {
+        let mut s = Settings::default();
+        s.apply_env([
+            ("CARTABLE_LISTEN".to_string(), "127.0.0.1:9000".to_string()),
+            (
+                "CARTABLE_DATABASE_URL".into(),
+                "postgres://u:secret@h/db".into(),
+            ),
+        ])
+        .expect("valid env");
+        assert_eq!(s.listen.port(), 9000);
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("secret"), "{shown}");
+        let err = s
+            .apply_env([("CARTABLE_LOGIN_ATTEMPTS".to_string(), "many".to_string())])
+            .expect_err("bad number");
+        assert!(err.to_string().contains("CARTABLE_LOGIN_ATTEMPTS"));
+    }
+
+    #[test]
+    fn settings_file_is_read_and_unknown_keys_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("cartable.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:7000\"\nlogin_attempts = 3\n").expect("write");
+        let s = Settings::load(Some(&path)).expect("loads");
+        assert_eq!(s.login_attempts, 3);
+        std::fs::write(&path, "lisen = \"x\"\n").expect("write");
+        assert!(Settings::load(Some(&path)).is_err());
+    }
+}

@@ -1,0 +1,382 @@
+//! The sync endpoint's engine: one request carries an Automerge sync message per document;
+//! each is merged, reconciled with the structure's rules, made durable, and only then
+//! answered.
+
+use crate::AppState;
+use crate::auth::FamilyDevice;
+use crate::db::documents::{self, DocRow};
+use crate::db::now_ms;
+use crate::docs::compensation::{Protected, compensate};
+use crate::docs::planning::{DecisionInputs, decide_and_project, touched_requests};
+use crate::docs::store::Loaded;
+use crate::docs::{create, dossier};
+use crate::error::{AppError, AppResult};
+use automerge::sync::{Message, State, SyncDoc};
+use automerge::{AutoCommit, ChangeHash};
+use axum::http::StatusCode;
+use cartable_domain::DocKind;
+use cartable_domain::api::ErrorCode;
+use cartable_domain::protocol::{
+    self, Compensation, DocMessage, DocumentInfo, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION,
+    SyncRequest, SyncResponse,
+};
+use cartable_domain::school_year::SchoolYear;
+use sqlx::AnyConnection;
+use std::collections::{BTreeMap, HashSet};
+
+/// Today's school year by the server's clock in France.
+pub fn current_school_year() -> SchoolYear {
+    let today = jiff::Timestamp::now()
+        .in_tz("Europe/Paris")
+        .map(|z| z.date())
+        .unwrap_or_else(|_| {
+            jiff::Timestamp::now()
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .date()
+        });
+    SchoolYear::of(today)
+}
+
+fn info(row: &DocRow) -> Option<DocumentInfo> {
+    let kind = DocKind::from_code(&row.kind)?;
+    Some(DocumentInfo {
+        doc_id: cartable_domain::DocumentId::new(row.id.clone()),
+        kind,
+        school_year: row.school_year.clone(),
+        read_only: kind.read_only_for_families(),
+    })
+}
+
+/// Handles one sync request body for an authenticated family device.
+pub async fn handle(
+    state: &AppState,
+    device: &FamilyDevice,
+    body: &[u8],
+) -> AppResult<SyncResponse> {
+    let request: SyncRequest =
+        protocol::decode(body).map_err(|e| AppError::malformed_sync(e.to_string()))?;
+    if request.protocol < MIN_PROTOCOL_VERSION {
+        return Err(AppError::client(
+            StatusCode::UPGRADE_REQUIRED,
+            ErrorCode::ProtocolTooOld,
+            format!(
+                "Cette version de l'application est trop ancienne (protocole {}, minimum {}) : \
+                 mettez-la à jour",
+                request.protocol, MIN_PROTOCOL_VERSION
+            ),
+        ));
+    }
+    if request.protocol > PROTOCOL_VERSION {
+        return Err(AppError::client(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::ProtocolTooNew,
+            format!(
+                "Protocole {} inconnu de ce serveur (version {})",
+                request.protocol, PROTOCOL_VERSION
+            ),
+        ));
+    }
+    if request.docs.len() > state.settings.max_docs_per_sync {
+        return Err(AppError::malformed_sync(format!(
+            "Trop de documents dans une requête ({} au plus)",
+            state.settings.max_docs_per_sync
+        )));
+    }
+    let mut seen = HashSet::new();
+    if !request.docs.iter().all(|d| seen.insert(d.doc_id.as_str())) {
+        return Err(AppError::malformed_sync("Document cité deux fois"));
+    }
+
+    let structure_id = &device.session.structure_id;
+    let mut visible =
+        documents::visible_to_family(&state.db, structure_id, &device.family_id).await?;
+    let year = current_school_year().to_string();
+    let has_planning = visible
+        .iter()
+        .any(|d| d.kind == DocKind::Planning.code() && d.school_year.as_deref() == Some(&year));
+    if !has_planning {
+        let row = create::ensure_planning(
+            &state.db,
+            state.docs.actor(),
+            structure_id,
+            &device.family_id,
+            current_school_year(),
+        )
+        .await?;
+        visible.retain(|d| d.id != row.id);
+        visible.push(row);
+    }
+    let by_id: BTreeMap<&str, &DocRow> = visible.iter().map(|d| (d.id.as_str(), d)).collect();
+
+    // Validate everything before touching anything.
+    let mut work: Vec<(&DocRow, Option<Message>)> = Vec::with_capacity(request.docs.len());
+    for d in &request.docs {
+        let row = by_id.get(d.doc_id.as_str()).ok_or_else(|| {
+            AppError::client(
+                StatusCode::NOT_FOUND,
+                ErrorCode::NotFound,
+                format!("Document inconnu : {}", d.doc_id),
+            )
+        })?;
+        let message = match &d.message {
+            Some(bytes) => Some(Message::decode(bytes).map_err(|e| {
+                AppError::malformed_sync(format!("Message illisible pour {} : {e}", d.doc_id))
+            })?),
+            None => None,
+        };
+        work.push((row, message));
+    }
+    work.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+
+    let states = documents::sync_states_of(&state.db, &device.session.device_id).await?;
+    let mut replies = Vec::with_capacity(work.len());
+    let mut compensations = Vec::new();
+    for (row, message) in work {
+        let persisted = states.get(&row.id).map(Vec::as_slice);
+        let (reply, restored) = sync_doc(state, device, row, message, persisted).await?;
+        if !restored.is_empty() {
+            compensations.push(Compensation {
+                doc_id: cartable_domain::DocumentId::new(row.id.clone()),
+                paths: restored,
+            });
+        }
+        replies.push(DocMessage {
+            doc_id: cartable_domain::DocumentId::new(row.id.clone()),
+            message: reply,
+        });
+    }
+    state.seen.touch(&state.db, &device.session.device_id);
+
+    Ok(SyncResponse {
+        protocol: PROTOCOL_VERSION,
+        server_time_ms: now_ms(),
+        docs: replies,
+        available: visible.iter().filter_map(info).collect(),
+        compensations,
+    })
+}
+
+/// Syncs one document; returns the reply message and the paths written back.
+async fn sync_doc(
+    state: &AppState,
+    device: &FamilyDevice,
+    row: &DocRow,
+    message: Option<Message>,
+    persisted: Option<&[u8]>,
+) -> AppResult<(Option<Vec<u8>>, Vec<String>)> {
+    let mut sync_state = persisted
+        .and_then(|b| State::decode(b).ok())
+        .unwrap_or_default();
+    let mut slot = state.docs.lock(&row.id).await;
+    let brings_changes = message.as_ref().is_some_and(|m| !m.changes.is_empty());
+    let mut restored = Vec::new();
+
+    if brings_changes {
+        // Gather what deciding needs before taking the write gate: loading other documents
+        // while holding it could deadlock with a writer of those documents.
+        let inputs = if row.kind == DocKind::Planning.code() {
+            Some(decision_inputs(state, device).await?)
+        } else {
+            None
+        };
+        let mut wtx = state.db.begin_write().await?;
+        let outcome = async {
+            let version = documents::lock_version(&mut wtx.tx, &state.db, &row.id)
+                .await?
+                .ok_or_else(AppError::not_found)?;
+            state
+                .docs
+                .ensure_loaded(&mut wtx.tx, &mut slot, &row.id, version)
+                .await?;
+            let loaded = slot
+                .loaded
+                .as_mut()
+                .ok_or_else(|| AppError::internal("document non chargé"))?;
+            let before = loaded.doc.get_heads();
+            if let Some(m) = message {
+                loaded
+                    .doc
+                    .sync()
+                    .receive_sync_message(&mut sync_state, m)
+                    .map_err(|e| {
+                        AppError::malformed_sync(format!("Modifications illisibles : {e}"))
+                    })?;
+            }
+            if loaded.doc.get_heads() != before {
+                restored = reconcile(
+                    &mut wtx.tx,
+                    device,
+                    row,
+                    &mut loaded.doc,
+                    &before,
+                    inputs.as_ref(),
+                )
+                .await?;
+                persist_changes(
+                    &mut wtx.tx,
+                    state.settings.compaction_threshold,
+                    row,
+                    loaded,
+                    &before,
+                )
+                .await?;
+            }
+            save_state(&mut wtx.tx, device, row, &sync_state, persisted).await
+        }
+        .await;
+        let committed = match outcome {
+            Ok(()) => wtx.commit().await.map_err(AppError::from),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = committed {
+            // The in-memory copy may hold what storage refused: forget it.
+            slot.loaded = None;
+            return Err(e);
+        }
+    } else {
+        state
+            .docs
+            .ensure_current_for_read(&mut slot, &row.id)
+            .await?;
+        let loaded = slot
+            .loaded
+            .as_mut()
+            .ok_or_else(|| AppError::internal("document non chargé"))?;
+        if let Some(m) = message {
+            loaded
+                .doc
+                .sync()
+                .receive_sync_message(&mut sync_state, m)
+                .map_err(|e| AppError::malformed_sync(format!("Message illisible : {e}")))?;
+        }
+        if persisted != Some(sync_state.encode().as_slice()) {
+            let mut wtx = state.db.begin_write().await?;
+            save_state(&mut wtx.tx, device, row, &sync_state, persisted).await?;
+            wtx.commit().await?;
+        }
+    }
+
+    let loaded = slot
+        .loaded
+        .as_mut()
+        .ok_or_else(|| AppError::internal("document non chargé"))?;
+    let reply = loaded
+        .doc
+        .sync()
+        .generate_sync_message(&mut sync_state)
+        .map(Message::encode);
+    Ok((reply, restored))
+}
+
+async fn save_state(
+    conn: &mut AnyConnection,
+    device: &FamilyDevice,
+    row: &DocRow,
+    sync_state: &State,
+    persisted: Option<&[u8]>,
+) -> AppResult<()> {
+    let encoded = sync_state.encode();
+    if persisted != Some(encoded.as_slice()) {
+        documents::put_sync_state(conn, &device.session.device_id, &row.id, &encoded).await?;
+    }
+    Ok(())
+}
+
+/// Stores what changed since `before`, compacting when the chunks pile up.
+async fn persist_changes(
+    conn: &mut AnyConnection,
+    threshold: i64,
+    row: &DocRow,
+    loaded: &mut Loaded,
+    before: &[ChangeHash],
+) -> AppResult<()> {
+    let new_version = loaded.version + 1;
+    if loaded.chunks + 1 > threshold {
+        let snapshot = loaded.doc.save();
+        documents::compact(conn, &row.id, new_version, &snapshot).await?;
+        loaded.chunks = 1;
+    } else {
+        let bytes = loaded.doc.save_after(before);
+        documents::append_chunk(conn, &row.id, new_version, &bytes).await?;
+        loaded.chunks += 1;
+    }
+    loaded.version = new_version;
+    Ok(())
+}
+
+/// After a merge: write back forbidden writes, decide requests, update projections.
+async fn reconcile(
+    conn: &mut AnyConnection,
+    device: &FamilyDevice,
+    row: &DocRow,
+    doc: &mut AutoCommit,
+    before: &[ChangeHash],
+    inputs: Option<&DecisionInputs>,
+) -> AppResult<Vec<String>> {
+    let after = doc.get_heads();
+    let patches = doc.diff(before, &after);
+    let kind = DocKind::from_code(&row.kind)
+        .ok_or_else(|| AppError::internal(format!("type de document inconnu {}", row.kind)))?;
+    let protected = if kind.read_only_for_families() {
+        Protected::All
+    } else {
+        Protected::Keys(kind.server_only_keys())
+    };
+    let restored = compensate(doc, before, &patches, protected)?;
+    if !restored.is_empty() {
+        tracing::warn!(
+            doc_id = %row.id,
+            device_id = %device.session.device_id,
+            paths = ?restored,
+            "compensated writes to server-only values"
+        );
+        documents::log_compensation(conn, &row.id, &device.session.device_id, &restored).await?;
+    }
+    match kind {
+        DocKind::Dossier => {
+            dossier::project(conn, &device.family_id, doc, Some(&patches)).await?;
+        }
+        DocKind::Planning => {
+            let keys = touched_requests(doc, Some(&patches));
+            if let (false, Some(inputs)) = (keys.is_empty(), inputs) {
+                let year: SchoolYear = row
+                    .school_year
+                    .as_deref()
+                    .unwrap_or_default()
+                    .parse()
+                    .map_err(|e| AppError::internal(format!("{e}")))?;
+                decide_and_project(conn, &row.id, &device.family_id, year, doc, &keys, inputs)
+                    .await?;
+            }
+        }
+        DocKind::Catalogue => {}
+    }
+    Ok(restored)
+}
+
+async fn decision_inputs(state: &AppState, device: &FamilyDevice) -> AppResult<DecisionInputs> {
+    let mut conn = state.db.pool.acquire().await?;
+    let conn = &mut *conn;
+    let catalogue = match documents::structure_document(
+        conn,
+        &device.session.structure_id,
+        DocKind::Catalogue.code(),
+    )
+    .await?
+    {
+        Some(row) => state.docs.read(&row.id).await?,
+        None => Default::default(),
+    };
+    let dossier =
+        match documents::family_document(conn, &device.family_id, DocKind::Dossier.code(), None)
+            .await?
+        {
+            Some(row) => state.docs.read(&row.id).await?,
+            None => Default::default(),
+        };
+    Ok(DecisionInputs {
+        catalogue,
+        dossier,
+        now_ms: now_ms(),
+    })
+}

@@ -1,0 +1,303 @@
+//! Test harness: a real `cartable-server` on port 0, on SQLite and on PostgreSQL.
+//!
+//! Every scenario runs once per available backend. SQLite is always there. PostgreSQL runs
+//! when `CARTABLE_TEST_DATABASE_URL` names a server where the test user may create
+//! databases (each server under test gets a fresh database); without it the PostgreSQL run
+//! is reported as skipped, and with `CARTABLE_REQUIRE_ALL=1` it is a failure.
+
+pub mod raw;
+
+use cartable_domain::dossier::ChildSheet;
+use cartable_server::AppState;
+use cartable_server::admin::{self, Credentials, NewLogin};
+use cartable_server::settings::Settings;
+use sqlx::{Connection, Executor, Row};
+use std::future::Future;
+
+/// Which storage a test server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// True when missing optional test dependencies must fail the run.
+pub fn require_all() -> bool {
+    std::env::var("CARTABLE_REQUIRE_ALL").is_ok_and(|v| v == "1")
+}
+
+fn postgres_admin_url() -> Option<String> {
+    std::env::var("CARTABLE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// The backends to run on, announcing a skipped PostgreSQL run.
+pub fn backends() -> Vec<Backend> {
+    let mut out = vec![Backend::Sqlite];
+    if postgres_admin_url().is_some() {
+        out.push(Backend::Postgres);
+    } else if require_all() {
+        panic!(
+            "CARTABLE_REQUIRE_ALL=1 but CARTABLE_TEST_DATABASE_URL is not set: PostgreSQL tests cannot run"
+        );
+    } else {
+        eprintln!("SKIPPED on PostgreSQL: CARTABLE_TEST_DATABASE_URL is not set (SQLite ran)");
+    }
+    out
+}
+
+/// Runs `scenario` once per backend.
+pub fn on_each_backend(scenario: impl Fn(&TestServer)) {
+    for backend in backends() {
+        eprintln!("-- backend {backend:?}");
+        let server = TestServer::start(backend);
+        scenario(&server);
+    }
+}
+
+/// A family created for a test.
+#[derive(Debug, Clone)]
+pub struct SeedFamily {
+    pub family_id: String,
+    pub parents: Vec<Credentials>,
+    /// (child id, first name), in first-name order.
+    pub children: Vec<(String, String)>,
+}
+
+/// A structure created for a test.
+#[derive(Debug, Clone)]
+pub struct Seed {
+    pub structure_id: String,
+    pub families: Vec<SeedFamily>,
+}
+
+/// A running server with its own storage.
+pub struct TestServer {
+    pub url: String,
+    pub state: AppState,
+    pub backend: Backend,
+    runtime: tokio::runtime::Runtime,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    postgres_db: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+/// Settings tests start from: small limits so that limits are testable.
+pub fn test_settings(dir: &std::path::Path) -> Settings {
+    Settings {
+        data_dir: dir.to_path_buf(),
+        max_sync_body_bytes: 256 * 1024,
+        compaction_threshold: 4,
+        ..Settings::default()
+    }
+}
+
+impl TestServer {
+    pub fn start(backend: Backend) -> TestServer {
+        Self::start_with(backend, |_| {})
+    }
+
+    /// Starts a server after `adjust` changed its settings.
+    pub fn start_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestServer {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let mut settings = test_settings(dir.path());
+        let postgres_db = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url().expect("PostgreSQL URL");
+                let name = format!("cartable_test_{}", cartable_server::auth::new_id());
+                runtime.block_on(async {
+                    let mut conn = sqlx::PgConnection::connect(&admin_url)
+                        .await
+                        .expect("connect to PostgreSQL");
+                    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                        .await
+                        .expect("create test database");
+                });
+                settings.database_url = Some(with_database(&admin_url, &name));
+                Some((admin_url, name))
+            }
+        };
+        adjust(&mut settings);
+        let state = runtime
+            .block_on(AppState::open(settings))
+            .expect("server state");
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind port 0");
+        let url = format!("http://{}", listener.local_addr().expect("local address"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let serving = state.clone();
+        runtime.spawn(async move {
+            let shutdown = async {
+                let _ = rx.await;
+            };
+            if let Err(e) = cartable_server::launch(serving, listener, shutdown).await {
+                eprintln!("test server stopped: {e}");
+            }
+        });
+        TestServer {
+            url,
+            state,
+            backend,
+            runtime,
+            shutdown: Some(tx),
+            postgres_db,
+            _dir: dir,
+        }
+    }
+
+    /// Runs a future on the server's runtime (for direct storage checks).
+    pub fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+
+    /// A structure with `families` families of two parents and two children each.
+    pub fn seed(&self, families: usize) -> Seed {
+        self.block_on(async {
+            let structure_id = admin::create_structure(&self.state, "Mairie de Test", Default::default())
+                .await
+                .expect("structure");
+            let mut out = Vec::new();
+            for i in 0..families {
+                let parents = [("Alex", "a"), ("Sam", "b")]
+                    .iter()
+                    .map(|(first, tag)| NewLogin {
+                        first_name: first.to_string(),
+                        last_name: format!("Famille{i}"),
+                        login: format!("parent{i}{tag}.{}", &structure_id[..8]),
+                        password: Some("mot-de-passe-test".into()),
+                    })
+                    .collect::<Vec<_>>();
+                let children = ["Léa", "Hugo"]
+                    .iter()
+                    .map(|first| ChildSheet {
+                        first_name: first.to_string(),
+                        last_name: format!("Famille{i}"),
+                        birth_date: "2018-05-04".into(),
+                        ..Default::default()
+                    })
+                    .collect::<Vec<_>>();
+                let (family_id, parents) =
+                    admin::create_family(&self.state, &structure_id, &format!("Famille {i}"), &parents, &children)
+                        .await
+                        .expect("family");
+                let rows = sqlx::query(
+                    "SELECT child_id, first_name FROM children WHERE family_id = $1 ORDER BY first_name",
+                )
+                .bind(&family_id)
+                .fetch_all(&self.state.db.pool)
+                .await
+                .expect("children");
+                let children = rows
+                    .iter()
+                    .map(|r| (r.get::<String, _>("child_id"), r.get::<String, _>("first_name")))
+                    .collect();
+                out.push(SeedFamily {
+                    family_id,
+                    parents,
+                    children,
+                });
+            }
+            Seed {
+                structure_id,
+                families: out,
+            }
+        })
+    }
+
+    /// Runs one SQL query returning a single integer.
+    pub fn count(&self, sql: &'static str, family_id: &str) -> i64 {
+        self.block_on(async {
+            sqlx::query(sql)
+                .bind(family_id)
+                .fetch_one(&self.state.db.pool)
+                .await
+                .expect("count query")
+                .get::<i64, _>(0)
+        })
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some((admin_url, name)) = self.postgres_db.take() {
+            let pool = self.state.db.pool.clone();
+            self.runtime.block_on(async move {
+                pool.close().await;
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
+                    let _ = conn
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        )))
+                        .await;
+                }
+            });
+        }
+    }
+}
+
+fn with_database(admin_url: &str, name: &str) -> String {
+    let (base, query) = match admin_url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (admin_url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// A fresh client-core store in a temporary folder.
+pub struct Device {
+    pub dir: tempfile::TempDir,
+}
+
+impl Device {
+    pub fn new() -> Device {
+        Device {
+            dir: tempfile::tempdir().expect("temporary folder"),
+        }
+    }
+    pub fn open(&self) -> cartable_core::Client {
+        cartable_core::Client::open(self.dir.path()).expect("open client store")
+    }
+}
+
+impl Default for Device {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_name_replaces_the_admin_database() {
+        assert_eq!(
+            with_database("postgres://u:p@127.0.0.1:5432/postgres", "t1"),
+            "postgres://u:p@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/postgres?sslmode=disable", "t1"),
+            "postgres://u@h/t1?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://u@h", "t1"), "postgres://u@h/t1");
+    }
+}
