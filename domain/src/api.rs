@@ -81,3 +81,15 @@ pub struct Health {
     pub version: String,
     pub backend: String,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffLoginResponse {
+    /// Bearer token for this session; shown once, stored hashed on the server.
+    pub token: String,
+    pub device_id: String,
+    pub account_id: String,
+    pub structure_id: String,
+    pub display_name: String,
+    /// "staff_admin" or "staff_agent".
+    pub role: String,
+}

@@ -3,15 +3,21 @@
 //! Nothing here touches the network, a disk or a clock: time and randomness come in as
 //! arguments, so the very same code decides on the server and previews on the phone.
 
+pub mod absences;
 pub mod api;
+pub mod calendar;
 pub mod catalogue;
+pub mod cells;
+pub mod deadlines;
 pub mod documents;
 pub mod dossier;
+pub mod eligibility;
 pub mod ids;
 pub mod planning;
 pub mod protocol;
 pub mod rules;
 pub mod school_year;
+pub mod sync_plan;
 
 pub use documents::DocKind;
 pub use ids::{AccountId, DeviceId, DocumentId, FamilyId, StructureId};

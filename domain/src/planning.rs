@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Root keys of the planning document that only the server may write.
-pub const SERVER_ONLY_KEYS: &[&str] = &["decisions", "family_id", "school_year"];
+pub const SERVER_ONLY_KEYS: &[&str] =
+    &["decisions", "family_id", "school_year", "absence_decisions"];
 
 #[derive(Debug, Clone, Default, PartialEq, Reconcile, Hydrate)]
 pub struct Planning {
@@ -25,6 +26,63 @@ pub struct Planning {
     /// Keyed by [`CellKey`]; written by the server only.
     #[autosurgeon(missing = "Default::default")]
     pub decisions: BTreeMap<String, Decision>,
+    /// Absences declared by parents for booked cells, keyed by [`CellKey`].
+    #[autosurgeon(missing = "Default::default")]
+    pub absences: BTreeMap<String, AbsenceDeclaration>,
+    /// Keyed by [`CellKey`]; written by the server only: whether the absent day is billed.
+    #[autosurgeon(missing = "Default::default")]
+    pub absence_decisions: BTreeMap<String, AbsenceOutcome>,
+}
+
+/// A parent's declaration that a child will miss (or missed) a booked day.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct AbsenceDeclaration {
+    /// Fresh random id for this version of the declaration.
+    pub rev: String,
+    /// Account id of the parent who wrote it.
+    pub by: String,
+    /// Device clock when written (informative; the server's clock decides).
+    pub at_ms: i64,
+    /// Free text from the parent, e.g. "malade".
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub reason: String,
+    /// A supporting document (medical note) sent with it, if any.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub document_id: Option<String>,
+}
+
+/// The server's answer to one version of an absence declaration.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct AbsenceOutcome {
+    /// The declaration `rev` this answers.
+    pub rev: String,
+    pub billed: bool,
+    /// A reason a parent understands, in French.
+    pub reason: String,
+    pub decided_at_ms: i64,
+    /// A medical note given before this instant (ms since the epoch) makes the day free.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub note_deadline_ms: Option<i64>,
+}
+
+impl AbsenceOutcome {
+    /// The outcome to store for `decision`, answering declaration `rev`.
+    pub fn from_decision(
+        rev: &str,
+        decision: &crate::absences::AbsenceDecision,
+        decided_at: jiff::Timestamp,
+    ) -> Self {
+        Self {
+            rev: rev.to_string(),
+            billed: decision.billed,
+            reason: decision.reason_fr.clone(),
+            decided_at_ms: decided_at.as_millisecond(),
+            note_deadline_ms: decision.note_deadline.map(|t| t.as_millisecond()),
+        }
+    }
 }
 
 /// What a parent asked for one cell.
@@ -185,6 +243,40 @@ impl Planning {
         })
     }
 
+    /// Absence declarations whose latest version has no outcome yet, in key order.
+    pub fn undecided_absences(&self) -> impl Iterator<Item = (&String, &AbsenceDeclaration)> {
+        self.absences.iter().filter(|(k, a)| {
+            self.absence_decisions
+                .get(k.as_str())
+                .is_none_or(|d| d.rev != a.rev)
+        })
+    }
+
+    /// Which day of a continuous absence `key` is (1 for the first): counts back over the
+    /// previous service days of the same child and activity that carry an absence, skipping
+    /// days without service (`is_service_day` false: weekends, closures…).
+    pub fn nth_day_of_absence(&self, key: &CellKey, is_service_day: impl Fn(Date) -> bool) -> u32 {
+        let mut nth = 1;
+        let mut day = key.date;
+        // A year back at most: absences are per school year.
+        for _ in 0..366 {
+            let Ok(previous) = day.yesterday() else {
+                break;
+            };
+            day = previous;
+            if !is_service_day(day) {
+                continue;
+            }
+            let k = CellKey::new(key.child_id.clone(), day, key.activity_id.clone()).encode();
+            if self.absences.contains_key(&k) {
+                nth += 1;
+            } else {
+                break;
+            }
+        }
+        nth
+    }
+
     /// State of the request at `key`, if any.
     pub fn state_of(&self, key: &str) -> Option<RequestState> {
         let r = self.requests.get(key)?;
@@ -215,6 +307,64 @@ mod tests {
         assert!(CellKey::decode("../x|2026-11-30|cantine").is_err());
         assert!(CellKey::decode("a|b").is_err());
         assert!(CellKey::decode("a|2026-11-30|b|c").is_err());
+    }
+
+    fn absence(rev: &str) -> AbsenceDeclaration {
+        AbsenceDeclaration {
+            rev: rev.into(),
+            by: "a".into(),
+            at_ms: 0,
+            reason: "malade".into(),
+            document_id: None,
+        }
+    }
+
+    #[test]
+    fn absences_round_trip_and_older_documents_still_hydrate() {
+        let mut p = Planning::new("f", SchoolYear(2026));
+        let k = CellKey::new("c1", date(2026, 11, 30), "cantine").encode();
+        p.absences.insert(k.clone(), absence("a1"));
+        p.absence_decisions.insert(
+            k.clone(),
+            AbsenceOutcome {
+                rev: "a1".into(),
+                billed: true,
+                reason: "Absence signalée le jour même : facturée".into(),
+                decided_at_ms: 7,
+                note_deadline_ms: Some(9),
+            },
+        );
+        let mut doc = automerge::AutoCommit::new();
+        autosurgeon::reconcile(&mut doc, &p).expect("reconcile");
+        let back: Planning = autosurgeon::hydrate(&doc).expect("hydrate");
+        assert_eq!(back, p);
+        assert!(SERVER_ONLY_KEYS.contains(&"absence_decisions"));
+        assert!(!SERVER_ONLY_KEYS.contains(&"absences"));
+
+        // A document written before absences existed.
+        let mut old = automerge::AutoCommit::new();
+        use automerge::transaction::Transactable;
+        old.put(automerge::ROOT, "family_id", "f").expect("put");
+        let back: Planning = autosurgeon::hydrate(&old).expect("hydrate old");
+        assert!(back.absences.is_empty() && back.absence_decisions.is_empty());
+    }
+
+    #[test]
+    fn absence_days_are_counted_over_service_days_only() {
+        let mut p = Planning::new("f", SchoolYear(2026));
+        // Thursday 26, Friday 27 November and Monday 30 November 2026.
+        for d in [date(2026, 11, 26), date(2026, 11, 27), date(2026, 11, 30)] {
+            p.absences
+                .insert(CellKey::new("c1", d, "cantine").encode(), absence("a"));
+        }
+        let weekdays = |d: Date| d.weekday().to_monday_one_offset() <= 5;
+        let monday = CellKey::new("c1", date(2026, 11, 30), "cantine");
+        assert_eq!(p.nth_day_of_absence(&monday, weekdays), 3);
+        let thursday = CellKey::new("c1", date(2026, 11, 26), "cantine");
+        assert_eq!(p.nth_day_of_absence(&thursday, weekdays), 1);
+        let other = CellKey::new("c1", date(2026, 11, 30), "garderie");
+        assert_eq!(p.nth_day_of_absence(&other, weekdays), 1);
+        assert_eq!(p.undecided_absences().count(), 3);
     }
 
     #[test]

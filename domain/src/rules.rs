@@ -1,82 +1,430 @@
 //! Booking decisions: the server's answer to a parent's request.
 //!
-//! The same function previews on the phone and decides on the server. The rules here are the
-//! structural ones (known child, known activity, a day it runs, inside the planning's school
-//! year); deadlines, capacity and closures come with the catalogue's rules.
+//! The same functions preview on the phone and decide on the server. Pure: the same inputs
+//! give the same decision; time is an argument and every rule is read in Europe/Paris.
+//!
+//! A booking is checked in this order, and the first failing check gives the reason: a known
+//! child, a day of the planning's school year, a day the activity runs (calendar, closures,
+//! public holidays), the child's eligibility, an approved dossier when required, valid
+//! supporting documents, the booking deadlines, then capacity. A withdrawal is checked against
+//! the cancellation deadlines only: on time it is cancelled, late it is kept and billed.
 
-use crate::catalogue::Catalogue;
+use crate::calendar::{ClosedReason, closure_on, format_instant_fr, parse_date, parse_hhmm};
+use crate::catalogue::{Activity, Catalogue, DeadlineRule};
+use crate::deadlines::{self, Locked};
 use crate::dossier::Dossier;
+use crate::eligibility::check_eligibility;
 use crate::planning::{BookingRequest, CellKey, Decision, Outcome};
 use crate::school_year::SchoolYear;
+use jiff::Timestamp;
+use std::collections::BTreeSet;
+
+/// The review status that lets a family book activities requiring an approved dossier.
+pub const APPROVED: &str = "approved";
+
+static NO_DOCUMENTS: BTreeSet<String> = BTreeSet::new();
 
 /// What the server knows when deciding one request.
 #[derive(Debug, Clone, Copy)]
 pub struct DecisionContext<'a> {
     pub catalogue: &'a Catalogue,
     pub dossier: &'a Dossier,
+    /// Kinds of supporting document currently valid for this family (e.g. "insurance").
+    pub valid_documents: &'a BTreeSet<String>,
     pub school_year: SchoolYear,
-    /// Server time, milliseconds since the Unix epoch.
-    pub now_ms: i64,
+    /// Server time.
+    pub now: Timestamp,
 }
 
-/// Decides one request. Pure: the same inputs give the same decision.
-pub fn decide(ctx: &DecisionContext<'_>, key: &CellKey, request: &BookingRequest) -> Decision {
-    let refuse = |reason: &str| Decision {
-        rev: request.rev.clone(),
-        outcome: Outcome::Refused,
-        reason: Some(reason.to_string()),
-        decided_at_ms: ctx.now_ms,
+impl<'a> DecisionContext<'a> {
+    /// A context with no valid supporting document.
+    pub fn new(
+        catalogue: &'a Catalogue,
+        dossier: &'a Dossier,
+        school_year: SchoolYear,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            catalogue,
+            dossier,
+            valid_documents: &NO_DOCUMENTS,
+            school_year,
+            now,
+        }
+    }
+
+    /// The same context with the family's valid document kinds.
+    pub fn with_documents(self, valid_documents: &'a BTreeSet<String>) -> Self {
+        Self {
+            valid_documents,
+            ..self
+        }
+    }
+
+    /// True when staff approved the family's dossier.
+    pub fn dossier_approved(&self) -> bool {
+        dossier_approved(self.dossier)
+    }
+}
+
+/// True when staff approved the dossier (`review.status == "approved"`).
+pub fn dossier_approved(dossier: &Dossier) -> bool {
+    dossier
+        .review
+        .as_ref()
+        .is_some_and(|r| r.status == APPROVED)
+}
+
+/// True when a booking with this outcome holds a place: an accepted booking takes one, a
+/// late withdrawal kept and billed keeps it, a refusal or a cancellation holds none.
+pub fn takes_place(outcome: Outcome) -> bool {
+    matches!(outcome, Outcome::Accepted | Outcome::KeptBillable)
+}
+
+/// How the count of places taken on a cell's day changes when its decision goes from
+/// `before` (none if the cell had no decision) to `after`: +1, 0 or -1.
+pub fn place_delta(before: Option<Outcome>, after: Outcome) -> i32 {
+    i32::from(takes_place(after)) - i32::from(before.is_some_and(takes_place))
+}
+
+/// Decides one request. `places_taken` counts the places already held on that day for that
+/// activity by other cells (counted under the server's lock, excluding this request).
+///
+/// A withdrawal is decided as if the cell held a booking; use [`decide_cell`] when the
+/// previous decision is known, so that withdrawing a refused request is never billed.
+pub fn decide(
+    ctx: &DecisionContext<'_>,
+    key: &CellKey,
+    request: &BookingRequest,
+    places_taken: u32,
+) -> Decision {
+    let (outcome, reason) = if request.wanted {
+        match booking_refusal(ctx, key, places_taken) {
+            Some(reason) => (Outcome::Refused, Some(reason)),
+            None => (Outcome::Accepted, None),
+        }
+    } else {
+        withdrawal(ctx, key)
     };
-    if !request.wanted {
-        return Decision {
+    Decision {
+        rev: request.rev.clone(),
+        outcome,
+        reason,
+        decided_at_ms: ctx.now.as_millisecond(),
+    }
+}
+
+/// Decides one request knowing the cell's previous decision (for an earlier `rev`):
+///
+/// - withdrawing a cell that holds no place (never booked, refused, already cancelled) is
+///   cancelled at once, never billed;
+/// - asking again for a cell that holds a place (e.g. withdrawn then re-booked offline before
+///   any sync) keeps the booking, whatever the deadlines now say;
+/// - otherwise as [`decide`]. A decision for this very `rev` is returned unchanged.
+pub fn decide_cell(
+    ctx: &DecisionContext<'_>,
+    key: &CellKey,
+    request: &BookingRequest,
+    previous: Option<&Decision>,
+    places_taken: u32,
+) -> Decision {
+    if let Some(p) = previous
+        && p.rev == request.rev
+    {
+        return p.clone();
+    }
+    let held = previous.is_some_and(|p| takes_place(p.outcome));
+    let shortcut = match (request.wanted, held) {
+        (false, false) => Some(Outcome::Cancelled),
+        (true, true) => Some(Outcome::Accepted),
+        _ => None,
+    };
+    match shortcut {
+        Some(outcome) => Decision {
             rev: request.rev.clone(),
-            outcome: Outcome::Cancelled,
+            outcome,
             reason: None,
-            decided_at_ms: ctx.now_ms,
-        };
+            decided_at_ms: ctx.now.as_millisecond(),
+        },
+        None => decide(ctx, key, request, places_taken),
     }
-    if !ctx.dossier.children.contains_key(&key.child_id) {
-        return refuse("Enfant inconnu dans le dossier de la famille");
+}
+
+fn withdrawal(ctx: &DecisionContext<'_>, key: &CellKey) -> (Outcome, Option<String>) {
+    let Some(activity) = ctx.catalogue.activities.get(&key.activity_id) else {
+        return (Outcome::Cancelled, None);
+    };
+    // Nothing is served on a closed day, so nothing is billed.
+    if let Some(reason) = closure_on(ctx.catalogue, &key.activity_id, key.date)
+        && !matches!(reason, ClosedReason::Misconfigured { .. })
+    {
+        return (Outcome::Cancelled, None);
     }
+    match deadlines::check(&activity.cancel_rules, activity, key.date, ctx.now) {
+        Ok(()) => (Outcome::Cancelled, None),
+        Err(locked) => (
+            Outcome::KeptBillable,
+            Some(late_cancellation_reason(&locked)),
+        ),
+    }
+}
+
+/// "Annulation après la date limite (jeudi 26 novembre 2026 à 12:00) : facturée".
+fn late_cancellation_reason(locked: &Locked) -> String {
+    match locked.until {
+        Some(until) if !locked.misconfigured && locked.opens.is_none() => format!(
+            "Annulation après la date limite ({}) : facturée",
+            format_instant_fr(until)
+        ),
+        _ => format!(
+            "Annulation impossible ({}) : facturée",
+            lowercase_first(&locked.reason_fr)
+        ),
+    }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Why a booking is refused, or `None` when it is accepted.
+fn booking_refusal(ctx: &DecisionContext<'_>, key: &CellKey, places_taken: u32) -> Option<String> {
+    let Some(child) = ctx.dossier.children.get(&key.child_id) else {
+        return Some("Enfant inconnu dans le dossier de la famille".into());
+    };
     if !ctx.school_year.contains(key.date) {
-        return refuse(&format!(
+        return Some(format!(
             "Cette date n'appartient pas à l'année scolaire {}",
             ctx.school_year
         ));
     }
-    let Some(activity) = ctx.catalogue.activities.get(&key.activity_id) else {
-        return refuse("Activité inconnue");
-    };
-    if !activity.runs_on(key.date) {
-        return refuse(&format!("{} n'a pas lieu ce jour-là", activity.name));
+    if let Some(closed) = closure_on(ctx.catalogue, &key.activity_id, key.date) {
+        return Some(closed.label_fr());
     }
-    Decision {
-        rev: request.rev.clone(),
-        outcome: Outcome::Accepted,
-        reason: None,
-        decided_at_ms: ctx.now_ms,
+    let activity = ctx.catalogue.activities.get(&key.activity_id)?;
+    if let Err(e) = check_eligibility(&activity.eligibility, child, key.date) {
+        return Some(e.reason_fr());
     }
+    if activity.requires_approved_dossier && !ctx.dossier_approved() {
+        return Some(dossier_refusal(ctx.dossier));
+    }
+    if let Some(missing) = missing_documents(activity, ctx.valid_documents) {
+        return Some(missing);
+    }
+    if let Err(locked) = deadlines::check(&activity.booking_rules, activity, key.date, ctx.now) {
+        return Some(locked.reason_fr);
+    }
+    if let Some(capacity) = activity.capacity
+        && places_taken >= capacity
+    {
+        return Some(format!(
+            "Complet : les {capacity} places de ce jour sont prises"
+        ));
+    }
+    None
+}
+
+fn dossier_refusal(dossier: &Dossier) -> String {
+    match &dossier.review {
+        Some(r) if r.status == "rejected" => match r.reason.as_deref().map(str::trim) {
+            Some(reason) if !reason.is_empty() => {
+                format!("Dossier non validé par la mairie (à corriger : {reason})")
+            }
+            _ => "Dossier non validé par la mairie (à corriger)".into(),
+        },
+        Some(_) => "Dossier non validé par la mairie (en cours d'examen)".into(),
+        None => {
+            "Dossier non validé par la mairie : envoyez-le avec « Je valide mes modifications »"
+                .into()
+        }
+    }
+}
+
+/// "Document manquant ou expiré : attestation d'assurance, fiche sanitaire".
+fn missing_documents(activity: &Activity, valid: &BTreeSet<String>) -> Option<String> {
+    let missing: Vec<&str> = activity
+        .required_documents
+        .iter()
+        .filter(|kind| !kind.trim().is_empty() && !valid.contains(kind.as_str()))
+        .map(|kind| document_label_fr(kind))
+        .collect();
+    match missing.len() {
+        0 => None,
+        1 => Some(format!(
+            "Document manquant ou expiré : {}",
+            missing.join("")
+        )),
+        _ => Some(format!(
+            "Documents manquants ou expirés : {}",
+            missing.join(", ")
+        )),
+    }
+}
+
+/// The French name of a supporting document kind (the code itself when unknown).
+pub fn document_label_fr(kind: &str) -> &str {
+    match kind {
+        "insurance" => "attestation d'assurance",
+        "qf_certificate" | "quotient_familial" | "qf" => "attestation de quotient familial",
+        "tax_notice" => "avis d'imposition",
+        "health_sheet" => "fiche sanitaire",
+        "vaccinations" => "carnet de vaccination",
+        "pai" => "PAI (projet d'accueil individualisé)",
+        "proof_of_address" => "justificatif de domicile",
+        "custody_ruling" => "jugement de garde",
+        "medical_note" => "certificat médical",
+        other => other,
+    }
+}
+
+/// Unreadable or inconsistent values in a catalogue, in French, for the staff page (an empty
+/// list means every rule can be evaluated). Rules with such values decide conservatively.
+pub fn catalogue_problems(catalogue: &Catalogue) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, a) in &catalogue.activities {
+        let mut say = |what: String| out.push(format!("Activité « {} » ({id}) : {what}", a.name));
+        if a.weekdays.iter().any(|d| !(1..=7).contains(d)) {
+            say("jours de la semaine attendus de 1 (lundi) à 7 (dimanche)".into());
+        }
+        if !a.start_time.trim().is_empty()
+            && let Err(e) = parse_hhmm(&a.start_time)
+        {
+            say(format!("heure de début : {e}"));
+        }
+        match a.running_period() {
+            Err(e) => say(format!("période : {e}")),
+            Ok((Some(first), Some(last))) if last < first => {
+                say("le dernier jour précède le premier".into());
+            }
+            Ok(_) => {}
+        }
+        let rules = |kind: &str, rules: &[DeadlineRule], say: &mut dyn FnMut(String)| {
+            for (i, rule) in rules.iter().enumerate() {
+                if let Err(e) = deadlines::validate(rule) {
+                    say(format!("règle {kind} n°{} : {e}", i + 1));
+                }
+            }
+        };
+        rules("de réservation", &a.booking_rules, &mut say);
+        rules("d'annulation", &a.cancel_rules, &mut say);
+        if !a.absence.free_before.trim().is_empty()
+            && let Err(e) = parse_hhmm(&a.absence.free_before)
+        {
+            say(format!("règle d'absence : {e}"));
+        }
+        if let (Some(min), Some(max)) = (a.eligibility.min_age_years, a.eligibility.max_age_years)
+            && min > max
+        {
+            say("âge minimum supérieur à l'âge maximum".into());
+        }
+        if a.start_time.trim().is_empty()
+            && a.booking_rules
+                .iter()
+                .chain(&a.cancel_rules)
+                .any(|r| matches!(r, DeadlineRule::HoursBefore { .. }))
+        {
+            say("délai en heures sans heure de début : compté depuis 00:00".into());
+        }
+    }
+    for c in &catalogue.closures {
+        match (parse_date(&c.from), parse_date(&c.to)) {
+            (Ok(from), Ok(to)) if to < from => out.push(format!(
+                "Fermeture « {} » : la fin précède le début",
+                c.label
+            )),
+            (Ok(_), Ok(_)) => {}
+            (Err(e), _) | (_, Err(e)) => out.push(format!("Fermeture « {} » : {e}", c.label)),
+        }
+        for a in &c.activities {
+            if !catalogue.activities.contains_key(a) {
+                out.push(format!(
+                    "Fermeture « {} » : activité inconnue « {a} »",
+                    c.label
+                ));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::Activity;
-    use crate::dossier::ChildSheet;
+    use crate::calendar::parse_local_instant;
+    use crate::catalogue::{ActivityKind, Closure, Eligibility};
+    use crate::dossier::{ChildSheet, Review};
     use jiff::civil::date;
 
+    fn paris(s: &str) -> Timestamp {
+        parse_local_instant(s).expect("test instant")
+    }
+
+    /// A canteen booked the day before at 15:00, cancelled until Thursday 12:00 of the week
+    /// before, with 30 places; a Wednesday centre for 3–11 year olds needing an approved
+    /// dossier and an insurance certificate.
     fn fixture() -> (Catalogue, Dossier) {
         let mut c = Catalogue::default();
-        c.activities.insert(
-            "cantine".into(),
-            Activity {
-                name: "Restauration scolaire".into(),
-                kind: "canteen".into(),
-                weekdays: vec![1, 2, 4, 5],
+        let mut canteen = Activity::simple(
+            "Restauration scolaire",
+            ActivityKind::Canteen,
+            vec![1, 2, 4, 5],
+        );
+        canteen.start_time = "11:30".into();
+        canteen.capacity = Some(30);
+        canteen.booking_rules = vec![DeadlineRule::DaysBefore {
+            days: 1,
+            at: "15:00".into(),
+            skip_weekends: false,
+            skip_public_holidays: false,
+            skip_weekdays: vec![],
+        }];
+        canteen.cancel_rules = vec![DeadlineRule::WeekdayOfPreviousWeek {
+            weekday: 4,
+            at: "12:00".into(),
+            weeks_before: 0,
+        }];
+        c.activities.insert("cantine".into(), canteen);
+        let mut centre = Activity::simple(
+            "Accueil du mercredi",
+            ActivityKind::WednesdayCentre,
+            vec![3],
+        );
+        centre.eligibility = Eligibility {
+            min_age_years: Some(3),
+            max_age_years: Some(11),
+            classes: vec![],
+        };
+        centre.requires_approved_dossier = true;
+        centre.required_documents = vec!["insurance".into()];
+        c.activities.insert("mercredi".into(), centre);
+        c.closures.push(Closure {
+            from: "2026-12-19".into(),
+            to: "2027-01-03".into(),
+            label: "Vacances de Noël".into(),
+            activities: vec![],
+        });
+        let mut d = Dossier::default();
+        d.children.insert(
+            "c1".into(),
+            ChildSheet {
+                first_name: "Léa".into(),
+                birth_date: "2018-04-12".into(),
+                class: "CE2".into(),
+                ..Default::default()
             },
         );
-        let mut d = Dossier::default();
-        d.children.insert("c1".into(), ChildSheet::default());
+        d.children.insert(
+            "c2".into(),
+            ChildSheet {
+                first_name: "Tom".into(),
+                birth_date: "2024-02-01".into(),
+                ..Default::default()
+            },
+        );
         (c, d)
     }
 
@@ -89,41 +437,227 @@ mod tests {
         }
     }
 
+    fn reason(d: &Decision) -> &str {
+        d.reason.as_deref().unwrap_or_default()
+    }
+
     #[test]
-    fn known_child_on_a_running_day_is_accepted_and_others_refused_with_reason() {
+    fn an_on_time_booking_of_a_known_child_is_accepted() {
         let (c, d) = fixture();
-        let ctx = DecisionContext {
-            catalogue: &c,
-            dossier: &d,
-            school_year: SchoolYear(2026),
-            now_ms: 5,
-        };
+        let now = paris("2026-11-29T14:59");
+        let ctx = DecisionContext::new(&c, &d, SchoolYear(2026), now);
         let monday = CellKey::new("c1", date(2026, 11, 30), "cantine");
+        let decision = decide(&ctx, &monday, &request(true), 29);
+        assert_eq!(decision.outcome, Outcome::Accepted);
+        assert_eq!(decision.reason, None);
+        assert_eq!(decision.rev, "r");
+        assert_eq!(decision.decided_at_ms, now.as_millisecond());
+    }
+
+    #[test]
+    fn bookings_are_refused_with_the_first_failing_reason() {
+        let (c, d) = fixture();
+        let ctx = DecisionContext::new(&c, &d, SchoolYear(2026), paris("2026-11-20T10:00"));
+        let refused = |child: &str, day, activity: &str| {
+            let dec = decide(&ctx, &CellKey::new(child, day, activity), &request(true), 0);
+            assert_eq!(dec.outcome, Outcome::Refused, "{dec:?}");
+            reason(&dec).to_string()
+        };
         assert_eq!(
-            decide(&ctx, &monday, &request(true)).outcome,
+            refused("c9", date(2026, 11, 30), "cantine"),
+            "Enfant inconnu dans le dossier de la famille"
+        );
+        assert_eq!(
+            refused("c1", date(2027, 9, 6), "cantine"),
+            "Cette date n'appartient pas à l'année scolaire 2026-2027"
+        );
+        assert_eq!(
+            refused("c1", date(2026, 12, 2), "cantine"),
+            "Pas d'accueil le mercredi"
+        );
+        assert_eq!(
+            refused("c1", date(2026, 12, 21), "cantine"),
+            "Fermé : Vacances de Noël"
+        );
+        assert_eq!(
+            refused("c1", date(2026, 11, 11), "mercredi"),
+            "Jour férié (Armistice 1918)"
+        );
+        assert_eq!(
+            refused("c1", date(2026, 11, 30), "piscine"),
+            "Activité inconnue"
+        );
+        // Tom is 2 on Wednesday 25 November 2026.
+        assert!(
+            refused("c2", date(2026, 11, 25), "mercredi")
+                .starts_with("Réservé aux enfants de 3 ans")
+        );
+        assert_eq!(
+            refused("c1", date(2026, 11, 25), "mercredi"),
+            "Dossier non validé par la mairie : envoyez-le avec « Je valide mes modifications »"
+        );
+    }
+
+    #[test]
+    fn an_approved_dossier_and_valid_documents_are_required_when_configured() {
+        let (c, mut d) = fixture();
+        let day = CellKey::new("c1", date(2026, 11, 25), "mercredi");
+        let now = paris("2026-11-20T10:00");
+        d.review = Some(Review {
+            status: "submitted".into(),
+            reason: None,
+            at_ms: 1,
+        });
+        let ctx = DecisionContext::new(&c, &d, SchoolYear(2026), now);
+        assert_eq!(
+            reason(&decide(&ctx, &day, &request(true), 0)),
+            "Dossier non validé par la mairie (en cours d'examen)"
+        );
+        d.review = Some(Review {
+            status: "approved".into(),
+            reason: None,
+            at_ms: 2,
+        });
+        let ctx = DecisionContext::new(&c, &d, SchoolYear(2026), now);
+        assert_eq!(
+            reason(&decide(&ctx, &day, &request(true), 0)),
+            "Document manquant ou expiré : attestation d'assurance"
+        );
+        let docs: BTreeSet<String> = ["insurance".to_string()].into();
+        let ctx = ctx.with_documents(&docs);
+        assert_eq!(
+            decide(&ctx, &day, &request(true), 0).outcome,
             Outcome::Accepted
         );
+    }
 
-        let wednesday = CellKey::new("c1", date(2026, 12, 2), "cantine");
-        let d = decide(&ctx, &wednesday, &request(true));
-        assert_eq!(d.outcome, Outcome::Refused);
-        assert!(d.reason.unwrap_or_default().contains("n'a pas lieu"));
-
-        let stranger = CellKey::new("c9", date(2026, 11, 30), "cantine");
+    #[test]
+    fn a_late_booking_is_refused_with_the_deadline_shown() {
+        let (c, d) = fixture();
+        let ctx = DecisionContext::new(&c, &d, SchoolYear(2026), paris("2026-11-29T15:01"));
+        let monday = CellKey::new("c1", date(2026, 11, 30), "cantine");
+        let dec = decide(&ctx, &monday, &request(true), 0);
+        assert_eq!(dec.outcome, Outcome::Refused);
         assert_eq!(
-            decide(&ctx, &stranger, &request(true)).outcome,
+            reason(&dec),
+            "Date limite dépassée : dimanche 29 novembre 2026 à 15:00"
+        );
+    }
+
+    #[test]
+    fn the_last_place_goes_to_the_first_and_a_full_day_is_refused() {
+        let (c, d) = fixture();
+        let ctx = DecisionContext::new(&c, &d, SchoolYear(2026), paris("2026-11-20T10:00"));
+        let monday = CellKey::new("c1", date(2026, 11, 30), "cantine");
+        assert_eq!(
+            decide(&ctx, &monday, &request(true), 29).outcome,
+            Outcome::Accepted
+        );
+        let full = decide(&ctx, &monday, &request(true), 30);
+        assert_eq!(full.outcome, Outcome::Refused);
+        assert!(reason(&full).starts_with("Complet"), "{full:?}");
+        assert_eq!(
+            decide(&ctx, &monday, &request(true), 31).outcome,
             Outcome::Refused
         );
+    }
 
-        let next_year = CellKey::new("c1", date(2027, 9, 6), "cantine");
+    #[test]
+    fn a_cancellation_after_the_deadline_is_kept_and_billed() {
+        let (c, d) = fixture();
+        let friday = CellKey::new("c1", date(2026, 12, 4), "cantine");
+        let on_time = DecisionContext::new(&c, &d, SchoolYear(2026), paris("2026-11-26T11:59"));
+        let dec = decide(&on_time, &friday, &request(false), 0);
+        assert_eq!(dec.outcome, Outcome::Cancelled);
+        assert_eq!(dec.reason, None);
+        let late = DecisionContext::new(&c, &d, SchoolYear(2026), paris("2026-11-26T12:01"));
+        let dec = decide(&late, &friday, &request(false), 0);
+        assert_eq!(dec.outcome, Outcome::KeptBillable);
         assert_eq!(
-            decide(&ctx, &next_year, &request(true)).outcome,
-            Outcome::Refused
+            reason(&dec),
+            "Annulation après la date limite (jeudi 26 novembre 2026 à 12:00) : facturée"
         );
+        // Withdrawing from a day that turned out to be closed is never billed.
+        let christmas = CellKey::new("c1", date(2026, 12, 21), "cantine");
+        let dec = decide(&late, &christmas, &request(false), 0);
+        assert_eq!(dec.outcome, Outcome::Cancelled);
+    }
 
+    #[test]
+    fn withdrawing_a_refused_request_is_never_billed_and_rebooking_keeps_the_place() {
+        let (c, d) = fixture();
+        let friday = CellKey::new("c1", date(2026, 12, 4), "cantine");
+        let late = DecisionContext::new(&c, &d, SchoolYear(2026), paris("2026-12-03T20:00"));
+        let prior = |outcome| Decision {
+            rev: "r0".into(),
+            outcome,
+            reason: None,
+            decided_at_ms: 0,
+        };
+        let refused = prior(Outcome::Refused);
+        let dec = decide_cell(&late, &friday, &request(false), Some(&refused), 0);
+        assert_eq!(dec.outcome, Outcome::Cancelled);
+        let dec = decide_cell(&late, &friday, &request(false), None, 0);
+        assert_eq!(dec.outcome, Outcome::Cancelled);
+        let accepted = prior(Outcome::Accepted);
+        let dec = decide_cell(&late, &friday, &request(false), Some(&accepted), 0);
+        assert_eq!(dec.outcome, Outcome::KeptBillable);
+        // Withdrawn then re-booked offline after the booking deadline: still booked.
+        let dec = decide_cell(&late, &friday, &request(true), Some(&accepted), 30);
+        assert_eq!(dec.outcome, Outcome::Accepted);
+        // The decision for this very revision is kept as it is.
+        let same = Decision {
+            rev: "r".into(),
+            ..prior(Outcome::Refused)
+        };
         assert_eq!(
-            decide(&ctx, &monday, &request(false)).outcome,
-            Outcome::Cancelled
+            decide_cell(&late, &friday, &request(true), Some(&same), 0),
+            same
         );
+    }
+
+    #[test]
+    fn place_counters_follow_outcomes() {
+        assert!(takes_place(Outcome::Accepted));
+        assert!(takes_place(Outcome::KeptBillable));
+        assert!(!takes_place(Outcome::Refused));
+        assert!(!takes_place(Outcome::Cancelled));
+        assert_eq!(place_delta(None, Outcome::Accepted), 1);
+        assert_eq!(place_delta(Some(Outcome::Accepted), Outcome::Cancelled), -1);
+        assert_eq!(
+            place_delta(Some(Outcome::Accepted), Outcome::KeptBillable),
+            0
+        );
+        assert_eq!(place_delta(Some(Outcome::Refused), Outcome::Refused), 0);
+    }
+
+    #[test]
+    fn a_misconfigured_booking_rule_refuses_with_a_clear_reason() {
+        let (mut c, d) = fixture();
+        if let Some(a) = c.activities.get_mut("cantine") {
+            a.booking_rules = vec![DeadlineRule::DaysBefore {
+                days: 1,
+                at: "15h".into(),
+                skip_weekends: false,
+                skip_public_holidays: false,
+                skip_weekdays: vec![],
+            }];
+        }
+        let ctx = DecisionContext::new(&c, &d, SchoolYear(2026), paris("2026-11-20T10:00"));
+        let dec = decide(
+            &ctx,
+            &CellKey::new("c1", date(2026, 11, 30), "cantine"),
+            &request(true),
+            0,
+        );
+        assert_eq!(dec.outcome, Outcome::Refused);
+        assert!(reason(&dec).contains("règle mal configurée"), "{dec:?}");
+        let problems = catalogue_problems(&c);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("règle de réservation n°1"),
+            "{problems:?}"
+        );
+        assert!(catalogue_problems(&fixture().0).is_empty());
     }
 }

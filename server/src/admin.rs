@@ -7,7 +7,7 @@ use crate::db::accounts::{self, Account};
 use crate::db::{documents, projections};
 use crate::docs::{create, dossier};
 use crate::error::{AppError, AppResult};
-use crate::sync::current_school_year;
+use crate::sync::school_year_at;
 use automerge::{AutoCommit, ReadDoc};
 use cartable_domain::DocKind;
 use cartable_domain::catalogue::{Activity, ActivityKind, Catalogue, Contact};
@@ -45,16 +45,7 @@ pub fn default_activities() -> BTreeMap<String, Activity> {
         ),
     ]
     .into_iter()
-    .map(|(id, name, kind, weekdays)| {
-        (
-            id.to_string(),
-            Activity {
-                name: name.to_string(),
-                kind: kind.code().to_string(),
-                weekdays,
-            },
-        )
-    })
+    .map(|(id, name, kind, weekdays)| (id.to_string(), Activity::simple(name, kind, weekdays)))
     .collect()
 }
 
@@ -71,6 +62,7 @@ pub async fn create_structure(state: &AppState, name: &str, contact: Contact) ->
         structure_name: name.to_string(),
         contact,
         activities: default_activities(),
+        ..Default::default()
     };
     create::create_catalogue(&mut wtx.tx, state.docs.actor(), &id, &catalogue).await?;
     wtx.commit().await?;
@@ -215,7 +207,7 @@ pub async fn create_family(
         state.docs.actor(),
         structure_id,
         &family_id,
-        current_school_year(),
+        school_year_at(state.clock.now()),
     )
     .await?;
     Ok((family_id, credentials))
@@ -246,6 +238,7 @@ pub async fn rebuild_projections(state: &AppState) -> AppResult<(usize, usize)> 
             _ => {}
         }
     }
+    crate::db::places::recount(&mut wtx.tx).await?;
     wtx.commit().await?;
     Ok((docs.len(), rows))
 }

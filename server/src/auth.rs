@@ -133,22 +133,68 @@ fn bearer(parts: &Parts) -> Option<&str> {
     (token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())).then_some(token)
 }
 
+/// The live device session behind the request's bearer token.
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<DeviceSession, AppError> {
+    let token = bearer(parts).ok_or_else(AppError::unauthorized)?;
+    accounts::session_by_token_hash(&state.db, &token_hash(token))
+        .await?
+        .ok_or_else(AppError::unauthorized)
+}
+
+fn forbidden(message: &str) -> AppError {
+    AppError::client(
+        axum::http::StatusCode::FORBIDDEN,
+        cartable_domain::api::ErrorCode::Forbidden,
+        message,
+    )
+}
+
 impl FromRequestParts<AppState> for FamilyDevice {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = bearer(parts).ok_or_else(AppError::unauthorized)?;
-        let session = accounts::session_by_token_hash(&state.db, &token_hash(token))
-            .await?
-            .ok_or_else(AppError::unauthorized)?;
+        let session = authenticate(parts, state).await?;
         let Some(family_id) = session.family_id.clone() else {
-            return Err(AppError::client(
-                axum::http::StatusCode::FORBIDDEN,
-                cartable_domain::api::ErrorCode::Forbidden,
-                "Réservé aux comptes des familles",
-            ));
+            return Err(forbidden("Réservé aux comptes des familles"));
         };
         Ok(FamilyDevice { session, family_id })
+    }
+}
+
+/// An authenticated member of staff (agent or administrator) of one structure.
+#[derive(Debug, Clone)]
+pub struct StaffUser {
+    pub session: DeviceSession,
+}
+
+impl StaffUser {
+    pub fn structure_id(&self) -> &str {
+        &self.session.structure_id
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.session.role == "staff_admin"
+    }
+
+    /// Configuration and invoicing are for administrators only.
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(forbidden("Réservé aux administrateurs de la structure"))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for StaffUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let session = authenticate(parts, state).await?;
+        if !session.role.starts_with("staff_") {
+            return Err(forbidden("Réservé au personnel de la structure"));
+        }
+        Ok(StaffUser { session })
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod db;
 pub mod demo;
 pub mod docs;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub docs: Arc<DocStore>,
     pub limiter: Arc<LoginLimiter>,
     pub seen: Arc<seen::LastSeen>,
+    /// The clock decisions are made with.
+    pub clock: Arc<dyn clock::Clock>,
 }
 
 impl AppState {
@@ -54,6 +57,7 @@ impl AppState {
                 Duration::from_secs(settings.login_window_secs),
             )),
             seen: Arc::new(seen::LastSeen::default()),
+            clock: Arc::new(clock::SystemClock),
             settings: Arc::new(settings),
             db,
         }

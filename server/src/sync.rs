@@ -5,10 +5,8 @@
 use crate::AppState;
 use crate::auth::FamilyDevice;
 use crate::db::documents::{self, DocRow};
-use crate::db::now_ms;
 use crate::docs::compensation::{Protected, compensate};
-use crate::docs::planning::{DecisionInputs, decide_and_project, touched_requests};
-use crate::docs::store::Loaded;
+use crate::docs::planning::{DecisionInputs, PlanningRef, decide_and_project, touched_requests};
 use crate::docs::{create, dossier};
 use crate::error::{AppError, AppResult};
 use automerge::sync::{Message, State, SyncDoc};
@@ -24,17 +22,9 @@ use cartable_domain::school_year::SchoolYear;
 use sqlx::AnyConnection;
 use std::collections::{BTreeMap, HashSet};
 
-/// Today's school year by the server's clock in France.
-pub fn current_school_year() -> SchoolYear {
-    let today = jiff::Timestamp::now()
-        .in_tz("Europe/Paris")
-        .map(|z| z.date())
-        .unwrap_or_else(|_| {
-            jiff::Timestamp::now()
-                .to_zoned(jiff::tz::TimeZone::UTC)
-                .date()
-        });
-    SchoolYear::of(today)
+/// The school year of `now` in France.
+pub fn school_year_at(now: jiff::Timestamp) -> SchoolYear {
+    SchoolYear::of(cartable_domain::calendar::paris_date(now))
 }
 
 fn info(row: &DocRow) -> Option<DocumentInfo> {
@@ -90,7 +80,8 @@ pub async fn handle(
     let structure_id = &device.session.structure_id;
     let mut visible =
         documents::visible_to_family(&state.db, structure_id, &device.family_id).await?;
-    let year = current_school_year().to_string();
+    let current_year = school_year_at(state.clock.now());
+    let year = current_year.to_string();
     let has_planning = visible
         .iter()
         .any(|d| d.kind == DocKind::Planning.code() && d.school_year.as_deref() == Some(&year));
@@ -100,7 +91,7 @@ pub async fn handle(
             state.docs.actor(),
             structure_id,
             &device.family_id,
-            current_school_year(),
+            current_year,
         )
         .await?;
         visible.retain(|d| d.id != row.id);
@@ -149,7 +140,7 @@ pub async fn handle(
 
     Ok(SyncResponse {
         protocol: PROTOCOL_VERSION,
-        server_time_ms: now_ms(),
+        server_time_ms: state.clock.now().as_millisecond(),
         docs: replies,
         available: visible.iter().filter_map(info).collect(),
         compensations,
@@ -167,11 +158,10 @@ async fn sync_doc(
     let mut sync_state = persisted
         .and_then(|b| State::decode(b).ok())
         .unwrap_or_default();
-    let mut slot = state.docs.lock(&row.id).await;
     let brings_changes = message.as_ref().is_some_and(|m| !m.changes.is_empty());
     let mut restored = Vec::new();
 
-    if brings_changes {
+    let mut slot = if brings_changes {
         // Gather what deciding needs before taking the write gate: loading other documents
         // while holding it could deadlock with a writer of those documents.
         let inputs = if row.kind == DocKind::Planning.code() {
@@ -179,70 +169,26 @@ async fn sync_doc(
         } else {
             None
         };
-        let mut wtx = state.db.begin_write().await?;
-        let outcome = async {
-            let version = documents::lock_version(&mut wtx.tx, &state.db, &row.id)
-                .await?
-                .ok_or_else(AppError::not_found)?;
-            state
-                .docs
-                .ensure_loaded(&mut wtx.tx, &mut slot, &row.id, version)
-                .await?;
-            let loaded = slot
-                .loaded
-                .as_mut()
-                .ok_or_else(|| AppError::internal("document non chargé"))?;
-            let before = loaded.doc.get_heads();
-            if let Some(m) = message {
-                loaded
-                    .doc
-                    .sync()
-                    .receive_sync_message(&mut sync_state, m)
-                    .map_err(|e| {
-                        AppError::malformed_sync(format!("Modifications illisibles : {e}"))
-                    })?;
-            }
-            if loaded.doc.get_heads() != before {
-                restored = reconcile(
-                    &mut wtx.tx,
-                    device,
-                    row,
-                    &mut loaded.doc,
-                    &before,
-                    inputs.as_ref(),
-                )
-                .await?;
-                persist_changes(
-                    &mut wtx.tx,
-                    state.settings.compaction_threshold,
-                    row,
-                    loaded,
-                    &before,
-                )
-                .await?;
-            }
-            save_state(&mut wtx.tx, device, row, &sync_state, persisted).await
+        let mut write = state.docs.begin_write(&state.db, &row.id).await?;
+        let before = write.before.clone();
+        let (conn, doc) = write.parts()?;
+        if let Some(m) = message {
+            doc.sync()
+                .receive_sync_message(&mut sync_state, m)
+                .map_err(|e| AppError::malformed_sync(format!("Modifications illisibles : {e}")))?;
         }
-        .await;
-        let committed = match outcome {
-            Ok(()) => wtx.commit().await.map_err(AppError::from),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = committed {
-            // The in-memory copy may hold what storage refused: forget it.
-            slot.loaded = None;
-            return Err(e);
+        if doc.get_heads() != before {
+            restored = reconcile(state, conn, device, row, doc, &before, inputs.as_ref()).await?;
         }
+        save_state(conn, device, row, &sync_state, persisted).await?;
+        write.commit(state.settings.compaction_threshold).await?
     } else {
+        let mut slot = state.docs.lock(&row.id).await;
         state
             .docs
             .ensure_current_for_read(&mut slot, &row.id)
             .await?;
-        let loaded = slot
-            .loaded
-            .as_mut()
-            .ok_or_else(|| AppError::internal("document non chargé"))?;
-        if let Some(m) = message {
+        if let (Some(m), Some(loaded)) = (message, slot.loaded.as_mut()) {
             loaded
                 .doc
                 .sync()
@@ -254,7 +200,8 @@ async fn sync_doc(
             save_state(&mut wtx.tx, device, row, &sync_state, persisted).await?;
             wtx.commit().await?;
         }
-    }
+        slot
+    };
 
     let loaded = slot
         .loaded
@@ -282,30 +229,9 @@ async fn save_state(
     Ok(())
 }
 
-/// Stores what changed since `before`, compacting when the chunks pile up.
-async fn persist_changes(
-    conn: &mut AnyConnection,
-    threshold: i64,
-    row: &DocRow,
-    loaded: &mut Loaded,
-    before: &[ChangeHash],
-) -> AppResult<()> {
-    let new_version = loaded.version + 1;
-    if loaded.chunks + 1 > threshold {
-        let snapshot = loaded.doc.save();
-        documents::compact(conn, &row.id, new_version, &snapshot).await?;
-        loaded.chunks = 1;
-    } else {
-        let bytes = loaded.doc.save_after(before);
-        documents::append_chunk(conn, &row.id, new_version, &bytes).await?;
-        loaded.chunks += 1;
-    }
-    loaded.version = new_version;
-    Ok(())
-}
-
 /// After a merge: write back forbidden writes, decide requests, update projections.
 async fn reconcile(
+    state: &AppState,
     conn: &mut AnyConnection,
     device: &FamilyDevice,
     row: &DocRow,
@@ -345,8 +271,13 @@ async fn reconcile(
                     .unwrap_or_default()
                     .parse()
                     .map_err(|e| AppError::internal(format!("{e}")))?;
-                decide_and_project(conn, &row.id, &device.family_id, year, doc, &keys, inputs)
-                    .await?;
+                let at = PlanningRef {
+                    db: &state.db,
+                    structure_id: &device.session.structure_id,
+                    family_id: &device.family_id,
+                    doc_id: &row.id,
+                };
+                decide_and_project(conn, at, year, doc, &keys, inputs).await?;
             }
         }
         DocKind::Catalogue => {}
@@ -377,6 +308,8 @@ async fn decision_inputs(state: &AppState, device: &FamilyDevice) -> AppResult<D
     Ok(DecisionInputs {
         catalogue,
         dossier,
-        now_ms: now_ms(),
+        // Supporting documents arrive with the documents feature; none is valid yet.
+        valid_documents: Default::default(),
+        now: state.clock.now(),
     })
 }

@@ -6,13 +6,16 @@
 //! is reported as skipped, and with `CARTABLE_REQUIRE_ALL=1` it is a failure.
 
 pub mod raw;
+pub mod staff;
 
 use cartable_domain::dossier::ChildSheet;
 use cartable_server::AppState;
 use cartable_server::admin::{self, Credentials, NewLogin};
+use cartable_server::clock::ManualClock;
 use cartable_server::settings::Settings;
 use sqlx::{Connection, Executor, Row};
 use std::future::Future;
+use std::sync::Arc;
 
 /// Which storage a test server runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +72,8 @@ pub struct SeedFamily {
 #[derive(Debug, Clone)]
 pub struct Seed {
     pub structure_id: String,
+    /// An administrator of the structure.
+    pub staff: Credentials,
     pub families: Vec<SeedFamily>,
 }
 
@@ -76,6 +81,9 @@ pub struct Seed {
 pub struct TestServer {
     pub url: String,
     pub state: AppState,
+    /// The server's clock, set by tests to cross deadlines.
+    pub clock: Arc<ManualClock>,
+    settings: Settings,
     pub backend: Backend,
     runtime: tokio::runtime::Runtime,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -125,9 +133,41 @@ impl TestServer {
             }
         };
         adjust(&mut settings);
-        let state = runtime
-            .block_on(AppState::open(settings))
+        let clock = Arc::new(ManualClock::new(jiff::Timestamp::now()));
+        Self::serve(runtime, settings, backend, postgres_db, dir, clock)
+    }
+
+    /// A second server process on the same PostgreSQL database (its own caches and actor).
+    pub fn another_process(&self) -> TestServer {
+        assert_eq!(self.backend, Backend::Postgres, "SQLite serves one process");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let dir = tempfile::tempdir().expect("temporary folder");
+        Self::serve(
+            runtime,
+            self.settings.clone(),
+            self.backend,
+            None,
+            dir,
+            self.clock.clone(),
+        )
+    }
+
+    fn serve(
+        runtime: tokio::runtime::Runtime,
+        settings: Settings,
+        backend: Backend,
+        postgres_db: Option<(String, String)>,
+        dir: tempfile::TempDir,
+        clock: Arc<ManualClock>,
+    ) -> TestServer {
+        let mut state = runtime
+            .block_on(AppState::open(settings.clone()))
             .expect("server state");
+        state.clock = clock.clone();
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .expect("bind port 0");
@@ -145,6 +185,8 @@ impl TestServer {
         TestServer {
             url,
             state,
+            clock,
+            settings,
             backend,
             runtime,
             shutdown: Some(tx),
@@ -164,6 +206,19 @@ impl TestServer {
             let structure_id = admin::create_structure(&self.state, "Mairie de Test", Default::default())
                 .await
                 .expect("structure");
+            let staff = admin::create_staff(
+                &self.state,
+                &structure_id,
+                &NewLogin {
+                    first_name: "Nadia".into(),
+                    last_name: "Agent".into(),
+                    login: format!("admin.{}", &structure_id[..8]),
+                    password: Some("mot-de-passe-test".into()),
+                },
+                true,
+            )
+            .await
+            .expect("staff");
             let mut out = Vec::new();
             for i in 0..families {
                 let parents = [("Alex", "a"), ("Sam", "b")]
@@ -207,6 +262,7 @@ impl TestServer {
             }
             Seed {
                 structure_id,
+                staff,
                 families: out,
             }
         })

@@ -155,13 +155,8 @@ impl RawPeer {
                 let is_new = !sent.contains(&id);
                 let doc = self.docs.entry(id.clone()).or_default();
                 let state = states.entry(id.clone()).or_default();
-                let message = doc.sync().generate_sync_message(state);
-                let heads = doc.get_heads();
-                let needed = is_new
-                    || message
-                        .as_ref()
-                        .is_some_and(|m| !m.changes.is_empty() || !m.need.is_empty())
-                    || state.their_heads.as_ref() != Some(&heads);
+                let message = cartable_domain::sync_plan::next_message(doc, state);
+                let needed = is_new || message.is_some();
                 if needed {
                     outgoing.push(DocMessage {
                         doc_id: DocumentId::new(id),

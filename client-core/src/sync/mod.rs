@@ -9,7 +9,7 @@
 //! (Automerge merges those edits in the next round). Each response is applied in one SQLite
 //! transaction: received changes and the new sync states become durable together.
 
-pub mod plan;
+use cartable_domain::sync_plan as plan;
 
 use crate::client::{Inner, lock};
 use crate::clock::{self, DeviceClock};
@@ -23,7 +23,7 @@ use cartable_domain::ids::DocumentId;
 use cartable_domain::protocol::{
     Compensation, DocMessage, DocumentInfo, PROTOCOL_VERSION, SyncRequest, SyncResponse,
 };
-pub use plan::MAX_ROUNDS;
+pub use cartable_domain::sync_plan::MAX_ROUNDS;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;

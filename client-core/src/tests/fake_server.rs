@@ -12,7 +12,7 @@ use automerge::{ActorId, AutoCommit};
 use autosurgeon::{hydrate, reconcile, reconcile_prop};
 use cartable_domain::DocKind;
 use cartable_domain::api::{DeviceSummary, ErrorCode, LoginRequest, LoginResponse};
-use cartable_domain::catalogue::{Activity, Catalogue};
+use cartable_domain::catalogue::{Activity, ActivityKind, Catalogue};
 use cartable_domain::dossier::{AdultSheet, ChildSheet, Dossier};
 use cartable_domain::ids::DocumentId;
 use cartable_domain::planning::{CellKey, Planning};
@@ -20,7 +20,7 @@ use cartable_domain::protocol::{
     Compensation, DocMessage, DocumentInfo, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, SyncRequest,
     SyncResponse,
 };
-use cartable_domain::rules::{DecisionContext, decide};
+use cartable_domain::rules::{DecisionContext, decide_cell};
 use cartable_domain::school_year::SchoolYear;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
@@ -112,11 +112,11 @@ impl FakeServer {
         };
         catalogue.activities.insert(
             CANTINE.into(),
-            Activity {
-                name: "Restauration scolaire".into(),
-                kind: "canteen".into(),
-                weekdays: vec![1, 2, 4, 5],
-            },
+            Activity::simple(
+                "Restauration scolaire",
+                ActivityKind::Canteen,
+                vec![1, 2, 4, 5],
+            ),
         );
         server.create_doc(DOSSIER_ID, DocKind::Dossier, None, true, &dossier);
         server.create_doc(CATALOGUE_ID, DocKind::Catalogue, None, false, &catalogue);
@@ -232,19 +232,16 @@ impl FakeServer {
             .school_year
             .parse()
             .map_err(|_| Error::invalid("year"))?;
-        let ctx = DecisionContext {
-            catalogue: &catalogue,
-            dossier: &dossier,
-            school_year: year,
-            now_ms,
-        };
+        let now = jiff::Timestamp::from_millisecond(now_ms)
+            .map_err(|_| Error::invalid("server clock"))?;
+        let ctx = DecisionContext::new(&catalogue, &dossier, year, now);
         let decisions = crate::docs::root_map(&sdoc.doc, "decisions")?
             .ok_or_else(|| Error::invalid("no decisions map"))?;
         for (key, request) in planning.undecided() {
             let Ok(cell) = CellKey::decode(key) else {
                 continue;
             };
-            let decision = decide(&ctx, &cell, request);
+            let decision = decide_cell(&ctx, &cell, request, planning.decisions.get(key), 0);
             reconcile_prop(&mut sdoc.doc, &decisions, key.as_str(), &decision)?;
         }
         sdoc.doc.commit();

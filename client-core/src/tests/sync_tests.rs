@@ -108,7 +108,9 @@ fn a_refusal_decided_by_the_server_shows_its_reason_after_sync() {
 
     let entries = client.planning(None).expect("planning");
     match &entries[0].state {
-        RequestState::Refused { reason } => assert!(reason.contains("n'a pas lieu"), "{reason}"),
+        RequestState::Refused { reason } => {
+            assert!(reason.contains("Pas d'accueil le lundi"), "{reason}")
+        }
         other => panic!("expected a refusal, got {other:?}"),
     }
 }

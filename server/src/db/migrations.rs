@@ -4,17 +4,31 @@ use super::{Backend, Db};
 use sqlx::SqlSafeStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 
-const SQLITE: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../../../migrations/sqlite/0001_foundation.sql"),
-)];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../../../migrations/sqlite/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "planning rules",
+        include_str!("../../../migrations/sqlite/0002_planning_rules.sql"),
+    ),
+];
 
-const POSTGRES: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../../../migrations/postgres/0001_foundation.sql"),
-)];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../../../migrations/postgres/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "planning rules",
+        include_str!("../../../migrations/postgres/0002_planning_rules.sql"),
+    ),
+];
 
 pub async fn run(db: &Db) -> Result<(), sqlx::migrate::MigrateError> {
     let tree = match db.backend {

@@ -3,8 +3,10 @@
 //! both backends accept; each backend has its own migration tree.
 
 pub mod accounts;
+pub mod audit;
 pub mod documents;
 pub mod migrations;
+pub mod places;
 pub mod projections;
 
 use crate::settings::Settings;

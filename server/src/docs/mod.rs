@@ -1,11 +1,13 @@
 //! Server-side handling of the synced documents: loading and caching, creation,
 //! compensation of forbidden writes, decisions and projections.
 
+pub mod catalogue;
 pub mod compensation;
 pub mod create;
 pub mod dossier;
 pub mod planning;
 pub mod store;
+pub mod write;
 
 use automerge::{Patch, PatchAction, Prop};
 use std::collections::BTreeSet;

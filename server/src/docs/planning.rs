@@ -1,23 +1,35 @@
-//! Planning documents on the server: deciding requests and projecting them.
+//! Planning documents on the server: deciding requests, counting places, projecting cells.
 
 use super::touched_keys;
-use crate::db::projections;
+use crate::db::{Db, places, projections};
 use crate::error::AppError;
 use automerge::{AutoCommit, ObjId, Patch, ROOT, ReadDoc};
 use autosurgeon::{hydrate_prop, reconcile_prop};
 use cartable_domain::catalogue::Catalogue;
 use cartable_domain::dossier::Dossier;
 use cartable_domain::planning::{BookingRequest, CellKey, Decision};
-use cartable_domain::rules::{DecisionContext, decide};
+use cartable_domain::rules::{DecisionContext, decide_cell, place_delta, takes_place};
 use cartable_domain::school_year::SchoolYear;
 use sqlx::AnyConnection;
+use std::collections::BTreeSet;
 
 /// What deciding needs beyond the document itself.
 #[derive(Debug, Clone)]
 pub struct DecisionInputs {
     pub catalogue: Catalogue,
     pub dossier: Dossier,
-    pub now_ms: i64,
+    /// Kinds of supporting document currently valid for the family.
+    pub valid_documents: BTreeSet<String>,
+    pub now: jiff::Timestamp,
+}
+
+/// Where a planning lives.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanningRef<'a> {
+    pub db: &'a Db,
+    pub structure_id: &'a str,
+    pub family_id: &'a str,
+    pub doc_id: &'a str,
 }
 
 fn map(doc: &AutoCommit, key: &str) -> Option<ObjId> {
@@ -35,68 +47,116 @@ pub fn touched_requests(doc: &AutoCommit, patches: Option<&[Patch]>) -> Vec<Stri
     }
 }
 
-/// Decides every touched request whose current version has no decision yet, writes the
-/// decisions into the document and projects the touched cells. Returns how many decisions
-/// were written.
+/// The request and decision stored at `key`.
+pub fn cell(
+    doc: &AutoCommit,
+    key: &str,
+) -> Result<(Option<BookingRequest>, Option<Decision>), AppError> {
+    let request = match map(doc, "requests") {
+        Some(requests) if doc.get(&requests, key)?.is_some() => {
+            hydrate_prop(doc, &requests, key).ok()
+        }
+        _ => None,
+    };
+    let decision = map(doc, "decisions").and_then(|d| hydrate_prop(doc, &d, key).ok().flatten());
+    Ok((request, decision))
+}
+
+/// Writes `decision` for the request at `key`, moves the place counter accordingly and
+/// projects the cell. `previous` is the decision that stood before.
+pub async fn record_decision(
+    conn: &mut AnyConnection,
+    at: PlanningRef<'_>,
+    doc: &mut AutoCommit,
+    cell_key: &CellKey,
+    request: &BookingRequest,
+    previous: Option<&Decision>,
+    decision: &Decision,
+) -> Result<(), AppError> {
+    let decisions =
+        map(doc, "decisions").ok_or_else(|| AppError::internal("planning sans décisions"))?;
+    reconcile_prop(doc, &decisions, cell_key.encode().as_str(), decision)
+        .map_err(|e| AppError::internal(format!("écriture de décision : {e}")))?;
+    let delta = place_delta(previous.map(|d| d.outcome), decision.outcome);
+    if delta != 0 {
+        let day = cell_key.date.to_string();
+        places::add(
+            conn,
+            at.structure_id,
+            &cell_key.activity_id,
+            &day,
+            i64::from(delta),
+        )
+        .await?;
+    }
+    projections::upsert_booking(
+        conn,
+        at.doc_id,
+        at.family_id,
+        cell_key,
+        request,
+        Some(decision),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Decides every touched request whose current version has no decision yet, in key order,
+/// and projects the touched cells. Returns how many decisions were written.
 pub async fn decide_and_project(
     conn: &mut AnyConnection,
-    doc_id: &str,
-    family_id: &str,
+    at: PlanningRef<'_>,
     school_year: SchoolYear,
     doc: &mut AutoCommit,
     keys: &[String],
     inputs: &DecisionInputs,
 ) -> Result<usize, AppError> {
-    let Some(requests) = map(doc, "requests") else {
-        return Ok(0);
-    };
-    let Some(decisions) = map(doc, "decisions") else {
-        return Err(AppError::internal("planning sans décisions"));
-    };
-    let ctx = DecisionContext {
-        catalogue: &inputs.catalogue,
-        dossier: &inputs.dossier,
-        school_year,
-        now_ms: inputs.now_ms,
-    };
+    let ctx = DecisionContext::new(&inputs.catalogue, &inputs.dossier, school_year, inputs.now)
+        .with_documents(&inputs.valid_documents);
     let mut written = 0;
     for key in keys {
-        let Ok(cell) = CellKey::decode(key) else {
+        let Ok(cell_key) = CellKey::decode(key) else {
             tracing::warn!(
-                doc_id,
+                doc_id = at.doc_id,
                 key,
                 "ignoring a request with an unreadable cell key"
             );
             continue;
         };
-        let request: Option<BookingRequest> = match doc.get(&requests, key.as_str())? {
-            Some(_) => match hydrate_prop(&*doc, &requests, key.as_str()) {
-                Ok(r) => Some(r),
-                Err(e) => {
-                    tracing::warn!(doc_id, key, error = %e, "ignoring an unreadable request");
-                    continue;
-                }
-            },
-            None => None,
-        };
+        let (request, previous) = cell(doc, key)?;
         let Some(request) = request else {
-            projections::delete_booking(conn, doc_id, &cell).await?;
+            projections::delete_booking(conn, at.doc_id, &cell_key).await?;
             continue;
         };
-        let existing: Option<Decision> =
-            hydrate_prop(&*doc, &decisions, key.as_str()).ok().flatten();
-        let decision = match existing {
-            Some(d) if d.rev == request.rev => d,
-            _ => {
-                let d = decide(&ctx, &cell, &request);
-                reconcile_prop(doc, &decisions, key.as_str(), &d)
-                    .map_err(|e| AppError::internal(format!("écriture de décision : {e}")))?;
-                written += 1;
-                d
-            }
-        };
-        projections::upsert_booking(conn, doc_id, family_id, &cell, &request, Some(&decision))
+        if previous.as_ref().is_some_and(|d| d.rev == request.rev) {
+            projections::upsert_booking(
+                conn,
+                at.doc_id,
+                at.family_id,
+                &cell_key,
+                &request,
+                previous.as_ref(),
+            )
             .await?;
+            continue;
+        }
+        // Count places under the counter's lock, without this cell's own place.
+        let day = cell_key.date.to_string();
+        let taken = places::lock(conn, at.db, at.structure_id, &cell_key.activity_id, &day).await?;
+        let own = i64::from(previous.as_ref().is_some_and(|d| takes_place(d.outcome)));
+        let others = u32::try_from((taken - own).max(0)).unwrap_or(u32::MAX);
+        let decision = decide_cell(&ctx, &cell_key, &request, previous.as_ref(), others);
+        record_decision(
+            conn,
+            at,
+            doc,
+            &cell_key,
+            &request,
+            previous.as_ref(),
+            &decision,
+        )
+        .await?;
+        written += 1;
     }
     Ok(written)
 }

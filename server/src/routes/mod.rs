@@ -3,6 +3,7 @@
 pub mod health;
 pub mod openapi;
 pub mod session;
+pub mod staff;
 pub mod sync;
 
 use crate::AppState;
@@ -16,6 +17,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(openapi::router())
         .merge(session::router())
+        .merge(staff::router())
         .merge(sync::router(&state))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

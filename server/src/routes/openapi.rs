@@ -69,6 +69,95 @@ pub fn spec() -> Value {
                     "401": error_response("unauthorized"),
                     "404": error_response("not_found")}
             }},
+            "/api/v1/staff/login": {"post": {
+                "summary": "Log a member of staff in; returns a bearer token for the staff API",
+                "requestBody": {"required": true, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/LoginRequest"}}}},
+                "responses": {"200": {"description": "Logged in (token, role)"},
+                    "401": error_response("unauthorized"),
+                    "403": error_response("forbidden: family account"),
+                    "429": error_response("rate_limited")}
+            }},
+            "/api/v1/staff/catalogue": {"get": {
+                "summary": "The structure's catalogue (activities, rules, closures, contact)",
+                "security": [{"device": []}],
+                "responses": {"200": {"description": "Catalogue"},
+                    "403": error_response("forbidden: not staff")}
+            }},
+            "/api/v1/staff/catalogue/activities/{activity_id}": {
+                "put": {
+                    "summary": "Create or replace an activity (administrators)",
+                    "description": "Body: name, kind, weekdays (1 = Monday), start_time \
+                        (HH:MM), first_day/last_day, capacity, eligibility {min_age_years, \
+                        max_age_years, classes}, booking_rules and cancel_rules (each rule has a \
+                        `kind`: days_before {days, at, skip_weekends, skip_public_holidays, \
+                        skip_weekdays}, weekday_of_previous_week {weekday, at, weeks_before}, \
+                        day_of_previous_month {day, at}, hours_before {hours}, read_only_from \
+                        {from, period_from, period_to}, window {opens, closes}; local times in \
+                        Europe/Paris), requires_approved_dossier, required_documents, absence \
+                        {same_day_billed, free_before, medical_note_days, \
+                        billed_days_even_with_note}. Families receive the catalogue at their \
+                        next sync.",
+                    "security": [{"device": []}],
+                    "parameters": [{"name": "activity_id", "in": "path", "required": true,
+                        "schema": {"type": "string"}}],
+                    "responses": {"200": {"description": "Updated catalogue"},
+                        "400": error_response("bad_request: names the faulty field"),
+                        "403": error_response("forbidden: administrators only")}
+                },
+                "delete": {
+                    "summary": "Remove an activity (administrators)",
+                    "security": [{"device": []}],
+                    "parameters": [{"name": "activity_id", "in": "path", "required": true,
+                        "schema": {"type": "string"}}],
+                    "responses": {"204": {"description": "Removed"},
+                        "404": error_response("not_found")}
+                }
+            },
+            "/api/v1/staff/catalogue/closures": {"put": {
+                "summary": "Replace the closed periods [{from, to, label, activities}]",
+                "security": [{"device": []}],
+                "responses": {"200": {"description": "Updated catalogue"},
+                    "400": error_response("bad_request")}
+            }},
+            "/api/v1/staff/catalogue/settings": {"put": {
+                "summary": "Structure name, contact details, opening on public holidays",
+                "security": [{"device": []}],
+                "responses": {"200": {"description": "Updated catalogue"},
+                    "400": error_response("bad_request")}
+            }},
+            "/api/v1/staff/days/{date}/activities/{activity_id}": {"get": {
+                "summary": "Children expected on a day, with class, diet, allergies and PAI \
+                    (access is recorded in the audit log)",
+                "security": [{"device": []}],
+                "parameters": [
+                    {"name": "date", "in": "path", "required": true,
+                        "schema": {"type": "string", "format": "date"}},
+                    {"name": "activity_id", "in": "path", "required": true,
+                        "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "List"},
+                    "400": error_response("bad_request")}
+            }},
+            "/api/v1/staff/counts": {"get": {
+                "summary": "Places taken per activity and day over a date range",
+                "security": [{"device": []}],
+                "parameters": [
+                    {"name": "from", "in": "query", "required": true,
+                        "schema": {"type": "string", "format": "date"}},
+                    {"name": "to", "in": "query", "required": true,
+                        "schema": {"type": "string", "format": "date"}}],
+                "responses": {"200": {"description": "[{date, activity_id, count}]"},
+                    "400": error_response("bad_request")}
+            }},
+            "/api/v1/staff/decisions": {"post": {
+                "summary": "Override a decision with a reason shown to the family",
+                "description": "Body: family_id, child_id, date, activity_id, outcome \
+                    (accepted, refused, cancelled, kept_billable), reason.",
+                "security": [{"device": []}],
+                "responses": {"200": {"description": "The decision written"},
+                    "400": error_response("bad_request"),
+                    "404": error_response("not_found: no such request in this structure")}
+            }},
             "/api/v1/sync": {"post": {
                 "summary": "Sync all of a device's documents in one round trip",
                 "description": "Body and response are CBOR (RFC 8949). The request holds, per \

@@ -9,13 +9,16 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use cartable_domain::api::{DeviceSummary, ErrorCode, LoginRequest, LoginResponse};
+use cartable_domain::api::{
+    DeviceSummary, ErrorCode, LoginRequest, LoginResponse, StaffLoginResponse,
+};
 use std::net::SocketAddr;
 use std::time::Instant;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/login", post(login))
+        .route("/api/v1/staff/login", post(staff_login))
         .route("/api/v1/logout", post(logout))
         .route("/api/v1/devices", get(devices))
         .route("/api/v1/devices/{device_id}", delete(revoke))
@@ -29,11 +32,12 @@ fn rate_limited() -> AppError {
     )
 }
 
-async fn login(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    JsonBody(req): JsonBody<LoginRequest>,
-) -> AppResult<Json<LoginResponse>> {
+/// Checks a login and password under the rate limits; the account on success.
+async fn verify_login(
+    state: &AppState,
+    peer: SocketAddr,
+    req: &LoginRequest,
+) -> AppResult<accounts::Account> {
     let login = req.login.trim().to_lowercase();
     if login.is_empty() || login.len() > 200 || req.password.len() > 1024 {
         return Err(AppError::bad_request(
@@ -55,29 +59,32 @@ async fn login(
     let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &stored))
         .await
         .map_err(|e| AppError::internal(e.to_string()))?;
-    let account = match (ok, account) {
-        (true, Some(a)) => a,
+    match (ok, account) {
+        (true, Some(a)) => {
+            state.limiter.clear(&login_key);
+            Ok(a)
+        }
         _ => {
             state.limiter.record_failure(&login_key, now);
             state.limiter.record_failure(&ip_key, now);
-            return Err(AppError::client(
+            Err(AppError::client(
                 StatusCode::UNAUTHORIZED,
                 ErrorCode::Unauthorized,
                 "Identifiant ou mot de passe incorrect",
-            ));
+            ))
         }
-    };
-    let Some(family_id) = account.family_id.clone() else {
-        return Err(AppError::client(
-            StatusCode::FORBIDDEN,
-            ErrorCode::Forbidden,
-            "Ce compte est un compte du personnel : utilisez la page d'administration",
-        ));
-    };
-    state.limiter.clear(&login_key);
+    }
+}
+
+/// Registers a new device for `account`; returns (device id, token).
+async fn new_device(
+    state: &AppState,
+    account: &accounts::Account,
+    device_name: &str,
+) -> AppResult<(String, String)> {
     let token = auth::new_token();
     let device_id = auth::new_id();
-    let name = req.device_name.trim();
+    let name = device_name.trim();
     let name = if name.is_empty() { "Appareil" } else { name };
     let name: String = name.chars().take(100).collect();
     accounts::insert_device(
@@ -88,6 +95,23 @@ async fn login(
         &name,
     )
     .await?;
+    Ok((device_id, token))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    JsonBody(req): JsonBody<LoginRequest>,
+) -> AppResult<Json<LoginResponse>> {
+    let account = verify_login(&state, peer, &req).await?;
+    let Some(family_id) = account.family_id.clone() else {
+        return Err(AppError::client(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "Ce compte est un compte du personnel : utilisez /api/v1/staff/login",
+        ));
+    };
+    let (device_id, token) = new_device(&state, &account, &req.device_name).await?;
     Ok(Json(LoginResponse {
         token,
         device_id,
@@ -95,6 +119,30 @@ async fn login(
         family_id,
         structure_id: account.structure_id,
         display_name: account.display_name,
+    }))
+}
+
+async fn staff_login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    JsonBody(req): JsonBody<LoginRequest>,
+) -> AppResult<Json<StaffLoginResponse>> {
+    let account = verify_login(&state, peer, &req).await?;
+    if account.family_id.is_some() || !account.role.starts_with("staff_") {
+        return Err(AppError::client(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "Ce compte est un compte de famille : utilisez /api/v1/login",
+        ));
+    }
+    let (device_id, token) = new_device(&state, &account, &req.device_name).await?;
+    Ok(Json(StaffLoginResponse {
+        token,
+        device_id,
+        account_id: account.id,
+        structure_id: account.structure_id,
+        display_name: account.display_name,
+        role: account.role,
     }))
 }
 

@@ -1,4 +1,5 @@
-//! The pure part of the sync protocol: how a round starts and when a document is done.
+//! The pure part of the sync protocol, shared by every client (the client core, the load
+//! generator, test peers): how a sync starts and when a document is done.
 //!
 //! No I/O here: these functions take a document and its Automerge sync state and say what to
 //! do, so they are tested against raw Automerge peers.
@@ -104,7 +105,7 @@ mod tests {
     #[test]
     fn a_local_change_goes_out_in_the_first_message() {
         let (_server, mut device, persisted) = synced_pair();
-        let requests = crate::docs::root_map(&device, "requests")
+        let (_, requests) = automerge::ReadDoc::get(&device, ROOT, "requests")
             .expect("read")
             .expect("map");
         device.put(&requests, "k", "booked").expect("edit");

@@ -1,0 +1,261 @@
+//! Catalogue configuration: activities (days, calendar, capacity, eligibility, deadline
+//! rules), closures, contact details.
+
+use crate::AppState;
+use crate::auth::StaffUser;
+use crate::docs::catalogue;
+use crate::error::{AppError, AppResult};
+use crate::routes::Json as JsonBody;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use cartable_domain::catalogue::{Activity, Catalogue, Closure, Contact, DeadlineRule};
+use jiff::civil::{Date, DateTime, Time};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/staff/catalogue", get(show))
+        .route(
+            "/api/v1/staff/catalogue/activities/{activity_id}",
+            put(put_activity).delete(delete_activity),
+        )
+        .route("/api/v1/staff/catalogue/closures", put(put_closures))
+        .route("/api/v1/staff/catalogue/settings", put(put_settings))
+}
+
+async fn show(State(state): State<AppState>, staff: StaffUser) -> AppResult<Json<Catalogue>> {
+    Ok(Json(catalogue::read(&state, staff.structure_id()).await?))
+}
+
+fn bad(message: String) -> AppError {
+    AppError::bad_request(message)
+}
+
+fn check_date(field: &str, value: &str, optional: bool) -> AppResult<()> {
+    if (optional && value.is_empty()) || value.parse::<Date>().is_ok() {
+        Ok(())
+    } else {
+        Err(bad(format!(
+            "{field} : date attendue au format AAAA-MM-JJ, reçu « {value} »"
+        )))
+    }
+}
+
+fn check_time(field: &str, value: &str) -> AppResult<()> {
+    if value.len() == 5 && value.parse::<Time>().is_ok() {
+        Ok(())
+    } else {
+        Err(bad(format!(
+            "{field} : heure attendue au format HH:MM, reçu « {value} »"
+        )))
+    }
+}
+
+fn check_instant(field: &str, value: &str) -> AppResult<()> {
+    value.parse::<DateTime>().map(|_| ()).map_err(|_| {
+        bad(format!(
+            "{field} : instant attendu au format AAAA-MM-JJTHH:MM, reçu « {value} »"
+        ))
+    })
+}
+
+fn check_weekday(field: &str, day: u8) -> AppResult<()> {
+    if (1..=7).contains(&day) {
+        Ok(())
+    } else {
+        Err(bad(format!(
+            "{field} : jour de la semaine entre 1 (lundi) et 7 (dimanche)"
+        )))
+    }
+}
+
+fn check_rule(rule: &DeadlineRule) -> AppResult<()> {
+    match rule {
+        DeadlineRule::DaysBefore {
+            days,
+            at,
+            skip_weekdays,
+            ..
+        } => {
+            check_time("at", at)?;
+            if *days > 366 {
+                return Err(bad("days : au plus 366".into()));
+            }
+            skip_weekdays
+                .iter()
+                .try_for_each(|d| check_weekday("skip_weekdays", *d))
+        }
+        DeadlineRule::WeekdayOfPreviousWeek {
+            weekday,
+            at,
+            weeks_before,
+        } => {
+            check_weekday("weekday", *weekday)?;
+            check_time("at", at)?;
+            if *weeks_before > 8 {
+                return Err(bad("weeks_before : au plus 8".into()));
+            }
+            Ok(())
+        }
+        DeadlineRule::DayOfPreviousMonth { day, at } => {
+            check_time("at", at)?;
+            if !(1..=31).contains(day) {
+                return Err(bad("day : entre 1 et 31".into()));
+            }
+            Ok(())
+        }
+        DeadlineRule::HoursBefore { hours } => {
+            if *hours > 24 * 366 {
+                return Err(bad("hours : au plus une année".into()));
+            }
+            Ok(())
+        }
+        DeadlineRule::ReadOnlyFrom {
+            from,
+            period_from,
+            period_to,
+        } => {
+            check_instant("from", from)?;
+            check_date("period_from", period_from, true)?;
+            check_date("period_to", period_to, true)
+        }
+        DeadlineRule::Window { opens, closes } => {
+            check_instant("opens", opens)?;
+            check_instant("closes", closes)
+        }
+    }
+}
+
+/// Checks an activity sent by staff; the message names the faulty field.
+pub fn check_activity(a: &Activity) -> AppResult<()> {
+    if a.name.trim().is_empty() || a.name.chars().count() > 200 {
+        return Err(bad("name : nom d'activité vide ou trop long".into()));
+    }
+    if a.weekdays.is_empty() {
+        return Err(bad("weekdays : au moins un jour de la semaine".into()));
+    }
+    a.weekdays
+        .iter()
+        .try_for_each(|d| check_weekday("weekdays", *d))?;
+    if !a.start_time.is_empty() {
+        check_time("start_time", &a.start_time)?;
+    }
+    check_date("first_day", &a.first_day, true)?;
+    check_date("last_day", &a.last_day, true)?;
+    if let (Some(min), Some(max)) = (a.eligibility.min_age_years, a.eligibility.max_age_years)
+        && min > max
+    {
+        return Err(bad(
+            "eligibility : âge minimum supérieur à l'âge maximum".into()
+        ));
+    }
+    a.booking_rules.iter().try_for_each(check_rule)?;
+    a.cancel_rules.iter().try_for_each(check_rule)?;
+    if !a.absence.free_before.is_empty() {
+        check_time("absence.free_before", &a.absence.free_before)?;
+    }
+    Ok(())
+}
+
+async fn put_activity(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(activity_id): Path<String>,
+    JsonBody(activity): JsonBody<Activity>,
+) -> AppResult<Json<Catalogue>> {
+    staff.require_admin()?;
+    if !cartable_domain::ids::is_valid_id(&activity_id) {
+        return Err(bad(format!(
+            "identifiant d'activité invalide « {activity_id} » (minuscules, chiffres, - et _)"
+        )));
+    }
+    check_activity(&activity)?;
+    let updated = catalogue::update(&state, staff.structure_id(), |c| {
+        c.activities.insert(activity_id, activity);
+        Ok(())
+    })
+    .await?;
+    Ok(Json(updated))
+}
+
+async fn delete_activity(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(activity_id): Path<String>,
+) -> AppResult<StatusCode> {
+    staff.require_admin()?;
+    catalogue::update(&state, staff.structure_id(), |c| {
+        c.activities
+            .remove(&activity_id)
+            .map(|_| ())
+            .ok_or_else(AppError::not_found)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn put_closures(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    JsonBody(closures): JsonBody<Vec<Closure>>,
+) -> AppResult<Json<Catalogue>> {
+    staff.require_admin()?;
+    for c in &closures {
+        check_date("from", &c.from, false)?;
+        check_date("to", &c.to, false)?;
+        if c.to < c.from {
+            return Err(bad(format!(
+                "fermeture « {} » : fin avant le début",
+                c.label
+            )));
+        }
+        if c.label.trim().is_empty() {
+            return Err(bad("label : libellé de fermeture vide".into()));
+        }
+    }
+    let updated = catalogue::update(&state, staff.structure_id(), |c| {
+        c.closures = closures;
+        Ok(())
+    })
+    .await?;
+    Ok(Json(updated))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    structure_name: Option<String>,
+    contact: Option<Contact>,
+    open_on_public_holidays: Option<bool>,
+}
+
+async fn put_settings(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    JsonBody(settings): JsonBody<Settings>,
+) -> AppResult<Json<Catalogue>> {
+    staff.require_admin()?;
+    if settings
+        .structure_name
+        .as_deref()
+        .is_some_and(|n| n.trim().is_empty())
+    {
+        return Err(bad("structure_name : nom vide".into()));
+    }
+    let updated = catalogue::update(&state, staff.structure_id(), |c| {
+        if let Some(name) = settings.structure_name {
+            c.structure_name = name.trim().to_string();
+        }
+        if let Some(contact) = settings.contact {
+            c.contact = contact;
+        }
+        if let Some(open) = settings.open_on_public_holidays {
+            c.open_on_public_holidays = open;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(Json(updated))
+}

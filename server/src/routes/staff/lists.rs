@@ -1,0 +1,161 @@
+//! Daily lists for staff (who is expected, with class, diet, allergies and PAI) and counts
+//! per activity over a date range. Reading a list with health and diet data is logged.
+
+use crate::AppState;
+use crate::auth::StaffUser;
+use crate::db::audit;
+use crate::error::{AppError, AppResult};
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/staff/days/{date}/activities/{activity_id}",
+            get(day_list),
+        )
+        .route("/api/v1/staff/counts", get(counts))
+}
+
+/// A child expected on a day.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ExpectedChild {
+    pub family_id: String,
+    pub family_name: String,
+    pub child_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub class: String,
+    pub diet: String,
+    pub allergies: Vec<String>,
+    pub pai: bool,
+    /// "accepted", or "kept_billable" for a late withdrawal (billed, may still come).
+    pub outcome: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DayList {
+    pub date: String,
+    pub activity_id: String,
+    pub children: Vec<ExpectedChild>,
+}
+
+fn parse_date(value: &str) -> AppResult<Date> {
+    value
+        .parse()
+        .map_err(|_| AppError::bad_request(format!("date invalide « {value} » (AAAA-MM-JJ)")))
+}
+
+/// SQL condition for a cell that holds a place.
+const HOLDS_PLACE: &str =
+    "((b.wanted = 1 AND b.outcome = 'accepted') OR b.outcome = 'kept_billable')";
+
+async fn day_list(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path((date, activity_id)): Path<(String, String)>,
+) -> AppResult<Json<DayList>> {
+    let day = parse_date(&date)?.to_string();
+    let sql = format!(
+        "SELECT b.family_id, f.name AS family_name, b.child_id, c.first_name, c.last_name, \
+         c.class, c.diet, c.allergies, c.pai, b.outcome \
+         FROM booking_requests b JOIN families f ON f.id = b.family_id \
+         JOIN children c ON c.family_id = b.family_id AND c.child_id = b.child_id \
+         WHERE f.structure_id = $1 AND b.day = $2 AND b.activity_id = $3 AND {HOLDS_PLACE} \
+         ORDER BY c.class, c.last_name, c.first_name"
+    );
+    let mut tx = state.db.begin_write().await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(staff.structure_id())
+        .bind(&day)
+        .bind(&activity_id)
+        .fetch_all(&mut *tx.tx)
+        .await?;
+    let children = rows
+        .iter()
+        .map(|r| {
+            let allergies: String = r.try_get("allergies")?;
+            Ok(ExpectedChild {
+                family_id: r.try_get("family_id")?,
+                family_name: r.try_get("family_name")?,
+                child_id: r.try_get("child_id")?,
+                first_name: r.try_get("first_name")?,
+                last_name: r.try_get("last_name")?,
+                class: r.try_get("class")?,
+                diet: r.try_get("diet")?,
+                allergies: serde_json::from_str(&allergies).unwrap_or_default(),
+                pai: r.try_get::<i64, _>("pai")? != 0,
+                outcome: r.try_get("outcome")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    audit::record(
+        &mut tx.tx,
+        &staff.session.account_id,
+        staff.structure_id(),
+        "read_day_list_health_diet",
+        None,
+        &format!("{activity_id} {day}: {} enfants", children.len()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(DayList {
+        date: day,
+        activity_id,
+        children,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+struct Range {
+    from: String,
+    to: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DayCount {
+    pub date: String,
+    pub activity_id: String,
+    pub count: i64,
+}
+
+async fn counts(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Query(range): Query<Range>,
+) -> AppResult<Json<Vec<DayCount>>> {
+    let from = parse_date(&range.from)?;
+    let to = parse_date(&range.to)?;
+    if to < from || (to - from).get_days() > 400 {
+        return Err(AppError::bad_request(
+            "période invalide (au plus 400 jours)",
+        ));
+    }
+    let sql = format!(
+        "SELECT b.day, b.activity_id, COUNT(*) AS n \
+         FROM booking_requests b JOIN families f ON f.id = b.family_id \
+         WHERE f.structure_id = $1 AND b.day >= $2 AND b.day <= $3 AND {HOLDS_PLACE} \
+         GROUP BY b.day, b.activity_id ORDER BY b.day, b.activity_id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(staff.structure_id())
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(&state.db.pool)
+        .await?;
+    let counts = rows
+        .iter()
+        .map(|r| {
+            Ok(DayCount {
+                date: r.try_get("day")?,
+                activity_id: r.try_get("activity_id")?,
+                count: r.try_get("n")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Json(counts))
+}

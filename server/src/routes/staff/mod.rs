@@ -1,0 +1,16 @@
+//! The staff JSON API: catalogue configuration, daily lists and counts, decision overrides.
+//! Every route takes a [`crate::auth::StaffUser`] and stays inside that user's structure.
+
+pub mod catalogue;
+pub mod decisions;
+pub mod lists;
+
+use crate::AppState;
+use axum::Router;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(catalogue::router())
+        .merge(decisions::router())
+        .merge(lists::router())
+}
