@@ -12,7 +12,9 @@ use automerge::{AutoCommit, ReadDoc};
 use cartable_domain::DocKind;
 use cartable_domain::catalogue::{Activity, ActivityKind, Catalogue, Contact};
 use cartable_domain::dossier::{AdultRoles, AdultSheet, ChildSheet, Dossier};
-use cartable_domain::planning::{BookingRequest, CellKey, Decision};
+use cartable_domain::planning::{
+    AbsenceDeclaration, AbsenceOutcome, BookingRequest, CellKey, Decision,
+};
 use std::collections::BTreeMap;
 
 /// The services most town halls run, as a starting catalogue.
@@ -251,6 +253,19 @@ async fn project_planning(
 ) -> AppResult<usize> {
     let requests: BTreeMap<String, BookingRequest> = hydrate_root(doc, "requests")?;
     let decisions: BTreeMap<String, Decision> = hydrate_root(doc, "decisions")?;
+    let absences: BTreeMap<String, AbsenceDeclaration> = hydrate_root(doc, "absences")?;
+    let outcomes: BTreeMap<String, AbsenceOutcome> = hydrate_root(doc, "absence_decisions")?;
+    for (key, declaration) in &absences {
+        let Ok(cell) = CellKey::decode(key) else {
+            continue;
+        };
+        let outcome = outcomes.get(key);
+        let at = outcome
+            .map(|o| o.decided_at_ms)
+            .unwrap_or(declaration.at_ms);
+        projections::upsert_absence(conn, doc_id, family_id, &cell, declaration, at, outcome)
+            .await?;
+    }
     let mut n = 0;
     for (key, request) in &requests {
         let Ok(cell) = CellKey::decode(key) else {

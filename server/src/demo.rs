@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::admin::{self, Credentials, NewLogin};
 use crate::db::accounts;
 use crate::error::AppResult;
-use cartable_domain::catalogue::Contact;
+use cartable_domain::catalogue::{AbsenceRule, Catalogue, Closure, Contact, DeadlineRule};
 use cartable_domain::dossier::{ChildSheet, Diet};
 
 pub const STRUCTURE_NAME: &str = "Mairie de Saint-Aubin-sur-Loire";
@@ -77,6 +77,76 @@ fn families() -> [DemoFamily; 2] {
     ]
 }
 
+fn days_before(days: u32, at: &str, skip_weekends: bool) -> DeadlineRule {
+    DeadlineRule::DaysBefore {
+        days,
+        at: at.into(),
+        skip_weekends,
+        skip_public_holidays: skip_weekends,
+        skip_weekdays: vec![],
+    }
+}
+
+/// Rules seen in real town halls (see DOMAIN.md): canteen two working days ahead at noon,
+/// childcare the day before at 18:00, Wednesday centre Thursday noon the week before with
+/// 24 places, Christmas and winter holidays closed.
+fn demo_rules(c: &mut Catalogue) {
+    for (id, activity) in c.activities.iter_mut() {
+        match id.as_str() {
+            "cantine" => {
+                activity.start_time = "11:45".into();
+                activity.capacity = Some(120);
+                activity.booking_rules = vec![days_before(2, "12:00", true)];
+                activity.cancel_rules = vec![days_before(2, "12:00", true)];
+                activity.absence = AbsenceRule {
+                    same_day_billed: true,
+                    free_before: "10:00".into(),
+                    medical_note_days: 7,
+                    billed_days_even_with_note: 0,
+                };
+            }
+            "garderie-matin" | "garderie-soir" => {
+                activity.start_time = if id == "garderie-matin" {
+                    "07:30"
+                } else {
+                    "16:30"
+                }
+                .into();
+                activity.booking_rules = vec![days_before(1, "18:00", false)];
+                activity.cancel_rules = vec![days_before(1, "18:00", false)];
+            }
+            "mercredi" => {
+                activity.start_time = "08:30".into();
+                activity.capacity = Some(24);
+                activity.eligibility.min_age_years = Some(3);
+                activity.eligibility.max_age_years = Some(12);
+                let thursday_before = DeadlineRule::WeekdayOfPreviousWeek {
+                    weekday: 4,
+                    at: "12:00".into(),
+                    weeks_before: 1,
+                };
+                activity.booking_rules = vec![thursday_before.clone()];
+                activity.cancel_rules = vec![thursday_before];
+            }
+            _ => {}
+        }
+    }
+    c.closures = vec![
+        Closure {
+            from: "2026-12-19".into(),
+            to: "2027-01-03".into(),
+            label: "Vacances de Noël".into(),
+            activities: vec![],
+        },
+        Closure {
+            from: "2027-02-20".into(),
+            to: "2027-03-07".into(),
+            label: "Vacances d'hiver".into(),
+            activities: vec![],
+        },
+    ];
+}
+
 /// Creates the demo structure unless it exists; returns the demo logins either way.
 pub async fn ensure_demo(state: &AppState) -> AppResult<Vec<DemoLogin>> {
     let exists = accounts::structure_by_name(&state.db, STRUCTURE_NAME)
@@ -93,6 +163,11 @@ pub async fn ensure_demo(state: &AppState) -> AppResult<Vec<DemoLogin>> {
                 opening_hours: "Lundi au vendredi, 8 h 30 – 12 h".into(),
             },
         )
+        .await?;
+        crate::docs::catalogue::update(state, &structure_id, |c| {
+            demo_rules(c);
+            Ok(())
+        })
         .await?;
         admin::create_staff(
             state,

@@ -7,13 +7,14 @@ use crate::auth::FamilyDevice;
 use crate::db::documents::{self, DocRow};
 use crate::docs::compensation::{Protected, compensate};
 use crate::docs::planning::{DecisionInputs, PlanningRef, decide_and_project, touched_requests};
-use crate::docs::{create, dossier};
+use crate::docs::{absences, create, dossier, touched_keys};
 use crate::error::{AppError, AppResult};
 use automerge::sync::{Message, State, SyncDoc};
 use automerge::{AutoCommit, ChangeHash};
 use axum::http::StatusCode;
 use cartable_domain::DocKind;
 use cartable_domain::api::ErrorCode;
+use cartable_domain::planning::Planning;
 use cartable_domain::protocol::{
     self, Compensation, DocMessage, DocumentInfo, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION,
     SyncRequest, SyncResponse,
@@ -278,6 +279,19 @@ async fn reconcile(
                     doc_id: &row.id,
                 };
                 decide_and_project(conn, at, year, doc, &keys, inputs).await?;
+            }
+            let absences_touched = touched_keys(&patches, "absences").is_none_or(|k| !k.is_empty());
+            if let (true, Some(inputs)) = (absences_touched, inputs) {
+                let planning: Planning = autosurgeon::hydrate(&*doc)
+                    .map_err(|e| AppError::internal(format!("planning illisible : {e}")))?;
+                let keys = absences::touched_absences(&planning, &patches);
+                let at = PlanningRef {
+                    db: &state.db,
+                    structure_id: &device.session.structure_id,
+                    family_id: &device.family_id,
+                    doc_id: &row.id,
+                };
+                absences::decide_and_project(conn, at, doc, &planning, &keys, inputs).await?;
             }
         }
         DocKind::Catalogue => {}

@@ -240,3 +240,43 @@ pub fn next(weekday: jiff::civil::Weekday) -> jiff::civil::Date {
     }
     d
 }
+
+/// Declares an absence for a booked cell, as an honest device would.
+pub fn write_absence(
+    peer: &mut RawPeer,
+    child_id: &str,
+    date: jiff::civil::Date,
+    activity_id: &str,
+    reason: &str,
+) -> String {
+    use automerge::ReadDoc;
+    let by = peer.session.account_id.clone();
+    let key = cartable_domain::planning::CellKey::new(child_id, date, activity_id).encode();
+    let doc = peer.doc(DocKind::Planning);
+    let (_, absences) = doc
+        .get(automerge::ROOT, "absences")
+        .expect("read")
+        .expect("planning has absences");
+    let declaration = cartable_domain::planning::AbsenceDeclaration {
+        rev: cartable_server::auth::new_id(),
+        by,
+        at_ms: 0,
+        reason: reason.into(),
+        document_id: None,
+    };
+    autosurgeon::reconcile_prop(doc, &absences, key.as_str(), &declaration).expect("write absence");
+    key
+}
+
+/// The absence outcome the peer's planning holds for `key`.
+pub fn absence_outcome(
+    peer: &mut RawPeer,
+    key: &str,
+) -> Option<cartable_domain::planning::AbsenceOutcome> {
+    use automerge::ReadDoc;
+    let doc = peer.doc(DocKind::Planning);
+    let (_, outcomes) = doc.get(automerge::ROOT, "absence_decisions").ok()??;
+    autosurgeon::hydrate_prop(&*doc, &outcomes, key)
+        .ok()
+        .flatten()
+}

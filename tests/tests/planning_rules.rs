@@ -4,7 +4,7 @@
 
 use cartable_domain::DocKind;
 use cartable_domain::planning::{Outcome, RequestState};
-use cartable_tests::raw::{RawPeer, decision, write_request};
+use cartable_tests::raw::{RawPeer, absence_outcome, decision, write_absence, write_request};
 use cartable_tests::{Backend, Device, Seed, TestServer, on_each_backend, staff};
 use jiff::civil::{Date, date};
 use serde_json::{Value, json};
@@ -384,5 +384,53 @@ fn bad_configuration_and_the_wrong_accounts_are_refused_with_clear_errors() {
         let mut peer = RawPeer::login(&server.url, &seed.families[0].parents[0].login, PASSWORD);
         peer.sync();
         let _ = peer.doc(DocKind::Catalogue);
+    });
+}
+
+#[test]
+fn a_sick_childs_same_day_meal_is_billed_and_later_days_are_free_when_declared_in_time() {
+    on_each_backend(|server| {
+        server.clock.set(paris(date(2026, 11, 26), 9, 0));
+        let seed = server.seed(1);
+        let token = staff_token(server, &seed);
+        let mut activity = canteen(json!([]), json!([]), None);
+        activity["absence"] =
+            json!({"same_day_billed": true, "free_before": "10:00", "medical_note_days": 7});
+        let (status, body) = put_activity(server, &token, "cantine", activity);
+        assert_eq!(status, 200, "{body}");
+        let family = &seed.families[0];
+        let child = &family.children[0].0;
+        let mut peer = RawPeer::login(&server.url, &family.parents[0].login, PASSWORD);
+        peer.sync();
+        let (tue, wed, thu) = (date(2026, 12, 1), date(2026, 12, 2), date(2026, 12, 3));
+        for d in [tue, wed, thu] {
+            write_request(&mut peer, child, d, "cantine", true);
+        }
+        peer.sync();
+
+        // Tuesday 08:00: the child is sick today; Thursday is declared too.
+        server.clock.set(paris(tue, 8, 0));
+        let today = write_absence(&mut peer, child, tue, "cantine", "malade");
+        let later = write_absence(&mut peer, child, thu, "cantine", "malade");
+        let never_booked = write_absence(&mut peer, child, date(2026, 12, 4), "cantine", "malade");
+        peer.sync();
+        let today = absence_outcome(&mut peer, &today).expect("decided");
+        assert!(today.billed, "{}", today.reason);
+        let later = absence_outcome(&mut peer, &later).expect("decided");
+        assert!(!later.billed, "{}", later.reason);
+        let none = absence_outcome(&mut peer, &never_booked).expect("decided");
+        assert!(!none.billed);
+        // Wednesday, declared on Wednesday at 11:00 (after 10:00 the day before): billed.
+        server.clock.set(paris(wed, 11, 0));
+        let late = write_absence(&mut peer, child, wed, "cantine", "malade");
+        peer.sync();
+        assert!(absence_outcome(&mut peer, &late).expect("decided").billed);
+        assert_eq!(
+            server.count(
+                "SELECT COUNT(*) FROM absences WHERE family_id = $1 AND billed = 1",
+                &family.family_id
+            ),
+            2
+        );
     });
 }

@@ -178,6 +178,7 @@ pub async fn clear_all(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
         "DELETE FROM children",
         "DELETE FROM adults",
         "DELETE FROM booking_requests",
+        "DELETE FROM absences",
     ] {
         sqlx::query(sql).execute(&mut *conn).await?;
     }
@@ -194,4 +195,43 @@ pub async fn child_ids(
         .fetch_all(&mut *conn)
         .await?;
     rows.iter().map(|r| r.try_get("child_id")).collect()
+}
+
+/// Projects one absence declaration and its outcome (if decided).
+pub async fn upsert_absence(
+    conn: &mut AnyConnection,
+    doc_id: &str,
+    family_id: &str,
+    key: &CellKey,
+    declaration: &cartable_domain::planning::AbsenceDeclaration,
+    declared_at_ms: i64,
+    outcome: Option<&cartable_domain::planning::AbsenceOutcome>,
+) -> Result<(), sqlx::Error> {
+    let outcome = outcome.filter(|o| o.rev == declaration.rev);
+    sqlx::query(
+        "INSERT INTO absences (doc_id, family_id, child_id, day, activity_id, rev, declared_by, \
+         declared_at_ms, reason, document_id, billed, outcome_reason, decided_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         ON CONFLICT (doc_id, child_id, day, activity_id) DO UPDATE SET rev = excluded.rev, \
+         declared_by = excluded.declared_by, declared_at_ms = excluded.declared_at_ms, \
+         reason = excluded.reason, document_id = excluded.document_id, \
+         billed = excluded.billed, outcome_reason = excluded.outcome_reason, \
+         decided_at_ms = excluded.decided_at_ms",
+    )
+    .bind(doc_id)
+    .bind(family_id)
+    .bind(&key.child_id)
+    .bind(key.date.to_string())
+    .bind(&key.activity_id)
+    .bind(&declaration.rev)
+    .bind(&declaration.by)
+    .bind(declared_at_ms)
+    .bind(&declaration.reason)
+    .bind(&declaration.document_id)
+    .bind(outcome.map(|o| flag(o.billed)))
+    .bind(outcome.map(|o| o.reason.clone()))
+    .bind(outcome.map(|o| o.decided_at_ms))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

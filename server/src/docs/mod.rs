@@ -1,6 +1,7 @@
 //! Server-side handling of the synced documents: loading and caching, creation,
 //! compensation of forbidden writes, decisions and projections.
 
+pub mod absences;
 pub mod catalogue;
 pub mod compensation;
 pub mod create;
