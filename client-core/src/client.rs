@@ -4,6 +4,7 @@
 //! holds the mutex only between its HTTP requests, never during one, so edits made while a sync
 //! waits on the network are not blocked (they simply travel in the next round).
 
+use crate::bulk::{BulkBooking, BulkReport};
 use crate::clock::{self, DeviceClock, SystemClock};
 use crate::docs::DocSet;
 use crate::error::{Error, Result};
@@ -14,6 +15,7 @@ use crate::status::SyncStatus;
 use crate::store::{self, MetaKey, Store};
 use crate::sync::{self, SyncReport};
 use crate::transport::Transport;
+use crate::view::PlanningView;
 use cartable_domain::api::{DeviceSummary, ErrorCode, LoginRequest};
 use cartable_domain::catalogue::Catalogue;
 use cartable_domain::dossier::Dossier;
@@ -266,6 +268,78 @@ impl Client {
             None => self.current_school_year()?,
         };
         crate::planning::entries(&mut self.inner(), year)
+    }
+
+    /// "Mon Planning" from `from` to `to` (inclusive, at most a year): one row per day, one
+    /// column per child × activity, every cell computed offline with the server's rules at
+    /// [`Client::server_now_ms`]. `children` restricts the view to these child ids (default:
+    /// every child of the dossier, in first-name order).
+    pub fn planning_view(
+        &self,
+        children: Option<Vec<String>>,
+        from: Date,
+        to: Date,
+    ) -> Result<PlanningView> {
+        let mut inner = self.inner();
+        let offset = inner.clock_offset_ms()?;
+        let now = self.clock.now_ms().saturating_add(offset);
+        crate::view::build(&mut inner, children.as_deref(), from, to, now, offset)
+    }
+
+    /// The planning of the week (Monday to Sunday) containing `any_day`, every child.
+    pub fn planning_week(&self, any_day: Date) -> Result<PlanningView> {
+        let days = cartable_domain::cells::week_days(any_day);
+        self.planning_view(None, days[0], days[6])
+    }
+
+    /// The planning of the month containing `any_day`, every child.
+    pub fn planning_month(&self, any_day: Date) -> Result<PlanningView> {
+        let days = cartable_domain::cells::month_days(any_day);
+        let (Some(first), Some(last)) = (days.first(), days.last()) else {
+            return Err(Error::invalid(format!("mois invalide : {any_day}")));
+        };
+        self.planning_view(None, *first, *last)
+    }
+
+    /// Books a weekly pattern for several children over a period, in one durable local edit
+    /// per planning document. Each cell is a request of its own that the server decides at the
+    /// next sync (closures and deadlines are not pre-refused here: the parent sees the server's
+    /// reason). Days an activity never runs on and cells already booked are not written.
+    pub fn book_pattern(&self, booking: BulkBooking) -> Result<BulkReport> {
+        let now = self.clock.now_ms();
+        crate::bulk::write_pattern(&mut self.inner(), &booking, true, now)
+    }
+
+    /// Withdraws every booking of the pattern (cells booked or asked for), in one durable
+    /// local edit per planning document; the server decides each (late ones are kept and
+    /// billed).
+    pub fn cancel_pattern(&self, booking: BulkBooking) -> Result<BulkReport> {
+        let now = self.clock.now_ms();
+        crate::bulk::write_pattern(&mut self.inner(), &booking, false, now)
+    }
+
+    /// Declares `child_id` absent on every booked day from `from` to `to` (each booked
+    /// activity of those days), with a reason and optionally a supporting document already
+    /// sent. The server decides at the next sync whether each day is billed. Fails when no day
+    /// of the period is booked.
+    pub fn declare_absence(
+        &self,
+        child_id: &str,
+        from: Date,
+        to: Date,
+        reason: &str,
+        document_id: Option<String>,
+    ) -> Result<BulkReport> {
+        let now = self.clock.now_ms();
+        crate::bulk::declare_absence(
+            &mut self.inner(),
+            child_id,
+            from,
+            to,
+            reason,
+            document_id.as_deref(),
+            now,
+        )
     }
 
     /// The structure's catalogue: activities and contact (empty until downloaded).

@@ -7,7 +7,6 @@
 
 use cartable_domain::school_year::SchoolYear;
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 /// Where the core reads the device's wall clock.
@@ -54,13 +53,10 @@ pub fn offset_ms(sent_ms: i64, received_ms: i64, server_ms: i64) -> i64 {
     server_ms.saturating_sub(midpoint)
 }
 
-/// The calendar day in Europe/Paris at `ms` (UTC when the time zone database is missing).
+/// The calendar day in Europe/Paris at `ms` (the time zone is compiled in, as on the server).
 pub fn paris_date(ms: i64) -> Date {
-    let tz = TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC);
-    match jiff::Timestamp::from_millisecond(ms) {
-        Ok(ts) => ts.to_zoned(tz).date(),
-        Err(_) => jiff::Timestamp::UNIX_EPOCH.to_zoned(tz).date(),
-    }
+    let ts = jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    cartable_domain::calendar::paris_date(ts)
 }
 
 /// The school year in progress in Europe/Paris at `ms`.

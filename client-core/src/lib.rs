@@ -10,13 +10,18 @@
 //! let client = cartable_core::Client::open("./cartable-store")?;
 //! client.login("https://portail.example.fr", "camille", "secret", "Pixel de Camille")?;
 //! client.sync()?;
-//! for entry in client.planning(None)? {
-//!     println!("{} {} {} {}", entry.date, entry.child_name, entry.activity_name, entry.state.label());
+//! // "Mon Planning" of this week, computed offline at the server's time.
+//! let today = cartable_core::clock::paris_date(client.server_now_ms()?);
+//! for row in client.planning_week(today)?.rows() {
+//!     for cell in &row.cells {
+//!         println!("{} {} {} {}", row.date, cell.child_name, cell.activity_name, cell.label);
+//!     }
 //! }
 //! # Ok(())
 //! # }
 //! ```
 
+mod bulk;
 mod client;
 pub mod clock;
 mod docs;
@@ -29,10 +34,12 @@ mod status;
 mod store;
 mod sync;
 mod transport;
+mod view;
 
 #[cfg(test)]
 mod tests;
 
+pub use bulk::{ActivityDays, BulkBooking, BulkReport, MAX_ABSENCE_REASON_CHARS, SkippedCell};
 pub use client::{Client, LogoutOutcome};
 pub use clock::{DeviceClock, ManualClock, SystemClock};
 pub use dossier::resolve_child;
@@ -43,6 +50,10 @@ pub use session::Account;
 pub use status::SyncStatus;
 pub use sync::{MAX_ROUNDS, SyncReport};
 pub use transport::Transport;
+pub use view::{
+    CellAbsence, MAX_RANGE_DAYS, PlanningCell, PlanningColumn, PlanningRow, PlanningView,
+    short_label,
+};
 
 /// The domain types this API speaks (dossier, planning, catalogue, protocol).
 pub use cartable_domain as domain;

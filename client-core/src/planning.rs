@@ -8,9 +8,6 @@
 use crate::client::Inner;
 use crate::docs::root_map;
 use crate::error::{Error, Result};
-use automerge::ObjType;
-use automerge::transaction::Transactable;
-use autosurgeon::reconcile_prop;
 use cartable_domain::DocKind;
 use cartable_domain::catalogue::Catalogue;
 use cartable_domain::dossier::Dossier;
@@ -38,7 +35,7 @@ pub struct PlanningEntry {
 }
 
 /// Reads a document of `kind` as `T` (default when absent or not downloaded).
-fn hydrate_doc<T: autosurgeon::Hydrate + Default>(
+pub(crate) fn hydrate_doc<T: autosurgeon::Hydrate + Default>(
     inner: &mut Inner,
     id: Option<DocumentId>,
 ) -> Result<T> {
@@ -50,7 +47,7 @@ fn hydrate_doc<T: autosurgeon::Hydrate + Default>(
     Ok(autosurgeon::hydrate(&content.doc)?)
 }
 
-fn planning_id(inner: &Inner, year: SchoolYear) -> Option<DocumentId> {
+pub(crate) fn planning_id(inner: &Inner, year: SchoolYear) -> Option<DocumentId> {
     inner.docs.find(DocKind::Planning, Some(&year.to_string()))
 }
 
@@ -60,7 +57,7 @@ pub(crate) fn catalogue(inner: &mut Inner) -> Result<Catalogue> {
     hydrate_doc(inner, id)
 }
 
-fn dossier(inner: &mut Inner) -> Result<Dossier> {
+pub(crate) fn dossier(inner: &mut Inner) -> Result<Dossier> {
     let id = inner.docs.find(DocKind::Dossier, None);
     hydrate_doc(inner, id)
 }
@@ -189,14 +186,12 @@ pub(crate) fn write_request(
         let requests =
             root_map(doc, "requests")?.ok_or_else(|| Error::NotDownloaded(what.clone()))?;
         // A fresh map object per version of the request keeps each request whole.
-        doc.put_object(&requests, key.as_str(), ObjType::Map)?;
-        reconcile_prop(doc, &requests, key.as_str(), &request)?;
-        Ok(())
+        crate::bulk::put_whole(doc, &requests, key.as_str(), &request)
     })
 }
 
 /// "02/12/2026", as dates are written in French messages.
-fn fr_date(date: Date) -> String {
+pub(crate) fn fr_date(date: Date) -> String {
     format!("{:02}/{:02}/{}", date.day(), date.month(), date.year())
 }
 

@@ -66,6 +66,11 @@ pub struct AbsenceOutcome {
     #[autosurgeon(missing = "Default::default")]
     #[serde(default)]
     pub note_deadline_ms: Option<i64>,
+    /// When the server first received a declaration for this cell: amending it (to add a
+    /// medical note) does not make it late.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub first_declared_at_ms: Option<i64>,
 }
 
 impl AbsenceOutcome {
@@ -81,6 +86,7 @@ impl AbsenceOutcome {
             reason: decision.reason_fr.clone(),
             decided_at_ms: decided_at.as_millisecond(),
             note_deadline_ms: decision.note_deadline.map(|t| t.as_millisecond()),
+            first_declared_at_ms: None,
         }
     }
 }
@@ -332,6 +338,7 @@ mod tests {
                 reason: "Absence signalée le jour même : facturée".into(),
                 decided_at_ms: 7,
                 note_deadline_ms: Some(9),
+                first_declared_at_ms: Some(7),
             },
         );
         let mut doc = automerge::AutoCommit::new();

@@ -249,6 +249,18 @@ pub fn write_absence(
     activity_id: &str,
     reason: &str,
 ) -> String {
+    write_absence_with(peer, child_id, date, activity_id, reason, None)
+}
+
+/// Declares (or amends) an absence, optionally joining a supporting document.
+pub fn write_absence_with(
+    peer: &mut RawPeer,
+    child_id: &str,
+    date: jiff::civil::Date,
+    activity_id: &str,
+    reason: &str,
+    document_id: Option<&str>,
+) -> String {
     use automerge::ReadDoc;
     let by = peer.session.account_id.clone();
     let key = cartable_domain::planning::CellKey::new(child_id, date, activity_id).encode();
@@ -262,7 +274,7 @@ pub fn write_absence(
         by,
         at_ms: 0,
         reason: reason.into(),
-        document_id: None,
+        document_id: document_id.map(String::from),
     };
     autosurgeon::reconcile_prop(doc, &absences, key.as_str(), &declaration).expect("write absence");
     key

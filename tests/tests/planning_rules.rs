@@ -4,7 +4,9 @@
 
 use cartable_domain::DocKind;
 use cartable_domain::planning::{Outcome, RequestState};
-use cartable_tests::raw::{RawPeer, absence_outcome, decision, write_absence, write_request};
+use cartable_tests::raw::{
+    RawPeer, absence_outcome, decision, write_absence, write_absence_with, write_request,
+};
 use cartable_tests::{Backend, Device, Seed, TestServer, on_each_backend, staff};
 use jiff::civil::{Date, date};
 use serde_json::{Value, json};
@@ -425,12 +427,55 @@ fn a_sick_childs_same_day_meal_is_billed_and_later_days_are_free_when_declared_i
         let late = write_absence(&mut peer, child, wed, "cantine", "malade");
         peer.sync();
         assert!(absence_outcome(&mut peer, &late).expect("decided").billed);
+
+        // A medical note joined within the week frees the late day; amending Thursday's
+        // declaration after the limit does not make it late.
+        server.clock.set(paris(date(2026, 12, 4), 9, 0));
+        write_absence_with(
+            &mut peer,
+            child,
+            wed,
+            "cantine",
+            "malade",
+            Some("certificat-1"),
+        );
+        write_absence_with(
+            &mut peer,
+            child,
+            thu,
+            "cantine",
+            "malade",
+            Some("certificat-1"),
+        );
+        peer.sync();
+        let wed_outcome = absence_outcome(&mut peer, &late).expect("decided");
+        assert!(!wed_outcome.billed, "{}", wed_outcome.reason);
+        let key_thu =
+            cartable_domain::planning::CellKey::new(child.as_str(), thu, "cantine").encode();
+        assert!(
+            !absence_outcome(&mut peer, &key_thu)
+                .expect("decided")
+                .billed
+        );
+        let (status, counts) = staff::send(
+            &server.url,
+            "GET",
+            "/api/v1/staff/counts?from=2026-12-01&to=2026-12-03",
+            Some(&token),
+            None,
+        );
+        assert_eq!(status, 200);
+        let counts = counts.as_array().expect("counts");
+        assert!(
+            counts.iter().all(|c| c["count"] == 1 && c["absent"] == 1),
+            "{counts:?}"
+        );
         assert_eq!(
             server.count(
                 "SELECT COUNT(*) FROM absences WHERE family_id = $1 AND billed = 1",
                 &family.family_id
             ),
-            2
+            1
         );
     });
 }

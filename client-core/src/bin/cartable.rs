@@ -9,10 +9,11 @@ mod cli;
 #[path = "cartable/render.rs"]
 mod render;
 
+use cartable_core::domain::cells::{month_days, week_days};
 use cartable_core::domain::school_year::SchoolYear;
-use cartable_core::{Client, Error, resolve_child};
+use cartable_core::{ActivityDays, BulkBooking, Client, Error, resolve_child};
 use clap::Parser;
-use cli::{Cli, Command, DossierCommand};
+use cli::{Cli, Command, DossierCommand, PatternArgs};
 use jiff::civil::Date;
 use serde_json::json;
 use std::io::{BufRead, Write};
@@ -115,7 +116,13 @@ fn run(cli: Cli) -> Result<Output, Error> {
             let status = client.status()?;
             Ok(Output::new(render::status(&status), to_json(&status)))
         }
-        Command::Planning { year } => {
+        Command::Planning {
+            week,
+            month,
+            children,
+            all,
+        } => planning(&client, week, month, &children, all),
+        Command::Requests { year } => {
             let year = match year {
                 Some(y) => y
                     .parse::<SchoolYear>()
@@ -126,6 +133,35 @@ fn run(cli: Cli) -> Result<Output, Error> {
             Ok(Output::new(
                 render::planning(&year.to_string(), &entries),
                 json!({"school_year": year, "entries": entries}),
+            ))
+        }
+        Command::BookPattern(args) => pattern(&client, args, true),
+        Command::CancelPattern(args) => pattern(&client, args, false),
+        Command::Absence {
+            child,
+            from,
+            to,
+            reason,
+            document,
+        } => {
+            let from = parse_date(&from)?;
+            let to = match to {
+                Some(t) => parse_date(&t)?,
+                None => from,
+            };
+            let child_id = resolve_child(&client.dossier()?, &child)?;
+            let report = client.declare_absence(&child_id, from, to, &reason, document)?;
+            Ok(Output::new(
+                format!(
+                    "Absence déclarée sur {} réservation(s){} : le serveur dira à la prochaine synchronisation si elle est facturée.",
+                    report.written,
+                    if report.unchanged > 0 {
+                        format!(" ({} déjà déclarée(s))", report.unchanged)
+                    } else {
+                        String::new()
+                    }
+                ),
+                json!({"child_id": child_id, "from": from, "to": to, "report": report}),
             ))
         }
         Command::Book {
@@ -182,6 +218,141 @@ fn write_request(
         ),
         json!({"child_id": child_id, "date": date, "activity_id": activity, "wanted": wanted}),
     ))
+}
+
+fn planning(
+    client: &Client,
+    week: Option<String>,
+    month: Option<String>,
+    children: &[String],
+    all: bool,
+) -> Result<Output, Error> {
+    let (from, to) = match (week, month) {
+        (_, Some(m)) => {
+            let days = month_days(parse_date(&m)?);
+            match (days.first(), days.last()) {
+                (Some(f), Some(l)) => (*f, *l),
+                _ => return Err(Error::InvalidInput(format!("mois invalide « {m} »"))),
+            }
+        }
+        (week, None) => {
+            let day = match week {
+                Some(w) => parse_date(&w)?,
+                None => cartable_core::clock::paris_date(client.server_now_ms()?),
+            };
+            let days = week_days(day);
+            (days[0], days[6])
+        }
+    };
+    let children = if children.is_empty() {
+        None
+    } else {
+        let dossier = client.dossier()?;
+        Some(
+            children
+                .iter()
+                .map(|c| resolve_child(&dossier, c))
+                .collect::<Result<Vec<_>, _>>()?,
+        )
+    };
+    let view = client.planning_view(children, from, to)?;
+    let shown = if all {
+        view.clone()
+    } else {
+        view.without_idle()
+    };
+    Ok(Output::new(render::planning_view(&shown), to_json(&view)))
+}
+
+fn pattern(client: &Client, args: PatternArgs, wanted: bool) -> Result<Output, Error> {
+    if args.activities.len() != args.days.len() {
+        return Err(Error::InvalidInput(format!(
+            "{} --activity pour {} --days : donnez un --days par --activity",
+            args.activities.len(),
+            args.days.len()
+        )));
+    }
+    let from = parse_date(&args.from)?;
+    let to = parse_date(&args.to)?;
+    let dossier = client.dossier()?;
+    let children = args
+        .children
+        .iter()
+        .map(|c| resolve_child(&dossier, c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let pattern = args
+        .activities
+        .iter()
+        .zip(&args.days)
+        .map(|(a, d)| Ok(ActivityDays::new(a.trim(), parse_weekdays(d)?)))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let booking = BulkBooking {
+        children,
+        from,
+        to,
+        pattern,
+    };
+    let report = if wanted {
+        client.book_pattern(booking)?
+    } else {
+        client.cancel_pattern(booking)?
+    };
+    Ok(Output::new(
+        render::bulk_report(&report, wanted),
+        to_json(&report),
+    ))
+}
+
+/// Reads weekdays: French names or abbreviations (`lun,mar,jeu,ven`, `lundi`), ISO numbers
+/// (`1,2,4,5`, 1 = lundi) and ranges (`lun-ven`, `1-5`).
+fn parse_weekdays(s: &str) -> Result<Vec<u8>, Error> {
+    const NAMES: [&str; 7] = [
+        "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    ];
+    let one = |word: &str| -> Result<u8, Error> {
+        let w = word.trim().trim_end_matches('.').to_lowercase();
+        if let Ok(n) = w.parse::<u8>() {
+            return if (1..=7).contains(&n) {
+                Ok(n)
+            } else {
+                Err(Error::InvalidInput(format!(
+                    "jour de la semaine invalide « {word} » (1 = lundi … 7 = dimanche)"
+                )))
+            };
+        }
+        let found: Vec<u8> = (1u8..)
+            .zip(NAMES)
+            .filter(|(_, name)| w.len() >= 2 && name.starts_with(w.as_str()))
+            .map(|(n, _)| n)
+            .collect();
+        match found.as_slice() {
+            [n] => Ok(*n),
+            _ => Err(Error::InvalidInput(format!(
+                "jour de la semaine inconnu « {word} » (lun, mar, mer, jeu, ven, sam, dim ou 1 à 7)"
+            ))),
+        }
+    };
+    let mut out = Vec::new();
+    for part in s.split([',', ' ']).filter(|p| !p.trim().is_empty()) {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (one(a)?, one(b)?);
+                if a > b {
+                    return Err(Error::InvalidInput(format!(
+                        "intervalle de jours à l'envers « {part} »"
+                    )));
+                }
+                out.extend(a..=b);
+            }
+            None => out.push(one(part)?),
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::InvalidInput("aucun jour de la semaine donné".into()));
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
 }
 
 fn dossier(client: &Client, action: DossierCommand) -> Result<Output, Error> {
@@ -276,5 +447,22 @@ mod tests {
         assert_eq!(parse_date("30/11/2026").expect("fr"), want);
         assert!(parse_date("31/02/2026").is_err());
         assert!(parse_date("demain").is_err());
+    }
+
+    #[test]
+    fn weekdays_are_read_in_french_numbers_and_ranges() {
+        assert_eq!(
+            parse_weekdays("lun,mar,jeu,ven").expect("abbr"),
+            [1, 2, 4, 5]
+        );
+        assert_eq!(parse_weekdays("1,2,4,5").expect("numbers"), [1, 2, 4, 5]);
+        assert_eq!(parse_weekdays("Lundi, Mercredi.").expect("names"), [1, 3]);
+        assert_eq!(parse_weekdays("lun-ven").expect("range"), [1, 2, 3, 4, 5]);
+        assert_eq!(parse_weekdays("me,ve,me").expect("dedup"), [3, 5]);
+        assert!(parse_weekdays("m").is_err(), "ambiguous");
+        assert!(parse_weekdays("8").is_err());
+        assert!(parse_weekdays("ven-lun").is_err());
+        assert!(parse_weekdays("sunday").is_err());
+        assert!(parse_weekdays(",").is_err());
     }
 }

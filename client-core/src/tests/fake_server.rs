@@ -11,11 +11,12 @@ use automerge::sync::{Message, State, SyncDoc};
 use automerge::{ActorId, AutoCommit};
 use autosurgeon::{hydrate, reconcile, reconcile_prop};
 use cartable_domain::DocKind;
+use cartable_domain::absences::decide_absence;
 use cartable_domain::api::{DeviceSummary, ErrorCode, LoginRequest, LoginResponse};
 use cartable_domain::catalogue::{Activity, ActivityKind, Catalogue};
 use cartable_domain::dossier::{AdultSheet, ChildSheet, Dossier};
 use cartable_domain::ids::DocumentId;
-use cartable_domain::planning::{CellKey, Planning};
+use cartable_domain::planning::{AbsenceOutcome, CellKey, Planning};
 use cartable_domain::protocol::{
     Compensation, DocMessage, DocumentInfo, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, SyncRequest,
     SyncResponse,
@@ -206,6 +207,15 @@ impl FakeServer {
 
     /// Staff edit an activity's weekdays in the catalogue.
     pub fn set_weekdays(&self, activity: &str, weekdays: Vec<u8>) {
+        self.edit_catalogue(|cat| {
+            if let Some(a) = cat.activities.get_mut(activity) {
+                a.weekdays = weekdays;
+            }
+        });
+    }
+
+    /// Staff edit the catalogue (activities, rules, closures).
+    pub fn edit_catalogue(&self, edit: impl FnOnce(&mut Catalogue)) {
         let mut inner = self.lock();
         let doc = &mut inner
             .docs
@@ -213,9 +223,7 @@ impl FakeServer {
             .expect("catalogue")
             .doc;
         let mut cat: Catalogue = hydrate(doc).expect("catalogue");
-        if let Some(a) = cat.activities.get_mut(activity) {
-            a.weekdays = weekdays;
-        }
+        edit(&mut cat);
         reconcile(doc, &cat).expect("catalogue edit");
         doc.commit();
     }
@@ -243,6 +251,24 @@ impl FakeServer {
             };
             let decision = decide_cell(&ctx, &cell, request, planning.decisions.get(key), 0);
             reconcile_prop(&mut sdoc.doc, &decisions, key.as_str(), &decision)?;
+        }
+        // Absences, like the real server: billed or not by the activity's rule, at server time.
+        let planning: Planning = hydrate(&sdoc.doc)?;
+        if let Some(outcomes) = crate::docs::root_map(&sdoc.doc, "absence_decisions")? {
+            for (key, declaration) in planning.undecided_absences() {
+                let Ok(cell) = CellKey::decode(key) else {
+                    continue;
+                };
+                let rule = catalogue
+                    .activities
+                    .get(&cell.activity_id)
+                    .map(|a| a.absence.clone())
+                    .unwrap_or_default();
+                let nth = planning.nth_day_of_absence(&cell, |_| true);
+                let decision = decide_absence(&rule, cell.date, now, None, nth);
+                let outcome = AbsenceOutcome::from_decision(&declaration.rev, &decision, now);
+                reconcile_prop(&mut sdoc.doc, &outcomes, key.as_str(), &outcome)?;
+            }
         }
         sdoc.doc.commit();
         Ok(())

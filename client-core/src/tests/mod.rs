@@ -2,6 +2,7 @@
 
 mod api_tests;
 mod fake_server;
+mod planning_view_tests;
 mod sync_tests;
 
 use crate::clock::ManualClock;

@@ -47,6 +47,11 @@ pub async fn decide_and_project(
             continue;
         };
         let existing = planning.absence_decisions.get(key);
+        let first_declared_at_ms = existing
+            .map(|o| o.first_declared_at_ms.unwrap_or(o.decided_at_ms))
+            .unwrap_or_else(|| inputs.now.as_millisecond());
+        let declared_at =
+            jiff::Timestamp::from_millisecond(first_declared_at_ms).unwrap_or(inputs.now);
         let outcome = match existing {
             Some(o) if o.rev == declaration.rev => o.clone(),
             _ => {
@@ -64,7 +69,10 @@ pub async fn decide_and_project(
                     let nth = planning.nth_day_of_absence(&cell, |day| {
                         closure_on(&inputs.catalogue, &cell.activity_id, day).is_none()
                     });
-                    decide_absence(&rule, cell.date, inputs.now, None, nth)
+                    // Amending a declaration (e.g. to join a medical note) keeps the time
+                    // the first one arrived; a joined document counts as the note.
+                    let note_at = declaration.document_id.as_ref().map(|_| inputs.now);
+                    decide_absence(&rule, cell.date, declared_at, note_at, nth)
                 } else {
                     AbsenceDecision {
                         billed: false,
@@ -72,8 +80,10 @@ pub async fn decide_and_project(
                         note_deadline: None,
                     }
                 };
-                let outcome =
-                    AbsenceOutcome::from_decision(&declaration.rev, &decision, inputs.now);
+                let outcome = AbsenceOutcome {
+                    first_declared_at_ms: Some(first_declared_at_ms),
+                    ..AbsenceOutcome::from_decision(&declaration.rev, &decision, inputs.now)
+                };
                 reconcile_prop(doc, &outcomes, key.as_str(), &outcome)
                     .map_err(|e| AppError::internal(format!("écriture d'absence : {e}")))?;
                 written += 1;
@@ -86,7 +96,7 @@ pub async fn decide_and_project(
             at.family_id,
             &cell,
             declaration,
-            outcome.decided_at_ms,
+            first_declared_at_ms,
             Some(&outcome),
         )
         .await?;

@@ -46,11 +46,47 @@ pub enum Command {
     Sync,
     /// État de la connexion et de la synchronisation.
     Status,
-    /// Affiche le planning d'une année scolaire (par défaut l'année en cours).
+    /// Affiche le planning (semaine en cours par défaut) : une ligne par jour, une colonne par
+    /// enfant et activité, calculé hors ligne avec l'heure du serveur.
     Planning {
+        /// Semaine (du lundi au dimanche) contenant cette date.
+        #[arg(long, value_name = "DATE", conflicts_with = "month")]
+        week: Option<String>,
+        /// Mois contenant cette date.
+        #[arg(long, value_name = "DATE")]
+        month: Option<String>,
+        /// Identifiant ou prénom d'un enfant (répétable ; par défaut tous).
+        #[arg(long = "child", value_name = "ENFANT")]
+        children: Vec<String>,
+        /// Montre aussi les jours et activités sans accueil (week-ends…).
+        #[arg(long)]
+        all: bool,
+    },
+    /// Liste les demandes d'une année scolaire et leurs décisions (par défaut l'année en cours).
+    Requests {
         /// Année scolaire, par exemple 2026-2027.
         #[arg(long)]
         year: Option<String>,
+    },
+    /// Réserve un motif hebdomadaire sur une période, par exemple la cantine les lundis,
+    /// mardis, jeudis et vendredis jusqu'aux vacances.
+    BookPattern(PatternArgs),
+    /// Annule les réservations d'un motif hebdomadaire sur une période.
+    CancelPattern(PatternArgs),
+    /// Déclare un enfant absent sur les jours réservés d'une période.
+    Absence {
+        /// Identifiant ou prénom de l'enfant.
+        child: String,
+        /// Premier jour d'absence (AAAA-MM-JJ ou JJ/MM/AAAA).
+        from: String,
+        /// Dernier jour d'absence (par défaut le premier).
+        to: Option<String>,
+        /// Motif, par exemple « malade ».
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// Identifiant d'un justificatif déjà envoyé (certificat médical).
+        #[arg(long)]
+        document: Option<String>,
     },
     /// Demande une réservation.
     Book {
@@ -84,6 +120,27 @@ pub enum Command {
         /// Identifiant de l'appareil (voir `cartable devices`).
         device_id: String,
     },
+}
+
+/// Arguments of `book-pattern` and `cancel-pattern`.
+#[derive(Debug, clap::Args)]
+pub struct PatternArgs {
+    /// Premier jour (AAAA-MM-JJ ou JJ/MM/AAAA).
+    #[arg(long)]
+    pub from: String,
+    /// Dernier jour, inclus.
+    #[arg(long)]
+    pub to: String,
+    /// Identifiant ou prénom d'un enfant (répétable).
+    #[arg(long = "child", value_name = "ENFANT", required = true)]
+    pub children: Vec<String>,
+    /// Identifiant d'une activité (voir `cartable catalogue`) ; répétable, chaque `--activity`
+    /// allant avec le `--days` de même rang.
+    #[arg(long = "activity", value_name = "ACTIVITÉ", required = true)]
+    pub activities: Vec<String>,
+    /// Jours de la semaine : lun,mar,jeu,ven ou 1,2,4,5 ou lun-ven.
+    #[arg(long = "days", value_name = "JOURS", required = true)]
+    pub days: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

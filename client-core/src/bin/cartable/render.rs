@@ -2,8 +2,9 @@
 
 use cartable_core::domain::api::DeviceSummary;
 use cartable_core::domain::catalogue::Catalogue;
+use cartable_core::domain::cells::CellState;
 use cartable_core::domain::dossier::{AdultSheet, ChildSheet, Dossier};
-use cartable_core::{PlanningEntry, SyncReport, SyncStatus};
+use cartable_core::{BulkReport, PlanningEntry, PlanningView, SyncReport, SyncStatus};
 use jiff::civil::{Date, Weekday};
 
 /// Renders rows as a left-aligned text table with a header and a rule.
@@ -92,6 +93,106 @@ pub fn planning(year: &str, entries: &[PlanningEntry]) -> String {
         "Planning {year}\n{}",
         table(&["Date", "Enfant", "Activité", "Demande", "État"], &rows)
     )
+}
+
+/// "lun. 30/11", for table rows.
+fn short_date(date: Date) -> String {
+    let long = french_date(date);
+    long.get(..long.len().saturating_sub(5))
+        .unwrap_or(&long)
+        .to_string()
+}
+
+/// The planning grid: one row per day, one column per child × activity; then the reasons of
+/// refusals, billed withdrawals and absences.
+pub fn planning_view(view: &PlanningView) -> String {
+    let mut out = format!(
+        "Planning du {} au {} (heure du serveur : {})",
+        french_date(view.from),
+        french_date(view.to),
+        french_time(view.server_now.as_millisecond())
+    );
+    if view.columns.is_empty() {
+        out.push_str(
+            "
+Aucune activité à afficher.",
+        );
+        return out;
+    }
+    let headers: Vec<String> = view
+        .columns
+        .iter()
+        .map(|c| format!("{} {}", c.child_name, c.activity_id))
+        .collect();
+    let mut header: Vec<&str> = vec!["Jour"];
+    header.extend(headers.iter().map(String::as_str));
+    let rows: Vec<Vec<String>> = view
+        .rows
+        .iter()
+        .map(|r| {
+            let mut row = vec![short_date(r.date)];
+            row.extend(r.cells.iter().map(|c| c.label.clone()));
+            row
+        })
+        .collect();
+    out.push('\n');
+    out.push_str(&table(&header, &rows));
+    let mut notes = Vec::new();
+    for cell in view.cells() {
+        let what = format!(
+            "{} {} {}",
+            short_date(cell.date),
+            cell.child_name,
+            cell.activity_name
+        );
+        match cell.state() {
+            CellState::Refused { reason } => notes.push(format!("{what} : refusé, {reason}")),
+            CellState::KeptBillable { reason } => notes.push(format!("{what} : {reason}")),
+            _ => {}
+        }
+        if let Some(outcome) = cell.absence.as_ref().and_then(|a| a.outcome.as_ref()) {
+            notes.push(format!("{what} : {}", outcome.reason));
+        }
+    }
+    if !notes.is_empty() {
+        out.push_str("\n\n");
+        out.push_str(&notes.join("\n"));
+    }
+    out
+}
+
+/// What a bulk booking or withdrawal wrote.
+pub fn bulk_report(report: &BulkReport, wanted: bool) -> String {
+    let (did, already) = if wanted {
+        ("réservation(s) demandée(s)", "déjà réservée(s)")
+    } else {
+        ("annulation(s) demandée(s)", "sans réservation à annuler")
+    };
+    let mut out = format!(
+        "{} {did}, {} case(s) {already}.",
+        report.written, report.unchanged
+    );
+    if !report.skipped.is_empty() {
+        // Grouped by activity and reason: "garderie-soir : Pas d'accueil le mercredi (6)".
+        let mut groups: Vec<(&str, &str, usize)> = Vec::new();
+        for s in &report.skipped {
+            match groups
+                .iter_mut()
+                .find(|(a, r, _)| *a == s.activity_id && *r == s.reason)
+            {
+                Some(g) => g.2 += 1,
+                None => groups.push((&s.activity_id, &s.reason, 1)),
+            }
+        }
+        out.push_str(&format!("\n{} case(s) ignorée(s) :", report.skipped.len()));
+        for (activity, reason, n) in groups {
+            out.push_str(&format!("\n  {activity} : {reason} ({n})"));
+        }
+    }
+    if report.written > 0 {
+        out.push_str("\nLe serveur décidera de chaque case à la prochaine synchronisation.");
+    }
+    out
 }
 
 pub fn sync_report(report: &SyncReport) -> String {

@@ -35,6 +35,8 @@ pub struct ExpectedChild {
     pub pai: bool,
     /// "accepted", or "kept_billable" for a late withdrawal (billed, may still come).
     pub outcome: String,
+    /// An absence was declared for that day.
+    pub absent: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -62,9 +64,11 @@ async fn day_list(
     let day = parse_date(&date)?.to_string();
     let sql = format!(
         "SELECT b.family_id, f.name AS family_name, b.child_id, c.first_name, c.last_name, \
-         c.class, c.diet, c.allergies, c.pai, b.outcome \
+         c.class, c.diet, c.allergies, c.pai, b.outcome, a.rev AS absence \
          FROM booking_requests b JOIN families f ON f.id = b.family_id \
          JOIN children c ON c.family_id = b.family_id AND c.child_id = b.child_id \
+         LEFT JOIN absences a ON a.doc_id = b.doc_id AND a.child_id = b.child_id \
+         AND a.day = b.day AND a.activity_id = b.activity_id \
          WHERE f.structure_id = $1 AND b.day = $2 AND b.activity_id = $3 AND {HOLDS_PLACE} \
          ORDER BY c.class, c.last_name, c.first_name"
     );
@@ -90,6 +94,7 @@ async fn day_list(
                 allergies: serde_json::from_str(&allergies).unwrap_or_default(),
                 pai: r.try_get::<i64, _>("pai")? != 0,
                 outcome: r.try_get("outcome")?,
+                absent: r.try_get::<Option<String>, _>("absence")?.is_some(),
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -120,7 +125,10 @@ struct Range {
 pub struct DayCount {
     pub date: String,
     pub activity_id: String,
+    /// Places taken (what is billed).
     pub count: i64,
+    /// Of which declared absent (what the kitchen need not cook).
+    pub absent: i64,
 }
 
 async fn counts(
@@ -136,8 +144,10 @@ async fn counts(
         ));
     }
     let sql = format!(
-        "SELECT b.day, b.activity_id, COUNT(*) AS n \
+        "SELECT b.day, b.activity_id, COUNT(*) AS n, COUNT(a.rev) AS absent \
          FROM booking_requests b JOIN families f ON f.id = b.family_id \
+         LEFT JOIN absences a ON a.doc_id = b.doc_id AND a.child_id = b.child_id \
+         AND a.day = b.day AND a.activity_id = b.activity_id \
          WHERE f.structure_id = $1 AND b.day >= $2 AND b.day <= $3 AND {HOLDS_PLACE} \
          GROUP BY b.day, b.activity_id ORDER BY b.day, b.activity_id"
     );
@@ -154,6 +164,7 @@ async fn counts(
                 date: r.try_get("day")?,
                 activity_id: r.try_get("activity_id")?,
                 count: r.try_get("n")?,
+                absent: r.try_get("absent")?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
