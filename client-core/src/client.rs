@@ -7,6 +7,7 @@
 use crate::bulk::{BulkBooking, BulkReport};
 use crate::clock::{self, DeviceClock, SystemClock};
 use crate::docs::DocSet;
+use crate::dossier::ReviewView;
 use crate::error::{Error, Result};
 use crate::http::HttpTransport;
 use crate::planning::PlanningEntry;
@@ -228,23 +229,41 @@ impl Client {
     /// Sets one field of a child sheet; `field` is a [`cartable_domain::dossier::ChildField`]
     /// name (`school`, `diet`, `allergies` as a comma-separated list, ...).
     pub fn set_child_field(&self, child_id: &str, field: &str, value: &str) -> Result<()> {
-        crate::dossier::set_child_field(&mut self.inner(), child_id, field, value)
+        let now = self.server_now_ms()?;
+        crate::dossier::set_child_field(&mut self.inner(), child_id, field, value, now)
     }
 
     /// Sets one field of an adult sheet; `field` is a
     /// [`cartable_domain::dossier::AdultField`] name (`mobile_phone`, `email`, `billing`, ...).
     pub fn set_adult_field(&self, adult_id: &str, field: &str, value: &str) -> Result<()> {
-        crate::dossier::set_adult_field(&mut self.inner(), adult_id, field, value)
+        let now = self.server_now_ms()?;
+        crate::dossier::set_adult_field(&mut self.inner(), adult_id, field, value, now)
     }
 
     /// Adds a child sheet; returns the new child's id.
     pub fn add_child(&self, first_name: &str, last_name: &str, birth_date: &str) -> Result<String> {
-        crate::dossier::add_child(&mut self.inner(), first_name, last_name, birth_date)
+        let now = self.server_now_ms()?;
+        crate::dossier::add_child(&mut self.inner(), first_name, last_name, birth_date, now)
     }
 
     /// Adds an adult sheet; returns the new adult's id.
     pub fn add_adult(&self, first_name: &str, last_name: &str) -> Result<String> {
-        crate::dossier::add_adult(&mut self.inner(), first_name, last_name)
+        let now = self.server_now_ms()?;
+        crate::dossier::add_adult(&mut self.inner(), first_name, last_name, now)
+    }
+
+    /// "Je valide mes modifications": asks the structure to review the dossier as it stands
+    /// on this device. Durable on return; the server records it at the next sync and answers
+    /// in [`Client::dossier_review`] (pending, then approved or rejected with a reason).
+    pub fn submit_dossier(&self) -> Result<()> {
+        let now = self.server_now_ms()?;
+        crate::dossier::submit(&mut self.inner(), now)
+    }
+
+    /// Where the dossier stands with the structure (readable offline); `None` when it was
+    /// never submitted nor reviewed.
+    pub fn dossier_review(&self) -> Result<Option<ReviewView>> {
+        crate::dossier::review(&mut self.inner())
     }
 
     /// Asks to book `activity_id` for `child_id` on `date`. Durable on return; the server

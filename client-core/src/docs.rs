@@ -156,6 +156,19 @@ impl DocSet {
         what: &str,
         f: impl FnOnce(&mut AutoCommit) -> Result<T>,
     ) -> Result<T> {
+        self.edit_at(store, id, what, None, f)
+    }
+
+    /// [`DocSet::edit`], the change stamped with `time_ms` (ms since the Unix epoch, stored in
+    /// seconds as Automerge does) so that staff see when a dossier field was changed.
+    pub fn edit_at<T>(
+        &mut self,
+        store: &mut Store,
+        id: &DocumentId,
+        what: &str,
+        time_ms: Option<i64>,
+        f: impl FnOnce(&mut AutoCommit) -> Result<T>,
+    ) -> Result<T> {
         let local = self
             .docs
             .get(id)
@@ -174,7 +187,11 @@ impl DocSet {
                 return Err(e);
             }
         };
-        content.doc.commit();
+        let mut options = automerge::transaction::CommitOptions::default();
+        if let Some(ms) = time_ms {
+            options.set_time(ms.div_euclid(1000));
+        }
+        content.doc.commit_with(options);
         let written = store.write(|tx| content.write_new_changes(tx, id));
         if let Err(e) = written {
             self.invalidate(id);

@@ -42,7 +42,7 @@ mod tests;
 pub use bulk::{ActivityDays, BulkBooking, BulkReport, MAX_ABSENCE_REASON_CHARS, SkippedCell};
 pub use client::{Client, LogoutOutcome};
 pub use clock::{DeviceClock, ManualClock, SystemClock};
-pub use dossier::resolve_child;
+pub use dossier::{ReviewStatus, ReviewView, resolve_child};
 pub use error::{Error, Result};
 pub use http::HttpTransport;
 pub use planning::PlanningEntry;

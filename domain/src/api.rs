@@ -15,6 +15,9 @@ pub enum ErrorCode {
     RateLimited,
     ProtocolTooOld,
     ProtocolTooNew,
+    /// The request no longer matches the current state (e.g. staff answering a dossier
+    /// submission that a newer one replaced).
+    Conflict,
     Unavailable,
     Internal,
 }
@@ -31,6 +34,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::ProtocolTooOld => "protocol_too_old",
             ErrorCode::ProtocolTooNew => "protocol_too_new",
+            ErrorCode::Conflict => "conflict",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
         }

@@ -4,6 +4,10 @@
 //! staff. Sheets are keyed by id in maps so that two parents adding a sheet at once both win,
 //! and each field is its own register so that two parents editing different fields of one
 //! sheet both win too. The `review` section is written by the server only.
+//!
+//! "Je valide mes modifications" writes `submission` (parent-written, a fresh `rev` each time);
+//! the server then records the submitted version for staff and answers in `review`
+//! (`pending`, then `approved` or `rejected` with a reason), naming the `rev` it answers.
 
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
@@ -11,6 +15,15 @@ use std::collections::BTreeMap;
 
 /// Root keys of the dossier document that only the server may write.
 pub const SERVER_ONLY_KEYS: &[&str] = &["review", "family_id"];
+
+/// `review.status` while staff have not answered the last submission.
+pub const REVIEW_PENDING: &str = "pending";
+/// `review.status` once staff approved the submitted version.
+pub const REVIEW_APPROVED: &str = "approved";
+/// `review.status` once staff rejected the submitted version (with a reason).
+pub const REVIEW_REJECTED: &str = "rejected";
+/// The supporting document asked for when a quotient familial changed.
+pub const QF_CERTIFICATE: &str = "qf_certificate";
 
 #[derive(Debug, Clone, Default, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Dossier {
@@ -22,6 +35,33 @@ pub struct Dossier {
     pub adults: BTreeMap<String, AdultSheet>,
     #[autosurgeon(missing = "Default::default")]
     pub review: Option<Review>,
+    /// The last "Je valide mes modifications" (parent-written). A malformed value reads as
+    /// no submission rather than making the whole dossier unreadable.
+    #[autosurgeon(missing = "Default::default", hydrate = "hydrate_submission")]
+    #[serde(default)]
+    pub submission: Option<Submission>,
+}
+
+/// A parent asking staff to review the dossier as it stands ("Je valide mes modifications").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Submission {
+    /// Fresh for every submission; `review.rev` names the one staff answered.
+    #[autosurgeon(missing = "Default::default")]
+    pub rev: String,
+    /// Account id of the parent who submitted.
+    #[autosurgeon(missing = "Default::default")]
+    pub by: String,
+    /// When, by the server's clock as the device estimated it.
+    #[autosurgeon(missing = "Default::default")]
+    pub at_ms: i64,
+}
+
+fn hydrate_submission<D: autosurgeon::ReadDoc>(
+    doc: &D,
+    obj: &automerge::ObjId,
+    prop: autosurgeon::Prop<'_>,
+) -> Result<Option<Submission>, autosurgeon::HydrateError> {
+    Ok(<Option<Submission> as Hydrate>::hydrate(doc, obj, prop).unwrap_or(None))
 }
 
 /// A diet recorded neutrally, as the CNIL asks: no religious label is offered.
@@ -148,12 +188,76 @@ pub struct AdultSheet {
 }
 
 /// Outcome of staff review of a submitted dossier (server-written).
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Review {
+    /// [`REVIEW_PENDING`], [`REVIEW_APPROVED`] or [`REVIEW_REJECTED`].
     pub status: String,
+    /// Why staff rejected the version (shown to the family).
     #[autosurgeon(missing = "Default::default")]
     pub reason: Option<String>,
+    /// When the server recorded this status.
     pub at_ms: i64,
+    /// The [`Submission::rev`] this review answers.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub rev: String,
+    /// Supporting documents staff ask for (e.g. [`QF_CERTIFICATE`] after a change of
+    /// quotient familial).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub requested_documents: Vec<String>,
+    /// When a version of this dossier was last approved. That approval stays in force while a
+    /// newer submission is pending or rejected, so booking is not interrupted by a resubmission.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub approved_at_ms: Option<i64>,
+}
+
+impl Review {
+    /// True when bookings that need an approved dossier may go ahead: this version is
+    /// approved, or an earlier one was and stays in force.
+    pub fn approval_in_force(&self) -> bool {
+        self.status == REVIEW_APPROVED || self.approved_at_ms.is_some()
+    }
+}
+
+/// The change that wrote the current submission's `rev`: its heads are the dossier exactly as
+/// the parent saw it when pressing "Je valide mes modifications". `None` without a readable
+/// submission.
+pub fn submission_change(doc: &mut automerge::AutoCommit) -> Option<automerge::ChangeHash> {
+    use automerge::{ObjId, ObjType, ReadDoc, Value};
+    let (Value::Object(ObjType::Map), obj) = doc.get(automerge::ROOT, "submission").ok()?? else {
+        return None;
+    };
+    let (_, ObjId::Id(counter, actor, _)) = doc.get(&obj, "rev").ok()?? else {
+        return None;
+    };
+    doc.get_changes_meta(&[])
+        .into_iter()
+        .find(|c| *c.actor == actor && c.start_op <= counter && counter <= c.max_op)
+        .map(|c| c.hash)
+}
+
+/// True when the child or adult sheets differ between `heads` and the current state.
+pub fn sheets_changed_since(
+    doc: &mut automerge::AutoCommit,
+    heads: &[automerge::ChangeHash],
+) -> bool {
+    use automerge::{PatchAction, Prop};
+    let now = doc.get_heads();
+    if now.as_slice() == heads {
+        return false;
+    }
+    doc.diff(heads, &now).iter().any(|p| {
+        let root = match (p.path.first(), &p.action) {
+            (Some((_, Prop::Map(key))), _) => Some(key.as_str()),
+            (None, PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key }) => {
+                Some(key.as_str())
+            }
+            _ => None,
+        };
+        matches!(root, Some("children" | "adults"))
+    })
 }
 
 /// A field of a child sheet that a parent may set through the typed API.
@@ -369,6 +473,71 @@ impl AdultField {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dossier_without_submission_or_with_a_malformed_one_still_reads() {
+        use automerge::transaction::Transactable;
+        let mut doc = automerge::AutoCommit::new();
+        let old = Dossier {
+            family_id: "f1".into(),
+            review: Some(Review {
+                status: REVIEW_APPROVED.into(),
+                at_ms: 5,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        autosurgeon::reconcile(&mut doc, &old).expect("write");
+        doc.delete(automerge::ROOT, "submission").expect("delete");
+        let read: Dossier = autosurgeon::hydrate(&doc).expect("older dossier reads");
+        assert_eq!(read.submission, None);
+        assert!(read.review.as_ref().is_some_and(Review::approval_in_force));
+
+        doc.put(automerge::ROOT, "submission", "n'importe quoi")
+            .expect("forge");
+        let read: Dossier = autosurgeon::hydrate(&doc).expect("malformed submission reads");
+        assert_eq!(read.submission, None);
+
+        let submission = Submission {
+            rev: "r1".into(),
+            by: "a1".into(),
+            at_ms: 7,
+        };
+        autosurgeon::reconcile_prop(&mut doc, automerge::ROOT, "submission", &submission)
+            .expect("submit");
+        let read: Dossier = autosurgeon::hydrate(&doc).expect("reads");
+        assert_eq!(read.submission, Some(submission));
+    }
+
+    #[test]
+    fn the_submission_change_names_what_the_parent_submitted() {
+        use automerge::transaction::Transactable;
+        use automerge::{ObjType, ROOT, ReadDoc};
+        let mut doc = automerge::AutoCommit::new();
+        autosurgeon::reconcile(&mut doc, Dossier::default()).expect("write");
+        assert_eq!(submission_change(&mut doc), None);
+        let children = doc
+            .get(ROOT, "children")
+            .ok()
+            .flatten()
+            .expect("children")
+            .1;
+        doc.put(&children, "c1", "x").expect("edit");
+        doc.commit();
+        let seen = doc.get_heads();
+        let s = doc
+            .put_object(ROOT, "submission", ObjType::Map)
+            .expect("submit");
+        doc.put(&s, "rev", "r1").expect("rev");
+        let submitted = doc.commit().expect("change");
+        assert_eq!(submission_change(&mut doc), Some(submitted));
+        assert!(!sheets_changed_since(&mut doc, &[submitted]));
+        assert!(sheets_changed_since(&mut doc, &[]));
+        doc.put(&children, "c2", "y").expect("edit after");
+        doc.commit();
+        assert!(sheets_changed_since(&mut doc, &[submitted]));
+        assert_ne!(seen, vec![submitted]);
+    }
 
     #[test]
     fn diet_offers_only_neutral_labels() {

@@ -67,12 +67,13 @@ impl<'a> DecisionContext<'a> {
     }
 }
 
-/// True when staff approved the dossier (`review.status == "approved"`).
+/// True when staff approved the dossier (`review.status == "approved"`), or approved an
+/// earlier version that stays in force while a newer submission is pending or rejected.
 pub fn dossier_approved(dossier: &Dossier) -> bool {
     dossier
         .review
         .as_ref()
-        .is_some_and(|r| r.status == APPROVED)
+        .is_some_and(|r| r.status == APPROVED || r.approval_in_force())
 }
 
 /// True when a booking with this outcome holds a place: an accepted booking takes one, a
@@ -504,9 +505,9 @@ mod tests {
         let day = CellKey::new("c1", date(2026, 11, 25), "mercredi");
         let now = paris("2026-11-20T10:00");
         d.review = Some(Review {
-            status: "submitted".into(),
-            reason: None,
+            status: "pending".into(),
             at_ms: 1,
+            ..Default::default()
         });
         let ctx = DecisionContext::new(&c, &d, SchoolYear(2026), now);
         assert_eq!(
@@ -515,8 +516,8 @@ mod tests {
         );
         d.review = Some(Review {
             status: "approved".into(),
-            reason: None,
             at_ms: 2,
+            ..Default::default()
         });
         let ctx = DecisionContext::new(&c, &d, SchoolYear(2026), now);
         assert_eq!(
@@ -528,6 +529,40 @@ mod tests {
         assert_eq!(
             decide(&ctx, &day, &request(true), 0).outcome,
             Outcome::Accepted
+        );
+    }
+
+    #[test]
+    fn an_earlier_approval_stays_in_force_while_a_resubmission_is_reviewed() {
+        let (c, mut d) = fixture();
+        let day = CellKey::new("c1", date(2026, 11, 25), "mercredi");
+        let now = paris("2026-11-20T10:00");
+        let docs: BTreeSet<String> = ["insurance".to_string()].into();
+        for status in ["pending", "rejected"] {
+            d.review = Some(Review {
+                status: status.into(),
+                at_ms: 3,
+                approved_at_ms: Some(2),
+                reason: Some("Téléphone manquant".into()),
+                ..Default::default()
+            });
+            let ctx = DecisionContext::new(&c, &d, SchoolYear(2026), now).with_documents(&docs);
+            assert_eq!(
+                decide(&ctx, &day, &request(true), 0).outcome,
+                Outcome::Accepted,
+                "{status}"
+            );
+        }
+        d.review = Some(Review {
+            status: "rejected".into(),
+            at_ms: 3,
+            reason: Some("Téléphone manquant".into()),
+            ..Default::default()
+        });
+        let ctx = DecisionContext::new(&c, &d, SchoolYear(2026), now).with_documents(&docs);
+        assert_eq!(
+            reason(&decide(&ctx, &day, &request(true), 0)),
+            "Dossier non validé par la mairie (à corriger : Téléphone manquant)"
         );
     }
 

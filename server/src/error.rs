@@ -45,6 +45,9 @@ impl AppError {
             "Identification requise ou expirée : reconnectez-vous",
         )
     }
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::client(StatusCode::CONFLICT, ErrorCode::Conflict, message)
+    }
     pub fn not_found() -> Self {
         Self::client(StatusCode::NOT_FOUND, ErrorCode::NotFound, "Introuvable")
     }

@@ -7,7 +7,7 @@ use crate::auth::FamilyDevice;
 use crate::db::documents::{self, DocRow};
 use crate::docs::compensation::{Protected, compensate};
 use crate::docs::planning::{DecisionInputs, PlanningRef, decide_and_project, touched_requests};
-use crate::docs::{absences, create, dossier, touched_keys};
+use crate::docs::{absences, create, dossier, review, touched_keys};
 use crate::error::{AppError, AppResult};
 use automerge::sync::{Message, State, SyncDoc};
 use automerge::{AutoCommit, ChangeHash};
@@ -37,6 +37,9 @@ fn info(row: &DocRow) -> Option<DocumentInfo> {
         read_only: kind.read_only_for_families(),
     })
 }
+
+/// One document of a request: its row, the device's persisted sync state, the message.
+type Work<'a> = (&'a DocRow, Option<&'a [u8]>, Option<Message>);
 
 /// Handles one sync request body for an authenticated family device.
 pub async fn handle(
@@ -79,13 +82,18 @@ pub async fn handle(
     }
 
     let structure_id = &device.session.structure_id;
-    let mut visible =
-        documents::visible_to_family(&state.db, structure_id, &device.family_id).await?;
+    let mut visible = documents::visible_with_states(
+        &state.db,
+        structure_id,
+        &device.family_id,
+        &device.session.device_id,
+    )
+    .await?;
     let current_year = school_year_at(state.clock.now());
     let year = current_year.to_string();
-    let has_planning = visible
-        .iter()
-        .any(|d| d.kind == DocKind::Planning.code() && d.school_year.as_deref() == Some(&year));
+    let has_planning = visible.iter().any(|(d, _)| {
+        d.kind == DocKind::Planning.code() && d.school_year.as_deref() == Some(&year)
+    });
     if !has_planning {
         let row = create::ensure_planning(
             &state.db,
@@ -95,15 +103,16 @@ pub async fn handle(
             current_year,
         )
         .await?;
-        visible.retain(|d| d.id != row.id);
-        visible.push(row);
+        visible.retain(|(d, _)| d.id != row.id);
+        visible.push((row, None));
     }
-    let by_id: BTreeMap<&str, &DocRow> = visible.iter().map(|d| (d.id.as_str(), d)).collect();
+    let by_id: BTreeMap<&str, &(DocRow, Option<Vec<u8>>)> =
+        visible.iter().map(|v| (v.0.id.as_str(), v)).collect();
 
     // Validate everything before touching anything.
-    let mut work: Vec<(&DocRow, Option<Message>)> = Vec::with_capacity(request.docs.len());
+    let mut work: Vec<Work<'_>> = Vec::with_capacity(request.docs.len());
     for d in &request.docs {
-        let row = by_id.get(d.doc_id.as_str()).ok_or_else(|| {
+        let (row, persisted) = by_id.get(d.doc_id.as_str()).copied().ok_or_else(|| {
             AppError::client(
                 StatusCode::NOT_FOUND,
                 ErrorCode::NotFound,
@@ -116,15 +125,13 @@ pub async fn handle(
             })?),
             None => None,
         };
-        work.push((row, message));
+        work.push((row, persisted.as_deref(), message));
     }
     work.sort_by(|a, b| a.0.id.cmp(&b.0.id));
 
-    let states = documents::sync_states_of(&state.db, &device.session.device_id).await?;
     let mut replies = Vec::with_capacity(work.len());
     let mut compensations = Vec::new();
-    for (row, message) in work {
-        let persisted = states.get(&row.id).map(Vec::as_slice);
+    for (row, persisted, message) in work {
         let (reply, restored) = sync_doc(state, device, row, message, persisted).await?;
         if !restored.is_empty() {
             compensations.push(Compensation {
@@ -143,7 +150,7 @@ pub async fn handle(
         protocol: PROTOCOL_VERSION,
         server_time_ms: state.clock.now().as_millisecond(),
         docs: replies,
-        available: visible.iter().filter_map(info).collect(),
+        available: visible.iter().filter_map(|(d, _)| info(d)).collect(),
         compensations,
     })
 }
@@ -244,6 +251,13 @@ async fn reconcile(
     let patches = doc.diff(before, &after);
     let kind = DocKind::from_code(&row.kind)
         .ok_or_else(|| AppError::internal(format!("type de document inconnu {}", row.kind)))?;
+    // Who wrote the dossier's new changes (staff see each field's author), noted before the
+    // server adds its own.
+    let actors = if kind == DocKind::Dossier {
+        review::new_actors(doc, before, state.docs.actor())
+    } else {
+        Vec::new()
+    };
     let protected = if kind.read_only_for_families() {
         Protected::All
     } else {
@@ -262,6 +276,14 @@ async fn reconcile(
     match kind {
         DocKind::Dossier => {
             dossier::project(conn, &device.family_id, doc, Some(&patches)).await?;
+            let origin = review::SyncOrigin {
+                family_id: &device.family_id,
+                doc_id: &row.id,
+                account_id: &device.session.account_id,
+                device_id: &device.session.device_id,
+                now_ms: state.clock.now().as_millisecond(),
+            };
+            review::after_sync(conn, origin, doc, &patches, &actors).await?;
         }
         DocKind::Planning => {
             let keys = touched_requests(doc, Some(&patches));

@@ -359,7 +359,20 @@ fn dossier(client: &Client, action: DossierCommand) -> Result<Output, Error> {
     match action {
         DossierCommand::Show => {
             let d = client.dossier()?;
-            Ok(Output::new(render::dossier(&d), to_json(&d)))
+            let review = client.dossier_review()?;
+            Ok(Output::new(
+                render::dossier(&d, review.as_ref()),
+                json!({"dossier": to_json(&d), "review": to_json(&review)}),
+            ))
+        }
+        DossierCommand::Submit => {
+            client.submit_dossier()?;
+            let review = client.dossier_review()?;
+            Ok(Output::new(
+                "Dossier envoyé pour validation : la structure le recevra à la prochaine \
+                 synchronisation (`cartable sync`), puis `cartable dossier show` dira où il en est.",
+                json!({"review": to_json(&review)}),
+            ))
         }
         DossierCommand::Set {
             sheet,

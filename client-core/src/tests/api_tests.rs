@@ -230,3 +230,40 @@ fn the_client_can_be_shared_between_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<crate::Client>();
 }
+
+#[test]
+fn a_submission_is_durable_offline_and_later_edits_are_flagged() {
+    use crate::ReviewStatus;
+    let family = Family::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let client = family.device(dir.path(), "Pixel");
+    assert_eq!(client.dossier_review().expect("review"), None);
+
+    client
+        .set_child_field(LEA, "doctor", "Dr Lambert")
+        .expect("edit");
+    client.submit_dossier().expect("submit offline");
+    drop(client); // killed before any sync
+
+    let reopened = family.open(dir.path());
+    let review = reopened
+        .dossier_review()
+        .expect("review")
+        .expect("submitted");
+    assert_eq!(review.status, ReviewStatus::Sent);
+    assert_eq!(review.submitted_at_ms, Some(super::NOV_20_MS));
+    assert!(!review.changed_since_submission);
+    assert!(!review.approval_in_force);
+
+    reopened
+        .set_adult_field(CAMILLE, "mobile_phone", "06 12 34 56 78")
+        .expect("edit after submitting");
+    let review = reopened
+        .dossier_review()
+        .expect("review")
+        .expect("submitted");
+    assert!(review.changed_since_submission);
+    reopened.sync().expect("sync");
+    let on_server = family.server.dossier().submission.expect("received");
+    assert_eq!(Some(on_server.at_ms), review.submitted_at_ms);
+}

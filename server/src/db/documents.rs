@@ -3,7 +3,6 @@
 
 use super::{Db, now_ms};
 use sqlx::{AnyConnection, Row};
-use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocRow {
@@ -26,21 +25,27 @@ fn doc_from_row(r: &sqlx::any::AnyRow) -> Result<DocRow, sqlx::Error> {
     })
 }
 
-/// Documents a family may see: its own and its structure's shared ones.
-pub async fn visible_to_family(
+/// Documents a family may see, each with the sync state `device_id` persisted for it: one
+/// query for what every sync request needs first.
+pub async fn visible_with_states(
     db: &Db,
     structure_id: &str,
     family_id: &str,
-) -> Result<Vec<DocRow>, sqlx::Error> {
+    device_id: &str,
+) -> Result<Vec<(DocRow, Option<Vec<u8>>)>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT id, structure_id, family_id, kind, school_year, version FROM documents \
-         WHERE structure_id = $1 AND (family_id = $2 OR family_id IS NULL) ORDER BY id",
+        "SELECT d.id, d.structure_id, d.family_id, d.kind, d.school_year, d.version, s.state \
+         FROM documents d LEFT JOIN sync_states s ON s.doc_id = d.id AND s.device_id = $3 \
+         WHERE d.structure_id = $1 AND (d.family_id = $2 OR d.family_id IS NULL) ORDER BY d.id",
     )
     .bind(structure_id)
     .bind(family_id)
+    .bind(device_id)
     .fetch_all(&db.pool)
     .await?;
-    rows.iter().map(doc_from_row).collect()
+    rows.iter()
+        .map(|r| Ok((doc_from_row(r)?, r.try_get("state")?)))
+        .collect()
 }
 
 /// Every document (for rebuilding projections).
@@ -224,20 +229,6 @@ pub async fn chunk_count(conn: &mut AnyConnection, doc_id: &str) -> Result<i64, 
         .fetch_one(&mut *conn)
         .await?;
     row.try_get("n")
-}
-
-/// Persisted sync states of a device, by document id.
-pub async fn sync_states_of(
-    db: &Db,
-    device_id: &str,
-) -> Result<HashMap<String, Vec<u8>>, sqlx::Error> {
-    let rows = sqlx::query("SELECT doc_id, state FROM sync_states WHERE device_id = $1")
-        .bind(device_id)
-        .fetch_all(&db.pool)
-        .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("doc_id")?, r.try_get("state")?)))
-        .collect()
 }
 
 pub async fn put_sync_state(

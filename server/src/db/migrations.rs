@@ -15,6 +15,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "planning rules",
         include_str!("../../../migrations/sqlite/0002_planning_rules.sql"),
     ),
+    (
+        3,
+        "dossier review",
+        include_str!("../../../migrations/sqlite/0003_dossier_review.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -27,6 +32,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         2,
         "planning rules",
         include_str!("../../../migrations/postgres/0002_planning_rules.sql"),
+    ),
+    (
+        3,
+        "dossier review",
+        include_str!("../../../migrations/postgres/0003_dossier_review.sql"),
     ),
 ];
 

@@ -8,6 +8,7 @@ pub mod documents;
 pub mod migrations;
 pub mod places;
 pub mod projections;
+pub mod reviews;
 
 use crate::settings::Settings;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -75,8 +76,11 @@ impl Db {
                 )
             }
         };
+        // No ping before handing out a connection: a broken one fails its query and is
+        // replaced, and the ping would double the round trips of every request.
         let mut options = AnyPoolOptions::new()
             .max_connections(settings.db_max_connections.max(2))
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10));
         if backend == Backend::Sqlite {
             options = options.after_connect(|conn, _meta| {

@@ -7,6 +7,7 @@ pub mod compensation;
 pub mod create;
 pub mod dossier;
 pub mod planning;
+pub mod review;
 pub mod store;
 pub mod write;
 

@@ -94,11 +94,11 @@ impl DocStore {
         slot: &mut Slot,
         doc_id: &str,
     ) -> Result<(), AppError> {
-        let mut conn = self.db.pool.acquire().await?;
-        let single_process = self.db.backend == Backend::Sqlite;
-        if single_process && slot.loaded.is_some() {
+        // SQLite serves one process: a loaded copy is current (every write goes through it).
+        if self.db.backend == Backend::Sqlite && slot.loaded.is_some() {
             return Ok(());
         }
+        let mut conn = self.db.pool.acquire().await?;
         let version = documents::version(&mut conn, doc_id)
             .await?
             .ok_or_else(AppError::not_found)?;

@@ -158,6 +158,47 @@ pub fn spec() -> Value {
                     "400": error_response("bad_request"),
                     "404": error_response("not_found: no such request in this structure")}
             }},
+            "/api/v1/staff/dossiers": {"get": {
+                "summary": "Families whose latest dossier submission has a status",
+                "security": [{"device": []}],
+                "parameters": [{"name": "status", "in": "query", "required": false,
+                    "schema": {"type": "string", "enum": ["pending", "approved", "rejected"],
+                        "default": "pending"}}],
+                "responses": {"200": {"description": "[{family_id, family_name, version, \
+                    requested_documents}], oldest submission first"},
+                    "400": error_response("bad_request")}
+            }},
+            "/api/v1/staff/dossiers/{family_id}": {"get": {
+                "summary": "A family's dossier with its changes since the last approved version",
+                "description": "Field by field (path such as children/<id>/diet, old and new \
+                    value, the parents who changed it and when), compared with the last \
+                    approved version or the dossier as the structure created it, up to the \
+                    pending submission. Says when a quotient familial certificate is needed. \
+                    Reading it is recorded in the audit log (health and diet data).",
+                "security": [{"device": []}],
+                "responses": {"200": {"description": "DossierReview"},
+                    "404": error_response("not_found: no such family in this structure")}
+            }},
+            "/api/v1/staff/dossiers/{family_id}/approve": {"post": {
+                "summary": "Approve the pending submission",
+                "description": "Optional body {version_id}: refused with 409 if a newer \
+                    submission replaced that version. Writes review = approved into the \
+                    family's dossier.",
+                "security": [{"device": []}],
+                "responses": {"200": {"description": "The review written"},
+                    "404": error_response("not_found"),
+                    "409": error_response("conflict: nothing pending, or a newer submission")}
+            }},
+            "/api/v1/staff/dossiers/{family_id}/reject": {"post": {
+                "summary": "Reject the pending submission with a reason shown to the family",
+                "description": "Body {reason, version_id?}; reason required (500 characters \
+                    at most).",
+                "security": [{"device": []}],
+                "responses": {"200": {"description": "The review written"},
+                    "400": error_response("bad_request: missing reason"),
+                    "404": error_response("not_found"),
+                    "409": error_response("conflict: nothing pending, or a newer submission")}
+            }},
             "/api/v1/sync": {"post": {
                 "summary": "Sync all of a device's documents in one round trip",
                 "description": "Body and response are CBOR (RFC 8949). The request holds, per \
@@ -191,8 +232,8 @@ pub fn spec() -> Value {
                 "Error": {"type": "object", "required": ["code", "message"], "properties": {
                     "code": {"type": "string", "enum": ["bad_request", "malformed_sync",
                         "unauthorized", "forbidden", "not_found", "payload_too_large",
-                        "rate_limited", "protocol_too_old", "protocol_too_new", "unavailable",
-                        "internal"]},
+                        "rate_limited", "protocol_too_old", "protocol_too_new", "conflict",
+                        "unavailable", "internal"]},
                     "message": {"type": "string", "description": "French, for people"}}},
                 "Health": {"type": "object", "properties": {"status": {"type": "string"},
                     "version": {"type": "string"}, "backend": {"type": "string",

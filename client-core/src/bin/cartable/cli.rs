@@ -145,8 +145,11 @@ pub struct PatternArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum DossierCommand {
-    /// Affiche le dossier.
+    /// Affiche le dossier et où en est sa validation par la structure.
     Show,
+    /// « Je valide mes modifications » : envoie le dossier à la structure pour validation (à la
+    /// prochaine synchronisation).
+    Submit,
     /// Modifie un champ d'une fiche.
     Set {
         /// child ou adult.

@@ -4,7 +4,10 @@ use cartable_core::domain::api::DeviceSummary;
 use cartable_core::domain::catalogue::Catalogue;
 use cartable_core::domain::cells::CellState;
 use cartable_core::domain::dossier::{AdultSheet, ChildSheet, Dossier};
-use cartable_core::{BulkReport, PlanningEntry, PlanningView, SyncReport, SyncStatus};
+use cartable_core::domain::rules::document_label_fr;
+use cartable_core::{
+    BulkReport, PlanningEntry, PlanningView, ReviewStatus, ReviewView, SyncReport, SyncStatus,
+};
 use jiff::civil::{Date, Weekday};
 
 /// Renders rows as a left-aligned text table with a header and a rule.
@@ -309,23 +312,50 @@ fn adult(id: &str, a: &AdultSheet) -> String {
     )
 }
 
-pub fn dossier(d: &Dossier) -> String {
+pub fn dossier(d: &Dossier, review: Option<&ReviewView>) -> String {
     if d.children.is_empty() && d.adults.is_empty() {
         return "Dossier vide ou pas encore téléchargé : lancez `cartable sync`.".into();
     }
     let mut parts: Vec<String> = d.children.iter().map(|(id, c)| child(id, c)).collect();
     parts.extend(d.adults.iter().map(|(id, a)| adult(id, a)));
-    if let Some(r) = &d.review {
-        parts.push(format!(
-            "Revue du dossier : {}{}",
-            r.status,
-            r.reason
-                .as_deref()
-                .map(|x| format!(" ({x})"))
-                .unwrap_or_default()
+    parts.push(match review {
+        Some(r) => self::review(r),
+        None => "Validation : dossier jamais envoyé (`cartable dossier submit`).".into(),
+    });
+    parts.join("\n\n")
+}
+
+/// Where the dossier stands with the structure.
+pub fn review(r: &ReviewView) -> String {
+    let mut lines = vec![format!("Validation : {}", r.label)];
+    if let Some(at) = r.submitted_at_ms {
+        lines.push(format!("  Envoyé le {}", french_time(at)));
+    }
+    if let (Some(at), ReviewStatus::Approved | ReviewStatus::Rejected) =
+        (r.reviewed_at_ms, r.status)
+    {
+        lines.push(format!("  Réponse le {}", french_time(at)));
+    }
+    if !r.requested_documents.is_empty() {
+        let docs: Vec<&str> = r
+            .requested_documents
+            .iter()
+            .map(|k| document_label_fr(k))
+            .collect();
+        lines.push(format!(
+            "  Justificatif(s) demandé(s) : {}",
+            docs.join(", ")
         ));
     }
-    parts.join("\n\n")
+    if r.approval_in_force && r.status != ReviewStatus::Approved {
+        lines.push("  La version validée précédemment reste valable pour les réservations.".into());
+    }
+    if r.changed_since_submission {
+        lines.push(
+            "  Modifié depuis l'envoi : validez à nouveau (`cartable dossier submit`).".into(),
+        );
+    }
+    lines.join("\n")
 }
 
 pub fn catalogue(c: &Catalogue) -> String {
