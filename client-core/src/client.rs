@@ -16,6 +16,7 @@ use crate::status::SyncStatus;
 use crate::store::{self, MetaKey, Store};
 use crate::sync::{self, SyncReport};
 use crate::transport::Transport;
+use crate::uploads::{self, DocumentView, SendReport};
 use crate::view::PlanningView;
 use cartable_domain::api::{DeviceSummary, ErrorCode, LoginRequest};
 use cartable_domain::catalogue::Catalogue;
@@ -199,9 +200,79 @@ impl Client {
     }
 
     /// Syncs every document with the server (at most [`sync::MAX_ROUNDS`] round trips).
+    /// Then sends the supporting documents waiting in the queue ([`Client::send_documents`]);
+    /// their failures are kept on each document, not returned.
     pub fn sync(&self) -> Result<SyncReport> {
         let _sync = self.sync_guard();
-        sync::run(&self.inner, self.transport.as_ref(), self.clock.as_ref())
+        let report = sync::run(&self.inner, self.transport.as_ref(), self.clock.as_ref())?;
+        if let Err(e) = uploads::send(&self.inner, self.transport.as_ref()) {
+            tracing::warn!(error = %e, "documents non envoyés après la synchronisation");
+        }
+        Ok(report)
+    }
+
+    /// Queues a supporting document ("Mes Documents") to send: `bytes` are checked by content
+    /// (PDF, JPEG or PNG) and copied into the store before this returns, so the upload
+    /// survives a restart. `kind` is one of [`cartable_domain::supporting::KINDS`]. Returns
+    /// the queue's local id. Sent by [`Client::send_documents`] (and at the end of every sync).
+    pub fn queue_document(
+        &self,
+        file_name: &str,
+        bytes: &[u8],
+        kind: &str,
+        child_id: Option<&str>,
+        valid_until: Option<Date>,
+    ) -> Result<String> {
+        let now = self.clock.now_ms();
+        uploads::queue(
+            &mut self.inner(),
+            file_name,
+            bytes,
+            kind,
+            child_id,
+            valid_until,
+            now,
+        )
+    }
+
+    /// [`Client::queue_document`] with the file at `path` (its name is kept, sanitised).
+    pub fn queue_document_file(
+        &self,
+        path: impl AsRef<Path>,
+        kind: &str,
+        child_id: Option<&str>,
+        valid_until: Option<Date>,
+    ) -> Result<String> {
+        let path = path.as_ref();
+        let unreadable = |e: std::io::Error| {
+            Error::invalid(format!("fichier illisible {} : {e}", path.display()))
+        };
+        let size = std::fs::metadata(path).map_err(unreadable)?.len();
+        if size > uploads::MAX_QUEUED_BYTES as u64 {
+            return Err(Error::invalid(format!(
+                "fichier trop volumineux : {} Mo au plus",
+                uploads::MAX_QUEUED_BYTES / (1024 * 1024)
+            )));
+        }
+        let bytes = std::fs::read(path).map_err(unreadable)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.queue_document(&name, &bytes, kind, child_id, valid_until)
+    }
+
+    /// Sends the queued supporting documents (a failure is kept on its document, with its
+    /// message, and retried next time unless the server refused the file), then refreshes the
+    /// list of the family's documents.
+    pub fn send_documents(&self) -> Result<SendReport> {
+        uploads::send(&self.inner, self.transport.as_ref())
+    }
+
+    /// "Mes Documents": the queue merged with the family's documents as the server last
+    /// listed them (readable offline).
+    pub fn documents(&self) -> Result<Vec<DocumentView>> {
+        uploads::views(&self.inner())
     }
 
     /// Sign-in state, last sync, pending changes and clock offset.

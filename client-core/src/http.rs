@@ -6,9 +6,10 @@
 //! timeouts, so a bad network never hangs the app forever.
 
 use crate::error::{Error, Result};
-use crate::transport::Transport;
+use crate::transport::{DocumentUpload, Transport};
 use cartable_domain::api::{ApiErrorBody, DeviceSummary, ErrorCode, LoginRequest, LoginResponse};
 use cartable_domain::protocol::{self, SyncRequest, SyncResponse};
+use cartable_domain::supporting::SupportingDocument;
 use std::time::Duration;
 use ureq::http::Response;
 use ureq::{Agent, Body};
@@ -191,6 +192,58 @@ impl Transport for HttpTransport {
             .map_err(network)?;
         expect_empty(response)
     }
+
+    fn upload_document(
+        &self,
+        server_url: &str,
+        token: &str,
+        upload: &DocumentUpload<'_>,
+    ) -> Result<SupportingDocument> {
+        let mut request = self
+            .agent
+            .post(url(server_url, "documents"))
+            .header("Authorization", bearer(token))
+            .header("Idempotency-Key", upload.idempotency_key)
+            .header(cartable_domain::supporting::HEADER_KIND, upload.kind)
+            .header(
+                cartable_domain::supporting::HEADER_FILE_NAME,
+                percent_encode(upload.file_name),
+            );
+        if let Some(child) = upload.child_id {
+            request = request.header("X-Child-Id", child);
+        }
+        if let Some(date) = upload.valid_until {
+            request = request.header("X-Valid-Until", date);
+        }
+        let response = request
+            .content_type(upload.content_type)
+            .send(upload.bytes)
+            .map_err(network)?;
+        read_json(response)
+    }
+
+    fn list_documents(&self, server_url: &str, token: &str) -> Result<Vec<SupportingDocument>> {
+        let response = self
+            .agent
+            .get(url(server_url, "documents"))
+            .header("Authorization", bearer(token))
+            .call()
+            .map_err(network)?;
+        read_json(response)
+    }
+}
+
+/// Percent-encodes everything but unreserved ASCII (file names travel in a header).
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -34,6 +34,7 @@ mod status;
 mod store;
 mod sync;
 mod transport;
+mod uploads;
 mod view;
 
 #[cfg(test)]
@@ -49,7 +50,8 @@ pub use planning::PlanningEntry;
 pub use session::Account;
 pub use status::SyncStatus;
 pub use sync::{MAX_ROUNDS, SyncReport};
-pub use transport::Transport;
+pub use transport::{DocumentUpload, Transport};
+pub use uploads::{DocumentState, DocumentView, MAX_QUEUED_BYTES, SendReport};
 pub use view::{
     CellAbsence, MAX_RANGE_DAYS, PlanningCell, PlanningColumn, PlanningRow, PlanningView,
     short_label,

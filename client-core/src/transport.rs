@@ -5,9 +5,27 @@
 //! one HTTP call of the server's API; errors are already typed ([`Error::Server`] carries the
 //! server's `ApiErrorBody`).
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use cartable_domain::api::{DeviceSummary, LoginRequest, LoginResponse};
 use cartable_domain::protocol::{SyncRequest, SyncResponse};
+use cartable_domain::supporting::SupportingDocument;
+
+/// One supporting document to upload (`POST /api/v1/documents`).
+#[derive(Debug, Clone, Copy)]
+pub struct DocumentUpload<'a> {
+    /// The queue's local id, sent as `Idempotency-Key`: a retried upload arrives once.
+    pub idempotency_key: &'a str,
+    pub kind: &'a str,
+    pub child_id: Option<&'a str>,
+    pub valid_until: Option<&'a str>,
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub bytes: &'a [u8],
+}
+
+fn unsupported() -> Error {
+    Error::Protocol("envoi de documents non pris en charge par ce transport".into())
+}
 
 /// One call per endpoint of the server's API (`/api/v1/...`).
 pub trait Transport: Send + Sync {
@@ -25,4 +43,21 @@ pub trait Transport: Send + Sync {
 
     /// `POST /api/v1/logout`: revokes the caller's own token.
     fn logout(&self, server_url: &str, token: &str) -> Result<()>;
+
+    /// `POST /api/v1/documents`: uploads one supporting document.
+    fn upload_document(
+        &self,
+        server_url: &str,
+        token: &str,
+        upload: &DocumentUpload<'_>,
+    ) -> Result<SupportingDocument> {
+        let _ = (server_url, token, upload);
+        Err(unsupported())
+    }
+
+    /// `GET /api/v1/documents`: the family's supporting documents.
+    fn list_documents(&self, server_url: &str, token: &str) -> Result<Vec<SupportingDocument>> {
+        let _ = (server_url, token);
+        Err(unsupported())
+    }
 }

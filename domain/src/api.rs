@@ -12,6 +12,8 @@ pub enum ErrorCode {
     Forbidden,
     NotFound,
     PayloadTooLarge,
+    /// An uploaded file is not one of the accepted types (checked by content).
+    UnsupportedMediaType,
     RateLimited,
     ProtocolTooOld,
     ProtocolTooNew,
@@ -31,6 +33,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
             ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::ProtocolTooOld => "protocol_too_old",
             ErrorCode::ProtocolTooNew => "protocol_too_new",

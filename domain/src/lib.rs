@@ -17,6 +17,7 @@ pub mod planning;
 pub mod protocol;
 pub mod rules;
 pub mod school_year;
+pub mod supporting;
 pub mod sync_plan;
 
 pub use documents::DocKind;

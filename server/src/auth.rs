@@ -134,7 +134,10 @@ fn bearer(parts: &Parts) -> Option<&str> {
 }
 
 /// The live device session behind the request's bearer token.
-async fn authenticate(parts: &Parts, state: &AppState) -> Result<DeviceSession, AppError> {
+pub(crate) async fn authenticate(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<DeviceSession, AppError> {
     let token = bearer(parts).ok_or_else(AppError::unauthorized)?;
     accounts::session_by_token_hash(&state.db, &token_hash(token))
         .await?

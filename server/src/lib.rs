@@ -31,22 +31,30 @@ pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub docs: Arc<DocStore>,
+    /// Supporting documents' bytes, under `<data_dir>/files` (never served as a folder).
+    pub files: Arc<dyn object_store::ObjectStore>,
     pub limiter: Arc<LoginLimiter>,
     pub seen: Arc<seen::LastSeen>,
     /// The clock decisions are made with.
     pub clock: Arc<dyn clock::Clock>,
+    /// Hydrated catalogues, by storage version.
+    pub catalogues: Arc<docs::catalogue::CatalogueCache>,
 }
 
 impl AppState {
     /// Connects to storage (running migrations) and builds the shared state.
     pub async fn open(settings: Settings) -> anyhow::Result<AppState> {
         let db = Db::connect(&settings).await?;
-        Ok(Self::with_db(db, settings))
+        Self::with_db(db, settings)
     }
 
-    pub fn with_db(db: Db, settings: Settings) -> AppState {
+    pub fn with_db(db: Db, settings: Settings) -> anyhow::Result<AppState> {
+        let files_dir = settings.data_dir.join("files");
+        std::fs::create_dir_all(&files_dir)?;
+        let files = object_store::local::LocalFileSystem::new_with_prefix(&files_dir)?;
         let actor = automerge::ActorId::random();
-        AppState {
+        Ok(AppState {
+            files: Arc::new(files),
             docs: Arc::new(DocStore::new(
                 db.clone(),
                 actor,
@@ -58,9 +66,10 @@ impl AppState {
             )),
             seen: Arc::new(seen::LastSeen::default()),
             clock: Arc::new(clock::SystemClock),
+            catalogues: Arc::default(),
             settings: Arc::new(settings),
             db,
-        }
+        })
     }
 }
 

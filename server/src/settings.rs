@@ -27,6 +27,8 @@ pub struct Settings {
     pub doc_cache_capacity: usize,
     /// Connections to the database.
     pub db_max_connections: u32,
+    /// Largest accepted supporting document (PDF, JPEG, PNG), in bytes.
+    pub max_document_bytes: usize,
 }
 
 impl Default for Settings {
@@ -42,6 +44,7 @@ impl Default for Settings {
             compaction_threshold: 16,
             doc_cache_capacity: 4096,
             db_max_connections: 16,
+            max_document_bytes: 10 * 1024 * 1024,
         }
     }
 }
@@ -62,6 +65,7 @@ impl fmt::Debug for Settings {
             .field("compaction_threshold", &self.compaction_threshold)
             .field("doc_cache_capacity", &self.doc_cache_capacity)
             .field("db_max_connections", &self.db_max_connections)
+            .field("max_document_bytes", &self.max_document_bytes)
             .finish()
     }
 }
@@ -139,6 +143,7 @@ impl Settings {
                 }
                 "CARTABLE_DOC_CACHE_CAPACITY" => self.doc_cache_capacity = parse(&name, &value)?,
                 "CARTABLE_DB_MAX_CONNECTIONS" => self.db_max_connections = parse(&name, &value)?,
+                "CARTABLE_MAX_DOCUMENT_BYTES" => self.max_document_bytes = parse(&name, &value)?,
                 _ => {}
             }
         }

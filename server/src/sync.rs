@@ -132,7 +132,7 @@ pub async fn handle(
     let mut replies = Vec::with_capacity(work.len());
     let mut compensations = Vec::new();
     for (row, persisted, message) in work {
-        let (reply, restored) = sync_doc(state, device, row, message, persisted).await?;
+        let (reply, restored) = sync_doc(state, device, &visible, row, message, persisted).await?;
         if !restored.is_empty() {
             compensations.push(Compensation {
                 doc_id: cartable_domain::DocumentId::new(row.id.clone()),
@@ -159,6 +159,7 @@ pub async fn handle(
 async fn sync_doc(
     state: &AppState,
     device: &FamilyDevice,
+    visible: &[(DocRow, Option<Vec<u8>>)],
     row: &DocRow,
     message: Option<Message>,
     persisted: Option<&[u8]>,
@@ -167,13 +168,12 @@ async fn sync_doc(
         .and_then(|b| State::decode(b).ok())
         .unwrap_or_default();
     let brings_changes = message.as_ref().is_some_and(|m| !m.changes.is_empty());
-    let mut restored = Vec::new();
 
-    let mut slot = if brings_changes {
+    if brings_changes {
         // Gather what deciding needs before taking the write gate: loading other documents
         // while holding it could deadlock with a writer of those documents.
         let inputs = if row.kind == DocKind::Planning.code() {
-            Some(decision_inputs(state, device).await?)
+            Some(decision_inputs(state, visible).await?)
         } else {
             None
         };
@@ -185,42 +185,55 @@ async fn sync_doc(
                 .receive_sync_message(&mut sync_state, m)
                 .map_err(|e| AppError::malformed_sync(format!("Modifications illisibles : {e}")))?;
         }
+        let mut restored = Vec::new();
         if doc.get_heads() != before {
             restored = reconcile(state, conn, device, row, doc, &before, inputs.as_ref()).await?;
         }
         save_state(conn, device, row, &sync_state, persisted).await?;
-        write.commit(state.settings.compaction_threshold).await?
-    } else {
+        let mut slot = write.commit(state.settings.compaction_threshold).await?;
+        // Only now, with everything durable, may the reply acknowledge the changes.
+        let reply = slot
+            .loaded
+            .as_mut()
+            .ok_or_else(|| AppError::internal("document non chargé"))?
+            .doc
+            .sync()
+            .generate_sync_message(&mut sync_state)
+            .map(Message::encode);
+        return Ok((reply, restored));
+    }
+
+    // Nothing to merge: answer from the loaded copy, and let go of it before writing the
+    // sync state, so that no one waits for the write gate while holding a document.
+    let reply = {
         let mut slot = state.docs.lock(&row.id).await;
         state
             .docs
             .ensure_current_for_read(&mut slot, &row.id)
             .await?;
-        if let (Some(m), Some(loaded)) = (message, slot.loaded.as_mut()) {
+        let loaded = slot
+            .loaded
+            .as_mut()
+            .ok_or_else(|| AppError::internal("document non chargé"))?;
+        if let Some(m) = message {
             loaded
                 .doc
                 .sync()
                 .receive_sync_message(&mut sync_state, m)
                 .map_err(|e| AppError::malformed_sync(format!("Message illisible : {e}")))?;
         }
-        if persisted != Some(sync_state.encode().as_slice()) {
-            let mut wtx = state.db.begin_write().await?;
-            save_state(&mut wtx.tx, device, row, &sync_state, persisted).await?;
-            wtx.commit().await?;
-        }
-        slot
+        loaded
+            .doc
+            .sync()
+            .generate_sync_message(&mut sync_state)
+            .map(Message::encode)
     };
-
-    let loaded = slot
-        .loaded
-        .as_mut()
-        .ok_or_else(|| AppError::internal("document non chargé"))?;
-    let reply = loaded
-        .doc
-        .sync()
-        .generate_sync_message(&mut sync_state)
-        .map(Message::encode);
-    Ok((reply, restored))
+    if persisted != Some(sync_state.encode().as_slice()) {
+        let mut wtx = state.db.begin_write().await?;
+        save_state(&mut wtx.tx, device, row, &sync_state, persisted).await?;
+        wtx.commit().await?;
+    }
+    Ok((reply, Vec::new()))
 }
 
 async fn save_state(
@@ -321,26 +334,22 @@ async fn reconcile(
     Ok(restored)
 }
 
-async fn decision_inputs(state: &AppState, device: &FamilyDevice) -> AppResult<DecisionInputs> {
-    let mut conn = state.db.pool.acquire().await?;
-    let conn = &mut *conn;
-    let catalogue = match documents::structure_document(
-        conn,
-        &device.session.structure_id,
-        DocKind::Catalogue.code(),
-    )
-    .await?
-    {
+/// What deciding needs, from the documents the request already listed (no query): the
+/// catalogue comes from a cache keyed by its storage version, the dossier from its slot.
+async fn decision_inputs(
+    state: &AppState,
+    visible: &[(DocRow, Option<Vec<u8>>)],
+) -> AppResult<DecisionInputs> {
+    let rows = || visible.iter().map(|(d, _)| d);
+    let catalogue =
+        match rows().find(|d| d.kind == DocKind::Catalogue.code() && d.family_id.is_none()) {
+            Some(row) => state.catalogues.get(state, row).await?,
+            None => Default::default(),
+        };
+    let dossier = match rows().find(|d| d.kind == DocKind::Dossier.code()) {
         Some(row) => state.docs.read(&row.id).await?,
         None => Default::default(),
     };
-    let dossier =
-        match documents::family_document(conn, &device.family_id, DocKind::Dossier.code(), None)
-            .await?
-        {
-            Some(row) => state.docs.read(&row.id).await?,
-            None => Default::default(),
-        };
     Ok(DecisionInputs {
         catalogue,
         dossier,

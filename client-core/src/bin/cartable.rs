@@ -13,7 +13,7 @@ use cartable_core::domain::cells::{month_days, week_days};
 use cartable_core::domain::school_year::SchoolYear;
 use cartable_core::{ActivityDays, BulkBooking, Client, Error, resolve_child};
 use clap::Parser;
-use cli::{Cli, Command, DossierCommand, PatternArgs};
+use cli::{Cli, Command, DocumentsCommand, DossierCommand, PatternArgs};
 use jiff::civil::Date;
 use serde_json::json;
 use std::io::{BufRead, Write};
@@ -175,6 +175,7 @@ fn run(cli: Cli) -> Result<Output, Error> {
             activity,
         } => write_request(&client, &child, &date, &activity, false),
         Command::Dossier { action } => dossier(&client, action),
+        Command::Documents { action } => documents(&client, action),
         Command::Catalogue => {
             let catalogue = client.catalogue()?;
             Ok(Output::new(
@@ -194,6 +195,39 @@ fn run(cli: Cli) -> Result<Output, Error> {
             ))
         }
     }
+}
+
+fn documents(client: &Client, action: DocumentsCommand) -> Result<Output, Error> {
+    let report = match action {
+        DocumentsCommand::List => client.send_documents(),
+        DocumentsCommand::Send {
+            file,
+            kind,
+            child,
+            valid_until,
+        } => {
+            let child_id = match child {
+                Some(c) => Some(resolve_child(&client.dossier()?, &c)?),
+                None => None,
+            };
+            let valid_until = valid_until.as_deref().map(parse_date).transpose()?;
+            client.queue_document_file(&file, &kind, child_id.as_deref(), valid_until)?;
+            client.send_documents()
+        }
+    };
+    // Offline: the list is shown as last known.
+    let report = match report {
+        Ok(r) => Some(r),
+        Err(e) => {
+            eprintln!("cartable : documents non envoyés pour le moment ({e})");
+            None
+        }
+    };
+    let docs = client.documents()?;
+    Ok(Output::new(
+        render::documents(&docs),
+        json!({"send": report, "documents": docs}),
+    ))
 }
 
 fn write_request(

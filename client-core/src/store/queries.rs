@@ -23,6 +23,8 @@ pub enum MetaKey {
     ActorId,
     /// Last measured `server clock - device clock`, in ms.
     ClockOffsetMs,
+    /// JSON of the family's supporting documents as the server last listed them.
+    DocumentsCache,
 }
 
 impl MetaKey {
@@ -37,6 +39,7 @@ impl MetaKey {
             MetaKey::DisplayName => "display_name",
             MetaKey::ActorId => "actor_id",
             MetaKey::ClockOffsetMs => "clock_offset_ms",
+            MetaKey::DocumentsCache => "documents_cache",
         }
     }
 }
@@ -80,7 +83,8 @@ pub(crate) fn set_meta(conn: &Connection, key: MetaKey, value: &str) -> Result<(
 /// Deletes everything the store holds (logout): session, documents, sync log.
 pub(crate) fn wipe(conn: &Connection) -> Result<()> {
     conn.execute_batch(
-        "DELETE FROM doc_chunks; DELETE FROM documents; DELETE FROM meta; DELETE FROM sync_runs;",
+        "DELETE FROM doc_chunks; DELETE FROM documents; DELETE FROM meta; DELETE FROM sync_runs; \
+         DELETE FROM document_uploads;",
     )?;
     Ok(())
 }

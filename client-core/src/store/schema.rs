@@ -8,12 +8,13 @@
 //! History:
 //! - v1: `meta`, `documents`, `doc_chunks`.
 //! - v2: `sync_runs`, the log of syncs behind `status()`.
+//! - v3: `document_uploads`, the queue of supporting documents waiting to be sent.
 
 use crate::error::{Error, Result};
 use rusqlite::Connection;
 
 /// Schema version written by this build.
-pub const VERSION: i32 = 2;
+pub const VERSION: i32 = 3;
 
 /// Full current schema, for a new store.
 const CREATE: &str = "
@@ -41,6 +42,21 @@ CREATE TABLE sync_runs (
     rounds INTEGER NOT NULL DEFAULT 0,
     error TEXT
 );
+CREATE TABLE document_uploads (
+    local_id TEXT PRIMARY KEY NOT NULL,
+    kind TEXT NOT NULL,
+    child_id TEXT,
+    valid_until TEXT,
+    file_name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    data BLOB,
+    queued_ms INTEGER NOT NULL,
+    server_id TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    permanent_error INTEGER NOT NULL DEFAULT 0
+);
 ";
 
 /// v1 -> v2: the sync log.
@@ -51,6 +67,26 @@ CREATE TABLE sync_runs (
     finished_ms INTEGER,
     rounds INTEGER NOT NULL DEFAULT 0,
     error TEXT
+);
+";
+
+/// v2 -> v3: the upload queue of supporting documents. `data` holds the file until the
+/// server has it (then NULL); `server_id` is set once sent.
+const V2_TO_V3: &str = "
+CREATE TABLE document_uploads (
+    local_id TEXT PRIMARY KEY NOT NULL,
+    kind TEXT NOT NULL,
+    child_id TEXT,
+    valid_until TEXT,
+    file_name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    data BLOB,
+    queued_ms INTEGER NOT NULL,
+    server_id TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    permanent_error INTEGER NOT NULL DEFAULT 0
 );
 ";
 
@@ -88,6 +124,7 @@ pub fn create(conn: &Connection) -> Result<()> {
 pub fn upgrade_from(conn: &Connection, version: i32) -> Result<()> {
     match version {
         1 => conn.execute_batch(V1_TO_V2)?,
+        2 => conn.execute_batch(V2_TO_V3)?,
         other => {
             return Err(Error::Storage(format!(
                 "version de schéma inconnue : {other}"
@@ -143,6 +180,13 @@ mod tests {
                 .iter()
                 .any(|(_, name, _)| name == "sync_runs"),
             "the current schema has the sync log"
+        );
+        assert!(
+            describe(&fresh)
+                .1
+                .iter()
+                .any(|(_, name, _)| name == "document_uploads"),
+            "the current schema has the upload queue"
         );
     }
 

@@ -20,6 +20,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "dossier review",
         include_str!("../../../migrations/sqlite/0003_dossier_review.sql"),
     ),
+    (
+        4,
+        "supporting documents",
+        include_str!("../../../migrations/sqlite/0004_supporting_documents.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -37,6 +42,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         3,
         "dossier review",
         include_str!("../../../migrations/postgres/0003_dossier_review.sql"),
+    ),
+    (
+        4,
+        "supporting documents",
+        include_str!("../../../migrations/postgres/0004_supporting_documents.sql"),
     ),
 ];
 

@@ -9,6 +9,7 @@ pub mod migrations;
 pub mod places;
 pub mod projections;
 pub mod reviews;
+pub mod supporting;
 
 use crate::settings::Settings;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -3,9 +3,37 @@
 
 use crate::AppState;
 use crate::db::documents;
+use crate::db::documents::DocRow;
 use crate::error::{AppError, AppResult};
 use cartable_domain::DocKind;
 use cartable_domain::catalogue::Catalogue;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Hydrated catalogues by document id, with the storage version they reflect: every
+/// planning write needs its structure's catalogue, and it changes rarely.
+#[derive(Debug, Default)]
+pub struct CatalogueCache {
+    by_doc: Mutex<HashMap<String, (i64, Arc<Catalogue>)>>,
+}
+
+impl CatalogueCache {
+    /// The catalogue of `row` at `row.version` (a row read by the current request).
+    pub async fn get(&self, state: &AppState, row: &DocRow) -> AppResult<Arc<Catalogue>> {
+        {
+            let cached = self.by_doc.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((version, catalogue)) = cached.get(&row.id)
+                && *version == row.version
+            {
+                return Ok(catalogue.clone());
+            }
+        }
+        let catalogue: Arc<Catalogue> = Arc::new(state.docs.read(&row.id).await?);
+        let mut cached = self.by_doc.lock().unwrap_or_else(|p| p.into_inner());
+        cached.insert(row.id.clone(), (row.version, catalogue.clone()));
+        Ok(catalogue)
+    }
+}
 
 /// The catalogue document's id for a structure.
 pub async fn doc_id(state: &AppState, structure_id: &str) -> AppResult<String> {

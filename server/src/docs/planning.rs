@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 /// What deciding needs beyond the document itself.
 #[derive(Debug, Clone)]
 pub struct DecisionInputs {
-    pub catalogue: Catalogue,
+    pub catalogue: std::sync::Arc<Catalogue>,
     pub dossier: Dossier,
     /// Kinds of supporting document currently valid for the family.
     pub valid_documents: BTreeSet<String>,

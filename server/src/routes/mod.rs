@@ -1,5 +1,6 @@
 //! HTTP routes; each module offers its own router.
 
+pub mod documents;
 pub mod health;
 pub mod openapi;
 pub mod session;
@@ -14,6 +15,7 @@ use tower_http::trace::TraceLayer;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .merge(documents::router(&state))
         .merge(health::router())
         .merge(openapi::router())
         .merge(session::router())

@@ -18,7 +18,7 @@ fn error_response(description: &str) -> Value {
 
 /// The OpenAPI document.
 pub fn spec() -> Value {
-    json!({
+    let mut spec = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Cartable API",
@@ -233,7 +233,7 @@ pub fn spec() -> Value {
                     "code": {"type": "string", "enum": ["bad_request", "malformed_sync",
                         "unauthorized", "forbidden", "not_found", "payload_too_large",
                         "rate_limited", "protocol_too_old", "protocol_too_new", "conflict",
-                        "unavailable", "internal"]},
+                        "unavailable", "internal", "unsupported_media_type"]},
                     "message": {"type": "string", "description": "French, for people"}}},
                 "Health": {"type": "object", "properties": {"status": {"type": "string"},
                     "version": {"type": "string"}, "backend": {"type": "string",
@@ -272,5 +272,128 @@ pub fn spec() -> Value {
                         "paths": {"type": "array", "items": {"type": "string"}}}}}}}
             }
         }
-    })
+    });
+    add_supporting_documents(&mut spec);
+    spec
+}
+
+/// Supporting documents ("Mes Documents"), family and staff sides.
+fn add_supporting_documents(spec: &mut Value) {
+    let doc_ref = json!({"$ref": "#/components/schemas/SupportingDocument"});
+    let one = json!({"application/json": {"schema": doc_ref}});
+    let many = json!({"application/json": {"schema": {"type": "array", "items": doc_ref}}});
+    let id_param =
+        json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
+    let paths = json!({
+        "/api/v1/documents": {
+            "post": {
+                "summary": "Upload a supporting document (raw file bytes as the body)",
+                "description": "PDF, JPEG or PNG, checked by content (magic bytes and structure), \
+                    at most `max_document_bytes` (default 10 MB). Metadata in headers or the \
+                    query string: `X-Document-Kind` / `kind`, `X-Child-Id` / `child_id`, \
+                    `X-Valid-Until` / `valid_until` (YYYY-MM-DD), `X-File-Name` (percent-encoded) \
+                    / `file_name`. `Idempotency-Key` (the client's id for the upload) is \
+                    required: a retried upload answers the first one's document with 200.",
+                "security": [{"device": []}],
+                "parameters": [
+                    {"name": "Idempotency-Key", "in": "header", "required": true,
+                        "schema": {"type": "string", "maxLength": 100}},
+                    {"name": "kind", "in": "query", "schema": {"$ref": "#/components/schemas/DocumentKind"}},
+                    {"name": "child_id", "in": "query", "schema": {"type": "string"}},
+                    {"name": "valid_until", "in": "query", "schema": {"type": "string", "format": "date"}},
+                    {"name": "file_name", "in": "query", "schema": {"type": "string"}}
+                ],
+                "requestBody": {"required": true, "content": {
+                    "application/pdf": {}, "image/jpeg": {}, "image/png": {},
+                    "application/octet-stream": {}}},
+                "responses": {
+                    "201": {"description": "Stored, waiting for staff", "content": one},
+                    "200": {"description": "Already received (same Idempotency-Key)", "content": one},
+                    "400": error_response("bad_request: empty file, unknown kind, not a child of the family"),
+                    "401": error_response("unauthorized"),
+                    "413": error_response("payload_too_large"),
+                    "415": error_response("unsupported_media_type: not a PDF, JPEG or PNG, or truncated")
+                }
+            },
+            "get": {
+                "summary": "The family's supporting documents with their state (waiting, accepted, rejected + reason)",
+                "security": [{"device": []}],
+                "responses": {"200": {"description": "Documents, newest first", "content": many},
+                    "401": error_response("unauthorized")}
+            }
+        },
+        "/api/v1/documents/{id}/content": {"get": {
+            "summary": "A document's bytes, as an attachment (the family or staff of its structure)",
+            "description": "Staff downloads of medical_note, pai and vaccinations are logged.",
+            "security": [{"device": []}],
+            "parameters": [id_param],
+            "responses": {"200": {"description": "The file (Content-Disposition: attachment, X-Content-Type-Options: nosniff)",
+                    "content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}},
+                "401": error_response("unauthorized"),
+                "404": error_response("not_found")}
+        }},
+        "/api/v1/staff/documents": {"get": {
+            "summary": "The structure's supporting documents, by status",
+            "security": [{"device": []}],
+            "parameters": [{"name": "status", "in": "query",
+                "schema": {"type": "string", "enum": ["waiting", "accepted", "rejected"]}}],
+            "responses": {"200": {"description": "Documents, oldest first", "content": many},
+                "400": error_response("bad_request"), "401": error_response("unauthorized"),
+                "403": error_response("forbidden")}
+        }},
+        "/api/v1/staff/documents/expiring": {"get": {
+            "summary": "Documents not rejected whose valid_until is within the next days (or past)",
+            "security": [{"device": []}],
+            "parameters": [{"name": "within_days", "in": "query",
+                "schema": {"type": "integer", "minimum": 0, "maximum": 366, "default": 30}}],
+            "responses": {"200": {"description": "Documents by valid_until", "content": many},
+                "400": error_response("bad_request"), "401": error_response("unauthorized")}
+        }},
+        "/api/v1/staff/documents/{id}/accept": {"post": {
+            "summary": "Accept a supporting document",
+            "security": [{"device": []}],
+            "parameters": [id_param],
+            "responses": {"200": {"description": "Accepted", "content": one},
+                "401": error_response("unauthorized"), "404": error_response("not_found")}
+        }},
+        "/api/v1/staff/documents/{id}/reject": {"post": {
+            "summary": "Reject a supporting document with a reason shown to the family",
+            "security": [{"device": []}],
+            "parameters": [id_param],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["reason"],
+                "properties": {"reason": {"type": "string", "maxLength": 500}}}}}},
+            "responses": {"200": {"description": "Rejected", "content": one},
+                "400": error_response("bad_request: reason missing"),
+                "401": error_response("unauthorized"), "404": error_response("not_found")}
+        }}
+    });
+    let schemas = json!({
+        "DocumentKind": {"type": "string", "enum": cartable_domain::supporting::KINDS},
+        "SupportingDocument": {"type": "object", "properties": {
+            "id": {"type": "string"},
+            "family_id": {"type": "string"},
+            "child_id": {"type": ["string", "null"]},
+            "kind": {"$ref": "#/components/schemas/DocumentKind"},
+            "file_name": {"type": "string", "description": "Sanitised original name"},
+            "content_type": {"type": "string", "enum": ["application/pdf", "image/jpeg", "image/png"]},
+            "size_bytes": {"type": "integer"},
+            "valid_until": {"type": ["string", "null"], "format": "date"},
+            "status": {"type": "string", "enum": ["waiting", "accepted", "rejected"]},
+            "reason": {"type": ["string", "null"]},
+            "uploaded_at_ms": {"type": "integer"},
+            "reviewed_at_ms": {"type": ["integer", "null"]}}}
+    });
+    if let (Some(target), Value::Object(new)) =
+        (spec.get_mut("paths").and_then(Value::as_object_mut), paths)
+    {
+        target.extend(new);
+    }
+    if let (Some(target), Value::Object(new)) = (
+        spec.pointer_mut("/components/schemas")
+            .and_then(Value::as_object_mut),
+        schemas,
+    ) {
+        target.extend(new);
+    }
 }

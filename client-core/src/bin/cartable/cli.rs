@@ -111,6 +111,11 @@ pub enum Command {
         #[command(subcommand)]
         action: DossierCommand,
     },
+    /// Mes Documents : les pièces justificatives envoyées ou à envoyer.
+    Documents {
+        #[command(subcommand)]
+        action: DocumentsCommand,
+    },
     /// Les activités proposées par la structure.
     Catalogue,
     /// Les appareils connectés à ce compte.
@@ -119,6 +124,28 @@ pub enum Command {
     Revoke {
         /// Identifiant de l'appareil (voir `cartable devices`).
         device_id: String,
+    },
+}
+
+/// `cartable documents ...`.
+#[derive(Debug, Subcommand)]
+pub enum DocumentsCommand {
+    /// Liste les documents (envoie d'abord ceux en attente, si le réseau le permet).
+    List,
+    /// Met un fichier (PDF, JPEG ou PNG) en file d'envoi, puis tente de l'envoyer.
+    Send {
+        /// Le fichier.
+        file: std::path::PathBuf,
+        /// Type : qf_certificate, insurance, medical_note, vaccinations, pai,
+        /// custody_ruling ou other.
+        #[arg(long)]
+        kind: String,
+        /// Identifiant ou prénom de l'enfant concerné.
+        #[arg(long)]
+        child: Option<String>,
+        /// Fin de validité (AAAA-MM-JJ ou JJ/MM/AAAA).
+        #[arg(long)]
+        valid_until: Option<String>,
     },
 }
 

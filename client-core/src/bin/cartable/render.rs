@@ -414,6 +414,36 @@ fn plural(n: usize) -> &'static str {
     if n > 1 { "s" } else { "" }
 }
 
+/// "Mes Documents".
+pub fn documents(docs: &[cartable_core::DocumentView]) -> String {
+    use cartable_core::DocumentState;
+    if docs.is_empty() {
+        return "Aucun document.".to_string();
+    }
+    docs.iter()
+        .map(|d| {
+            let state = match &d.state {
+                DocumentState::WaitingToSend { last_error: None } => "à envoyer".to_string(),
+                DocumentState::WaitingToSend {
+                    last_error: Some(e),
+                } => format!("à envoyer (dernier essai : {e})"),
+                DocumentState::Sent => "envoyé, en attente de validation".to_string(),
+                DocumentState::Accepted => "accepté".to_string(),
+                DocumentState::Rejected { reason } => format!("refusé : {reason}"),
+                DocumentState::Failed { error } => format!("refusé à l'envoi : {error}"),
+            };
+            let label = cartable_core::domain::supporting::kind_label_fr(&d.kind);
+            let until = d
+                .valid_until
+                .as_deref()
+                .map(|v| format!(", valable jusqu'au {v}"))
+                .unwrap_or_default();
+            format!("- {} ({label}{until}) : {state}", d.file_name)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 
 pub mod catalogue;
 pub mod decisions;
+pub mod documents;
 pub mod dossiers;
 pub mod lists;
 
@@ -14,6 +15,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(catalogue::router())
         .merge(decisions::router())
+        .merge(documents::router())
         .merge(dossiers::router())
         .merge(lists::router())
 }

@@ -1,0 +1,143 @@
+//! Supporting documents for staff: the ones waiting for an answer, accept, reject with a
+//! reason (the family sees it in its list), and those expiring soon (the reminder list).
+//! The content itself is served by `GET /api/v1/documents/{id}/content`, which logs staff
+//! downloads of health documents.
+
+use crate::AppState;
+use crate::auth::StaffUser;
+use crate::db::{audit, now_ms, supporting};
+use crate::error::{AppError, AppResult};
+use crate::routes::Json as JsonBody;
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use cartable_domain::supporting::{DocumentStatus, SupportingDocument};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/staff/documents", get(list))
+        .route("/api/v1/staff/documents/expiring", get(expiring))
+        .route("/api/v1/staff/documents/{id}/accept", post(accept))
+        .route("/api/v1/staff/documents/{id}/reject", post(reject))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// `waiting`, `accepted` or `rejected`; all when absent.
+    pub status: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Json<Vec<SupportingDocument>>> {
+    let status = match q.status.as_deref() {
+        None | Some("") | Some("all") => None,
+        Some(s) => Some(DocumentStatus::parse(s).ok_or_else(|| {
+            AppError::bad_request(format!(
+                "status : « {s} » inconnu (waiting, accepted ou rejected)"
+            ))
+        })?),
+    };
+    Ok(Json(
+        supporting::of_structure(&state.db, staff.structure_id(), status).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpiringQuery {
+    pub within_days: Option<i64>,
+}
+
+async fn expiring(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Query(q): Query<ExpiringQuery>,
+) -> AppResult<Json<Vec<SupportingDocument>>> {
+    let days = q.within_days.unwrap_or(30);
+    if !(0..=366).contains(&days) {
+        return Err(AppError::bad_request("within_days : entre 0 et 366 jours"));
+    }
+    let today = cartable_domain::calendar::paris_date(state.clock.now());
+    let until = today
+        .checked_add(jiff::Span::new().days(days))
+        .map_err(|e| AppError::bad_request(format!("within_days : {e}")))?;
+    Ok(Json(
+        supporting::expiring(&state.db, staff.structure_id(), until).await?,
+    ))
+}
+
+async fn accept(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<SupportingDocument>> {
+    answer(&state, &staff, &id, DocumentStatus::Accepted, None).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reject {
+    /// Shown to the family.
+    pub reason: String,
+}
+
+async fn reject(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<Reject>,
+) -> AppResult<Json<SupportingDocument>> {
+    let reason = req.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(AppError::bad_request(
+            "reason : motif obligatoire (500 caractères au plus)",
+        ));
+    }
+    answer(&state, &staff, &id, DocumentStatus::Rejected, Some(reason)).await
+}
+
+async fn answer(
+    state: &AppState,
+    staff: &StaffUser,
+    id: &str,
+    status: DocumentStatus,
+    reason: Option<&str>,
+) -> AppResult<Json<SupportingDocument>> {
+    let found = supporting::review(
+        &state.db,
+        staff.structure_id(),
+        id,
+        status,
+        &staff.session.account_id,
+        now_ms(),
+        reason,
+    )
+    .await?;
+    if !found {
+        return Err(AppError::not_found());
+    }
+    let stored = supporting::by_id(&state.db, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let mut conn = state.db.pool.acquire().await?;
+    audit::record(
+        &mut conn,
+        &staff.session.account_id,
+        staff.structure_id(),
+        &format!("document_{}", status.code()),
+        Some(&stored.doc.family_id),
+        &format!(
+            "{} {} {}",
+            stored.doc.kind,
+            stored.doc.id,
+            reason.unwrap_or("")
+        ),
+    )
+    .await?;
+    Ok(Json(stored.doc))
+}
