@@ -1,0 +1,187 @@
+package fr.cartable.mobile
+
+import java.time.LocalDate
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.withContext
+
+/**
+ * The coroutine face of Cartable for Android apps: every call of [CartableClient] as a
+ * `suspend` function that runs on [Dispatchers.IO] (never on the main thread), and
+ * [syncStatus], a flow of the device's [SyncStatus] that emits after each call that changes
+ * it (sign-in, sync, edits).
+ *
+ * Open one per app with [open] and keep it; [close] it when the app's process ends. Calls may
+ * run concurrently from any coroutine or thread. Failures throw [CartableException]: branch on
+ * its subclass, show [reason] to the parent.
+ *
+ * ```kotlin
+ * val cartable = Cartable.open(context.filesDir.resolve("cartable").path)
+ * cartable.login("https://portail.mairie.fr", login, password, "Pixel de Camille")
+ * cartable.sync()
+ * val week = cartable.planningWeek(LocalDate.now())
+ * ```
+ */
+class Cartable private constructor(
+    /** The blocking client underneath, for calls this wrapper does not offer. */
+    val client: CartableClient,
+    private val dispatcher: CoroutineDispatcher,
+    initialStatus: SyncStatus,
+) : AutoCloseable {
+
+    companion object {
+        /**
+         * Opens (or creates) the local store in the folder [storeDir]; a device signed in
+         * earlier stays signed in. [dispatcher] runs the blocking calls (tests may pass their
+         * own).
+         */
+        suspend fun open(
+            storeDir: String,
+            dispatcher: CoroutineDispatcher = Dispatchers.IO,
+        ): Cartable = withContext(dispatcher) {
+            val client = CartableClient.open(storeDir)
+            Cartable(client, dispatcher, client.status())
+        }
+    }
+
+    private val statusLock = Any()
+    private val status = MutableStateFlow(initialStatus)
+
+    /**
+     * The device's sync status, current value first, then a new value after each call that
+     * changed it (login, logout, sync, successful or not, and every edit).
+     */
+    val syncStatus: StateFlow<SyncStatus> = status.asStateFlow()
+
+    /** Runs a read on the IO dispatcher. */
+    private suspend fun <T> read(block: CartableClient.() -> T): T =
+        withContext(dispatcher) { client.block() }
+
+    /** Runs a call that may change the sync status, then publishes the new status. */
+    private suspend fun <T> change(block: CartableClient.() -> T): T =
+        withContext(dispatcher) {
+            try {
+                client.block()
+            } finally {
+                refreshStatus()
+            }
+        }
+
+    /**
+     * Reads the status and publishes it. Under a lock, so that concurrent calls publish in the
+     * order they read: the last value published is always the latest status.
+     */
+    private fun refreshStatus() {
+        synchronized(statusLock) {
+            runCatching { client.status() }.onSuccess { status.value = it }
+        }
+    }
+
+    /** Signs in (needs the network); call [sync] next. See [CartableClient.login]. */
+    suspend fun login(serverUrl: String, login: String, password: String, deviceName: String): Account =
+        change { login(serverUrl, login, password, deviceName) }
+
+    /** Signs out and wipes local data. See [CartableClient.logout]. */
+    suspend fun logout(): LogoutOutcome = change { logout() }
+
+    /** Who this device is signed in as, or null. */
+    suspend fun account(): Account? = read { account() }
+
+    /** Syncs with the server. See [CartableClient.sync]. */
+    suspend fun sync(): SyncReport = change { sync() }
+
+    /** The current sync status, read now (also in [syncStatus]). */
+    suspend fun status(): SyncStatus = read { status() }
+
+    /** The school year in progress by the server's clock, e.g. "2026-2027". */
+    suspend fun currentSchoolYear(): String = read { currentSchoolYear() }
+
+    /** The requests of a school year (null: the current one) with their states. */
+    suspend fun planning(schoolYear: String? = null): List<PlanningEntry> = read { planning(schoolYear) }
+
+    /** The planning grid from [from] to [to] (inclusive), [children] only when given. */
+    suspend fun planningView(from: LocalDate, to: LocalDate, children: List<String>? = null): PlanningView =
+        read { planningView(children, from.toString(), to.toString()) }
+
+    /** The planning grid of the week (Monday to Sunday) containing [anyDay]. */
+    suspend fun planningWeek(anyDay: LocalDate): PlanningView = read { planningWeek(anyDay.toString()) }
+
+    /** The planning grid of the month containing [anyDay]. */
+    suspend fun planningMonth(anyDay: LocalDate): PlanningView = read { planningMonth(anyDay.toString()) }
+
+    /** Asks to book (offline; decided at the next [sync]). See [CartableClient.book]. */
+    suspend fun book(childId: String, date: LocalDate, activityId: String) =
+        change { book(childId, date.toString(), activityId) }
+
+    /** Asks to withdraw a booking (offline). See [CartableClient.cancel]. */
+    suspend fun cancel(childId: String, date: LocalDate, activityId: String) =
+        change { cancel(childId, date.toString(), activityId) }
+
+    /** Books a weekly pattern over a period (offline). See [CartableClient.bookPattern]. */
+    suspend fun bookPattern(booking: BulkBooking): BulkReport = change { bookPattern(booking) }
+
+    /** Withdraws a weekly pattern over a period (offline). See [CartableClient.cancelPattern]. */
+    suspend fun cancelPattern(booking: BulkBooking): BulkReport = change { cancelPattern(booking) }
+
+    /** Declares a child absent over booked days (offline). See [CartableClient.declareAbsence]. */
+    suspend fun declareAbsence(
+        childId: String,
+        from: LocalDate,
+        to: LocalDate,
+        reason: String,
+        documentId: String? = null,
+    ): BulkReport = change { declareAbsence(childId, from.toString(), to.toString(), reason, documentId) }
+
+    /** The family dossier. */
+    suspend fun dossier(): Dossier = read { dossier() }
+
+    /** Sets one field of a child sheet (offline). See [ChildField] for value formats. */
+    suspend fun setChildField(childId: String, field: ChildField, value: String) =
+        change { setChildField(childId, field, value) }
+
+    /** Sets one field of an adult sheet (offline). See [AdultField] for value formats. */
+    suspend fun setAdultField(adultId: String, field: AdultField, value: String) =
+        change { setAdultField(adultId, field, value) }
+
+    /** Adds a child sheet (offline); returns its id. */
+    suspend fun addChild(firstName: String, lastName: String, birthDate: LocalDate?): String =
+        change { addChild(firstName, lastName, birthDate?.toString() ?: "") }
+
+    /** Adds an adult sheet (offline); returns its id. */
+    suspend fun addAdult(firstName: String, lastName: String): String = change { addAdult(firstName, lastName) }
+
+    /** "Je valide mes modifications" (offline; sent at the next [sync]). */
+    suspend fun submitDossier() = change { submitDossier() }
+
+    /** Where the dossier stands with the structure, or null when never submitted. */
+    suspend fun dossierReview(): DossierReview? = read { dossierReview() }
+
+    /** The structure's catalogue. */
+    suspend fun catalogue(): Catalogue = read { catalogue() }
+
+    /** The devices signed in to this account (needs the network). */
+    suspend fun devices(): List<Device> = read { devices() }
+
+    /** Revokes another device of this account (needs the network). */
+    suspend fun revokeDevice(deviceId: String) = read { revokeDevice(deviceId) }
+
+    /** Frees the native client. The wrapper must not be used afterwards. */
+    override fun close() = client.close()
+}
+
+/** The French sentence to show to the parent, whatever the kind of error. */
+val CartableException.reason: String
+    get() = when (this) {
+        is CartableException.Network -> reason
+        is CartableException.Unauthorized -> reason
+        is CartableException.NotLoggedIn -> reason
+        is CartableException.AlreadyLoggedIn -> reason
+        is CartableException.NotDownloaded -> reason
+        is CartableException.InvalidInput -> reason
+        is CartableException.Server -> reason
+        is CartableException.Storage -> reason
+        is CartableException.Internal -> reason
+    }
