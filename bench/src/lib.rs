@@ -1,0 +1,8 @@
+//! `cartable-loadgen`: many families syncing over real HTTP against the real server.
+//!
+//! See `bench/README.md` for what is measured and how to run it.
+
+pub mod client;
+pub mod load;
+pub mod server;
+pub mod stats;

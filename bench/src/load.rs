@@ -1,0 +1,202 @@
+//! Driving devices: a fixed number of workers, each owning a share of the families and
+//! looping over them one sync at a time, until a deadline or a per-family count.
+
+use crate::client::{Device, Failure, Http};
+use crate::stats::Recorder;
+use jiff::civil::Date;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What each operation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// A sync with nothing to send (the device is up to date).
+    Sync,
+    /// Write one booking request, then sync until done.
+    Booking,
+}
+
+/// How a phase is bounded and paced.
+#[derive(Debug, Clone, Copy)]
+pub struct Phase {
+    pub op: Op,
+    /// Stop starting operations after this long.
+    pub duration: Option<Duration>,
+    /// Stop once every family has done this many.
+    pub per_family: Option<u64>,
+    /// Families in flight at once (each worker owns `families / concurrency` families).
+    pub concurrency: usize,
+    /// Total operations per second to aim for (open loop, evenly spread over workers);
+    /// `None`: each worker starts the next operation as soon as the last one ends.
+    pub rate: Option<f64>,
+    /// New device logins per second during the phase (other parents signing in while the
+    /// families sync); only with a duration.
+    pub login_churn: Option<f64>,
+}
+
+/// Logins available for churn: (login, password).
+pub type Logins = Arc<Vec<(String, String)>>;
+
+/// Runs `phase` over `devices`; returns them with what was recorded and the wall time.
+pub async fn run(
+    devices: Vec<Device>,
+    http: &Http,
+    cells: &Arc<Vec<(Date, String)>>,
+    logins: &Logins,
+    phase: Phase,
+) -> anyhow::Result<(Vec<Device>, Recorder, Duration)> {
+    if phase.duration.is_none() && phase.per_family.is_none() {
+        anyhow::bail!("a phase needs a duration or a per-family count");
+    }
+    let workers = phase.concurrency.clamp(1, devices.len().max(1));
+    let mut groups: Vec<Vec<Device>> = (0..workers).map(|_| Vec::new()).collect();
+    for (i, mut d) in devices.into_iter().enumerate() {
+        d.ops = 0;
+        groups[i % workers].push(d);
+    }
+    let interval = phase
+        .rate
+        .filter(|r| *r > 0.0)
+        .map(|r| Duration::from_secs_f64(workers as f64 / r));
+    let start = Instant::now();
+    let deadline = phase.duration.map(|d| start + d);
+    let mut tasks = tokio::task::JoinSet::new();
+    for (w, group) in groups.into_iter().enumerate() {
+        let http = http.clone();
+        let cells = cells.clone();
+        // Paced workers start spread over one interval so requests do not come in waves.
+        let first = interval.map(|iv| start + iv.mul_f64(w as f64 / workers as f64));
+        tasks.spawn(
+            async move { worker(group, http, cells, phase, deadline, first, interval).await },
+        );
+    }
+    let churn = match (phase.login_churn.filter(|r| *r > 0.0), deadline) {
+        (Some(rate), Some(deadline)) if !logins.is_empty() => Some(tokio::spawn(churn(
+            http.clone(),
+            logins.clone(),
+            rate,
+            deadline,
+        ))),
+        _ => None,
+    };
+    let mut devices = Vec::new();
+    let mut recorder = Recorder::default();
+    while let Some(joined) = tasks.join_next().await {
+        let (group, rec) = joined.map_err(|e| anyhow::anyhow!("worker task: {e}"))?;
+        devices.extend(group);
+        recorder.merge(rec);
+    }
+    if let Some(task) = churn {
+        let (ok, failed) = task
+            .await
+            .map_err(|e| anyhow::anyhow!("login churn task: {e}"))?;
+        recorder.churn_logins += ok;
+        for f in failed {
+            recorder.failed(f);
+        }
+    }
+    let elapsed = start.elapsed();
+    devices.sort_by_key(|d| d.family);
+    Ok((devices, recorder, elapsed))
+}
+
+async fn worker(
+    mut group: Vec<Device>,
+    http: Http,
+    cells: Arc<Vec<(Date, String)>>,
+    phase: Phase,
+    deadline: Option<Instant>,
+    mut next_at: Option<Instant>,
+    interval: Option<Duration>,
+) -> (Vec<Device>, Recorder) {
+    let mut rec = Recorder::default();
+    if group.is_empty() {
+        return (group, rec);
+    }
+    let mut i = 0usize;
+    loop {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            break;
+        }
+        if let Some(k) = phase.per_family
+            && group.iter().all(|d| d.ops >= k)
+        {
+            break;
+        }
+        let n = group.len();
+        let dev = &mut group[i % n];
+        i += 1;
+        if phase.per_family.is_some_and(|k| dev.ops >= k) {
+            continue;
+        }
+        // The latency clock starts at the scheduled time when paced, so a slow server is
+        // not hidden by the worker starting late (coordinated omission).
+        let scheduled = match (next_at, interval) {
+            (Some(at), Some(iv)) => {
+                if deadline.is_some_and(|d| at >= d) {
+                    break;
+                }
+                let now = Instant::now();
+                if at > now {
+                    tokio::time::sleep_until(at.into()).await;
+                } else if now - at > Duration::from_millis(1) {
+                    rec.late_starts += 1;
+                }
+                next_at = Some(at + iv);
+                at
+            }
+            _ => Instant::now(),
+        };
+        dev.ops += 1;
+        match phase.op {
+            Op::Sync => match dev.sync(&http).await {
+                Ok(outcome) => rec.ok(scheduled.elapsed(), &outcome),
+                Err(f) => rec.failed(f),
+            },
+            Op::Booking => {
+                let now_ms = jiff::Timestamp::now().as_millisecond();
+                let pending = match dev.write_booking(&cells, now_ms) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        rec.failed(Failure {
+                            kind: "local booking write".into(),
+                            detail: e.to_string(),
+                        });
+                        continue;
+                    }
+                };
+                match dev.sync(&http).await {
+                    Ok(outcome) => {
+                        rec.ok(scheduled.elapsed(), &outcome);
+                        rec.verdict(dev.verdict(&pending));
+                    }
+                    Err(f) => rec.failed(f),
+                }
+            }
+        }
+    }
+    (group, rec)
+}
+
+/// Logs new devices in at `rate` per second until `deadline`, one at a time.
+async fn churn(http: Http, logins: Logins, rate: f64, deadline: Instant) -> (u64, Vec<Failure>) {
+    let interval = Duration::from_secs_f64(1.0 / rate);
+    let mut next = Instant::now();
+    let mut ok = 0;
+    let mut failed = Vec::new();
+    let mut i = 0usize;
+    while next < deadline {
+        tokio::time::sleep_until(next.into()).await;
+        next += interval;
+        let (login, password) = &logins[i % logins.len()];
+        i += 1;
+        match http.login(login, password).await {
+            Ok(_) => ok += 1,
+            Err(e) => failed.push(Failure {
+                kind: "churn login".into(),
+                detail: format!("{e:#}"),
+            }),
+        }
+    }
+    (ok, failed)
+}

@@ -1,0 +1,535 @@
+//! `cartable-loadgen`: starts the real server in this process (its own Tokio runtime), seeds
+//! N families, logs each in once, warms every device up with its first full sync, then
+//! measures up-to-date syncs and/or syncs carrying one booking each over real HTTP on
+//! loopback. See `bench/README.md`.
+
+use anyhow::{Context, anyhow, bail};
+use cartable_bench::client::{self, Device, Http};
+use cartable_bench::load::{self, Op, Phase};
+use cartable_bench::server::{self, Storage};
+use cartable_bench::stats::{self, Summary};
+use clap::{Parser, ValueEnum};
+use serde_json::json;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::runtime::Runtime;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Scenario {
+    /// Syncs of up-to-date devices.
+    Uptodate,
+    /// Syncs carrying one booking change each.
+    Booking,
+    /// Both, up-to-date first.
+    Both,
+}
+
+/// Many families syncing concurrently against the real Cartable server over HTTP.
+#[derive(Debug, Parser)]
+#[command(name = "cartable-loadgen", version)]
+struct Args {
+    /// Families to seed (one parent device each, two children).
+    #[arg(long, default_value_t = 100)]
+    families: usize,
+    #[arg(long, value_enum, default_value = "sqlite")]
+    backend: Backend,
+    /// postgres://user:password@127.0.0.1/db (with --backend postgres).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Drop and recreate the `public` schema of --database-url before starting.
+    #[arg(long)]
+    reset_postgres: bool,
+    /// Folder in which the SQLite data folder is created (default: the system temp folder).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Length of each measured scenario.
+    #[arg(long, default_value_t = 10)]
+    duration_secs: u64,
+    /// Families in flight at once (default: all of them).
+    #[arg(long)]
+    concurrency: Option<usize>,
+    /// Aim for this many operations per second in total (open loop) instead of as many as
+    /// possible (closed loop). Latency is then counted from the scheduled start.
+    #[arg(long)]
+    rate: Option<f64>,
+    #[arg(long, value_enum, default_value = "both")]
+    scenario: Scenario,
+    /// Stop the booking scenario once every family has made this many bookings (or at
+    /// the deadline, whichever comes first).
+    #[arg(long)]
+    bookings_per_family: Option<u64>,
+    /// Every family books the same cells in the same order (all queue on the same day's place
+    /// counter) instead of starting at a random cell.
+    #[arg(long)]
+    same_cells: bool,
+    /// Spread the families over this many structures (each has its own catalogue).
+    #[arg(long, default_value_t = 1)]
+    structures: usize,
+    /// Worker threads of the server's runtime.
+    #[arg(long, default_value_t = 2)]
+    server_threads: usize,
+    /// Worker threads of the load generator's runtime.
+    #[arg(long, default_value_t = 2)]
+    client_threads: usize,
+    /// Families created (and logged in) at once while seeding (default: 1 on SQLite, whose
+    /// server currently fails concurrent family creation with "database is locked"; 4 on
+    /// PostgreSQL).
+    #[arg(long)]
+    seed_parallel: Option<usize>,
+    /// During each measured scenario, log this many new devices in per second (parents
+    /// signing in on a new phone while the others sync). Default 0.
+    #[arg(long)]
+    login_churn: Option<f64>,
+    /// Also print one JSON line with every figure.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(args) {
+        Ok(0) => std::process::ExitCode::SUCCESS,
+        Ok(errors) => {
+            eprintln!("{errors} operations failed: see above");
+            std::process::ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("cartable-loadgen: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn runtime(name: &str, threads: usize) -> anyhow::Result<Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .thread_name(name)
+        .enable_all()
+        .build()
+        .with_context(|| format!("building the {name} runtime"))
+}
+
+fn run(args: Args) -> anyhow::Result<u64> {
+    if args.families == 0 {
+        bail!("--families must be at least 1");
+    }
+    let storage = match args.backend {
+        Backend::Sqlite => {
+            if args.database_url.is_some() || args.reset_postgres {
+                bail!("--database-url and --reset-postgres go with --backend postgres");
+            }
+            Storage::Sqlite {
+                parent: args.data_dir.clone(),
+            }
+        }
+        Backend::Postgres => Storage::Postgres {
+            url: args
+                .database_url
+                .clone()
+                .ok_or_else(|| anyhow!("--backend postgres needs --database-url"))?,
+            reset: args.reset_postgres,
+        },
+    };
+    let concurrency = args.concurrency.unwrap_or(args.families).max(1);
+    let duration = Duration::from_secs(args.duration_secs.max(1));
+
+    // Two runtimes in one process: the server's and the load generator's. They share the
+    // machine's cores; the CPU split is reported per phase.
+    let server_rt = runtime("cart-srv", args.server_threads)?;
+    let client_rt = runtime("cart-cli", args.client_threads)?;
+
+    let mut srv = server::start(&server_rt, &storage)?;
+    let backend_name = srv.state.db.backend.name();
+    eprintln!(
+        "server on http://{} ({backend_name}{}), {} server + {} client worker threads, {} CPUs",
+        srv.addr,
+        srv.data_path()
+            .map(|p| format!(" in {}", p.display()))
+            .unwrap_or_default(),
+        args.server_threads,
+        args.client_threads,
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+    );
+
+    let result = measure(&args, &server_rt, &client_rt, &srv, concurrency, duration);
+    let stopped = srv.stop(&server_rt);
+    client_rt.shutdown_timeout(Duration::from_secs(5));
+    server_rt.shutdown_timeout(Duration::from_secs(5));
+    let errors = result?;
+    stopped.context("stopping the server")?;
+    Ok(errors)
+}
+
+fn measure(
+    args: &Args,
+    server_rt: &Runtime,
+    client_rt: &Runtime,
+    srv: &server::Server,
+    concurrency: usize,
+    duration: Duration,
+) -> anyhow::Result<u64> {
+    let run_id = cartable_domain::ids::hex_id(rand::random())[..8].to_string();
+    let t = Instant::now();
+    eprintln!(
+        "seeding {} families over {} structure(s) (argon2 per parent login)...",
+        args.families, args.structures
+    );
+    let seed_parallel = args.seed_parallel.unwrap_or(match args.backend {
+        Backend::Sqlite => 1,
+        Backend::Postgres => 4,
+    });
+    let seeded = server::seed(
+        server_rt,
+        &srv.state,
+        &run_id,
+        args.structures,
+        args.families,
+        seed_parallel,
+    )?;
+    let seed_secs = t.elapsed().as_secs_f64();
+
+    let http = Http::new(srv.addr)?;
+    let t = Instant::now();
+    eprintln!("logging {} parents in...", seeded.len());
+    let devices = client_rt.block_on(login_all(&http, &seeded, seed_parallel.max(4)))?;
+    let logins: load::Logins = Arc::new(
+        seeded
+            .iter()
+            .map(|f| (f.login.clone(), server::PASSWORD.to_string()))
+            .collect(),
+    );
+    let login_secs = t.elapsed().as_secs_f64();
+
+    let pg_name = pg_database_name(args);
+    let pg_db = pg_name.as_deref();
+    let mut summaries: Vec<Summary> = Vec::new();
+    let no_cells = Arc::new(Vec::new());
+
+    // Warm-up 1: every device's first full sync, from empty documents.
+    let warm = Phase {
+        op: Op::Sync,
+        duration: None,
+        per_family: Some(1),
+        concurrency,
+        rate: None,
+        login_churn: None,
+    };
+    let harness = Harness {
+        rt: client_rt,
+        http: &http,
+        logins: &logins,
+        pg_database: pg_db,
+    };
+    let (mut devices, summary) = phase(&harness, "first sync (warm-up)", devices, &no_cells, warm)?;
+    summaries.push(summary);
+    let mut cells = None;
+    for d in &mut devices {
+        let (catalogue, year) = d.inspect()?;
+        if args.same_cells {
+            d.next_cell = 0;
+        }
+        if cells.is_none() {
+            let today = jiff::Zoned::now()
+                .in_tz("Europe/Paris")
+                .map(|z| z.date())
+                .unwrap_or_else(|_| jiff::Zoned::now().date());
+            cells = Some(client::bookable_cells(&catalogue, &year, today)?);
+        }
+    }
+    let cells = Arc::new(cells.unwrap_or_default());
+    // Warm-up 2: a second sync settles the server's persisted sync states.
+    let (devices, summary) = phase(&harness, "second sync (warm-up)", devices, &cells, warm)?;
+    summaries.push(summary);
+
+    let mut devices = devices;
+    let mut measured = Vec::new();
+    if matches!(args.scenario, Scenario::Uptodate | Scenario::Both) {
+        let p = Phase {
+            op: Op::Sync,
+            duration: Some(duration),
+            per_family: None,
+            concurrency,
+            rate: args.rate,
+            login_churn: args.login_churn,
+        };
+        let (d, summary) = phase(&harness, "uptodate", devices, &cells, p)?;
+        devices = d;
+        measured.push(summaries.len());
+        summaries.push(summary);
+    }
+    if matches!(args.scenario, Scenario::Booking | Scenario::Both) {
+        let p = Phase {
+            op: Op::Booking,
+            duration: Some(duration),
+            per_family: args.bookings_per_family,
+            concurrency,
+            rate: args.rate,
+            login_churn: args.login_churn,
+        };
+        let (d, summary) = phase(&harness, "booking", devices, &cells, p)?;
+        devices = d;
+        measured.push(summaries.len());
+        summaries.push(summary);
+    }
+
+    let loaded_docs = srv.state.docs.loaded_count();
+    let rss_mb = rss_mb();
+    print_table(
+        args,
+        concurrency,
+        &summaries,
+        seed_secs,
+        login_secs,
+        loaded_docs,
+        rss_mb,
+    );
+    if args.json {
+        let line = json!({
+            "config": {
+                "families": args.families,
+                "structures": args.structures,
+                "backend": srv.state.db.backend.name(),
+                "concurrency": concurrency,
+                "rate": args.rate,
+                "duration_s": duration.as_secs(),
+                "bookings_per_family": args.bookings_per_family,
+                "server_threads": args.server_threads,
+                "client_threads": args.client_threads,
+                "login_churn": args.login_churn,
+                "seed_parallel": seed_parallel,
+                "same_cells": args.same_cells,
+                "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()),
+            },
+            "seed_s": seed_secs,
+            "login_s": login_secs,
+            "phases": summaries.iter().map(Summary::to_json).collect::<Vec<_>>(),
+            "server_loaded_docs": loaded_docs,
+            "process_rss_mb": rss_mb,
+        });
+        println!("{line}");
+    }
+    drop(devices);
+    let errors = summaries.iter().map(|s| s.errors).sum::<u64>()
+        + summaries
+            .iter()
+            .map(|s| s.recorder.undecided + s.recorder.compensations)
+            .sum::<u64>();
+    Ok(errors)
+}
+
+/// What every phase runs with.
+struct Harness<'a> {
+    rt: &'a Runtime,
+    http: &'a Http,
+    logins: &'a load::Logins,
+    pg_database: Option<&'a str>,
+}
+
+fn phase(
+    h: &Harness<'_>,
+    name: &str,
+    devices: Vec<Device>,
+    cells: &Arc<Vec<(jiff::civil::Date, String)>>,
+    p: Phase,
+) -> anyhow::Result<(Vec<Device>, Summary)> {
+    let (rt, http, logins, pg_database) = (h.rt, h.http, h.logins, h.pg_database);
+    eprintln!(
+        "{name}: {} families, {} in flight...",
+        devices.len(),
+        p.concurrency
+    );
+    let before = stats::cpu_snapshot(pg_database);
+    let (devices, rec, elapsed) = rt.block_on(load::run(devices, http, cells, logins, p))?;
+    let cpu = stats::cpu_snapshot(pg_database).since(&before);
+    let mut summary = stats::summarise(name, rec, elapsed, cpu);
+    summary.rss_mb = rss_mb();
+    Ok((devices, summary))
+}
+
+async fn login_all(
+    http: &Http,
+    seeded: &[server::SeededFamily],
+    parallel: usize,
+) -> anyhow::Result<Vec<Device>> {
+    let gate = Arc::new(tokio::sync::Semaphore::new(parallel.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for f in seeded {
+        let http = http.clone();
+        let gate = gate.clone();
+        let f = f.clone();
+        tasks.spawn(async move {
+            let _permit = gate.acquire_owned().await?;
+            let login = http.login(&f.login, server::PASSWORD).await?;
+            anyhow::Ok(Device::new(f.index, login))
+        });
+    }
+    let mut devices = Vec::with_capacity(seeded.len());
+    while let Some(joined) = tasks.join_next().await {
+        devices.push(joined.map_err(|e| anyhow!("login task: {e}"))??);
+        if devices.len().is_multiple_of((seeded.len() / 10).max(1)) {
+            eprintln!("  logged in {}/{}", devices.len(), seeded.len());
+        }
+    }
+    devices.sort_by_key(|d| d.family);
+    Ok(devices)
+}
+
+/// The database named by `--database-url` (to count its PostgreSQL backends' CPU).
+fn pg_database_name(args: &Args) -> Option<String> {
+    let url = args.database_url.as_deref()?;
+    let path = url.split('?').next()?;
+    let name = path.rsplit('/').next()?;
+    (!name.is_empty() && !name.contains('@')).then(|| name.to_string())
+}
+
+/// Resident memory of this process (server and load generator together), in MB.
+fn rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn print_table(
+    args: &Args,
+    concurrency: usize,
+    summaries: &[Summary],
+    seed_secs: f64,
+    login_secs: f64,
+    loaded_docs: usize,
+    rss_mb: Option<f64>,
+) {
+    println!();
+    println!(
+        "cartable-loadgen: {} families, {:?} backend, {} in flight, {}, {} s per scenario",
+        args.families,
+        args.backend,
+        concurrency,
+        match args.rate {
+            Some(r) => format!("paced at {r} ops/s"),
+            None => "closed loop".to_string(),
+        },
+        args.duration_secs
+    );
+    println!(
+        "seeding {seed_secs:.1} s, logins {login_secs:.1} s, {} CPUs",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!(
+        "{:<22} {:>7} {:>6} {:>8} {:>8} {:>7} {:>7} {:>7} {:>7} {:>9} {:>7} {:>7} {:>6}",
+        "phase",
+        "ops",
+        "secs",
+        "ops/s",
+        "req/s",
+        "p50ms",
+        "p90ms",
+        "p99ms",
+        "maxms",
+        "rounds",
+        "B up",
+        "B down",
+        "errors"
+    );
+    for s in summaries {
+        println!(
+            "{:<22} {:>7} {:>6.1} {:>8.0} {:>8.0} {:>7.2} {:>7.2} {:>7.2} {:>7.1} {:>5.2}/{:<3} {:>7.0} {:>7.0} {:>6}",
+            s.phase,
+            s.ops,
+            s.elapsed.as_secs_f64(),
+            s.per_sec,
+            s.requests_per_sec,
+            s.p50_ms,
+            s.p90_ms,
+            s.p99_ms,
+            s.max_ms,
+            s.mean_rounds,
+            s.max_rounds,
+            s.bytes_up_per_op,
+            s.bytes_down_per_op,
+            s.errors
+        );
+    }
+    println!(
+        "CPU seconds per phase (server runtime, sqlx SQLite threads, load generator, PostgreSQL, \
+         anything else on the machine):"
+    );
+    for s in summaries {
+        let c = &s.cpu;
+        let busy = if c.machine_total > 0.0 {
+            100.0 * c.machine_busy / c.machine_total
+        } else {
+            0.0
+        };
+        println!(
+            "  {:<22} server {:>6.2}  sqlite {:>6.2}  client {:>6.2}  postgres {:>6.2}  foreign {:>5.2}  machine {:>3.0}% busy  RSS after {}",
+            s.phase,
+            c.server,
+            c.sqlite,
+            c.client + c.other,
+            c.postgres,
+            c.foreign(),
+            busy,
+            s.rss_mb.map_or("?".to_string(), |m| format!("{m:.0} MB"))
+        );
+    }
+    for s in summaries {
+        let r = &s.recorder;
+        if r.accepted + r.refused + r.undecided > 0 {
+            println!(
+                "  {}: bookings accepted {}, refused {}, undecided after sync {}",
+                s.phase, r.accepted, r.refused, r.undecided
+            );
+        }
+        if r.compensations > 0 {
+            println!(
+                "  {}: {} paths compensated by the server (unexpected)",
+                s.phase, r.compensations
+            );
+        }
+        if r.churn_logins > 0 {
+            println!(
+                "  {}: {} new devices logged in meanwhile",
+                s.phase, r.churn_logins
+            );
+        }
+        if r.late_starts > 0 {
+            println!(
+                "  {}: {} operations started late (the pace was not held)",
+                s.phase, r.late_starts
+            );
+        }
+        if s.max_rounds > 1 {
+            for sample in &r.multi_round_samples {
+                println!(
+                    "  {}: a multi-round sync (changes c, needed n, heads h per doc): {sample}",
+                    s.phase
+                );
+            }
+        }
+        for (kind, n) in &r.errors {
+            println!("  {}: {n} × {kind}", s.phase);
+            for sample in r.error_samples.get(kind).into_iter().flatten() {
+                println!("      e.g. {sample}");
+            }
+        }
+    }
+    println!(
+        "server documents in memory: {loaded_docs}; process RSS (server + load generator): {}",
+        rss_mb.map_or("?".to_string(), |m| format!("{m:.0} MB"))
+    );
+}
