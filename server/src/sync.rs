@@ -350,11 +350,14 @@ async fn decision_inputs(
         Some(row) => state.docs.read(&row.id).await?,
         None => Default::default(),
     };
+    let now = state.clock.now();
+    let today = cartable_domain::calendar::paris_date(now).to_string();
+    let family_id = rows().find_map(|d| d.family_id.clone()).unwrap_or_default();
+    let valid_documents = crate::db::supporting::valid_kinds(&state.db, &family_id, &today).await?;
     Ok(DecisionInputs {
         catalogue,
         dossier,
-        // Supporting documents arrive with the documents feature; none is valid yet.
-        valid_documents: Default::default(),
-        now: state.clock.now(),
+        valid_documents,
+        now,
     })
 }

@@ -501,3 +501,80 @@ fn staff_accept_and_reject_with_a_reason_and_the_family_sees_it() {
         assert!(seen.iter().all(|d| d.local_id.is_none()));
     });
 }
+
+#[test]
+fn an_activity_requiring_insurance_is_booked_once_the_insurance_is_accepted() {
+    use cartable_domain::planning::Outcome;
+    use cartable_tests::raw::{RawPeer, decision, write_request};
+    on_each_backend(|server| {
+        let start = jiff::civil::date(2026, 11, 25)
+            .at(9, 0, 0, 0)
+            .in_tz("Europe/Paris")
+            .expect("Paris")
+            .timestamp();
+        server.clock.set(start);
+        let seed = server.seed(1);
+        let family = &seed.families[0];
+        let staff_tok = staff_token(server, &seed);
+        let centre = serde_json::json!({
+            "name": "Accueil de loisirs du mercredi",
+            "kind": "wednesday_centre",
+            "weekdays": [3],
+            "required_documents": ["insurance"],
+        });
+        let (status, body) = staff::send(
+            &server.url,
+            "PUT",
+            "/api/v1/staff/catalogue/activities/mercredi",
+            Some(&staff_tok),
+            Some(&centre),
+        );
+        assert_eq!(status, 200, "{body}");
+        let child = &family.children[0].0;
+        let mut peer = RawPeer::login(&server.url, &family.parents[0].login, PASSWORD);
+        peer.sync();
+        let first = write_request(
+            &mut peer,
+            child,
+            jiff::civil::date(2026, 12, 2),
+            "mercredi",
+            true,
+        );
+        peer.sync();
+        let refused = decision(&mut peer, &first).expect("decided");
+        assert_eq!(refused.outcome, Outcome::Refused);
+
+        let token = family_token(server, family, 0);
+        let doc = uploaded(
+            upload(
+                server,
+                &token,
+                "assurance-1",
+                "kind=insurance&valid_until=2027-08-31",
+                &[],
+                PDF,
+            ),
+            201,
+        );
+        let (status, body) = staff::send(
+            &server.url,
+            "POST",
+            &format!("/api/v1/staff/documents/{}/accept", doc.id),
+            Some(&staff_tok),
+            None,
+        );
+        assert_eq!(status, 200, "{body}");
+        let second = write_request(
+            &mut peer,
+            child,
+            jiff::civil::date(2026, 12, 9),
+            "mercredi",
+            true,
+        );
+        peer.sync();
+        assert_eq!(
+            decision(&mut peer, &second).map(|d| d.outcome),
+            Some(Outcome::Accepted)
+        );
+    });
+}

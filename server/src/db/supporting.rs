@@ -217,3 +217,21 @@ pub async fn is_child_of(db: &Db, family_id: &str, child_id: &str) -> Result<boo
         .await?;
     Ok(row.is_some())
 }
+
+/// Kinds of document accepted by staff and still valid on `today` (no end, or an end on or
+/// after it): what booking rules that require documents look at.
+pub async fn valid_kinds(
+    db: &Db,
+    family_id: &str,
+    today: &str,
+) -> Result<std::collections::BTreeSet<String>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT kind FROM supporting_documents WHERE family_id = $1 \
+         AND status = 'accepted' AND (valid_until IS NULL OR valid_until >= $2)",
+    )
+    .bind(family_id)
+    .bind(today)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(|r| r.try_get("kind")).collect()
+}
