@@ -20,6 +20,9 @@ pub enum Op {
 #[derive(Debug, Clone, Copy)]
 pub struct Phase {
     pub op: Op,
+    /// Booking requests written before each booking sync (a Sunday-evening rush books a
+    /// whole week at once); each is decided on its own.
+    pub cells_per_sync: usize,
     /// Stop starting operations after this long.
     pub duration: Option<Duration>,
     /// Stop once every family has done this many.
@@ -155,7 +158,10 @@ async fn worker(
             },
             Op::Booking => {
                 let now_ms = jiff::Timestamp::now().as_millisecond();
-                let pending = match dev.write_booking(&cells, now_ms) {
+                let written: Result<Vec<_>, _> = (0..phase.cells_per_sync.max(1))
+                    .map(|_| dev.write_booking(&cells, now_ms))
+                    .collect();
+                let pending = match written {
                     Ok(p) => p,
                     Err(e) => {
                         rec.failed(Failure {
@@ -168,7 +174,9 @@ async fn worker(
                 match dev.sync(&http).await {
                     Ok(outcome) => {
                         rec.ok(scheduled.elapsed(), &outcome);
-                        rec.verdict(dev.verdict(&pending));
+                        for p in &pending {
+                            rec.verdict(dev.verdict(p));
+                        }
                     }
                     Err(f) => rec.failed(f),
                 }

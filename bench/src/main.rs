@@ -65,6 +65,10 @@ struct Args {
     /// the deadline, whichever comes first).
     #[arg(long)]
     bookings_per_family: Option<u64>,
+    /// Booking requests each booking sync carries (e.g. 8 for two children's canteen over a
+    /// week: a Sunday-evening rush); decisions per second = syncs per second × this.
+    #[arg(long, default_value_t = 1)]
+    cells_per_sync: usize,
     /// Every family books the same cells in the same order (all queue on the same day's place
     /// counter) instead of starting at a random cell.
     #[arg(long)]
@@ -222,6 +226,7 @@ fn measure(
     // Warm-up 1: every device's first full sync, from empty documents.
     let warm = Phase {
         op: Op::Sync,
+        cells_per_sync: 1,
         duration: None,
         per_family: Some(1),
         concurrency,
@@ -260,6 +265,7 @@ fn measure(
     if matches!(args.scenario, Scenario::Uptodate | Scenario::Both) {
         let p = Phase {
             op: Op::Sync,
+            cells_per_sync: 1,
             duration: Some(duration),
             per_family: None,
             concurrency,
@@ -274,6 +280,7 @@ fn measure(
     if matches!(args.scenario, Scenario::Booking | Scenario::Both) {
         let p = Phase {
             op: Op::Booking,
+            cells_per_sync: args.cells_per_sync,
             duration: Some(duration),
             per_family: args.bookings_per_family,
             concurrency,
