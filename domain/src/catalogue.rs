@@ -4,6 +4,7 @@
 //! Written by staff on the server, published to every family as a read-only document, so the
 //! phone shows offline exactly what the server will decide. Every number here is data.
 
+use crate::information::{Download, Information};
 use autosurgeon::{Hydrate, Reconcile};
 use jiff::civil::{Date, Weekday};
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,15 @@ pub struct Catalogue {
     #[autosurgeon(missing = "Default::default")]
     #[serde(default)]
     pub open_on_public_holidays: bool,
+    /// "Informations": messages shown today, keyed by message id (published by the server
+    /// from staff's list; see [`crate::information`]).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub information: BTreeMap<String, Information>,
+    /// "Téléchargement": files on offer, keyed by download id.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub downloads: BTreeMap<String, Download>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]

@@ -13,6 +13,7 @@ pub mod documents;
 pub mod dossier;
 pub mod eligibility;
 pub mod ids;
+pub mod information;
 pub mod planning;
 pub mod protocol;
 pub mod rules;

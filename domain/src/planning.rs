@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 pub const SERVER_ONLY_KEYS: &[&str] =
     &["decisions", "family_id", "school_year", "absence_decisions"];
 
-#[derive(Debug, Clone, Default, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, Default, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Planning {
     #[autosurgeon(missing = "Default::default")]
     pub family_id: String,

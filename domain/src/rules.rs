@@ -229,19 +229,30 @@ fn booking_refusal(ctx: &DecisionContext<'_>, key: &CellKey, places_taken: u32) 
     None
 }
 
+/// How every refusal for an unapproved dossier starts.
+pub const DOSSIER_REFUSAL: &str = "Dossier non validé par la mairie";
+const MISSING_DOCUMENT: &str = "Document manquant ou expiré";
+const MISSING_DOCUMENTS: &str = "Documents manquants ou expirés";
+
+/// True when a refusal came only from the family's file (an unapproved dossier, a missing or
+/// expired document): once staff approve the dossier or accept the document, the booking is
+/// decided again.
+pub fn refused_for_family_file(reason: &str) -> bool {
+    [DOSSIER_REFUSAL, MISSING_DOCUMENT, MISSING_DOCUMENTS]
+        .iter()
+        .any(|prefix| reason.starts_with(prefix))
+}
+
 fn dossier_refusal(dossier: &Dossier) -> String {
     match &dossier.review {
         Some(r) if r.status == "rejected" => match r.reason.as_deref().map(str::trim) {
             Some(reason) if !reason.is_empty() => {
-                format!("Dossier non validé par la mairie (à corriger : {reason})")
+                format!("{DOSSIER_REFUSAL} (à corriger : {reason})")
             }
-            _ => "Dossier non validé par la mairie (à corriger)".into(),
+            _ => format!("{DOSSIER_REFUSAL} (à corriger)"),
         },
-        Some(_) => "Dossier non validé par la mairie (en cours d'examen)".into(),
-        None => {
-            "Dossier non validé par la mairie : envoyez-le avec « Je valide mes modifications »"
-                .into()
-        }
+        Some(_) => format!("{DOSSIER_REFUSAL} (en cours d'examen)"),
+        None => format!("{DOSSIER_REFUSAL} : envoyez-le avec « Je valide mes modifications »"),
     }
 }
 
@@ -255,14 +266,8 @@ fn missing_documents(activity: &Activity, valid: &BTreeSet<String>) -> Option<St
         .collect();
     match missing.len() {
         0 => None,
-        1 => Some(format!(
-            "Document manquant ou expiré : {}",
-            missing.join("")
-        )),
-        _ => Some(format!(
-            "Documents manquants ou expirés : {}",
-            missing.join(", ")
-        )),
+        1 => Some(format!("{MISSING_DOCUMENT} : {}", missing.join(""))),
+        _ => Some(format!("{MISSING_DOCUMENTS} : {}", missing.join(", "))),
     }
 }
 
@@ -524,12 +529,20 @@ mod tests {
             reason(&decide(&ctx, &day, &request(true), 0)),
             "Document manquant ou expiré : attestation d'assurance"
         );
+        let refused = decide(&ctx, &day, &request(true), 0);
+        assert!(refused_for_family_file(reason(&refused)));
         let docs: BTreeSet<String> = ["insurance".to_string()].into();
         let ctx = ctx.with_documents(&docs);
         assert_eq!(
             decide(&ctx, &day, &request(true), 0).outcome,
             Outcome::Accepted
         );
+        assert!(refused_for_family_file(&dossier_refusal(
+            &Dossier::default()
+        )));
+        assert!(!refused_for_family_file(
+            "Complet : les 30 places de ce jour sont prises"
+        ));
     }
 
     #[test]

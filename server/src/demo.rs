@@ -169,13 +169,17 @@ pub async fn ensure_demo(state: &AppState) -> AppResult<Vec<DemoLogin>> {
             Ok(())
         })
         .await?;
-        admin::create_staff(
+        let staff = admin::create_staff(
             state,
             &structure_id,
             &login("Nadia", "Leroy", "admin", STAFF_PASSWORD),
             true,
         )
         .await?;
+        let staff = accounts::account_by_login(&state.db, &staff.login)
+            .await?
+            .ok_or_else(|| crate::error::AppError::internal("compte admin introuvable"))?;
+        crate::demo_publications::publish(state, &structure_id, &staff.id).await?;
         for f in families() {
             admin::create_family(state, &structure_id, f.name, &f.parents, &f.children).await?;
         }

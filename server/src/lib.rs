@@ -9,8 +9,10 @@ pub mod cli;
 pub mod clock;
 pub mod db;
 pub mod demo;
+pub mod demo_publications;
 pub mod docs;
 pub mod error;
+pub mod export;
 pub mod routes;
 pub mod seen;
 pub mod settings;
@@ -39,6 +41,8 @@ pub struct AppState {
     pub clock: Arc<dyn clock::Clock>,
     /// Hydrated catalogues, by storage version.
     pub catalogues: Arc<docs::catalogue::CatalogueCache>,
+    /// When each structure's "Informations" must next be republished.
+    pub publication: Arc<docs::publication::PublicationSchedule>,
 }
 
 impl AppState {
@@ -67,6 +71,7 @@ impl AppState {
             seen: Arc::new(seen::LastSeen::default()),
             clock: Arc::new(clock::SystemClock),
             catalogues: Arc::default(),
+            publication: Arc::default(),
             settings: Arc::new(settings),
             db,
         })

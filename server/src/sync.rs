@@ -70,6 +70,8 @@ pub async fn handle(
             ),
         ));
     }
+    // Messages starting or ending today reach the catalogue before it is answered.
+    crate::docs::publication::refresh_if_due(state, &device.session.structure_id).await?;
     if request.docs.len() > state.settings.max_docs_per_sync {
         return Err(AppError::malformed_sync(format!(
             "Trop de documents dans une requête ({} au plus)",

@@ -48,6 +48,23 @@ pub async fn visible_with_states(
         .collect()
 }
 
+/// A family's own documents (dossier, plannings), oldest first.
+pub async fn of_family(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    family_id: &str,
+) -> Result<Vec<DocRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, structure_id, family_id, kind, school_year, version FROM documents \
+         WHERE structure_id = $1 AND family_id = $2 ORDER BY created_at_ms, id",
+    )
+    .bind(structure_id)
+    .bind(family_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(doc_from_row).collect()
+}
+
 /// Every document (for rebuilding projections).
 pub async fn all_documents(db: &Db) -> Result<Vec<DocRow>, sqlx::Error> {
     let rows = sqlx::query(

@@ -25,6 +25,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "supporting documents",
         include_str!("../../../migrations/sqlite/0004_supporting_documents.sql"),
     ),
+    (
+        5,
+        "information and downloads",
+        include_str!("../../../migrations/sqlite/0005_information_downloads.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -47,6 +52,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         4,
         "supporting documents",
         include_str!("../../../migrations/postgres/0004_supporting_documents.sql"),
+    ),
+    (
+        5,
+        "information and downloads",
+        include_str!("../../../migrations/postgres/0005_information_downloads.sql"),
     ),
 ];
 

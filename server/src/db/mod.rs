@@ -5,6 +5,8 @@
 pub mod accounts;
 pub mod audit;
 pub mod documents;
+pub mod downloads;
+pub mod information;
 pub mod migrations;
 pub mod places;
 pub mod projections;

@@ -152,6 +152,20 @@ pub async fn set_outcome(
     Ok(())
 }
 
+/// Replaces the supporting documents still asked for with a version.
+pub async fn set_requested_documents(
+    conn: &mut AnyConnection,
+    id: i64,
+    kinds: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE dossier_versions SET requested_documents = $1 WHERE id = $2")
+        .bind(serde_json::to_string(kinds).unwrap_or_else(|_| "[]".into()))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// A row of the staff's list of dossiers.
 #[derive(Debug, Clone)]
 pub struct Listed {

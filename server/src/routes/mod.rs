@@ -1,8 +1,12 @@
 //! HTTP routes; each module offers its own router.
 
 pub mod documents;
+pub mod downloads;
+pub mod export;
+pub mod files;
 pub mod health;
 pub mod openapi;
+pub mod openapi_publications;
 pub mod session;
 pub mod staff;
 pub mod sync;
@@ -19,7 +23,9 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(openapi::router())
         .merge(session::router())
-        .merge(staff::router())
+        .merge(staff::router(&state))
+        .merge(downloads::router())
+        .merge(export::router())
         .merge(sync::router(&state))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

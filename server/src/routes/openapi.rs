@@ -9,7 +9,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/openapi.json", get(|| async { Json(spec()) }))
 }
 
-fn error_response(description: &str) -> Value {
+pub(crate) fn error_response(description: &str) -> Value {
     json!({
         "description": description,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
@@ -274,6 +274,7 @@ pub fn spec() -> Value {
         }
     });
     add_supporting_documents(&mut spec);
+    super::openapi_publications::add(&mut spec);
     spec
 }
 
@@ -384,6 +385,11 @@ fn add_supporting_documents(spec: &mut Value) {
             "uploaded_at_ms": {"type": "integer"},
             "reviewed_at_ms": {"type": ["integer", "null"]}}}
     });
+    merge(spec, paths, schemas);
+}
+
+/// Adds `paths` and `schemas` (JSON objects) to the document.
+pub(crate) fn merge(spec: &mut Value, paths: Value, schemas: Value) {
     if let (Some(target), Value::Object(new)) =
         (spec.get_mut("paths").and_then(Value::as_object_mut), paths)
     {

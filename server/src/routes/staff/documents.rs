@@ -6,6 +6,7 @@
 use crate::AppState;
 use crate::auth::StaffUser;
 use crate::db::{audit, now_ms, supporting};
+use crate::docs::redecide;
 use crate::error::{AppError, AppResult};
 use crate::routes::Json as JsonBody;
 use axum::extract::{Path, Query, State};
@@ -139,5 +140,9 @@ async fn answer(
         ),
     )
     .await?;
+    drop(conn);
+    if status == DocumentStatus::Accepted {
+        redecide::family_file_refusals(state, staff.structure_id(), &stored.doc.family_id).await?;
+    }
     Ok(Json(stored.doc))
 }

@@ -7,6 +7,7 @@ use crate::AppState;
 use crate::auth::StaffUser;
 use crate::db::reviews::{self, Version};
 use crate::db::{audit, documents};
+use crate::docs::redecide;
 use crate::docs::review::{self, Authors, FieldChange};
 use crate::error::{AppError, AppResult};
 use axum::body::Bytes;
@@ -391,5 +392,8 @@ async fn answer(
     )
     .await?;
     write.commit(state.settings.compaction_threshold).await?;
+    if approved {
+        redecide::family_file_refusals(state, staff.structure_id(), family_id).await?;
+    }
     Ok(Json(review))
 }

@@ -1,0 +1,184 @@
+//! "Téléchargement" for staff: publish a file for every family (rules, menus, forms), list,
+//! withdraw. The file is checked by content (PDF, JPEG, PNG) like a family's documents and
+//! stored before its row; families fetch it with `GET /api/v1/downloads/{id}/content`.
+
+use crate::AppState;
+use crate::auth::{StaffUser, new_id};
+use crate::db::downloads::{self, StoredDownload};
+use crate::db::{audit, now_ms};
+use crate::docs::publication;
+use crate::error::{AppError, AppResult};
+use crate::routes::files::{
+    BODY_SLACK, header_text, percent_decode, read_body, refused, too_large,
+};
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use cartable_domain::information::{Download, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS};
+use cartable_domain::supporting::{HEADER_FILE_NAME, check_content, sanitize_file_name};
+use object_store::ObjectStore;
+use object_store::path::Path as ObjectPath;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tower_http::limit::RequestBodyLimitLayer;
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    let max = state.settings.max_document_bytes;
+    Router::new()
+        .route("/api/v1/staff/downloads", get(list).post(publish))
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(max.saturating_add(BODY_SLACK)))
+        .route("/api/v1/staff/downloads/{id}", delete(withdraw))
+}
+
+/// A published file as staff see it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DownloadView {
+    pub id: String,
+    #[serde(flatten)]
+    pub download: Download,
+    pub published_by: String,
+}
+
+impl From<StoredDownload> for DownloadView {
+    fn from(d: StoredDownload) -> Self {
+        DownloadView {
+            id: d.id,
+            download: d.download,
+            published_by: d.published_by,
+        }
+    }
+}
+
+/// Metadata in the query string; the file name may also come percent-encoded in `X-File-Name`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishQuery {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub file_name: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    staff: StaffUser,
+) -> AppResult<Json<Vec<DownloadView>>> {
+    let mut conn = state.db.pool.acquire().await?;
+    let all = downloads::of_structure(&mut conn, staff.structure_id()).await?;
+    Ok(Json(all.into_iter().map(DownloadView::from).collect()))
+}
+
+async fn publish(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Query(query): Query<PublishQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> AppResult<(StatusCode, Json<DownloadView>)> {
+    let max = state.settings.max_document_bytes;
+    let title = query.title.as_deref().map(str::trim).unwrap_or_default();
+    if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+        return Err(AppError::bad_request(format!(
+            "title : titre obligatoire ({MAX_TITLE_CHARS} caractères au plus)"
+        )));
+    }
+    let description = query
+        .description
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default();
+    if description.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(AppError::bad_request(format!(
+            "description : {MAX_DESCRIPTION_CHARS} caractères au plus"
+        )));
+    }
+    let raw_name = header_text(&headers, HEADER_FILE_NAME)?
+        .map(|n| percent_decode(&n))
+        .or(query.file_name)
+        .unwrap_or_default();
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(too_large(max));
+    }
+    let bytes = read_body(body, max).await?;
+    let file_type = check_content(&bytes).map_err(refused)?;
+    let size = i64::try_from(bytes.len()).map_err(|_| too_large(max))?;
+    let stored = StoredDownload {
+        id: new_id(),
+        structure_id: staff.structure_id().to_string(),
+        object_key: new_id(),
+        published_by: staff.session.account_id.clone(),
+        download: Download {
+            title: title.to_string(),
+            description: description.to_string(),
+            file_name: sanitize_file_name(&raw_name),
+            content_type: file_type.content_type().to_string(),
+            size_bytes: size,
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            published_at_ms: now_ms(),
+        },
+    };
+    let path = ObjectPath::from(stored.object_key.as_str());
+    state
+        .files
+        .put(&path, bytes.into())
+        .await
+        .map_err(|e| AppError::internal(format!("stockage du fichier : {e}")))?;
+    if let Err(e) = downloads::insert(&state.db, &stored).await {
+        if let Err(del) = state.files.delete(&path).await {
+            tracing::error!(error = %del, key = %stored.object_key, "orphan object not deleted");
+        }
+        return Err(e.into());
+    }
+    let mut conn = state.db.pool.acquire().await?;
+    audit::record(
+        &mut conn,
+        &staff.session.account_id,
+        staff.structure_id(),
+        "publish_download",
+        None,
+        &format!("{} {}", stored.id, stored.download.file_name),
+    )
+    .await?;
+    drop(conn);
+    publication::refresh(&state, staff.structure_id()).await?;
+    Ok((StatusCode::CREATED, Json(stored.into())))
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    let stored = downloads::by_id(&state.db, staff.structure_id(), &id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if !downloads::delete(&state.db, staff.structure_id(), &id).await? {
+        return Err(AppError::not_found());
+    }
+    publication::refresh(&state, staff.structure_id()).await?;
+    // The row is gone: a failure here leaves an unreachable object, never a broken entry.
+    if let Err(e) = state
+        .files
+        .delete(&ObjectPath::from(stored.object_key.as_str()))
+        .await
+    {
+        tracing::error!(error = %e, key = %stored.object_key, "withdrawn download's file not deleted");
+    }
+    let mut conn = state.db.pool.acquire().await?;
+    audit::record(
+        &mut conn,
+        &staff.session.account_id,
+        staff.structure_id(),
+        "withdraw_download",
+        None,
+        &id,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,268 @@
+//! "Informations" for staff: list every message (scheduled, shown, ended), publish, change,
+//! withdraw. Each change republishes the catalogue at once; the structure's contact details
+//! are part of the catalogue settings (`PUT /api/v1/staff/catalogue/settings`).
+
+use crate::AppState;
+use crate::auth::{StaffUser, new_id};
+use crate::db::information::{self, Message, MessageText};
+use crate::db::{audit, now_ms};
+use crate::docs::publication;
+use crate::error::{AppError, AppResult};
+use crate::routes::Json as JsonBody;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use cartable_domain::calendar::paris_date;
+use cartable_domain::information::{MAX_BODY_CHARS, MAX_TITLE_CHARS, is_shown};
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/staff/information", get(list).post(create))
+        .route(
+            "/api/v1/staff/information/{id}",
+            put(replace).delete(withdraw),
+        )
+}
+
+/// A message with where it stands today.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MessageView {
+    #[serde(flatten)]
+    pub message: Message,
+    /// `scheduled` (not shown yet), `shown` or `ended`.
+    pub state: String,
+}
+
+fn view(message: Message, today: Date) -> MessageView {
+    let until = message.published_until.as_deref().unwrap_or("");
+    let state = if is_shown(&message.published_from, until, today) {
+        "shown"
+    } else if message.published_from.as_str() > today.to_string().as_str() {
+        "scheduled"
+    } else {
+        "ended"
+    };
+    MessageView {
+        message,
+        state: state.into(),
+    }
+}
+
+/// What staff send to publish or change a message.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageBody {
+    pub title: String,
+    pub body: String,
+    /// First day shown (AAAA-MM-JJ); today when absent.
+    pub published_from: Option<String>,
+    /// Last day shown, inclusive; shown until withdrawn when absent.
+    pub published_until: Option<String>,
+}
+
+/// The checked text: trimmed title and body, dates in order.
+struct Checked {
+    title: String,
+    body: String,
+    from: String,
+    until: Option<String>,
+}
+
+fn check(req: MessageBody, today: Date) -> AppResult<Checked> {
+    let title = req.title.trim().to_string();
+    if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+        return Err(AppError::bad_request(format!(
+            "title : titre obligatoire ({MAX_TITLE_CHARS} caractères au plus)"
+        )));
+    }
+    let body = req.body.trim().to_string();
+    if body.is_empty() || body.chars().count() > MAX_BODY_CHARS {
+        return Err(AppError::bad_request(format!(
+            "body : texte obligatoire ({MAX_BODY_CHARS} caractères au plus)"
+        )));
+    }
+    let date = |field: &str, value: &str| {
+        value.trim().parse::<Date>().map_err(|_| {
+            AppError::bad_request(format!(
+                "{field} : date attendue au format AAAA-MM-JJ, reçu « {value} »"
+            ))
+        })
+    };
+    let from = match req.published_from.as_deref().map(str::trim) {
+        None | Some("") => today,
+        Some(v) => date("published_from", v)?,
+    };
+    let until = match req.published_until.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(v) => Some(date("published_until", v)?),
+    };
+    if until.is_some_and(|u| u < from) {
+        return Err(AppError::bad_request(
+            "published_until : la fin de publication précède son début",
+        ));
+    }
+    Ok(Checked {
+        title,
+        body,
+        from: from.to_string(),
+        until: until.map(|u| u.to_string()),
+    })
+}
+
+impl Checked {
+    fn text(&self) -> MessageText<'_> {
+        MessageText {
+            title: &self.title,
+            body: &self.body,
+            published_from: &self.from,
+            published_until: self.until.as_deref(),
+        }
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    staff: StaffUser,
+) -> AppResult<Json<Vec<MessageView>>> {
+    let today = paris_date(state.clock.now());
+    let mut conn = state.db.pool.acquire().await?;
+    let all = information::of_structure(&mut conn, staff.structure_id()).await?;
+    Ok(Json(all.into_iter().map(|m| view(m, today)).collect()))
+}
+
+async fn audit(state: &AppState, staff: &StaffUser, action: &str, detail: &str) -> AppResult<()> {
+    let mut conn = state.db.pool.acquire().await?;
+    audit::record(
+        &mut conn,
+        &staff.session.account_id,
+        staff.structure_id(),
+        action,
+        None,
+        detail,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The stored message after a change, republished.
+async fn stored(state: &AppState, staff: &StaffUser, id: &str) -> AppResult<MessageView> {
+    publication::refresh(state, staff.structure_id()).await?;
+    let message = information::by_id(&state.db, staff.structure_id(), id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok(view(message, paris_date(state.clock.now())))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    JsonBody(req): JsonBody<MessageBody>,
+) -> AppResult<(StatusCode, Json<MessageView>)> {
+    let checked = check(req, paris_date(state.clock.now()))?;
+    let id = new_id();
+    information::insert(
+        &state.db,
+        staff.structure_id(),
+        &id,
+        checked.text(),
+        &staff.session.account_id,
+        now_ms(),
+    )
+    .await?;
+    audit(&state, &staff, "publish_information", &id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(stored(&state, &staff, &id).await?),
+    ))
+}
+
+async fn replace(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<MessageBody>,
+) -> AppResult<Json<MessageView>> {
+    let checked = check(req, paris_date(state.clock.now()))?;
+    let found = information::update(
+        &state.db,
+        staff.structure_id(),
+        &id,
+        checked.text(),
+        &staff.session.account_id,
+        now_ms(),
+    )
+    .await?;
+    if !found {
+        return Err(AppError::not_found());
+    }
+    audit(&state, &staff, "change_information", &id).await?;
+    Ok(Json(stored(&state, &staff, &id).await?))
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    if !information::delete(&state.db, staff.structure_id(), &id).await? {
+        return Err(AppError::not_found());
+    }
+    audit(&state, &staff, "withdraw_information", &id).await?;
+    publication::refresh(&state, staff.structure_id()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn body(from: Option<&str>, until: Option<&str>) -> MessageBody {
+        MessageBody {
+            title: " Menu de Noël ".into(),
+            body: "Repas de fête le 18 décembre.".into(),
+            published_from: from.map(String::from),
+            published_until: until.map(String::from),
+        }
+    }
+
+    #[test]
+    fn messages_start_today_by_default_and_dates_must_be_in_order() {
+        let today = date(2026, 11, 25);
+        let c = check(body(None, None), today).expect("valid");
+        assert_eq!(
+            (c.title.as_str(), c.from.as_str()),
+            ("Menu de Noël", "2026-11-25")
+        );
+        assert!(check(body(Some("2026-12-10"), Some("2026-12-01")), today).is_err());
+        assert!(check(body(Some("le 10"), None), today).is_err());
+        let mut empty = body(None, None);
+        empty.title = "  ".into();
+        assert!(check(empty, today).is_err());
+    }
+
+    #[test]
+    fn a_message_is_scheduled_shown_or_ended() {
+        let m = |from: &str, until: Option<&str>| Message {
+            id: "m".into(),
+            title: "t".into(),
+            body: "b".into(),
+            published_from: from.into(),
+            published_until: until.map(String::from),
+            created_by: "s".into(),
+            created_at_ms: 0,
+            updated_by: "s".into(),
+            updated_at_ms: 0,
+        };
+        let today = date(2026, 11, 25);
+        assert_eq!(view(m("2026-12-01", None), today).state, "scheduled");
+        assert_eq!(view(m("2026-11-25", None), today).state, "shown");
+        assert_eq!(
+            view(m("2026-11-01", Some("2026-11-24")), today).state,
+            "ended"
+        );
+    }
+}
