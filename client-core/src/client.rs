@@ -9,8 +9,10 @@ use crate::clock::{self, DeviceClock, SystemClock};
 use crate::docs::DocSet;
 use crate::dossier::ReviewView;
 use crate::error::{Error, Result};
+use crate::export::ExportSummary;
 use crate::http::HttpTransport;
 use crate::planning::PlanningEntry;
+use crate::publications::{self, DownloadView, InformationPage};
 use crate::session::{Account, Session};
 use crate::status::SyncStatus;
 use crate::store::{self, MetaKey, Store};
@@ -186,6 +188,7 @@ impl Client {
         };
         let mut inner = self.inner();
         inner.store.wipe()?;
+        publications::wipe_files(inner.store.dir());
         inner.docs = DocSet::default();
         inner.session = None;
         Ok(LogoutOutcome {
@@ -207,6 +210,9 @@ impl Client {
         let report = sync::run(&self.inner, self.transport.as_ref(), self.clock.as_ref())?;
         if let Err(e) = uploads::send(&self.inner, self.transport.as_ref()) {
             tracing::warn!(error = %e, "documents non envoyés après la synchronisation");
+        }
+        if let Err(e) = publications::prune(&mut self.inner()) {
+            tracing::warn!(error = %e, "fichiers retirés non supprimés");
         }
         Ok(report)
     }
@@ -435,6 +441,38 @@ impl Client {
     /// The structure's catalogue: activities and contact (empty until downloaded).
     pub fn catalogue(&self) -> Result<Catalogue> {
         crate::planning::catalogue(&mut self.inner())
+    }
+
+    /// "Informations": the structure's contact details and the messages shown today (by the
+    /// server's clock), newest first, each marked read or not. Works offline.
+    pub fn information(&self) -> Result<InformationPage> {
+        let now = self.server_now_ms()?;
+        publications::information(&mut self.inner(), now)
+    }
+
+    /// Marks a message of [`Client::information`] as read; it becomes unread again if staff
+    /// change it.
+    pub fn mark_information_read(&self, id: &str) -> Result<()> {
+        publications::mark_read(&mut self.inner(), id)
+    }
+
+    /// "Téléchargement": the files the structure offers, newest first, with their local copy
+    /// when already fetched. Works offline.
+    pub fn downloads(&self) -> Result<Vec<DownloadView>> {
+        publications::downloads(&mut self.inner())
+    }
+
+    /// The local path of a published file, fetched first when not cached (then it needs the
+    /// network). The file stays readable offline until the structure withdraws it.
+    pub fn fetch_download(&self, id: &str) -> Result<std::path::PathBuf> {
+        let now = self.clock.now_ms();
+        publications::fetch(&self.inner, self.transport.as_ref(), id, now)
+    }
+
+    /// Saves everything the structure holds about the family (a ZIP archive of JSON files and
+    /// every document sent) to `dest` (needs the network).
+    pub fn export_data(&self, dest: impl AsRef<Path>) -> Result<ExportSummary> {
+        crate::export::export_to(&self.inner, self.transport.as_ref(), dest.as_ref())
     }
 
     /// The devices signed in to this account (needs the network).

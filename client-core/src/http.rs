@@ -18,6 +18,10 @@ use ureq::{Agent, Body};
 const MAX_SYNC_BODY: u64 = 64 * 1024 * 1024;
 /// Largest JSON answer accepted.
 const MAX_JSON_BODY: u64 = 1024 * 1024;
+/// Largest published file accepted (the server's own limit is lower).
+const MAX_DOWNLOAD_BODY: u64 = 64 * 1024 * 1024;
+/// Largest data export accepted.
+const MAX_EXPORT_BODY: u64 = 4 * 1024 * 1024 * 1024;
 
 /// [`Transport`] over HTTP(S).
 #[derive(Debug, Clone)]
@@ -230,6 +234,42 @@ impl Transport for HttpTransport {
             .call()
             .map_err(network)?;
         read_json(response)
+    }
+
+    fn fetch_download(&self, server_url: &str, token: &str, download_id: &str) -> Result<Vec<u8>> {
+        let mut response = self
+            .agent
+            .get(url(server_url, &format!("downloads/{download_id}/content")))
+            .header("Authorization", bearer(token))
+            .call()
+            .map_err(network)?;
+        if !response.status().is_success() {
+            return Err(server_error(response));
+        }
+        response
+            .body_mut()
+            .with_config()
+            .limit(MAX_DOWNLOAD_BODY)
+            .read_to_vec()
+            .map_err(network)
+    }
+
+    fn export(&self, server_url: &str, token: &str, out: &mut dyn std::io::Write) -> Result<u64> {
+        let mut response = self
+            .agent
+            .get(url(server_url, "export"))
+            .header("Authorization", bearer(token))
+            .call()
+            .map_err(network)?;
+        if !response.status().is_success() {
+            return Err(server_error(response));
+        }
+        let mut reader = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_EXPORT_BODY)
+            .reader();
+        std::io::copy(&mut reader, out).map_err(|e| Error::Network(e.to_string()))
     }
 }
 

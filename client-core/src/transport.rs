@@ -24,7 +24,7 @@ pub struct DocumentUpload<'a> {
 }
 
 fn unsupported() -> Error {
-    Error::Protocol("envoi de documents non pris en charge par ce transport".into())
+    Error::Protocol("appel non pris en charge par ce transport".into())
 }
 
 /// One call per endpoint of the server's API (`/api/v1/...`).
@@ -58,6 +58,19 @@ pub trait Transport: Send + Sync {
     /// `GET /api/v1/documents`: the family's supporting documents.
     fn list_documents(&self, server_url: &str, token: &str) -> Result<Vec<SupportingDocument>> {
         let _ = (server_url, token);
+        Err(unsupported())
+    }
+
+    /// `GET /api/v1/downloads/{id}/content`: one published file ("Téléchargement").
+    fn fetch_download(&self, server_url: &str, token: &str, download_id: &str) -> Result<Vec<u8>> {
+        let _ = (server_url, token, download_id);
+        Err(unsupported())
+    }
+
+    /// `GET /api/v1/export`: writes the family's data archive (ZIP) to `out`; returns its size
+    /// in bytes.
+    fn export(&self, server_url: &str, token: &str, out: &mut dyn std::io::Write) -> Result<u64> {
+        let _ = (server_url, token, out);
         Err(unsupported())
     }
 }

@@ -6,6 +6,8 @@
 
 #[path = "cartable/cli.rs"]
 mod cli;
+#[path = "cartable/publications.rs"]
+mod publications;
 #[path = "cartable/render.rs"]
 mod render;
 
@@ -176,6 +178,9 @@ fn run(cli: Cli) -> Result<Output, Error> {
         } => write_request(&client, &child, &date, &activity, false),
         Command::Dossier { action } => dossier(&client, action),
         Command::Documents { action } => documents(&client, action),
+        Command::Infos { read } => publications::infos(&client, read),
+        Command::Downloads { action } => publications::downloads(&client, action),
+        Command::Export { file } => publications::export(&client, &file),
         Command::Catalogue => {
             let catalogue = client.catalogue()?;
             Ok(Output::new(

@@ -56,6 +56,11 @@ impl Store {
         Ok(Self { conn, path })
     }
 
+    /// The directory holding the store (and files kept beside it, such as cached downloads).
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
     /// Runs `f` on the connection, for reads.
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         f(&self.conn)

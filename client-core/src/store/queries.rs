@@ -84,7 +84,7 @@ pub(crate) fn set_meta(conn: &Connection, key: MetaKey, value: &str) -> Result<(
 pub(crate) fn wipe(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "DELETE FROM doc_chunks; DELETE FROM documents; DELETE FROM meta; DELETE FROM sync_runs; \
-         DELETE FROM document_uploads;",
+         DELETE FROM document_uploads; DELETE FROM information_read; DELETE FROM download_files;",
     )?;
     Ok(())
 }

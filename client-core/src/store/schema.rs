@@ -9,12 +9,14 @@
 //! - v1: `meta`, `documents`, `doc_chunks`.
 //! - v2: `sync_runs`, the log of syncs behind `status()`.
 //! - v3: `document_uploads`, the queue of supporting documents waiting to be sent.
+//! - v4: `information_read` (messages the user opened) and `download_files` (published files
+//!   fetched for offline reading).
 
 use crate::error::{Error, Result};
 use rusqlite::Connection;
 
 /// Schema version written by this build.
-pub const VERSION: i32 = 3;
+pub const VERSION: i32 = 4;
 
 /// Full current schema, for a new store.
 const CREATE: &str = "
@@ -57,6 +59,16 @@ CREATE TABLE document_uploads (
     error TEXT,
     permanent_error INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE information_read (
+    info_id TEXT PRIMARY KEY NOT NULL,
+    updated_at_ms INTEGER NOT NULL
+);
+CREATE TABLE download_files (
+    download_id TEXT PRIMARY KEY NOT NULL,
+    sha256 TEXT NOT NULL,
+    path TEXT NOT NULL,
+    fetched_ms INTEGER NOT NULL
+);
 ";
 
 /// v1 -> v2: the sync log.
@@ -87,6 +99,21 @@ CREATE TABLE document_uploads (
     attempts INTEGER NOT NULL DEFAULT 0,
     error TEXT,
     permanent_error INTEGER NOT NULL DEFAULT 0
+);
+";
+
+/// v3 -> v4: read markers of "Informations" (a message changed since is unread again) and the
+/// cache of "Téléchargement" files (`path` inside the store directory, checked by `sha256`).
+const V3_TO_V4: &str = "
+CREATE TABLE information_read (
+    info_id TEXT PRIMARY KEY NOT NULL,
+    updated_at_ms INTEGER NOT NULL
+);
+CREATE TABLE download_files (
+    download_id TEXT PRIMARY KEY NOT NULL,
+    sha256 TEXT NOT NULL,
+    path TEXT NOT NULL,
+    fetched_ms INTEGER NOT NULL
 );
 ";
 
@@ -125,6 +152,7 @@ pub fn upgrade_from(conn: &Connection, version: i32) -> Result<()> {
     match version {
         1 => conn.execute_batch(V1_TO_V2)?,
         2 => conn.execute_batch(V2_TO_V3)?,
+        3 => conn.execute_batch(V3_TO_V4)?,
         other => {
             return Err(Error::Storage(format!(
                 "version de schéma inconnue : {other}"

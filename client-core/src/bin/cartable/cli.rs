@@ -116,6 +116,22 @@ pub enum Command {
         #[command(subcommand)]
         action: DocumentsCommand,
     },
+    /// Informations : messages de la structure et ses coordonnées (hors ligne).
+    Infos {
+        /// Marque ce message comme lu, puis l'affiche.
+        #[arg(long)]
+        read: Option<String>,
+    },
+    /// Téléchargement : fichiers mis à disposition par la structure.
+    Downloads {
+        #[command(subcommand)]
+        action: Option<DownloadsCommand>,
+    },
+    /// Enregistre toutes les données de la famille (archive ZIP : JSON et fichiers envoyés).
+    Export {
+        /// Fichier de destination, par exemple `mes-donnees.zip`.
+        file: PathBuf,
+    },
     /// Les activités proposées par la structure.
     Catalogue,
     /// Les appareils connectés à ce compte.
@@ -127,6 +143,21 @@ pub enum Command {
     },
 }
 
+/// `cartable downloads ...`.
+#[derive(Debug, Subcommand)]
+pub enum DownloadsCommand {
+    /// Liste les fichiers (par défaut).
+    List,
+    /// Récupère un fichier pour le lire hors ligne et affiche son chemin.
+    Get {
+        /// Identifiant du fichier (voir `cartable downloads`).
+        id: String,
+        /// Copie aussi le fichier à cet endroit.
+        #[arg(long)]
+        to: Option<PathBuf>,
+    },
+}
+
 /// `cartable documents ...`.
 #[derive(Debug, Subcommand)]
 pub enum DocumentsCommand {
@@ -135,7 +166,7 @@ pub enum DocumentsCommand {
     /// Met un fichier (PDF, JPEG ou PNG) en file d'envoi, puis tente de l'envoyer.
     Send {
         /// Le fichier.
-        file: std::path::PathBuf,
+        file: PathBuf,
         /// Type : qf_certificate, insurance, medical_note, vaccinations, pai,
         /// custody_ruling ou other.
         #[arg(long)]
