@@ -226,6 +226,12 @@ pub(crate) fn fetch(
 
 /// Drops cached files the structure withdrew or replaced. Returns how many were removed.
 pub(crate) fn prune(inner: &mut Inner) -> Result<usize> {
+    let cached: i64 = inner
+        .store
+        .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM download_files", [], |r| r.get(0))?))?;
+    if cached == 0 {
+        return Ok(0);
+    }
     let offered = catalogue(inner)?.downloads;
     let dir = inner.store.dir().to_path_buf();
     let rows: Vec<(String, String, String)> = inner.store.read(|c| {

@@ -31,6 +31,8 @@ struct Entry {
 #[derive(Debug, Default)]
 pub struct PublicationSchedule {
     entries: Mutex<HashMap<String, Entry>>,
+    /// Held by the sync that refreshes, so the day's first syncs do not all refresh at once.
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 impl PublicationSchedule {
@@ -138,6 +140,11 @@ pub async fn refresh(state: &AppState, structure_id: &str) -> AppResult<()> {
 
 /// [`refresh`] when the schedule says what is shown may have changed.
 pub async fn refresh_if_due(state: &AppState, structure_id: &str) -> AppResult<()> {
+    if !state.publication.due(structure_id, state.clock.now()) {
+        return Ok(());
+    }
+    let _one_at_a_time = state.publication.refreshing.lock().await;
+    // Another sync may have refreshed while this one waited.
     if state.publication.due(structure_id, state.clock.now()) {
         refresh(state, structure_id).await?;
     }
