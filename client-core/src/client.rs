@@ -268,6 +268,13 @@ impl Client {
         self.queue_document(&name, &bytes, kind, child_id, valid_until)
     }
 
+    /// Removes a queued supporting document (by its local id) that the server does not have
+    /// yet, e.g. the wrong file picked offline or one the server refused. A sent document
+    /// cannot be withdrawn from the phone.
+    pub fn cancel_queued_document(&self, local_id: &str) -> Result<()> {
+        uploads::cancel(&mut self.inner(), local_id)
+    }
+
     /// Sends the queued supporting documents (a failure is kept on its document, with its
     /// message, and retried next time unless the server refused the file), then refreshes the
     /// list of the family's documents.

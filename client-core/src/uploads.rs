@@ -116,6 +116,32 @@ pub(crate) fn queue(
     Ok(local_id)
 }
 
+/// Removes a file from the queue before the server has it (a wrong file, or one the server
+/// refused). A file already sent stays: staff have it.
+pub(crate) fn cancel(inner: &mut Inner, local_id: &str) -> Result<()> {
+    inner.session()?;
+    inner.store.write(|tx| {
+        let removed = tx.execute(
+            "DELETE FROM document_uploads WHERE local_id = ?1 AND server_id IS NULL",
+            [local_id],
+        )?;
+        if removed == 1 {
+            return Ok(());
+        }
+        let exists: Option<i64> = tx
+            .query_row(
+                "SELECT 1 FROM document_uploads WHERE local_id = ?1",
+                [local_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Err(Error::invalid(match exists {
+            Some(_) => "document déjà envoyé : la structure l'a reçu".to_string(),
+            None => format!("document inconnu dans la file d'envoi « {local_id} »"),
+        }))
+    })
+}
+
 /// What [`send`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SendReport {

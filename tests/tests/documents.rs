@@ -204,6 +204,37 @@ fn a_queued_upload_survives_a_restart_and_arrives_once() {
 }
 
 #[test]
+fn a_wrong_file_queued_offline_can_be_withdrawn_before_it_is_sent() {
+    on_each_backend(|server| {
+        let seed = server.seed(1);
+        let family = &seed.families[0];
+        let device = Device::new();
+        let client = signed_in(server, family, &device);
+        let wrong = client
+            .queue_document("mauvais.pdf", PDF, "insurance", None, None)
+            .expect("queued");
+        let right = client
+            .queue_document("assurance.pdf", PDF, "insurance", None, None)
+            .expect("queued");
+        client.cancel_queued_document(&wrong).expect("withdrawn");
+        let err = client
+            .cancel_queued_document(&wrong)
+            .expect_err("already gone");
+        assert_eq!(err.code(), "invalid_input");
+        client.sync().expect("sync sends the other one");
+        assert_eq!(stored_rows(server, &family.family_id), 1);
+        let docs = client.documents().expect("documents");
+        assert_eq!(docs.len(), 1, "{docs:?}");
+        assert_eq!(docs[0].file_name, "assurance.pdf");
+        let err = client
+            .cancel_queued_document(&right)
+            .expect_err("the structure has it");
+        assert!(err.to_string().contains("déjà envoyé"), "{err}");
+        assert_eq!(stored_rows(server, &family.family_id), 1);
+    });
+}
+
+#[test]
 fn refused_uploads_get_clear_errors_and_store_nothing() {
     for backend in backends() {
         eprintln!("-- backend {backend:?}");

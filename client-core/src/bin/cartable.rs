@@ -219,6 +219,10 @@ fn documents(client: &Client, action: DocumentsCommand) -> Result<Output, Error>
             client.queue_document_file(&file, &kind, child_id.as_deref(), valid_until)?;
             client.send_documents()
         }
+        DocumentsCommand::Cancel { local_id } => {
+            client.cancel_queued_document(&local_id)?;
+            client.send_documents()
+        }
     };
     // Offline: the list is shown as last known.
     let report = match report {

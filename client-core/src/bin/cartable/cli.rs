@@ -178,6 +178,11 @@ pub enum DocumentsCommand {
         #[arg(long)]
         valid_until: Option<String>,
     },
+    /// Retire de la file d'envoi un document pas encore reçu par la structure.
+    Cancel {
+        /// Identifiant local du document (voir `cartable documents --json`).
+        local_id: String,
+    },
 }
 
 /// Arguments of `book-pattern` and `cancel-pattern`.
