@@ -70,8 +70,13 @@ pub async fn handle(
             ),
         ));
     }
-    // Messages starting or ending today reach the catalogue before it is answered.
-    crate::docs::publication::refresh_if_due(state, &device.session.structure_id).await?;
+    // Messages starting or ending today reach the catalogue before it is answered; a failure
+    // here only delays them to a later sync.
+    if let Err(e) =
+        crate::docs::publication::refresh_if_due(state, &device.session.structure_id).await
+    {
+        tracing::warn!(error = %e, structure_id = %device.session.structure_id, "information not republished");
+    }
     if request.docs.len() > state.settings.max_docs_per_sync {
         return Err(AppError::malformed_sync(format!(
             "Trop de documents dans une requête ({} au plus)",
