@@ -91,6 +91,15 @@ pub(crate) fn queue(
         )));
     }
     let file_type = domain::check_content(bytes).map_err(|e| Error::invalid(e.to_string()))?;
+    if let Some(child) = child_id
+        && !crate::planning::dossier(inner)?
+            .children
+            .contains_key(child)
+    {
+        return Err(Error::invalid(format!(
+            "enfant inconnu dans le dossier « {child} » (synchronisez s'il vient d'être ajouté)"
+        )));
+    }
     let file_name = domain::sanitize_file_name(file_name);
     let local_id = cartable_domain::ids::hex_id(rand::random::<[u8; 16]>());
     let size = i64::try_from(bytes.len()).map_err(|_| Error::invalid("fichier trop volumineux"))?;

@@ -216,6 +216,10 @@ fn a_wrong_file_queued_offline_can_be_withdrawn_before_it_is_sent() {
         let right = client
             .queue_document("assurance.pdf", PDF, "insurance", None, None)
             .expect("queued");
+        let err = client
+            .queue_document("x.pdf", PDF, "insurance", Some("enfant-inconnu"), None)
+            .expect_err("a child of another family is refused before queuing");
+        assert!(err.to_string().contains("enfant inconnu"), "{err}");
         client.cancel_queued_document(&wrong).expect("withdrawn");
         let err = client
             .cancel_queued_document(&wrong)
