@@ -23,7 +23,9 @@ use std::sync::Arc;
 /// on the phone when the call returns and reaches the server at the next `sync`.
 #[derive(Debug, uniffi::Object)]
 pub struct CartableClient {
-    core: Client,
+    /// The client core; the calls of each concern (`documents.rs`, `publications.rs`, ...)
+    /// reach it from their own `#[uniffi::export] impl` block.
+    pub(crate) core: Client,
 }
 
 #[uniffi::export]

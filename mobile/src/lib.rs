@@ -2,7 +2,8 @@
 //!
 //! This crate is the public face only: uniffi records and enums that mirror the core's types
 //! in shapes apps draw directly (flat records, dates as "YYYY-MM-DD"), one object,
-//! [`CartableClient`], and one small error, [`CartableError`]. The logic lives in
+//! [`CartableClient`] (its calls grouped by concern: `client.rs`, `documents.rs`,
+//! `publications.rs`, `export.rs`), and one small error, [`CartableError`]. The logic lives in
 //! `cartable-core`. `mobile/README.md` tells app developers how to build and call it.
 
 uniffi::setup_scaffolding!();
@@ -10,22 +11,31 @@ uniffi::setup_scaffolding!();
 mod catalogue;
 mod client;
 mod debug;
+mod documents;
 mod dossier;
 mod error;
+mod export;
 mod guard;
 mod planning;
+mod publications;
 mod session;
 mod views;
 
 pub use catalogue::{Activity, Catalogue, Closure, Contact, Device};
 pub use client::CartableClient;
 pub use debug::debug_panic_for_tests;
+pub use documents::{
+    DocumentKindOption, SendReport, SupportingDocument, SupportingDocumentState,
+    document_kind_options,
+};
 pub use dossier::{
     Adult, AdultField, Child, ChildField, Diet, DietOption, Dossier, DossierReview, ReviewStatus,
     diet_options,
 };
 pub use error::{CartableError, Result};
+pub use export::ExportSummary;
 pub use planning::{PlanningEntry, RequestState};
+pub use publications::{Download, InformationMessage, InformationPage};
 pub use session::{
     Account, ChangedDocument, Compensation, DocumentKind, LogoutOutcome, SyncReport, SyncStatus,
 };

@@ -49,6 +49,26 @@ fn swift_bindings_are_generated_and_declare_the_client_and_its_error() {
     );
     assert!(swift.contains("func debugPanicForTests()"));
     assert!(swift.contains("open func planningWeek(anyDay: String)"));
+    // "Mes Documents", "Informations", "Téléchargement" and the data export.
+    for declaration in [
+        "open func queueDocument(fileName: String, bytes: Data, kind: String, childId: String?, validUntil: String?)",
+        "open func queueDocumentFile(path: String, kind: String, childId: String?, validUntil: String?)",
+        "open func sendDocuments()",
+        "open func documents()",
+        "open func information()",
+        "open func markInformationRead(id: String)",
+        "open func downloads()",
+        "open func fetchDownload(id: String)",
+        "open func exportData(destPath: String)",
+        "public func documentKindOptions()",
+        "public enum SupportingDocumentState",
+        "public struct SupportingDocument:",
+        "public struct InformationPage:",
+        "public struct Download:",
+        "public struct ExportSummary:",
+    ] {
+        assert!(swift.contains(declaration), "Swift lacks `{declaration}`");
+    }
     // The C side an XCFramework needs next to the static library.
     assert!(out.join("CartableMobileFFI.h").is_file());
     assert!(read(&out.join("CartableMobileFFI.modulemap")).contains("CartableMobileFFI"));
@@ -64,4 +84,8 @@ fn kotlin_bindings_are_generated_in_the_sdk_package() {
     assert!(kotlin.contains("package fr.cartable.mobile"));
     assert!(kotlin.contains("open class CartableClient"));
     assert!(kotlin.contains("sealed class CartableException"));
+    assert!(
+        kotlin.contains("fun `queueDocument`(`fileName`: kotlin.String, `bytes`: kotlin.ByteArray")
+    );
+    assert!(kotlin.contains("sealed class SupportingDocumentState"));
 }

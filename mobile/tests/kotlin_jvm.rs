@@ -147,6 +147,30 @@ fn surefire_summary(reports: &Path) -> Summary {
     summary
 }
 
+/// The `@Test` annotations of the Kotlin test sources: JUnit silently ignores a test that
+/// returns a value (e.g. `fun t() = runBlocking { ... }` ending on an expression), so the run
+/// is checked against this count.
+fn declared_kotlin_tests(dir: &Path) -> u32 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .map(|p| {
+            if p.is_dir() {
+                declared_kotlin_tests(&p)
+            } else if p.extension().is_some_and(|x| x == "kt") {
+                let source = std::fs::read_to_string(&p).unwrap_or_default();
+                let count = source.lines().filter(|l| l.trim() == "@Test").count();
+                u32::try_from(count).unwrap_or(u32::MAX)
+            } else {
+                0
+            }
+        })
+        .sum()
+}
+
 #[test]
 fn kotlin_sdk_passes_its_jvm_tests_against_a_real_server() {
     if !tool_works("mvn", "-v") || !tool_works("java", "-version") {
@@ -205,4 +229,11 @@ fn kotlin_sdk_passes_its_jvm_tests_against_a_real_server() {
     );
     assert!(summary.tests > 0, "surefire ran no test:\n{}", log(&output));
     assert_eq!(summary.failures + summary.errors, 0);
+    let declared = declared_kotlin_tests(&kotlin_dir.join("src").join("test"));
+    assert_eq!(
+        summary.tests, declared,
+        "JUnit ran {} tests but the sources declare {declared} `@Test`s: a test function that \
+         returns a value (e.g. `= runBlocking {{ ... }}`) is silently skipped; declare it `: Unit`",
+        summary.tests
+    );
 }

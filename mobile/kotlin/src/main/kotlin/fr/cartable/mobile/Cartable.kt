@@ -1,5 +1,6 @@
 package fr.cartable.mobile
 
+import java.io.File
 import java.time.LocalDate
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
@@ -161,6 +162,65 @@ class Cartable private constructor(
 
     /** The structure's catalogue. */
     suspend fun catalogue(): Catalogue = read { catalogue() }
+
+    /**
+     * Queues a supporting document to send ("Mes Documents"): [bytes] of a file named
+     * [fileName], of [kind] (a code of [documentKindOptions]), optionally about [childId] and
+     * valid until [validUntil]. Offline: checked by content (PDF, JPEG or PNG) and stored on the
+     * phone on return; sent by [sendDocuments] or the next [sync]. Returns the local id.
+     * A refused file throws [CartableException.InvalidInput]. See [CartableClient.queueDocument].
+     */
+    suspend fun queueDocument(
+        fileName: String,
+        bytes: ByteArray,
+        kind: String,
+        childId: String? = null,
+        validUntil: LocalDate? = null,
+    ): String = read { queueDocument(fileName, bytes, kind, childId, validUntil?.toString()) }
+
+    /** [queueDocument] with the content of [file] (its name is kept). Offline. */
+    suspend fun queueDocumentFile(
+        file: File,
+        kind: String,
+        childId: String? = null,
+        validUntil: LocalDate? = null,
+    ): String = read { queueDocumentFile(file.path, kind, childId, validUntil?.toString()) }
+
+    /**
+     * Sends the queued documents and refreshes their states (needs the network; a failure
+     * stays on its document and is retried). See [CartableClient.sendDocuments].
+     */
+    suspend fun sendDocuments(): SendReport = read { sendDocuments() }
+
+    /**
+     * Removes a queued document the structure does not have yet (wrong file, or refused).
+     * See [CartableClient.cancelQueuedDocument].
+     */
+    suspend fun cancelQueuedDocument(localId: String) = read { cancelQueuedDocument(localId) }
+
+    /** "Mes Documents": queued and sent documents with their states. Offline. */
+    suspend fun documents(): List<SupportingDocument> = read { documents() }
+
+    /** "Informations": contact details and the messages shown today, with the unread count. */
+    suspend fun information(): InformationPage = read { information() }
+
+    /** Marks message [id] of [information] as read (offline). */
+    suspend fun markInformationRead(id: String) = read { markInformationRead(id) }
+
+    /** "Téléchargement": the files the structure offers, with their local copy when fetched. */
+    suspend fun downloads(): List<Download> = read { downloads() }
+
+    /**
+     * The local copy of file [id] of [downloads], fetched first when not on the phone yet
+     * (needs the network then). See [CartableClient.fetchDownload].
+     */
+    suspend fun fetchDownload(id: String): File = File(read { fetchDownload(id) })
+
+    /**
+     * Saves the family's data (a ZIP archive) to [dest] (needs the network). See
+     * [CartableClient.exportData].
+     */
+    suspend fun exportData(dest: File): ExportSummary = read { exportData(dest.path) }
 
     /** The devices signed in to this account (needs the network). */
     suspend fun devices(): List<Device> = read { devices() }
