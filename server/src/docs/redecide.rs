@@ -20,6 +20,9 @@ use cartable_domain::school_year::SchoolYear;
 
 /// Decides again the family's refused bookings that its file was the reason for. Returns how
 /// many decisions changed.
+///
+/// Called after staff's answer is committed: a failure here leaves the answer standing and is
+/// logged by [`after_review`].
 pub async fn family_file_refusals(
     state: &AppState,
     structure_id: &str,
@@ -32,7 +35,12 @@ pub async fn family_file_refusals(
     let Some(dossier_row) = rows.iter().find(|r| r.kind == DocKind::Dossier.code()) else {
         return Ok(0);
     };
-    let catalogue = catalogue::read(state, structure_id).await?;
+    let catalogue = match catalogue::read(state, structure_id).await {
+        Ok(c) => c,
+        // A structure without a catalogue has no activity to book.
+        Err(e) if e.code() == cartable_domain::api::ErrorCode::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
     let dossier: Dossier = state.docs.read(&dossier_row.id).await?;
     let now = state.clock.now();
     let today = paris_date(now);
@@ -103,4 +111,19 @@ pub async fn family_file_refusals(
         write.commit(state.settings.compaction_threshold).await?;
     }
     Ok(changed)
+}
+
+/// [`family_file_refusals`] after a staff answer that is already durable: its failure is
+/// logged, not returned, so staff are not told their answer failed. The bookings concerned
+/// are decided again at the next approval or accepted document.
+pub async fn after_review(state: &AppState, structure_id: &str, family_id: &str) {
+    match family_file_refusals(state, structure_id, family_id).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            family_id,
+            decisions = n,
+            "bookings decided again after review"
+        ),
+        Err(e) => tracing::error!(error = %e, family_id, "bookings not decided again after review"),
+    }
 }

@@ -142,7 +142,7 @@ async fn answer(
     .await?;
     drop(conn);
     if status == DocumentStatus::Accepted {
-        redecide::family_file_refusals(state, staff.structure_id(), &stored.doc.family_id).await?;
+        redecide::after_review(state, staff.structure_id(), &stored.doc.family_id).await;
     }
     Ok(Json(stored.doc))
 }

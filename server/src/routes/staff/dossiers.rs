@@ -393,7 +393,7 @@ async fn answer(
     .await?;
     write.commit(state.settings.compaction_threshold).await?;
     if approved {
-        redecide::family_file_refusals(state, staff.structure_id(), family_id).await?;
+        redecide::after_review(state, staff.structure_id(), family_id).await;
     }
     Ok(Json(review))
 }
