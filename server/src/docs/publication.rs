@@ -54,6 +54,10 @@ impl PublicationSchedule {
     fn set(&self, structure_id: &str, entry: Entry) {
         self.entries().insert(structure_id.to_string(), entry);
     }
+
+    fn forget(&self, structure_id: &str) {
+        self.entries().remove(structure_id);
+    }
 }
 
 /// What families should see today.
@@ -136,6 +140,15 @@ pub async fn refresh(state: &AppState, structure_id: &str) -> AppResult<()> {
         },
     );
     Ok(())
+}
+
+/// [`refresh`] after a staff change that is already stored: a failure is logged and the next
+/// sync of a family of the structure tries again, so staff are not told their change failed.
+pub async fn republish(state: &AppState, structure_id: &str) {
+    if let Err(e) = refresh(state, structure_id).await {
+        tracing::error!(error = %e, structure_id, "information not republished; next sync retries");
+        state.publication.forget(structure_id);
+    }
 }
 
 /// [`refresh`] when the schedule says what is shown may have changed.

@@ -146,7 +146,7 @@ async fn publish(
     )
     .await?;
     drop(conn);
-    publication::refresh(&state, staff.structure_id()).await?;
+    publication::republish(&state, staff.structure_id()).await;
     Ok((StatusCode::CREATED, Json(stored.into())))
 }
 
@@ -161,7 +161,7 @@ async fn withdraw(
     if !downloads::delete(&state.db, staff.structure_id(), &id).await? {
         return Err(AppError::not_found());
     }
-    publication::refresh(&state, staff.structure_id()).await?;
+    publication::republish(&state, staff.structure_id()).await;
     // The row is gone: a failure here leaves an unreachable object, never a broken entry.
     if let Err(e) = state
         .files

@@ -149,7 +149,7 @@ async fn audit(state: &AppState, staff: &StaffUser, action: &str, detail: &str) 
 
 /// The stored message after a change, republished.
 async fn stored(state: &AppState, staff: &StaffUser, id: &str) -> AppResult<MessageView> {
-    publication::refresh(state, staff.structure_id()).await?;
+    publication::republish(state, staff.structure_id()).await;
     let message = information::by_id(&state.db, staff.structure_id(), id)
         .await?
         .ok_or_else(AppError::not_found)?;
@@ -211,7 +211,7 @@ async fn withdraw(
         return Err(AppError::not_found());
     }
     audit(&state, &staff, "withdraw_information", &id).await?;
-    publication::refresh(&state, staff.structure_id()).await?;
+    publication::republish(&state, staff.structure_id()).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
