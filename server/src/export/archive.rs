@@ -1,5 +1,5 @@
-//! Writing an [`Export`] as a ZIP file on disk (a temporary file, deleted when dropped), one
-//! family file at a time so that memory stays bounded by the largest file.
+//! Writing an [`Export`] as a ZIP file on disk (a temporary file in the data folder, deleted
+//! when dropped), one family file at a time so that memory stays bounded by the largest file.
 
 use super::Export;
 use crate::AppState;
@@ -31,7 +31,8 @@ pub async fn write(
     export: Export,
     modified: jiff::civil::DateTime,
 ) -> AppResult<(File, u64)> {
-    let file = tempfile::tempfile().map_err(failed)?;
+    // Beside the data (same disk, same protection), deleted when dropped.
+    let file = tempfile::tempfile_in(&state.settings.data_dir).map_err(failed)?;
     let stamp = zip::DateTime::try_from(modified).unwrap_or_default();
     let deflated = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
