@@ -20,6 +20,9 @@ const MAX_SYNC_BODY: u64 = 64 * 1024 * 1024;
 const MAX_JSON_BODY: u64 = 1024 * 1024;
 /// Largest published file accepted (the server's own limit is lower).
 const MAX_DOWNLOAD_BODY: u64 = 64 * 1024 * 1024;
+/// Whole-call timeout of file transfers (documents sent, published files, the data export): a slow mobile
+/// network may need minutes where an API call needs seconds.
+const LONG_TRANSFER: Duration = Duration::from_secs(15 * 60);
 /// Largest data export accepted.
 const MAX_EXPORT_BODY: u64 = 4 * 1024 * 1024 * 1024;
 
@@ -221,6 +224,9 @@ impl Transport for HttpTransport {
         }
         let response = request
             .content_type(upload.content_type)
+            .config()
+            .timeout_global(Some(LONG_TRANSFER))
+            .build()
             .send(upload.bytes)
             .map_err(network)?;
         read_json(response)
@@ -241,6 +247,9 @@ impl Transport for HttpTransport {
             .agent
             .get(url(server_url, &format!("downloads/{download_id}/content")))
             .header("Authorization", bearer(token))
+            .config()
+            .timeout_global(Some(LONG_TRANSFER))
+            .build()
             .call()
             .map_err(network)?;
         if !response.status().is_success() {
@@ -259,6 +268,9 @@ impl Transport for HttpTransport {
             .agent
             .get(url(server_url, "export"))
             .header("Authorization", bearer(token))
+            .config()
+            .timeout_global(Some(LONG_TRANSFER))
+            .build()
             .call()
             .map_err(network)?;
         if !response.status().is_success() {
