@@ -20,8 +20,8 @@ const MAX_SYNC_BODY: u64 = 64 * 1024 * 1024;
 const MAX_JSON_BODY: u64 = 1024 * 1024;
 /// Largest published file accepted (the server's own limit is lower).
 const MAX_DOWNLOAD_BODY: u64 = 64 * 1024 * 1024;
-/// Whole-call timeout of file transfers (documents sent, published files, the data export): a slow mobile
-/// network may need minutes where an API call needs seconds.
+/// Whole-call timeout of file transfers (documents sent, published files, the data export):
+/// a slow mobile network may need minutes where an API call needs seconds.
 const LONG_TRANSFER: Duration = Duration::from_secs(15 * 60);
 /// Largest data export accepted.
 const MAX_EXPORT_BODY: u64 = 4 * 1024 * 1024 * 1024;
