@@ -4,8 +4,7 @@
 
 use anyhow::{Context, anyhow, bail};
 use automerge::sync::{Message, State, SyncDoc};
-use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ObjType, ROOT, ReadDoc};
+use automerge::{AutoCommit, ROOT, ReadDoc};
 use autosurgeon::{hydrate_prop, reconcile_prop};
 use cartable_domain::DocKind;
 use cartable_domain::api::{ApiErrorBody, LoginRequest, LoginResponse};
@@ -416,7 +415,6 @@ impl Device {
             Some((_, id)) => id,
             None => bail!("family {family}: planning has no requests map"),
         };
-        doc.put_object(&requests, key.as_str(), ObjType::Map)?;
         reconcile_prop(doc, &requests, key.as_str(), &request)?;
         Ok(Pending {
             doc_id: doc_id.clone(),

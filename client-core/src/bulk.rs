@@ -83,12 +83,13 @@ struct Batch<T> {
     items: Vec<(String, T)>,
 }
 
-/// Writes every `(key, value)` of a batch as a fresh map object under `root/<map>` in one
-/// edit (one change, one store transaction).
+/// Writes every `(key, value)` of a batch under `root/<map>` in one edit (one change, one
+/// store transaction), each value whole (see [`put_whole`]).
 fn write_batch<T: autosurgeon::Reconcile>(
     inner: &mut Inner,
     batch: &Batch<T>,
     map: &str,
+    shape: Shape,
 ) -> Result<()> {
     if batch.items.is_empty() {
         return Ok(());
@@ -98,21 +99,34 @@ fn write_batch<T: autosurgeon::Reconcile>(
     docs.edit(store, &batch.doc_id, &what, |doc| {
         let obj = root_map(doc, map)?.ok_or_else(|| Error::NotDownloaded(what.clone()))?;
         for (key, value) in &batch.items {
-            put_whole(doc, &obj, key, value)?;
+            put_whole(doc, &obj, key, value, shape)?;
         }
         Ok(())
     })
 }
 
-/// Writes `value` at `obj[key]` as a new map object, so that two devices writing the same
-/// cell concurrently never mix their fields: one whole value wins.
+/// How a value is stored in the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// One scalar (requests: see `cartable_domain::cell_values`).
+    Scalar,
+    /// A map of fields (absences).
+    Map,
+}
+
+/// Writes `value` at `obj[key]` so that two devices writing the same cell concurrently never
+/// mix their fields: one whole value wins. A scalar is whole by nature; a map is written as a
+/// new map object.
 pub(crate) fn put_whole<T: autosurgeon::Reconcile>(
     doc: &mut AutoCommit,
     obj: &automerge::ObjId,
     key: &str,
     value: &T,
+    shape: Shape,
 ) -> Result<()> {
-    doc.put_object(obj, key, ObjType::Map)?;
+    if shape == Shape::Map {
+        doc.put_object(obj, key, ObjType::Map)?;
+    }
     reconcile_prop(doc, obj, key, value)?;
     Ok(())
 }
@@ -270,7 +284,7 @@ pub(crate) fn write_pattern(
         });
     }
     for batch in &batches {
-        write_batch(inner, batch, "requests")?;
+        write_batch(inner, batch, "requests", Shape::Scalar)?;
         report.written += batch.items.len();
     }
     Ok(report)
@@ -390,7 +404,7 @@ pub(crate) fn declare_absence(
         )));
     }
     for batch in &batches {
-        write_batch(inner, batch, "absences")?;
+        write_batch(inner, batch, "absences", Shape::Map)?;
         report.written += batch.items.len();
     }
     Ok(report)

@@ -1,9 +1,9 @@
 //! The planning ("Mon planning"): booking requests and the server's decisions.
 //!
 //! Parents write requests only: `requests/<child|date|activity>` = `BookingRequest` with a
-//! fresh random `rev`; the server answers in `decisions/<same key>` naming that `rev`. Each new
-//! request is written as a new map object, so if two parents change one cell at once, one whole
-//! request wins (never a mix of both).
+//! fresh random `rev`; the server answers in `decisions/<same key>` naming that `rev`. Each
+//! request is one value (`cartable_domain::cell_values`), so if two parents change one cell at
+//! once, one whole request wins (never a mix of both).
 
 use crate::client::Inner;
 use crate::docs::root_map;
@@ -185,8 +185,13 @@ pub(crate) fn write_request(
     docs.edit(store, &doc_id, &what, |doc| {
         let requests =
             root_map(doc, "requests")?.ok_or_else(|| Error::NotDownloaded(what.clone()))?;
-        // A fresh map object per version of the request keeps each request whole.
-        crate::bulk::put_whole(doc, &requests, key.as_str(), &request)
+        crate::bulk::put_whole(
+            doc,
+            &requests,
+            key.as_str(),
+            &request,
+            crate::bulk::Shape::Scalar,
+        )
     })
 }
 

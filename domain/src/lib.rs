@@ -7,6 +7,7 @@ pub mod absences;
 pub mod api;
 pub mod calendar;
 pub mod catalogue;
+pub mod cell_values;
 pub mod cells;
 pub mod deadlines;
 pub mod documents;

@@ -91,8 +91,8 @@ impl AbsenceOutcome {
     }
 }
 
-/// What a parent asked for one cell.
-#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+/// What a parent asked for one cell (stored as one value, see [`crate::cell_values`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BookingRequest {
     /// true: book; false: withdraw a booking.
     pub wanted: bool,
@@ -104,14 +104,15 @@ pub struct BookingRequest {
     pub at_ms: i64,
 }
 
-/// The server's answer to one version of a request.
-#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+/// The server's answer to one version of a request (stored as one value, see
+/// [`crate::cell_values`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     /// The request `rev` this decision answers.
     pub rev: String,
     pub outcome: Outcome,
     /// A reason a parent understands, in French.
-    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
     pub reason: Option<String>,
     pub decided_at_ms: i64,
 }

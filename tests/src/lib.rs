@@ -109,6 +109,15 @@ impl TestServer {
 
     /// Starts a server after `adjust` changed its settings.
     pub fn start_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestServer {
+        // Server errors reach stderr (level from RUST_LOG, `error` by default), so a test
+        // that fails on a 500 shows why.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
+            )
+            .with_writer(std::io::stderr)
+            .try_init();
         let dir = tempfile::tempdir().expect("temporary folder");
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

@@ -205,12 +205,11 @@ fn an_honest_phone_sees_the_servers_values_after_a_forged_write_and_keeps_syncin
                 .ok()
                 .flatten()
                 .expect("decisions");
-            let (_, d) = doc
-                .get(&decisions, key.as_str())
-                .ok()
-                .flatten()
-                .expect("decision");
-            doc.put(&d, "outcome", "accepted").expect("forge");
+            let mut forged: cartable_domain::planning::Decision =
+                autosurgeon::hydrate_prop(&*doc, &decisions, key.as_str()).expect("decision");
+            forged.outcome = cartable_domain::planning::Outcome::Accepted;
+            forged.reason = None;
+            autosurgeon::reconcile_prop(doc, &decisions, key.as_str(), &forged).expect("forge");
             forger
                 .doc(DocKind::Catalogue)
                 .put(ROOT, "structure_name", "Piraté")

@@ -44,13 +44,11 @@ fn forged_decisions_and_read_only_edits_are_written_back_and_devices_keep_syncin
                 .ok()
                 .flatten()
                 .expect("decisions");
-            let (_, d) = doc
-                .get(&decisions, key.as_str())
-                .ok()
-                .flatten()
-                .expect("decision");
-            doc.put(&d, "outcome", "refused").expect("forge");
-            doc.put(&d, "reason", "forgé").expect("forge");
+            let mut forged: cartable_domain::planning::Decision =
+                autosurgeon::hydrate_prop(&*doc, &decisions, key.as_str()).expect("decision");
+            forged.outcome = Outcome::Refused;
+            forged.reason = Some("forgé".into());
+            autosurgeon::reconcile_prop(doc, &decisions, key.as_str(), &forged).expect("forge");
             doc.put(&decisions, "invented", "x").expect("forge");
             let catalogue = peer.doc(DocKind::Catalogue);
             catalogue
@@ -63,7 +61,7 @@ fn forged_decisions_and_read_only_edits_are_written_back_and_devices_keep_syncin
             .flat_map(|r| r.compensations.iter().flat_map(|c| c.paths.clone()))
             .collect();
         assert!(
-            compensated.contains(&format!("decisions/{key}/outcome")),
+            compensated.contains(&format!("decisions/{key}")),
             "{compensated:?}"
         );
         assert!(
