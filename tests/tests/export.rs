@@ -52,6 +52,9 @@ fn active_family(
         .expect("doctor");
     client.book(child, day, "cantine").expect("book");
     client
+        .submit_dossier()
+        .expect("Je valide mes modifications");
+    client
         .queue_document(
             &format!("assurance-{marker}.pdf"),
             &pdf(marker),
@@ -104,6 +107,15 @@ fn the_export_holds_the_dossier_the_planning_and_every_file_and_nothing_of_anoth
         let family = json_of(&archive, "famille.json");
         assert_eq!(family["family"]["id"], ours.family_id.as_str());
         assert_eq!(family["accounts"].as_array().map(Vec::len), Some(2));
+        assert!(
+            family["accounts"][0]["created_at_ms"].is_i64(),
+            "{family:#}"
+        );
+        assert!(family["accounts"][0].get("password_hash").is_none());
+        assert!(
+            family["devices"][0]["revoked_at_ms"].is_null(),
+            "{family:#}"
+        );
         assert!(family["devices"].as_array().is_some_and(|d| !d.is_empty()));
         let dossier: Dossier =
             serde_json::from_value(json_of(&archive, "dossier.json")).expect("dossier JSON");
@@ -141,7 +153,13 @@ fn the_export_holds_the_dossier_the_planning_and_every_file_and_nothing_of_anoth
         let hydrated: Dossier = autosurgeon::hydrate(&doc).expect("hydrate");
         assert_eq!(hydrated, dossier);
         assert!(archive.contains_key("LISEZMOI.txt"));
-        assert!(archive.contains_key("dossier-versions.json"));
+        let versions = json_of(&archive, "dossier-versions.json");
+        assert_eq!(versions[0]["status"], "pending", "{versions:#}");
+        assert_eq!(
+            versions[0]["requested_documents"],
+            json!([]),
+            "a list, not JSON text"
+        );
 
         // Nothing of the other family, in any entry.
         let foreign = [

@@ -119,7 +119,7 @@ async fn versions_json(conn: &mut AnyConnection, family_id: &str) -> AppResult<V
     .bind(family_id)
     .fetch_all(&mut *conn)
     .await?;
-    rows_json(
+    let mut versions = rows_json(
         &rows,
         &[
             "id",
@@ -131,7 +131,18 @@ async fn versions_json(conn: &mut AnyConnection, family_id: &str) -> AppResult<V
             "reason",
             "requested_documents",
         ],
-    )
+    )?;
+    // Stored as JSON text: exported as the list it is.
+    for v in &mut versions {
+        if let Some(field) = v.get_mut("requested_documents")
+            && let Some(list) = field
+                .as_str()
+                .and_then(|text| serde_json::from_str::<Value>(text).ok())
+        {
+            *field = list;
+        }
+    }
+    Ok(versions)
 }
 
 async fn journal_json(
