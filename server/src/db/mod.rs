@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod documents;
 pub mod downloads;
+pub mod group_commit;
 pub mod information;
 pub mod migrations;
 pub mod places;
@@ -16,7 +17,6 @@ pub mod supporting;
 use crate::settings::Settings;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Which database is behind the pool.
@@ -41,19 +41,53 @@ pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
     /// SQLite allows one writer at a time: writers queue here instead of spinning on
-    /// `SQLITE_BUSY`. PostgreSQL writers rely on row locks instead.
-    write_gate: Arc<tokio::sync::Mutex<()>>,
+    /// `SQLITE_BUSY`, and share commits (see [`group_commit`]). PostgreSQL writers rely on
+    /// row locks instead and commit on their own (PostgreSQL groups WAL flushes itself).
+    group: group_commit::GroupCommit,
 }
 
-/// A write transaction, holding the SQLite write gate when there is one.
+/// The connection of a write transaction.
+#[derive(Debug)]
+pub enum WriteConn {
+    /// A transaction of its own (PostgreSQL).
+    Own(sqlx::Transaction<'static, sqlx::Any>),
+    /// A savepoint in a shared SQLite batch, holding the write gate.
+    Batched(group_commit::BatchedTx),
+}
+
+impl std::ops::Deref for WriteConn {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &sqlx::AnyConnection {
+        match self {
+            WriteConn::Own(tx) => tx,
+            WriteConn::Batched(b) => b,
+        }
+    }
+}
+
+impl std::ops::DerefMut for WriteConn {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        match self {
+            WriteConn::Own(tx) => tx,
+            WriteConn::Batched(b) => b,
+        }
+    }
+}
+
+/// A write transaction. Dropping it without `commit` undoes its writes.
+#[derive(Debug)]
 pub struct WriteTx {
-    pub tx: sqlx::Transaction<'static, sqlx::Any>,
-    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+    pub tx: WriteConn,
 }
 
 impl WriteTx {
+    /// Returns once the writes are durable.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        match self.tx {
+            WriteConn::Own(tx) => tx.commit().await,
+            WriteConn::Batched(b) => b.commit().await,
+        }
     }
 }
 
@@ -101,7 +135,7 @@ impl Db {
         let db = Db {
             pool,
             backend,
-            write_gate: Arc::new(tokio::sync::Mutex::new(())),
+            group: group_commit::GroupCommit::default(),
         };
         migrations::run(&db).await?;
         Ok(db)
@@ -109,12 +143,11 @@ impl Db {
 
     /// Starts a write transaction.
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
-        let gate = match self.backend {
-            Backend::Sqlite => Some(self.write_gate.clone().lock_owned().await),
-            Backend::Postgres => None,
+        let tx = match self.backend {
+            Backend::Sqlite => WriteConn::Batched(self.group.begin(&self.pool).await?),
+            Backend::Postgres => WriteConn::Own(self.pool.begin().await?),
         };
-        let tx = self.pool.begin().await?;
-        Ok(WriteTx { tx, _gate: gate })
+        Ok(WriteTx { tx })
     }
 
     /// `FOR UPDATE` where the backend has row locks (SQLite transactions are serialised).

@@ -1,0 +1,376 @@
+//! Group commit for SQLite: concurrent writers share one transaction, each inside its own
+//! savepoint, and one `COMMIT` (one fsync) makes a whole batch durable.
+//!
+//! SQLite allows one writer at a time and `synchronous=FULL` costs an fsync per commit, so
+//! committing each request alone caps writes at the disk's fsync rate. Here writers still
+//! take turns (the batch's mutex is the write gate), but a writer that finishes only releases
+//! its savepoint and waits; the batch is committed by the last writer of a burst (nobody else
+//! waiting for the gate) or once it holds [`MAX_BATCH`] writers. Every writer of the batch
+//! then learns the outcome of that one commit, so nothing is acknowledged before it is
+//! durable, and a failed commit fails every writer of the batch (each then forgets what it
+//! changed in memory, as after any failed commit).
+//!
+//! A writer that fails (or is dropped) rolls back to its savepoint, leaving the others'
+//! work in the batch untouched.
+
+use sqlx::{Any, AnyConnection, AnyPool, Transaction};
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
+
+/// Most writers committed together.
+pub const MAX_BATCH: usize = 64;
+
+/// The outcome of a batch's commit, shared by its writers.
+type Outcome = Result<(), Arc<str>>;
+
+#[derive(Default)]
+struct Batch {
+    /// The open transaction, between writers.
+    tx: Option<Transaction<'static, Any>>,
+    /// Writers whose savepoint is released, waiting for the commit.
+    waiters: Vec<oneshot::Sender<Outcome>>,
+}
+
+/// The SQLite write gate and its open batch.
+#[derive(Clone, Default)]
+pub struct GroupCommit {
+    batch: Arc<Mutex<Batch>>,
+    /// Writers waiting for the gate (a writer commits the batch when none are).
+    queued: Arc<AtomicUsize>,
+}
+
+impl std::fmt::Debug for GroupCommit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupCommit")
+            .field("queued", &self.queued.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+const SAVEPOINT: &str = "SAVEPOINT writer";
+const RELEASE: &str = "RELEASE SAVEPOINT writer";
+const ROLLBACK: &str = "ROLLBACK TO SAVEPOINT writer; RELEASE SAVEPOINT writer";
+
+fn failed(e: &sqlx::Error) -> Arc<str> {
+    Arc::from(e.to_string())
+}
+
+fn outcome_error(message: &Arc<str>) -> sqlx::Error {
+    sqlx::Error::Protocol(format!("validation groupée échouée : {message}"))
+}
+
+/// Commits the batch's transaction and tells every waiter.
+async fn commit_batch(batch: &mut Batch) -> Outcome {
+    let waiters = std::mem::take(&mut batch.waiters);
+    let outcome = match batch.tx.take() {
+        Some(tx) => tx.commit().await.map_err(|e| failed(&e)),
+        None => Ok(()),
+    };
+    for w in waiters {
+        let _ = w.send(outcome.clone());
+    }
+    outcome
+}
+
+/// Rolls the whole batch back after its transaction broke; every waiter fails.
+async fn abandon_batch(batch: &mut Batch, why: Arc<str>) {
+    if let Some(tx) = batch.tx.take()
+        && let Err(e) = tx.rollback().await
+    {
+        tracing::error!(error = %e, "rollback of a broken batch failed");
+    }
+    for w in std::mem::take(&mut batch.waiters) {
+        let _ = w.send(Err(why.clone()));
+    }
+}
+
+/// A writer's place in the queue for the gate. A writer cancelled while queued (its client
+/// went away) leaves the queue on drop and, if it was the last one, commits what the writers
+/// already waiting left in the batch: they counted on a later writer to do it.
+struct Ticket {
+    gate: GroupCommit,
+    queued: bool,
+}
+
+impl Ticket {
+    fn new(gate: &GroupCommit) -> Self {
+        gate.queued.fetch_add(1, Ordering::SeqCst);
+        Ticket {
+            gate: gate.clone(),
+            queued: true,
+        }
+    }
+
+    /// The gate is ours: leave the queue.
+    fn served(mut self) {
+        self.queued = false;
+        self.gate.queued.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        if !self.queued {
+            return;
+        }
+        if self.gate.queued.fetch_sub(1, Ordering::SeqCst) == 1
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let gate = self.gate.clone();
+            runtime.spawn(async move { gate.flush().await });
+        }
+    }
+}
+
+impl GroupCommit {
+    /// Commits the writers waiting in the batch if no writer is queued to do it.
+    async fn flush(&self) {
+        let mut guard = self.batch.clone().lock_owned().await;
+        if self.queued.load(Ordering::SeqCst) == 0 && !guard.waiters.is_empty() {
+            let _ = commit_batch(&mut guard).await;
+        }
+    }
+
+    /// Waits for the gate and opens a savepoint in the batch (starting one if needed).
+    pub async fn begin(&self, pool: &AnyPool) -> Result<BatchedTx, sqlx::Error> {
+        let ticket = Ticket::new(self);
+        let mut guard = self.batch.clone().lock_owned().await;
+        ticket.served();
+        let mut tx = match guard.tx.take() {
+            Some(tx) => tx,
+            None => pool.begin().await?,
+        };
+        if let Err(e) = sqlx::query(SAVEPOINT).execute(&mut *tx).await {
+            guard.tx = Some(tx);
+            abandon_batch(&mut guard, failed(&e)).await;
+            return Err(e);
+        }
+        Ok(BatchedTx {
+            tx: Some(tx),
+            guard: Some(guard),
+            gate: self.clone(),
+        })
+    }
+}
+
+/// One writer's part of the batch: a savepoint on the shared transaction, holding the gate.
+pub struct BatchedTx {
+    tx: Option<Transaction<'static, Any>>,
+    guard: Option<OwnedMutexGuard<Batch>>,
+    gate: GroupCommit,
+}
+
+impl std::fmt::Debug for BatchedTx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchedTx").finish_non_exhaustive()
+    }
+}
+
+impl Deref for BatchedTx {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        // Present from `begin` until `commit` or drop consumes it.
+        self.tx.as_deref().expect("writer's transaction present")
+    }
+}
+
+impl DerefMut for BatchedTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        self.tx
+            .as_deref_mut()
+            .expect("writer's transaction present")
+    }
+}
+
+impl BatchedTx {
+    /// Releases this writer's savepoint and returns once the batch holding it is durable.
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        let (Some(mut tx), Some(mut guard)) = (self.tx.take(), self.guard.take()) else {
+            return Err(sqlx::Error::Protocol("écriture déjà terminée".into()));
+        };
+        if let Err(e) = sqlx::query(RELEASE).execute(&mut *tx).await {
+            guard.tx = Some(tx);
+            abandon_batch(&mut guard, failed(&e)).await;
+            return Err(e);
+        }
+        guard.tx = Some(tx);
+        let (sender, receiver) = oneshot::channel();
+        guard.waiters.push(sender);
+        if self.gate.queued.load(Ordering::SeqCst) == 0 || guard.waiters.len() >= MAX_BATCH {
+            // Last of the burst (or a full batch): commit for everyone in it, in a task of its
+            // own so that this request being cancelled cannot interrupt the commit.
+            let committing = tokio::spawn(async move { commit_batch(&mut guard).await });
+            return match committing.await {
+                Ok(outcome) => outcome.map_err(|m| outcome_error(&m)),
+                Err(e) => Err(sqlx::Error::Protocol(format!(
+                    "validation groupée interrompue : {e}"
+                ))),
+            };
+        }
+        drop(guard);
+        match receiver.await {
+            Ok(outcome) => outcome.map_err(|m| outcome_error(&m)),
+            Err(_) => Err(sqlx::Error::Protocol(
+                "validation groupée interrompue".into(),
+            )),
+        }
+    }
+}
+
+impl Drop for BatchedTx {
+    fn drop(&mut self) {
+        // Not committed: undo this writer's work only, then hand the batch on (committing it
+        // if nobody else is coming, so the writers already waiting are not left hanging).
+        let (Some(tx), Some(guard)) = (self.tx.take(), self.guard.take()) else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let gate = self.gate.clone();
+        runtime.spawn(async move {
+            let mut guard = guard;
+            let mut tx = tx;
+            if let Err(e) = sqlx::query(ROLLBACK).execute(&mut *tx).await {
+                guard.tx = Some(tx);
+                abandon_batch(&mut guard, failed(&e)).await;
+                return;
+            }
+            guard.tx = Some(tx);
+            if gate.queued.load(Ordering::SeqCst) == 0 {
+                let _ = commit_batch(&mut guard).await;
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::db::Db;
+    use crate::settings::Settings;
+    use std::time::Duration;
+
+    async fn sqlite() -> (Db, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let settings = Settings {
+            data_dir: dir.path().to_path_buf(),
+            ..Settings::default()
+        };
+        let db = Db::connect(&settings).await.expect("database");
+        sqlx::query("CREATE TABLE t (n INTEGER PRIMARY KEY)")
+            .execute(&db.pool)
+            .await
+            .expect("table");
+        (db, dir)
+    }
+
+    async fn rows(db: &Db) -> Vec<i64> {
+        use sqlx::Row;
+        sqlx::query("SELECT n FROM t ORDER BY n")
+            .fetch_all(&db.pool)
+            .await
+            .expect("rows")
+            .iter()
+            .map(|r| r.get::<i64, _>("n"))
+            .collect()
+    }
+
+    /// Inserts `n`; writers whose `n` is a multiple of 7 fail after writing and drop.
+    async fn writer(db: Db, n: i64) -> Result<(), String> {
+        let mut w = db.begin_write().await.map_err(|e| e.to_string())?;
+        sqlx::query("INSERT INTO t (n) VALUES ($1)")
+            .bind(n)
+            .execute(&mut *w.tx)
+            .await
+            .map_err(|e| e.to_string())?;
+        tokio::task::yield_now().await;
+        if n % 7 == 0 {
+            return Err("abandoned".into());
+        }
+        w.commit().await.map_err(|e| e.to_string())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_writers_share_commits_and_a_failed_one_undoes_only_its_own_work() {
+        let (db, _dir) = sqlite().await;
+        let tasks: Vec<_> = (1..=100)
+            .map(|n| tokio::spawn(writer(db.clone(), n)))
+            .collect();
+        let mut committed = Vec::new();
+        for (n, task) in (1..=100).zip(tasks) {
+            let outcome = tokio::time::timeout(Duration::from_secs(20), task)
+                .await
+                .expect("no writer hangs")
+                .expect("task");
+            match outcome {
+                Ok(()) => committed.push(n),
+                Err(e) => assert!(n % 7 == 0, "writer {n} failed: {e}"),
+            }
+        }
+        // The failed writers' rollbacks run in tasks of their own: let them finish.
+        let mut last = db.begin_write().await.expect("gate");
+        sqlx::query("SELECT 1")
+            .execute(&mut *last.tx)
+            .await
+            .expect("noop");
+        last.commit().await.expect("commit");
+        assert_eq!(rows(&db).await, committed);
+        assert_eq!(committed.len(), 100 - 14);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_writer_cancelled_in_the_queue_leaves_no_one_waiting() {
+        let (db, _dir) = sqlite().await;
+        // Hold the gate, queue a writer behind it, cancel that writer, then finish.
+        let mut first = db.begin_write().await.expect("gate");
+        sqlx::query("INSERT INTO t (n) VALUES (1)")
+            .execute(&mut *first.tx)
+            .await
+            .expect("insert");
+        let queued = tokio::spawn({
+            let db = db.clone();
+            async move { writer(db, 2).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        queued.abort();
+        let _ = queued.await;
+        tokio::time::timeout(Duration::from_secs(10), first.commit())
+            .await
+            .expect("the commit does not wait for the cancelled writer")
+            .expect("commit");
+        assert_eq!(rows(&db).await, vec![1]);
+        // The gate still works.
+        writer(db.clone(), 3).await.expect("next writer");
+        assert_eq!(rows(&db).await, vec![1, 3]);
+
+        // Now the writer holding the gate finishes first and waits for a queued writer to
+        // commit the batch; that writer is cancelled: the batch is still committed.
+        let mut first = db.begin_write().await.expect("gate");
+        sqlx::query("INSERT INTO t (n) VALUES (4)")
+            .execute(&mut *first.tx)
+            .await
+            .expect("insert");
+        let queued = tokio::spawn({
+            let db = db.clone();
+            async move {
+                let w = db.begin_write().await;
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                drop(w);
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let committing = tokio::spawn(first.commit());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        queued.abort();
+        let _ = queued.await;
+        tokio::time::timeout(Duration::from_secs(10), committing)
+            .await
+            .expect("committed by the queue's last writer going away")
+            .expect("task")
+            .expect("commit");
+        assert_eq!(rows(&db).await, vec![1, 3, 4]);
+    }
+}
