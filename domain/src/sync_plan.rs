@@ -11,8 +11,14 @@
 use automerge::sync::{BloomFilter, Have, Message, State, SyncDoc};
 use automerge::{AutoCommit, ChangeHash};
 
-/// Most HTTP round trips in one sync.
+/// Most HTTP round trips in one sync that are not explained by the device's own edits made
+/// while it ran (see [`MAX_ROUNDS_WITH_EDITS`]).
 pub const MAX_ROUNDS: u32 = 10;
+
+/// Most HTTP round trips in one sync whatever happens: rounds during which the app kept
+/// editing (a parent booking while a background sync runs) carry those edits and do not count
+/// toward [`MAX_ROUNDS`], up to this bound.
+pub const MAX_ROUNDS_WITH_EDITS: u32 = 3 * MAX_ROUNDS;
 
 /// The sync state to start a sync with, from the bytes persisted after the last one.
 ///

@@ -1,6 +1,7 @@
 //! The sync engine: rounds of `POST /api/v1/sync` until the device and the server agree.
 //!
-//! One sync is at most [`MAX_ROUNDS`] HTTP requests. Each request carries one Automerge sync
+//! One sync is at most [`MAX_ROUNDS`] HTTP requests (more, up to [`MAX_ROUNDS_WITH_EDITS`],
+//! while the app keeps editing during the sync). Each request carries one Automerge sync
 //! message per document that still has something to say; each response carries the server's
 //! replies, the list of documents the family may see, the server clock and any compensations.
 //! A device that is up to date finishes in exactly one request.
@@ -23,7 +24,7 @@ use cartable_domain::ids::DocumentId;
 use cartable_domain::protocol::{
     Compensation, DocMessage, DocumentInfo, PROTOCOL_VERSION, SyncRequest, SyncResponse,
 };
-pub use cartable_domain::sync_plan::MAX_ROUNDS;
+pub use cartable_domain::sync_plan::{MAX_ROUNDS, MAX_ROUNDS_WITH_EDITS};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -46,6 +47,8 @@ struct Run {
     changed: BTreeSet<DocumentId>,
     compensations: Vec<Compensation>,
     rounds: u32,
+    /// Rounds during which the device made no edit of its own (see [`MAX_ROUNDS`]).
+    quiet_rounds: u32,
 }
 
 /// Runs one sync and records it in the sync log.
@@ -91,10 +94,13 @@ fn run_rounds(
     session: &Session,
     run: &mut Run,
 ) -> Result<()> {
-    let mut outgoing = plan_round(&mut lock(shared), run)?;
+    let (mut outgoing, mut heads) = {
+        let mut inner = lock(shared);
+        (plan_round(&mut inner, run)?, all_heads(&mut inner)?)
+    };
     let mut recovered_not_found = false;
     loop {
-        if run.rounds >= MAX_ROUNDS {
+        if run.quiet_rounds >= MAX_ROUNDS || run.rounds >= MAX_ROUNDS_WITH_EDITS {
             return Err(Error::SyncDidNotSettle { rounds: run.rounds });
         }
         let request = SyncRequest {
@@ -119,12 +125,28 @@ fn run_rounds(
         };
         let offset = clock::offset_ms(sent_ms, received_ms, response.server_time_ms);
         let mut inner = lock(shared);
+        // Edits the app made while this round was on the network.
+        if all_heads(&mut inner)? == heads {
+            run.quiet_rounds += 1;
+        }
         apply_response(&mut inner, run, response, offset)?;
         outgoing = plan_round(&mut inner, run)?;
+        heads = all_heads(&mut inner)?;
         if outgoing.is_empty() {
             return Ok(());
         }
     }
+}
+
+/// The heads of every document, to notice edits made during a round.
+fn all_heads(inner: &mut Inner) -> Result<Vec<(DocumentId, Vec<automerge::ChangeHash>)>> {
+    let Inner { store, docs, .. } = inner;
+    let mut out = Vec::new();
+    for id in docs.ids() {
+        let heads = docs.content(store, &id)?.doc.get_heads();
+        out.push((id, heads));
+    }
+    Ok(out)
 }
 
 /// The messages of the next request. A document without a state in this run starts from its

@@ -371,3 +371,86 @@ fn a_sync_that_never_settles_stops_after_the_round_limit() {
     assert!(matches!(err, Error::SyncDidNotSettle { rounds } if rounds == MAX_ROUNDS));
     assert_eq!(server.sync_calls(), MAX_ROUNDS);
 }
+
+/// A server reached through a network slow enough for the app to book a day during every
+/// round, `remaining` times.
+struct EditsDuring {
+    inner: Arc<fake_server::FakeServer>,
+    client: std::sync::OnceLock<std::sync::Weak<Client>>,
+    remaining: std::sync::atomic::AtomicU32,
+}
+
+impl Transport for EditsDuring {
+    fn login(&self, url: &str, r: &LoginRequest) -> crate::Result<LoginResponse> {
+        self.inner.login(url, r)
+    }
+    fn sync(&self, url: &str, token: &str, r: &SyncRequest) -> crate::Result<SyncResponse> {
+        let response = self.inner.sync(url, token, r)?;
+        let left = self.remaining.load(std::sync::atomic::Ordering::SeqCst);
+        if left > 0
+            && let Some(client) = self.client.get().and_then(std::sync::Weak::upgrade)
+        {
+            self.remaining
+                .store(left - 1, std::sync::atomic::Ordering::SeqCst);
+            let day = MONDAY
+                .checked_add(jiff::Span::new().weeks(i64::from(left)))
+                .expect("a later Monday");
+            client
+                .book(LEA, day, CANTINE)
+                .expect("book during the sync");
+        }
+        Ok(response)
+    }
+    fn devices(&self, url: &str, token: &str) -> crate::Result<Vec<DeviceSummary>> {
+        self.inner.devices(url, token)
+    }
+    fn revoke_device(&self, url: &str, token: &str, id: &str) -> crate::Result<()> {
+        self.inner.revoke_device(url, token, id)
+    }
+    fn logout(&self, url: &str, token: &str) -> crate::Result<()> {
+        self.inner.logout(url, token)
+    }
+}
+
+#[test]
+fn edits_made_while_a_sync_runs_extend_it_instead_of_failing_it() {
+    let server = Arc::new(fake_server::FakeServer::new(NOV_20_MS));
+    let transport = Arc::new(EditsDuring {
+        inner: server.clone(),
+        client: std::sync::OnceLock::new(),
+        remaining: std::sync::atomic::AtomicU32::new(0),
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let client = Arc::new(
+        Client::open_with(
+            dir.path(),
+            transport.clone(),
+            Arc::new(crate::ManualClock::new(NOV_20_MS)),
+        )
+        .expect("open"),
+    );
+    transport
+        .client
+        .set(Arc::downgrade(&client))
+        .expect("set once");
+    client
+        .login("http://fake", "camille", "secret", "Pixel")
+        .expect("login");
+    client.sync().expect("first sync");
+
+    let edits = MAX_ROUNDS + 4;
+    transport
+        .remaining
+        .store(edits, std::sync::atomic::Ordering::SeqCst);
+    let report = client
+        .sync()
+        .expect("the sync follows the edits and settles");
+    assert!(report.rounds > MAX_ROUNDS, "{report:?}");
+    assert_eq!(client.status().expect("status").pending_changes, 0);
+    let booked = client.planning(None).expect("planning");
+    assert_eq!(booked.len(), usize::try_from(edits).expect("small"));
+    assert!(
+        booked.iter().all(|e| e.state == RequestState::Accepted),
+        "{booked:?}"
+    );
+}
