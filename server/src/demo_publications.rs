@@ -10,8 +10,6 @@ use crate::docs::publication;
 use crate::error::{AppError, AppResult};
 use cartable_domain::calendar::paris_date;
 use cartable_domain::information::Download;
-use object_store::ObjectStore;
-use object_store::path::Path as ObjectPath;
 use sha2::{Digest, Sha256};
 
 /// A one-page PDF showing `lines` (ASCII), with a correct cross-reference table.
@@ -105,11 +103,7 @@ pub async fn publish(state: &AppState, structure_id: &str, staff_id: &str) -> Ap
             published_at_ms: now,
         },
     };
-    state
-        .files
-        .put(&ObjectPath::from(stored.object_key.as_str()), bytes.into())
-        .await
-        .map_err(|e| AppError::internal(format!("stockage du fichier : {e}")))?;
+    crate::objects::store(state, &stored.object_key, bytes).await?;
     downloads::insert(&state.db, &stored).await?;
     publication::refresh(state, structure_id).await
 }

@@ -13,6 +13,7 @@ pub mod demo_publications;
 pub mod docs;
 pub mod error;
 pub mod export;
+pub mod objects;
 pub mod routes;
 pub mod seen;
 pub mod settings;

@@ -101,6 +101,21 @@ pub async fn record_decision(
     Ok(())
 }
 
+/// Places of the cell's activity and day taken by other cells, counted under the counter's
+/// lock (held until the transaction ends, so decisions of one day follow arrival order).
+/// `previous` is the cell's standing decision: its own place is not counted.
+pub async fn places_taken_by_others(
+    conn: &mut AnyConnection,
+    at: PlanningRef<'_>,
+    cell_key: &CellKey,
+    previous: Option<&Decision>,
+) -> Result<u32, AppError> {
+    let day = cell_key.date.to_string();
+    let taken = places::lock(conn, at.db, at.structure_id, &cell_key.activity_id, &day).await?;
+    let own = i64::from(previous.is_some_and(|d| takes_place(d.outcome)));
+    Ok(u32::try_from((taken - own).max(0)).unwrap_or(u32::MAX))
+}
+
 /// Decides every touched request whose current version has no decision yet, in key order,
 /// and projects the touched cells. Returns how many decisions were written.
 pub async fn decide_and_project(
@@ -140,11 +155,7 @@ pub async fn decide_and_project(
             .await?;
             continue;
         }
-        // Count places under the counter's lock, without this cell's own place.
-        let day = cell_key.date.to_string();
-        let taken = places::lock(conn, at.db, at.structure_id, &cell_key.activity_id, &day).await?;
-        let own = i64::from(previous.as_ref().is_some_and(|d| takes_place(d.outcome)));
-        let others = u32::try_from((taken - own).max(0)).unwrap_or(u32::MAX);
+        let others = places_taken_by_others(conn, at, &cell_key, previous.as_ref()).await?;
         let decision = decide_cell(&ctx, &cell_key, &request, previous.as_ref(), others);
         record_decision(
             conn,

@@ -9,7 +9,7 @@
 use crate::AppState;
 use crate::db::{documents, supporting};
 use crate::docs::catalogue;
-use crate::docs::planning::{PlanningRef, cell, record_decision};
+use crate::docs::planning::{PlanningRef, cell, places_taken_by_others, record_decision};
 use crate::error::AppResult;
 use cartable_domain::DocKind;
 use cartable_domain::calendar::paris_date;
@@ -86,11 +86,7 @@ pub async fn family_file_refusals(
             let then = jiff::Timestamp::from_millisecond(previous.decided_at_ms).unwrap_or(now);
             let ctx = DecisionContext::new(&catalogue, &dossier, year, then)
                 .with_documents(&valid_documents);
-            let day = cell_key.date.to_string();
-            let taken =
-                crate::db::places::lock(conn, &state.db, structure_id, &cell_key.activity_id, &day)
-                    .await?;
-            let others = u32::try_from(taken.max(0)).unwrap_or(u32::MAX);
+            let others = places_taken_by_others(conn, at, &cell_key, Some(&previous)).await?;
             let mut decision = decide_cell(&ctx, &cell_key, &request, None, others);
             if decision.outcome == previous.outcome && decision.reason == previous.reason {
                 continue;

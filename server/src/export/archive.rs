@@ -4,8 +4,6 @@
 use super::Export;
 use crate::AppState;
 use crate::error::{AppError, AppResult};
-use object_store::ObjectStore;
-use object_store::path::Path as ObjectPath;
 use std::fs::File;
 use std::io::{Seek, SeekFrom, Write};
 use zip::write::SimpleFileOptions;
@@ -49,14 +47,7 @@ pub async fn write(
     })
     .await?;
     for (path, key) in export.files {
-        let bytes = state
-            .files
-            .get(&ObjectPath::from(key.as_str()))
-            .await
-            .map_err(|e| AppError::internal(format!("lecture du fichier {key} : {e}")))?
-            .bytes()
-            .await
-            .map_err(|e| AppError::internal(format!("lecture du fichier {key} : {e}")))?;
+        let bytes = crate::objects::load(state, &key).await?;
         writer = on_writer(writer, move |w| {
             w.start_file(path, stored).map_err(failed)?;
             w.write_all(&bytes).map_err(failed)

@@ -12,20 +12,19 @@ use crate::db::supporting::{self, NewDocument, Stored};
 use crate::db::{audit, now_ms};
 use crate::docs::requested;
 use crate::error::{AppError, AppResult};
+use crate::objects;
 use crate::routes::files::{
-    BODY_SLACK, Caller, attachment, header_text, percent_decode, read_body, refused, too_large,
+    BODY_SLACK, Caller, attachment, header_text, percent_decode, read_checked_file, too_large,
 };
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use cartable_domain::supporting::{
-    self as domain, SENSITIVE_KINDS, SupportingDocument, check_content, sanitize_file_name,
+    self as domain, SENSITIVE_KINDS, SupportingDocument, sanitize_file_name,
 };
-use object_store::ObjectStore;
-use object_store::path::Path as ObjectPath;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -107,26 +106,13 @@ async fn upload(
             "child_id : « {child} » n'est pas un enfant de la famille"
         )));
     }
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max as u64) {
-        return Err(too_large(max));
-    }
-    let bytes = read_body(body, max).await?;
-    let file_type = check_content(&bytes).map_err(refused)?;
+    let (bytes, file_type) = read_checked_file(&headers, body, max).await?;
     let sha = hex::encode(Sha256::digest(&bytes));
     let size = i64::try_from(bytes.len()).map_err(|_| too_large(max))?;
 
     let id = new_id();
     let object_key = new_id();
-    let path = ObjectPath::from(object_key.as_str());
-    state
-        .files
-        .put(&path, bytes.into())
-        .await
-        .map_err(|e| AppError::internal(format!("stockage du fichier : {e}")))?;
+    objects::store(&state, &object_key, bytes).await?;
     let new = NewDocument {
         id: &id,
         structure_id: &device.session.structure_id,
@@ -144,9 +130,7 @@ async fn upload(
         uploaded_at_ms: now_ms(),
     };
     if let Err(e) = supporting::insert(&state.db, &new).await {
-        if let Err(del) = state.files.delete(&path).await {
-            tracing::error!(error = %del, key = %object_key, "orphan object not deleted");
-        }
+        objects::remove(&state, &object_key, "document not recorded").await;
         // The same upload may have raced this one in: answer what it stored.
         if let Some(existing) =
             supporting::by_idempotency_key(&state.db, &device.family_id, &key).await?
@@ -187,15 +171,7 @@ async fn content(
         Caller::Staff { structure_id, .. } if *structure_id == stored.structure_id => {}
         _ => return Err(AppError::not_found()),
     }
-    let object = state
-        .files
-        .get(&ObjectPath::from(stored.object_key.as_str()))
-        .await
-        .map_err(|e| AppError::internal(format!("lecture du fichier : {e}")))?;
-    let bytes = object
-        .bytes()
-        .await
-        .map_err(|e| AppError::internal(format!("lecture du fichier : {e}")))?;
+    let bytes = objects::load(&state, &stored.object_key).await?;
     if let Caller::Staff {
         account_id,
         structure_id,

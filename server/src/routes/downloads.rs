@@ -5,14 +5,13 @@ use crate::AppState;
 use crate::auth::authenticate;
 use crate::db::downloads;
 use crate::error::{AppError, AppResult};
+use crate::objects;
 use crate::routes::files::attachment;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::get;
-use object_store::ObjectStore;
-use object_store::path::Path as ObjectPath;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/downloads/{id}/content", get(content))
@@ -43,15 +42,7 @@ async fn content(
     let stored = downloads::by_id(&state.db, &member.structure_id, &id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let object = state
-        .files
-        .get(&ObjectPath::from(stored.object_key.as_str()))
-        .await
-        .map_err(|e| AppError::internal(format!("lecture du fichier : {e}")))?;
-    let bytes = object
-        .bytes()
-        .await
-        .map_err(|e| AppError::internal(format!("lecture du fichier : {e}")))?;
+    let bytes = objects::load(&state, &stored.object_key).await?;
     Ok(attachment(
         &stored.download.content_type,
         &stored.download.file_name,

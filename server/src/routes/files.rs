@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cartable_domain::api::ErrorCode;
-use cartable_domain::supporting::ContentError;
+use cartable_domain::supporting::{ContentError, FileType, check_content};
 
 /// Room for the request above the file itself, for the outer body limit layer.
 pub const BODY_SLACK: usize = 64 * 1024;
@@ -155,6 +155,25 @@ pub fn disposition(name: &str) -> HeaderValue {
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("attachment; filename=\"document\""))
+}
+
+/// Reads an uploaded file of at most `max` bytes (refusing at once a larger declared
+/// `Content-Length`) and checks it by content: PDF, JPEG or PNG.
+pub async fn read_checked_file(
+    headers: &HeaderMap,
+    body: Body,
+    max: usize,
+) -> AppResult<(Vec<u8>, FileType)> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(too_large(max));
+    }
+    let bytes = read_body(body, max).await?;
+    let file_type = check_content(&bytes).map_err(refused)?;
+    Ok((bytes, file_type))
 }
 
 /// A file served as an attachment: never sniffed, never cached by shared caches.

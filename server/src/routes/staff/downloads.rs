@@ -8,18 +8,15 @@ use crate::db::downloads::{self, StoredDownload};
 use crate::db::{audit, now_ms};
 use crate::docs::publication;
 use crate::error::{AppError, AppResult};
-use crate::routes::files::{
-    BODY_SLACK, header_text, percent_decode, read_body, refused, too_large,
-};
+use crate::objects;
+use crate::routes::files::{BODY_SLACK, header_text, percent_decode, read_checked_file, too_large};
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 use cartable_domain::information::{Download, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS};
-use cartable_domain::supporting::{HEADER_FILE_NAME, check_content, sanitize_file_name};
-use object_store::ObjectStore;
-use object_store::path::Path as ObjectPath;
+use cartable_domain::supporting::{HEADER_FILE_NAME, sanitize_file_name};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -98,15 +95,7 @@ async fn publish(
         .map(|n| percent_decode(&n))
         .or(query.file_name)
         .unwrap_or_default();
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max as u64) {
-        return Err(too_large(max));
-    }
-    let bytes = read_body(body, max).await?;
-    let file_type = check_content(&bytes).map_err(refused)?;
+    let (bytes, file_type) = read_checked_file(&headers, body, max).await?;
     let size = i64::try_from(bytes.len()).map_err(|_| too_large(max))?;
     let stored = StoredDownload {
         id: new_id(),
@@ -123,16 +112,9 @@ async fn publish(
             published_at_ms: now_ms(),
         },
     };
-    let path = ObjectPath::from(stored.object_key.as_str());
-    state
-        .files
-        .put(&path, bytes.into())
-        .await
-        .map_err(|e| AppError::internal(format!("stockage du fichier : {e}")))?;
+    objects::store(&state, &stored.object_key, bytes).await?;
     if let Err(e) = downloads::insert(&state.db, &stored).await {
-        if let Err(del) = state.files.delete(&path).await {
-            tracing::error!(error = %del, key = %stored.object_key, "orphan object not deleted");
-        }
+        objects::remove(&state, &stored.object_key, "download not recorded").await;
         return Err(e.into());
     }
     let mut conn = state.db.pool.acquire().await?;
@@ -163,13 +145,7 @@ async fn withdraw(
     }
     publication::republish(&state, staff.structure_id()).await;
     // The row is gone: a failure here leaves an unreachable object, never a broken entry.
-    if let Err(e) = state
-        .files
-        .delete(&ObjectPath::from(stored.object_key.as_str()))
-        .await
-    {
-        tracing::error!(error = %e, key = %stored.object_key, "withdrawn download's file not deleted");
-    }
+    objects::remove(&state, &stored.object_key, "withdrawn download").await;
     let mut conn = state.db.pool.acquire().await?;
     audit::record(
         &mut conn,
