@@ -243,19 +243,8 @@ impl Transport for HttpTransport {
     }
 
     fn fetch_download(&self, server_url: &str, token: &str, download_id: &str) -> Result<Vec<u8>> {
-        let mut response = self
-            .agent
-            .get(url(server_url, &format!("downloads/{download_id}/content")))
-            .header("Authorization", bearer(token))
-            .config()
-            .timeout_global(Some(LONG_TRANSFER))
-            .build()
-            .call()
-            .map_err(network)?;
-        if !response.status().is_success() {
-            return Err(server_error(response));
-        }
-        response
+        let path = format!("downloads/{download_id}/content");
+        self.get_file(server_url, token, &path)?
             .body_mut()
             .with_config()
             .limit(MAX_DOWNLOAD_BODY)
@@ -264,24 +253,34 @@ impl Transport for HttpTransport {
     }
 
     fn export(&self, server_url: &str, token: &str, out: &mut dyn std::io::Write) -> Result<u64> {
-        let mut response = self
-            .agent
-            .get(url(server_url, "export"))
-            .header("Authorization", bearer(token))
-            .config()
-            .timeout_global(Some(LONG_TRANSFER))
-            .build()
-            .call()
-            .map_err(network)?;
-        if !response.status().is_success() {
-            return Err(server_error(response));
-        }
+        let mut response = self.get_file(server_url, token, "export")?;
         let mut reader = response
             .body_mut()
             .with_config()
             .limit(MAX_EXPORT_BODY)
             .reader();
         std::io::copy(&mut reader, out).map_err(|e| Error::Network(e.to_string()))
+    }
+}
+
+impl HttpTransport {
+    /// `GET /api/v1/<path>` of a file, with the long transfer timeout; a non-2xx answer is
+    /// the server's typed error.
+    fn get_file(&self, server_url: &str, token: &str, path: &str) -> Result<Response<Body>> {
+        let response = self
+            .agent
+            .get(url(server_url, path))
+            .header("Authorization", bearer(token))
+            .config()
+            .timeout_global(Some(LONG_TRANSFER))
+            .build()
+            .call()
+            .map_err(network)?;
+        if response.status().is_success() {
+            Ok(response)
+        } else {
+            Err(server_error(response))
+        }
     }
 }
 
