@@ -5,30 +5,12 @@
 use cartable_core::{DocumentState, DocumentView};
 use cartable_domain::api::{ApiErrorBody, ErrorCode};
 use cartable_domain::supporting::{DocumentStatus, SupportingDocument};
+use cartable_tests::family::{PASSWORD, family_token, get, signed_in, staff_token};
 use cartable_tests::raw::agent;
-use cartable_tests::{Device, Seed, SeedFamily, TestServer, backends, on_each_backend, staff};
+use cartable_tests::{Device, TestServer, backends, on_each_backend, staff};
 use serde_json::json;
 
-const PASSWORD: &str = "mot-de-passe-test";
-
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n";
-
-fn signed_in(server: &TestServer, family: &SeedFamily, device: &Device) -> cartable_core::Client {
-    let client = device.open();
-    client
-        .login(&server.url, &family.parents[0].login, PASSWORD, "téléphone")
-        .expect("login");
-    client.sync().expect("first sync");
-    client
-}
-
-fn family_token(server: &TestServer, family: &SeedFamily, parent: usize) -> String {
-    cartable_tests::raw::login(&server.url, &family.parents[parent].login, PASSWORD).token
-}
-
-fn staff_token(server: &TestServer, seed: &Seed) -> String {
-    staff::login(&server.url, &seed.staff.login, PASSWORD)
-}
 
 /// `POST /api/v1/documents` with raw bytes: (status, body).
 fn upload(
@@ -67,21 +49,10 @@ fn uploaded(status_body: (u16, Vec<u8>), expected: u16) -> SupportingDocument {
     serde_json::from_slice(&body).expect("document")
 }
 
-/// `GET` with a bearer token: (status, headers we check, body).
+/// `GET` with a bearer token: (status, headers, body).
 fn fetch(server: &TestServer, token: &str, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
-    let mut resp = agent()
-        .get(&format!("{}{path}", server.url))
-        .header("Authorization", &format!("Bearer {token}"))
-        .call()
-        .expect("HTTP");
-    let status = resp.status().as_u16();
-    let headers = resp
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
-        .collect();
-    let body = resp.body_mut().read_to_vec().expect("body");
-    (status, headers, body)
+    let answer = get(server, Some(token), path);
+    (answer.status, answer.headers, answer.body)
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
@@ -140,7 +111,7 @@ fn a_queued_upload_survives_a_restart_and_arrives_once() {
         let family = &seed.families[0];
         let device = Device::new();
         let local_id = {
-            let client = signed_in(server, family, &device);
+            let client = signed_in(server, family, 0, &device);
             let child = family.children[0].0.clone();
             // Queued with no network call: what an offline phone does.
             let id = client
@@ -209,7 +180,7 @@ fn a_wrong_file_queued_offline_can_be_withdrawn_before_it_is_sent() {
         let seed = server.seed(1);
         let family = &seed.families[0];
         let device = Device::new();
-        let client = signed_in(server, family, &device);
+        let client = signed_in(server, family, 0, &device);
         let wrong = client
             .queue_document("mauvais.pdf", PDF, "insurance", None, None)
             .expect("queued");
@@ -427,7 +398,7 @@ fn staff_accept_and_reject_with_a_reason_and_the_family_sees_it() {
         let seed = server.seed(1);
         let family = &seed.families[0];
         let device = Device::new();
-        let client = signed_in(server, family, &device);
+        let client = signed_in(server, family, 0, &device);
         let today = cartable_domain::calendar::paris_date(jiff::Timestamp::now());
         let soon = today.checked_add(jiff::Span::new().days(10)).expect("date");
         let insurance = client

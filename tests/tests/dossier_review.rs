@@ -6,30 +6,10 @@ use automerge::transaction::Transactable;
 use automerge::{ObjType, ROOT};
 use cartable_core::{ReviewStatus, ReviewView};
 use cartable_domain::DocKind;
+use cartable_tests::family::{PASSWORD, signed_in, staff_token};
 use cartable_tests::raw::RawPeer;
-use cartable_tests::{Device, Seed, SeedFamily, TestServer, on_each_backend, staff};
+use cartable_tests::{Device, TestServer, on_each_backend, staff};
 use serde_json::{Value, json};
-
-const PASSWORD: &str = "mot-de-passe-test";
-
-fn signed_in(
-    server: &TestServer,
-    family: &SeedFamily,
-    parent: usize,
-    device: &Device,
-) -> cartable_core::Client {
-    let client = device.open();
-    client
-        .login(
-            &server.url,
-            &family.parents[parent].login,
-            PASSWORD,
-            &format!("téléphone {parent}"),
-        )
-        .expect("login");
-    client.sync().expect("first sync");
-    client
-}
 
 fn own_adult_id(client: &cartable_core::Client) -> String {
     let account = client.account().expect("logged in").account_id;
@@ -48,10 +28,6 @@ fn review_of(client: &cartable_core::Client) -> ReviewView {
         .dossier_review()
         .expect("review")
         .expect("the dossier was submitted")
-}
-
-fn staff_token(server: &TestServer, seed: &Seed) -> String {
-    staff::login(&server.url, &seed.staff.login, PASSWORD)
 }
 
 fn get(server: &TestServer, token: &str, path: &str) -> (u16, Value) {

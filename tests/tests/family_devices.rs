@@ -4,30 +4,10 @@
 use automerge::{ROOT, ReadDoc, transaction::Transactable};
 use cartable_domain::DocKind;
 use cartable_domain::planning::RequestState;
+use cartable_tests::family::{PASSWORD, signed_in};
 use cartable_tests::raw::{RawPeer, next, write_request};
-use cartable_tests::{Device, SeedFamily, TestServer, on_each_backend};
+use cartable_tests::{Device, on_each_backend};
 use jiff::civil::Weekday;
-
-const PASSWORD: &str = "mot-de-passe-test";
-
-fn signed_in(
-    server: &TestServer,
-    family: &SeedFamily,
-    parent: usize,
-    device: &Device,
-) -> cartable_core::Client {
-    let client = device.open();
-    client
-        .login(
-            &server.url,
-            &family.parents[parent].login,
-            PASSWORD,
-            "téléphone de test",
-        )
-        .expect("login");
-    client.sync().expect("first sync");
-    client
-}
 
 fn own_adult_id(client: &cartable_core::Client) -> String {
     let account = client.account().expect("logged in").account_id;
