@@ -23,6 +23,7 @@ use crate::view::PlanningView;
 use cartable_domain::api::{DeviceSummary, ErrorCode, LoginRequest};
 use cartable_domain::catalogue::Catalogue;
 use cartable_domain::dossier::Dossier;
+use cartable_domain::ids::DocumentId;
 use cartable_domain::school_year::SchoolYear;
 use jiff::civil::Date;
 use serde::Serialize;
@@ -215,6 +216,31 @@ impl Client {
             tracing::warn!(error = %e, "fichiers retirés non supprimés");
         }
         Ok(report)
+    }
+
+    /// Drops this device's changes to `doc_id` that the server refused (see
+    /// [`SyncStatus::refused_changes`]), with any other change to that document not sent
+    /// yet, and forgets the refusal: the next sync downloads the document again as the
+    /// server has it. Fails with [`Error::InvalidInput`] when the document has no refusal.
+    pub fn discard_refused_changes(&self, doc_id: &str) -> Result<()> {
+        let _sync = self.sync_guard();
+        let mut inner = self.inner();
+        let id = DocumentId::new(doc_id);
+        let Inner { store, docs, .. } = &mut *inner;
+        let cleared = store.write(|tx| {
+            if !crate::refusals::clear(tx, &id)? {
+                return Ok(false);
+            }
+            store::delete_document(tx, &id)?;
+            Ok(true)
+        })?;
+        if !cleared {
+            return Err(Error::invalid(
+                "aucune modification refusée pour ce document",
+            ));
+        }
+        docs.remove(&id);
+        Ok(())
     }
 
     /// Queues a supporting document ("Mes Documents") to send: `bytes` are checked by content

@@ -6,6 +6,7 @@
 //! panics.
 
 use cartable_domain::api::{ApiErrorBody, ErrorCode};
+use cartable_domain::ids::DocumentId;
 
 /// Everything that can go wrong in the client core.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +24,23 @@ pub enum Error {
         code: ErrorCode,
         /// French message written by the server, for people.
         message: String,
+    },
+
+    /// The server refused changes made on this device to one document (a value it does not
+    /// accept, over a limit, unreadable...). Sending them again would get the same answer, so
+    /// the document is left out of the next syncs (it still receives the server's news) until
+    /// [`crate::Client::discard_refused_changes`] drops this device's unsent changes to it.
+    #[error("{message}")]
+    ChangesRefused {
+        /// HTTP status of the answer.
+        status: u16,
+        /// Why: `invalid_change`, `change_too_large`, `corrupt_change`, `forged_actor` or
+        /// `read_only_document`.
+        code: ErrorCode,
+        /// French message written by the server, for people.
+        message: String,
+        /// The document whose changes were refused.
+        doc_id: DocumentId,
     },
 
     /// The server answered something this build cannot read.
@@ -67,7 +85,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Network(_) => "network",
-            Error::Server { code, .. } => code.as_str(),
+            Error::Server { code, .. } | Error::ChangesRefused { code, .. } => code.as_str(),
             Error::Protocol(_) => "protocol",
             Error::NotLoggedIn => "not_logged_in",
             Error::AlreadyLoggedIn => "already_logged_in",
@@ -81,10 +99,18 @@ impl Error {
 
     /// Builds a server error from an HTTP status and its JSON body.
     pub(crate) fn from_api(status: u16, body: ApiErrorBody) -> Self {
-        Error::Server {
-            status,
-            code: body.code,
-            message: body.message,
+        match body.doc_id {
+            Some(doc_id) if body.code.refuses_changes() => Error::ChangesRefused {
+                status,
+                code: body.code,
+                message: body.message,
+                doc_id,
+            },
+            _ => Error::Server {
+                status,
+                code: body.code,
+                message: body.message,
+            },
         }
     }
 

@@ -112,6 +112,7 @@ fn fallback_body(status: u16) -> ApiErrorBody {
     ApiErrorBody {
         code,
         message: format!("{message} (HTTP {status})"),
+        doc_id: None,
     }
 }
 

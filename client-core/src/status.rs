@@ -2,6 +2,7 @@
 
 use crate::client::Inner;
 use crate::error::Result;
+use crate::refusals::{self, RefusedChanges};
 use crate::store;
 use automerge::sync::State;
 use serde::Serialize;
@@ -21,13 +22,20 @@ pub struct SyncStatus {
     pub pending_changes: usize,
     /// Server clock minus device clock, from the last sync (0 before any).
     pub server_clock_offset_ms: i64,
+    /// Documents whose changes made on this device the server refused (their changes are no
+    /// longer sent; see [`crate::Client::discard_refused_changes`]). Empty normally.
+    pub refused_changes: Vec<RefusedChanges>,
 }
 
 pub(crate) fn status(inner: &mut Inner) -> Result<SyncStatus> {
     let account = inner.session.as_ref().map(|s| s.account.clone());
-    let (last_ok, last_run) = inner
-        .store
-        .read(|c| Ok((store::last_successful_run(c)?, store::last_finished_run(c)?)))?;
+    let (last_ok, last_run, refused_changes) = inner.store.read(|c| {
+        Ok((
+            store::last_successful_run(c)?,
+            store::last_finished_run(c)?,
+            refusals::load(c)?,
+        ))
+    })?;
     Ok(SyncStatus {
         logged_in: account.is_some(),
         server_url: account.as_ref().map(|a| a.server_url.clone()),
@@ -37,6 +45,7 @@ pub(crate) fn status(inner: &mut Inner) -> Result<SyncStatus> {
         last_error: last_run.and_then(|r| r.error),
         pending_changes: pending_changes(inner)?,
         server_clock_offset_ms: inner.clock_offset_ms()?,
+        refused_changes,
     })
 }
 

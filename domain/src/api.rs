@@ -22,9 +22,37 @@ pub enum ErrorCode {
     Conflict,
     Unavailable,
     Internal,
+    /// A synced change could not be read (truncated, bad checksum, not a change).
+    CorruptChange,
+    /// A synced change was written under an Automerge actor that is not the sending
+    /// device's (another device's, or the server's).
+    ForgedActor,
+    /// A synced change writes a value of the wrong type or shape (unknown field, Automerge
+    /// Text where a string is expected, a replaced root map, a value in another parent's name).
+    InvalidChange,
+    /// A synced request or value is over the server's limits (text length, list length, keys
+    /// per map, changes or operations per request, changes waiting for their dependencies).
+    ChangeTooLarge,
+    /// Synced changes whose dependencies never arrived were dropped.
+    MissingDependencies,
+    /// A synced change writes to a document families may only read (the catalogue).
+    ReadOnlyDocument,
 }
 
 impl ErrorCode {
+    /// True for the codes that refuse a device's synced changes: syncing again sends the same
+    /// changes and gets the same answer, so the device must not retry blindly.
+    pub fn refuses_changes(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::CorruptChange
+                | ErrorCode::ForgedActor
+                | ErrorCode::InvalidChange
+                | ErrorCode::ChangeTooLarge
+                | ErrorCode::ReadOnlyDocument
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::BadRequest => "bad_request",
@@ -40,6 +68,12 @@ impl ErrorCode {
             ErrorCode::Conflict => "conflict",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
+            ErrorCode::CorruptChange => "corrupt_change",
+            ErrorCode::ForgedActor => "forged_actor",
+            ErrorCode::InvalidChange => "invalid_change",
+            ErrorCode::ChangeTooLarge => "change_too_large",
+            ErrorCode::MissingDependencies => "missing_dependencies",
+            ErrorCode::ReadOnlyDocument => "read_only_document",
         }
     }
 }
@@ -50,6 +84,9 @@ pub struct ApiErrorBody {
     pub code: ErrorCode,
     /// French, for people.
     pub message: String,
+    /// The document a refusal of synced changes is about (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc_id: Option<crate::ids::DocumentId>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -79,6 +79,14 @@ impl CartableClient {
         core(|| self.core.sync()).map(SyncReport::from)
     }
 
+    /// Drops this phone's changes to `doc_id` that the server refused (listed in
+    /// `SyncStatus.refusedChanges`), with any other unsent change to that document, and
+    /// forgets the refusal: the next sync downloads the document again as the structure has
+    /// it. Fails with `InvalidInput` when the document has no refusal.
+    pub fn discard_refused_changes(&self, doc_id: String) -> Result<()> {
+        core(|| self.core.discard_refused_changes(&doc_id))
+    }
+
     /// Sign-in state, last successful sync, last error, pending changes. Cheap, offline.
     pub fn status(&self) -> Result<SyncStatus> {
         core(|| self.core.status()).map(SyncStatus::from)

@@ -74,6 +74,22 @@ pub enum CartableError {
         reason: String,
     },
 
+    /// The structure's server refused changes made on this phone to one document (a value it
+    /// does not accept, over a limit, unreadable). Syncing again would send the same changes:
+    /// that document's changes are no longer sent (it still receives the structure's news)
+    /// and the other documents keep syncing. Show `reason`; `discardRefusedChanges(docId)`
+    /// drops this phone's unsent changes to the document and downloads it again.
+    #[error("{reason}")]
+    ChangesRefused {
+        /// The server's code: `invalid_change`, `change_too_large`, `corrupt_change`,
+        /// `forged_actor` or `read_only_document`.
+        code: String,
+        /// The document concerned.
+        doc_id: String,
+        /// French, for the parent (written by the server).
+        reason: String,
+    },
+
     /// The phone's local store failed (disk full, corrupt file). Edits made before are safe
     /// as far as the disk is; report it if it persists.
     #[error("{reason}")]
@@ -97,7 +113,8 @@ pub type Result<T, E = CartableError> = std::result::Result<T, E>;
 impl CartableError {
     /// The stable code of this error, to log or branch on: `network`, `unauthorized`,
     /// `not_logged_in`, `already_logged_in`, `not_downloaded`, `invalid_input`, `server`,
-    /// `storage` or `internal` (the server's own code is in `Server.code`).
+    /// `changes_refused`, `storage` or `internal` (the server's own code is in `Server.code`
+    /// and `ChangesRefused.code`).
     pub fn error_code(&self) -> String {
         match self {
             CartableError::Network { .. } => "network",
@@ -107,6 +124,7 @@ impl CartableError {
             CartableError::NotDownloaded { .. } => "not_downloaded",
             CartableError::InvalidInput { .. } => "invalid_input",
             CartableError::Server { .. } => "server",
+            CartableError::ChangesRefused { .. } => "changes_refused",
             CartableError::Storage { .. } => "storage",
             CartableError::Internal { .. } => "internal",
         }
@@ -163,6 +181,14 @@ pub(crate) fn from_core(e: cartable_core::Error) -> CartableError {
                 reason,
             }
         }
+        E::ChangesRefused { code, doc_id, .. } => {
+            tracing::warn!(code = code.as_str(), doc = %doc_id, "modifications refusées par le serveur");
+            CartableError::ChangesRefused {
+                code: code.as_str().to_string(),
+                doc_id: doc_id.to_string(),
+                reason,
+            }
+        }
         E::Protocol(ref detail) => {
             tracing::error!(detail = %detail, "réponse du serveur illisible");
             CartableError::Server {
@@ -208,6 +234,26 @@ mod tests {
             CartableError::Server {
                 code: "rate_limited".into(),
                 reason: "Trop de tentatives".into()
+            }
+        );
+    }
+
+    #[test]
+    fn refused_changes_keep_the_servers_code_and_document() {
+        let refused = cartable_core::Error::ChangesRefused {
+            status: 422,
+            code: ErrorCode::InvalidChange,
+            message: "Modification refusée sur « children » : …".into(),
+            doc_id: cartable_core::domain::ids::DocumentId::new("d1"),
+        };
+        let e = from_core(refused);
+        assert_eq!(e.error_code(), "changes_refused");
+        assert_eq!(
+            e,
+            CartableError::ChangesRefused {
+                code: "invalid_change".into(),
+                doc_id: "d1".into(),
+                reason: "Modification refusée sur « children » : …".into(),
             }
         );
     }

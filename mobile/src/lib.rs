@@ -37,7 +37,8 @@ pub use export::ExportSummary;
 pub use planning::{PlanningEntry, RequestState};
 pub use publications::{Download, InformationMessage, InformationPage};
 pub use session::{
-    Account, ChangedDocument, Compensation, DocumentKind, LogoutOutcome, SyncReport, SyncStatus,
+    Account, ChangedDocument, Compensation, DocumentKind, LogoutOutcome, RefusedChanges,
+    SyncReport, SyncStatus,
 };
 pub use views::{
     AbsenceOutcome, ActivityDays, BulkBooking, BulkReport, CellAbsence, CellState, PlanningCell,

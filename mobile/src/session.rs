@@ -92,6 +92,33 @@ pub struct Compensation {
     pub paths: Vec<String>,
 }
 
+/// A document whose changes made on this phone the server refused. Its changes are no longer
+/// sent (it still receives the structure's news); show `reason` and offer
+/// `discardRefusedChanges(docId)`, which drops this phone's unsent changes to it and
+/// downloads it again.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RefusedChanges {
+    pub doc_id: String,
+    /// The server's code: `invalid_change`, `change_too_large`, `corrupt_change`,
+    /// `forged_actor` or `read_only_document`.
+    pub code: String,
+    /// The server's explanation, in French.
+    pub reason: String,
+    /// When it was refused (device clock, ms since the Unix epoch).
+    pub at_ms: i64,
+}
+
+impl From<cartable_core::RefusedChanges> for RefusedChanges {
+    fn from(r: cartable_core::RefusedChanges) -> Self {
+        Self {
+            doc_id: r.doc_id.to_string(),
+            code: r.code.as_str().to_string(),
+            reason: r.message,
+            at_ms: r.at_ms,
+        }
+    }
+}
+
 /// What one sync did.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SyncReport {
@@ -101,6 +128,8 @@ pub struct SyncReport {
     pub docs_changed: Vec<ChangedDocument>,
     /// Writes of this device that the server undid (normally none).
     pub compensations: Vec<Compensation>,
+    /// Documents whose changes made on this phone the server refused (normally none).
+    pub refused_changes: Vec<RefusedChanges>,
 }
 
 impl From<cartable_core::SyncReport> for SyncReport {
@@ -123,6 +152,11 @@ impl From<cartable_core::SyncReport> for SyncReport {
                     doc_id: c.doc_id.to_string(),
                     paths: c.paths,
                 })
+                .collect(),
+            refused_changes: r
+                .refused_changes
+                .into_iter()
+                .map(RefusedChanges::from)
                 .collect(),
         }
     }
@@ -147,6 +181,8 @@ pub struct SyncStatus {
     pub pending_changes: u64,
     /// Server clock minus device clock, measured at the last sync (0 before any).
     pub server_clock_offset_ms: i64,
+    /// Documents whose changes made on this phone the server refused (normally none).
+    pub refused_changes: Vec<RefusedChanges>,
 }
 
 impl From<cartable_core::SyncStatus> for SyncStatus {
@@ -160,6 +196,11 @@ impl From<cartable_core::SyncStatus> for SyncStatus {
             last_error: s.last_error,
             pending_changes: s.pending_changes as u64,
             server_clock_offset_ms: s.server_clock_offset_ms,
+            refused_changes: s
+                .refused_changes
+                .into_iter()
+                .map(RefusedChanges::from)
+                .collect(),
         }
     }
 }

@@ -6,3 +6,5 @@
 //! review and notification events). The server loads, locks, applies the effects in one
 //! transaction and answers; tests, the client core's test server and the load generator call
 //! the very same functions.
+
+pub mod validate;

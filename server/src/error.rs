@@ -5,6 +5,8 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cartable_domain::api::{ApiErrorBody, ErrorCode};
+use cartable_domain::ids::DocumentId;
+use cartable_reconcile::validate::Refusal;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -13,6 +15,12 @@ pub enum AppError {
         status: StatusCode,
         code: ErrorCode,
         message: String,
+    },
+    /// A device's synced changes refused by the checks of incoming changes, about a document.
+    #[error("{}", refusal.message)]
+    Refused {
+        refusal: Refusal,
+        doc_id: Option<DocumentId>,
     },
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
@@ -55,10 +63,29 @@ impl AppError {
         AppError::Internal(message.into())
     }
 
+    /// Incoming changes refused, about document `doc_id`.
+    pub fn refused(refusal: Refusal, doc_id: DocumentId) -> Self {
+        AppError::Refused {
+            refusal,
+            doc_id: Some(doc_id),
+        }
+    }
+
+    /// Names the document a refusal is about (other errors are left as they are).
+    pub fn about(self, doc_id: &str) -> Self {
+        match self {
+            AppError::Refused { refusal, .. } => {
+                AppError::refused(refusal, DocumentId::new(doc_id))
+            }
+            other => other,
+        }
+    }
+
     /// The code the client sees.
     pub fn code(&self) -> ErrorCode {
         match self {
             AppError::Client { code, .. } => *code,
+            AppError::Refused { refusal, .. } => refusal.kind.code(),
             _ => ErrorCode::Internal,
         }
     }
@@ -66,12 +93,26 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        let mut doc_id = None;
         let (status, code, message) = match self {
             AppError::Client {
                 status,
                 code,
                 message,
             } => (status, code, message),
+            AppError::Refused {
+                refusal,
+                doc_id: about,
+            } => {
+                tracing::warn!(code = refusal.kind.code().as_str(), doc_id = ?about, reason = %refusal.message, "incoming changes refused");
+                doc_id = about;
+                (
+                    StatusCode::from_u16(refusal.kind.http_status())
+                        .unwrap_or(StatusCode::BAD_REQUEST),
+                    refusal.kind.code(),
+                    refusal.message,
+                )
+            }
             other => {
                 tracing::error!(error = %other, "request failed");
                 let unavailable = matches!(
@@ -93,6 +134,23 @@ impl IntoResponse for AppError {
                 }
             }
         };
-        (status, Json(ApiErrorBody { code, message })).into_response()
+        (
+            status,
+            Json(ApiErrorBody {
+                code,
+                message,
+                doc_id,
+            }),
+        )
+            .into_response()
+    }
+}
+
+impl From<Refusal> for AppError {
+    fn from(refusal: Refusal) -> Self {
+        AppError::Refused {
+            refusal,
+            doc_id: None,
+        }
     }
 }

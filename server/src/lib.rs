@@ -44,6 +44,10 @@ pub struct AppState {
     pub catalogues: Arc<docs::catalogue::CatalogueCache>,
     /// When each structure's "Informations" must next be republished.
     pub publication: Arc<docs::publication::PublicationSchedule>,
+    /// Which device owns each Automerge actor (checked on every incoming change).
+    pub actors: Arc<docs::actors::ActorRegistry>,
+    /// Incoming changes waiting for the changes they depend on.
+    pub orphans: Arc<docs::orphans::OrphanStash>,
 }
 
 impl AppState {
@@ -57,7 +61,8 @@ impl AppState {
         let files_dir = settings.data_dir.join("files");
         std::fs::create_dir_all(&files_dir)?;
         let files = object_store::local::LocalFileSystem::new_with_prefix(&files_dir)?;
-        let actor = automerge::ActorId::random();
+        // Recognisable as the server's by every process, and usable by no device.
+        let actor = cartable_reconcile::validate::actors::server_actor(rand::random());
         Ok(AppState {
             files: Arc::new(files),
             docs: Arc::new(DocStore::new(
@@ -73,6 +78,8 @@ impl AppState {
             clock: Arc::new(clock::SystemClock),
             catalogues: Arc::default(),
             publication: Arc::default(),
+            actors: Arc::default(),
+            orphans: Arc::default(),
             settings: Arc::new(settings),
             db,
         })

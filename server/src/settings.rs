@@ -1,5 +1,6 @@
 //! Server settings: defaults, then an optional TOML file, then `CARTABLE_*` variables.
 
+use cartable_reconcile::validate::Limits;
 use serde::Deserialize;
 use std::fmt;
 use std::net::SocketAddr;
@@ -29,10 +30,23 @@ pub struct Settings {
     pub db_max_connections: u32,
     /// Largest accepted supporting document (PDF, JPEG, PNG), in bytes.
     pub max_document_bytes: usize,
+    /// Most Automerge changes one sync request may bring, all documents together.
+    pub max_changes_per_sync: usize,
+    /// Most Automerge operations one sync request may bring, all documents together.
+    pub max_ops_per_sync: usize,
+    /// Longest text value or map key a device may write, in bytes (UTF-8).
+    pub max_string_bytes: usize,
+    /// Most items of a list in a synced document (e.g. a child's allergies).
+    pub max_list_items: usize,
+    /// Most keys of a map in a synced document (e.g. cells of a planning).
+    pub max_map_keys: usize,
+    /// Most changes of one device and document held while their dependencies are awaited.
+    pub max_orphan_changes: usize,
 }
 
 impl Default for Settings {
     fn default() -> Self {
+        let limits = Limits::default();
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("cartable-data"),
@@ -45,6 +59,12 @@ impl Default for Settings {
             doc_cache_capacity: 4096,
             db_max_connections: 16,
             max_document_bytes: 10 * 1024 * 1024,
+            max_changes_per_sync: limits.max_changes_per_request,
+            max_ops_per_sync: limits.max_ops_per_request,
+            max_string_bytes: limits.max_string_bytes,
+            max_list_items: limits.max_list_items,
+            max_map_keys: limits.max_map_keys,
+            max_orphan_changes: limits.max_orphan_changes,
         }
     }
 }
@@ -66,6 +86,12 @@ impl fmt::Debug for Settings {
             .field("doc_cache_capacity", &self.doc_cache_capacity)
             .field("db_max_connections", &self.db_max_connections)
             .field("max_document_bytes", &self.max_document_bytes)
+            .field("max_changes_per_sync", &self.max_changes_per_sync)
+            .field("max_ops_per_sync", &self.max_ops_per_sync)
+            .field("max_string_bytes", &self.max_string_bytes)
+            .field("max_list_items", &self.max_list_items)
+            .field("max_map_keys", &self.max_map_keys)
+            .field("max_orphan_changes", &self.max_orphan_changes)
             .finish()
     }
 }
@@ -99,6 +125,18 @@ pub enum SettingsError {
 }
 
 impl Settings {
+    /// What incoming changes must keep to (see `cartable_reconcile::validate`).
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_changes_per_request: self.max_changes_per_sync,
+            max_ops_per_request: self.max_ops_per_sync,
+            max_string_bytes: self.max_string_bytes,
+            max_list_items: self.max_list_items,
+            max_map_keys: self.max_map_keys,
+            max_orphan_changes: self.max_orphan_changes,
+        }
+    }
+
     /// Defaults, then `file` (if any), then the process environment.
     pub fn load(file: Option<&Path>) -> Result<Self, SettingsError> {
         let mut settings = match file {
@@ -144,6 +182,14 @@ impl Settings {
                 "CARTABLE_DOC_CACHE_CAPACITY" => self.doc_cache_capacity = parse(&name, &value)?,
                 "CARTABLE_DB_MAX_CONNECTIONS" => self.db_max_connections = parse(&name, &value)?,
                 "CARTABLE_MAX_DOCUMENT_BYTES" => self.max_document_bytes = parse(&name, &value)?,
+                "CARTABLE_MAX_CHANGES_PER_SYNC" => {
+                    self.max_changes_per_sync = parse(&name, &value)?
+                }
+                "CARTABLE_MAX_OPS_PER_SYNC" => self.max_ops_per_sync = parse(&name, &value)?,
+                "CARTABLE_MAX_STRING_BYTES" => self.max_string_bytes = parse(&name, &value)?,
+                "CARTABLE_MAX_LIST_ITEMS" => self.max_list_items = parse(&name, &value)?,
+                "CARTABLE_MAX_MAP_KEYS" => self.max_map_keys = parse(&name, &value)?,
+                "CARTABLE_MAX_ORPHAN_CHANGES" => self.max_orphan_changes = parse(&name, &value)?,
                 _ => {}
             }
         }
@@ -167,6 +213,9 @@ mod tests {
         ])
         .expect("valid env");
         assert_eq!(s.listen.port(), 9000);
+        s.apply_env([("CARTABLE_MAX_MAP_KEYS".to_string(), "300".to_string())])
+            .expect("valid limit");
+        assert_eq!(s.limits().max_map_keys, 300);
         let shown = format!("{s:?}");
         assert!(!shown.contains("secret"), "{shown}");
         let err = s

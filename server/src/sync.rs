@@ -7,10 +7,10 @@ use crate::auth::FamilyDevice;
 use crate::db::documents::{self, DocRow};
 use crate::docs::compensation::{Protected, compensate};
 use crate::docs::planning::{DecisionInputs, PlanningRef, decide_and_project, touched_requests};
-use crate::docs::{absences, create, dossier, review, touched_keys};
+use crate::docs::{absences, create, dossier, incoming, review, touched_keys};
 use crate::error::{AppError, AppResult};
 use automerge::sync::{Message, State, SyncDoc};
-use automerge::{AutoCommit, ChangeHash};
+use automerge::{AutoCommit, Change, ChangeHash};
 use axum::http::StatusCode;
 use cartable_domain::DocKind;
 use cartable_domain::api::ErrorCode;
@@ -20,6 +20,7 @@ use cartable_domain::protocol::{
     SyncRequest, SyncResponse,
 };
 use cartable_domain::school_year::SchoolYear;
+use cartable_reconcile::validate::chunks::{Budget, read_changes};
 use sqlx::AnyConnection;
 use std::collections::{BTreeMap, HashSet};
 
@@ -38,8 +39,9 @@ fn info(row: &DocRow) -> Option<DocumentInfo> {
     })
 }
 
-/// One document of a request: its row, the device's persisted sync state, the message.
-type Work<'a> = (&'a DocRow, Option<&'a [u8]>, Option<Message>);
+/// One document of a request: its row, the device's persisted sync state, the message and
+/// the changes it carries.
+type Work<'a> = (&'a DocRow, Option<&'a [u8]>, Option<Message>, Vec<Change>);
 
 /// Handles one sync request body for an authenticated family device.
 pub async fn handle(
@@ -117,6 +119,7 @@ pub async fn handle(
         visible.iter().map(|v| (v.0.id.as_str(), v)).collect();
 
     // Validate everything before touching anything.
+    let mut budget = Budget::new(state.settings.limits());
     let mut work: Vec<Work<'_>> = Vec::with_capacity(request.docs.len());
     for d in &request.docs {
         let (row, persisted) = by_id.get(d.doc_id.as_str()).copied().ok_or_else(|| {
@@ -132,14 +135,25 @@ pub async fn handle(
             })?),
             None => None,
         };
-        work.push((row, persisted.as_deref(), message));
+        // Every change read strictly and counted (see `cartable_reconcile::validate`).
+        let changes = match &message {
+            Some(m) => read_changes(m).map_err(|r| {
+                AppError::refused(r, cartable_domain::DocumentId::new(row.id.clone()))
+            })?,
+            None => Vec::new(),
+        };
+        budget
+            .spend(&changes)
+            .map_err(|r| AppError::refused(r, cartable_domain::DocumentId::new(row.id.clone())))?;
+        work.push((row, persisted.as_deref(), message, changes));
     }
     work.sort_by(|a, b| a.0.id.cmp(&b.0.id));
 
     let mut replies = Vec::with_capacity(work.len());
     let mut compensations = Vec::new();
-    for (row, persisted, message) in work {
-        let (reply, restored) = sync_doc(state, device, &visible, row, message, persisted).await?;
+    for (row, persisted, message, changes) in work {
+        let (reply, restored) =
+            sync_doc(state, device, &visible, row, message, changes, persisted).await?;
         if !restored.is_empty() {
             compensations.push(Compensation {
                 doc_id: cartable_domain::DocumentId::new(row.id.clone()),
@@ -168,13 +182,30 @@ async fn sync_doc(
     device: &FamilyDevice,
     visible: &[(DocRow, Option<Vec<u8>>)],
     row: &DocRow,
-    message: Option<Message>,
+    mut message: Option<Message>,
+    changes: Vec<Change>,
     persisted: Option<&[u8]>,
 ) -> AppResult<(Option<Vec<u8>>, Vec<String>)> {
     let mut sync_state = persisted
         .and_then(|b| State::decode(b).ok())
         .unwrap_or_default();
-    let brings_changes = message.as_ref().is_some_and(|m| !m.changes.is_empty());
+    let mut brings_changes = !changes.is_empty();
+    let read_only = DocKind::from_code(&row.kind).is_some_and(|k| k.read_only_for_families());
+    if brings_changes && read_only {
+        // Refused without being merged, unless they are all already there.
+        let mut slot = state.docs.lock(&row.id).await;
+        state
+            .docs
+            .ensure_current_for_read(&mut slot, &row.id)
+            .await?;
+        let loaded = slot
+            .loaded
+            .as_mut()
+            .ok_or_else(|| AppError::internal("document non chargé"))?;
+        incoming::refuse_read_only(row, &mut loaded.doc, &changes)?;
+        message = message.map(|m| incoming::with_changes(m, &[]));
+        brings_changes = false;
+    }
 
     if brings_changes {
         // Gather what deciding needs before taking the write gate: loading other documents
@@ -187,10 +218,17 @@ async fn sync_doc(
         let mut write = state.docs.begin_write(&state.db, &row.id).await?;
         let before = write.before.clone();
         let (conn, doc) = write.parts()?;
+        // The checks of incoming changes: whose actors, orphans held apart.
+        let ready = incoming::admit(state, conn, device, row, doc, changes).await?;
         if let Some(m) = message {
             doc.sync()
-                .receive_sync_message(&mut sync_state, m)
-                .map_err(|e| AppError::malformed_sync(format!("Modifications illisibles : {e}")))?;
+                .receive_sync_message(&mut sync_state, incoming::with_changes(m, &ready))
+                .map_err(|e| {
+                    AppError::refused(
+                        cartable_reconcile::validate::Refusal::corrupt(e),
+                        cartable_domain::DocumentId::new(row.id.clone()),
+                    )
+                })?;
         }
         let mut restored = Vec::new();
         if doc.get_heads() != before {
@@ -199,14 +237,16 @@ async fn sync_doc(
         save_state(conn, device, row, &sync_state, persisted).await?;
         let mut slot = write.commit(state.settings.compaction_threshold).await?;
         // Only now, with everything durable, may the reply acknowledge the changes.
-        let reply = slot
+        let doc = &mut slot
             .loaded
             .as_mut()
             .ok_or_else(|| AppError::internal("document non chargé"))?
-            .doc
+            .doc;
+        let need = incoming::orphans_need(state, device, row, doc);
+        let reply = doc
             .sync()
             .generate_sync_message(&mut sync_state)
-            .map(Message::encode);
+            .map(|m| incoming::reply(m, need));
         return Ok((reply, restored));
     }
 
@@ -229,11 +269,12 @@ async fn sync_doc(
                 .receive_sync_message(&mut sync_state, m)
                 .map_err(|e| AppError::malformed_sync(format!("Message illisible : {e}")))?;
         }
+        let need = incoming::orphans_need(state, device, row, &mut loaded.doc);
         loaded
             .doc
             .sync()
             .generate_sync_message(&mut sync_state)
-            .map(Message::encode)
+            .map(|m| incoming::reply(m, need))
     };
     if persisted != Some(sync_state.encode().as_slice()) {
         let mut wtx = state.db.begin_write().await?;
@@ -271,6 +312,8 @@ async fn reconcile(
     let patches = doc.diff(before, &after);
     let kind = DocKind::from_code(&row.kind)
         .ok_or_else(|| AppError::internal(format!("type de document inconnu {}", row.kind)))?;
+    // What the device wrote must fit the document's schema before anything uses or stores it.
+    incoming::check_merge(state, device, row, kind, doc, &patches)?;
     // Who wrote the dossier's new changes (staff see each field's author), noted before the
     // server adds its own.
     let actors = if kind == DocKind::Dossier {

@@ -72,6 +72,13 @@ pub fn error_of(body: &[u8]) -> ApiErrorBody {
         .unwrap_or_else(|e| panic!("not an API error ({e}): {}", String::from_utf8_lossy(body)))
 }
 
+/// An error answer to a sync request.
+#[derive(Debug, Clone)]
+pub struct Refused {
+    pub status: u16,
+    pub error: ApiErrorBody,
+}
+
 /// A device made of raw Automerge documents.
 pub struct RawPeer {
     pub url: String,
@@ -100,7 +107,7 @@ impl RawPeer {
         &mut self,
         states: &mut BTreeMap<String, State>,
         outgoing: Vec<DocMessage>,
-    ) -> SyncResponse {
+    ) -> Result<SyncResponse, Refused> {
         let body = protocol::encode(&SyncRequest {
             protocol: PROTOCOL_VERSION,
             docs: outgoing,
@@ -112,7 +119,12 @@ impl RawPeer {
             &body,
         );
         self.requests += 1;
-        assert_eq!(status, 200, "sync failed: {:?}", error_of(&bytes));
+        if status != 200 {
+            return Err(Refused {
+                status,
+                error: error_of(&bytes),
+            });
+        }
         let response: SyncResponse = protocol::decode(&bytes).expect("sync response");
         for reply in &response.docs {
             let id = reply.doc_id.as_str().to_string();
@@ -123,12 +135,18 @@ impl RawPeer {
                 doc.sync().receive_sync_message(state, m).expect("apply");
             }
         }
-        response
+        Ok(response)
     }
 
     /// Syncs every known and available document until neither side has anything to send.
     /// Returns the responses.
     pub fn sync(&mut self) -> Vec<SyncResponse> {
+        self.try_sync()
+            .unwrap_or_else(|r| panic!("sync failed: {} {:?}", r.status, r.error))
+    }
+
+    /// Like [`RawPeer::sync`], but an error answer is returned instead of failing the test.
+    pub fn try_sync(&mut self) -> Result<Vec<SyncResponse>, Refused> {
         let mut states: BTreeMap<String, State> = self
             .shared
             .iter()
@@ -148,7 +166,7 @@ impl RawPeer {
                 .iter()
                 .map(|d| d.doc_id.as_str().to_string())
                 .collect();
-            let response = self.round(&mut states, std::mem::take(&mut outgoing));
+            let response = self.round(&mut states, std::mem::take(&mut outgoing))?;
             self.infos = response.available.clone();
             for info in &response.available {
                 let id = info.doc_id.as_str().to_string();
@@ -173,7 +191,56 @@ impl RawPeer {
             .iter()
             .map(|(id, s)| (id.clone(), s.encode()))
             .collect();
-        responses
+        Ok(responses)
+    }
+
+    /// The changes of the document of `kind` that the server did not acknowledge yet.
+    pub fn unsynced_changes(&mut self, kind: DocKind) -> Vec<automerge::Change> {
+        let id = self.doc_id(kind);
+        let shared = self
+            .shared
+            .get(&id)
+            .and_then(|s| State::decode(s).ok())
+            .map(|s| s.shared_heads)
+            .unwrap_or_default();
+        self.docs.entry(id).or_default().get_changes(&shared)
+    }
+
+    /// Posts one request whose message for the document of `kind` carries exactly `chunks`
+    /// as its changes, whatever they are: (status, body).
+    pub fn send_chunks(&mut self, kind: DocKind, chunks: Vec<Vec<u8>>) -> (u16, Vec<u8>) {
+        let id = self.doc_id(kind);
+        let doc = self.docs.entry(id.clone()).or_default();
+        let mut message = doc
+            .sync()
+            .generate_sync_message(&mut State::new())
+            .expect("a first message");
+        message.changes = chunks.into();
+        let body = protocol::encode(&SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            docs: vec![DocMessage {
+                doc_id: DocumentId::new(id),
+                message: Some(message.encode()),
+            }],
+        });
+        self.requests += 1;
+        post_sync(
+            &self.url,
+            &self.session.token,
+            protocol::CONTENT_TYPE,
+            &body,
+        )
+    }
+
+    /// Posts the changes of the document of `kind` that the server did not acknowledge, one
+    /// chunk each, in one request: (status, body).
+    pub fn send_unsynced(&mut self, kind: DocKind) -> (u16, Vec<u8>) {
+        let chunks = self
+            .unsynced_changes(kind)
+            .iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect();
+        self.send_chunks(kind, chunks)
     }
 
     /// The id of the first available document of `kind`.

@@ -25,6 +25,8 @@ pub enum MetaKey {
     ClockOffsetMs,
     /// JSON of the family's supporting documents as the server last listed them.
     DocumentsCache,
+    /// JSON of the documents whose changes the server refused (see `crate::refusals`).
+    RefusedChanges,
 }
 
 impl MetaKey {
@@ -40,6 +42,7 @@ impl MetaKey {
             MetaKey::ActorId => "actor_id",
             MetaKey::ClockOffsetMs => "clock_offset_ms",
             MetaKey::DocumentsCache => "documents_cache",
+            MetaKey::RefusedChanges => "refused_changes",
         }
     }
 }

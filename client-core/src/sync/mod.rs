@@ -16,6 +16,7 @@ use crate::client::{Inner, lock};
 use crate::clock::{self, DeviceClock};
 use crate::docs::DocSet;
 use crate::error::{Error, Result};
+use crate::refusals::{self, RefusedChanges};
 use crate::session::Session;
 use crate::store::{self, MetaKey};
 use crate::transport::Transport;
@@ -38,6 +39,9 @@ pub struct SyncReport {
     pub docs_changed: Vec<DocumentInfo>,
     /// Writes of this device that the server undid (values only the server may write).
     pub compensations: Vec<Compensation>,
+    /// Documents whose changes made on this device the server refused: their changes are no
+    /// longer sent (see [`crate::Client::discard_refused_changes`]). Empty normally.
+    pub refused_changes: Vec<RefusedChanges>,
 }
 
 /// Per-sync memory: the full Automerge sync state of each document across rounds.
@@ -49,6 +53,8 @@ struct Run {
     rounds: u32,
     /// Rounds during which the device made no edit of its own (see [`MAX_ROUNDS`]).
     quiet_rounds: u32,
+    /// Documents whose changes the server refused: they only receive.
+    refused: BTreeSet<DocumentId>,
 }
 
 /// Runs one sync and records it in the sync log.
@@ -57,15 +63,19 @@ pub(crate) fn run(
     transport: &dyn Transport,
     clock: &dyn DeviceClock,
 ) -> Result<SyncReport> {
-    let (session, run_id) = {
+    let (session, run_id, refused) = {
         let mut inner = lock(shared);
         let session = inner.session.clone().ok_or(Error::NotLoggedIn)?;
         let run_id = inner
             .store
             .write(|tx| store::start_sync_run(tx, clock.now_ms()))?;
-        (session, run_id)
+        let refused = inner.store.read(refusals::load)?;
+        (session, run_id, refused)
     };
-    let mut run = Run::default();
+    let mut run = Run {
+        refused: refused.into_iter().map(|r| r.doc_id).collect(),
+        ..Run::default()
+    };
     let result = run_rounds(shared, transport, clock, &session, &mut run);
 
     let mut inner = lock(shared);
@@ -80,10 +90,12 @@ pub(crate) fn run(
         .iter()
         .filter_map(|id| inner.docs.get(id).map(|d| d.info.clone()))
         .collect();
+    let refused_changes = inner.store.read(refusals::load)?;
     Ok(SyncReport {
         rounds: run.rounds,
         docs_changed,
         compensations: run.compensations,
+        refused_changes,
     })
 }
 
@@ -99,6 +111,7 @@ fn run_rounds(
         (plan_round(&mut inner, run)?, all_heads(&mut inner)?)
     };
     let mut recovered_not_found = false;
+    let mut restarted_for_orphans = false;
     loop {
         if run.quiet_rounds >= MAX_ROUNDS || run.rounds >= MAX_ROUNDS_WITH_EDITS {
             return Err(Error::SyncDidNotSettle { rounds: run.rounds });
@@ -119,6 +132,40 @@ fn run_rounds(
                 recovered_not_found = true;
                 run.states.clear();
                 outgoing = Vec::new();
+                continue;
+            }
+            // The server refused this device's changes to one document: remember it, stop
+            // sending them, and sync the rest (each document is refused once per run at most).
+            Err(Error::ChangesRefused {
+                code,
+                message,
+                doc_id,
+                ..
+            }) if !run.refused.contains(&doc_id) => {
+                tracing::warn!(doc = %doc_id, code = code.as_str(), %message, "modifications refusées par le serveur");
+                let refusal = RefusedChanges {
+                    doc_id: doc_id.clone(),
+                    code,
+                    message,
+                    at_ms: clock.now_ms(),
+                };
+                let mut inner = lock(shared);
+                inner.store.write(|tx| refusals::record(tx, refusal))?;
+                run.refused.insert(doc_id);
+                run.states.clear();
+                outgoing = plan_round(&mut inner, run)?;
+                continue;
+            }
+            // Changes sent without the ones they depend on (the server lost patience with
+            // them): start again from what the server durably holds, which sends complete sets.
+            Err(Error::Server {
+                code: cartable_domain::api::ErrorCode::MissingDependencies,
+                ..
+            }) if !restarted_for_orphans => {
+                restarted_for_orphans = true;
+                run.states.clear();
+                let mut inner = lock(shared);
+                outgoing = plan_round(&mut inner, run)?;
                 continue;
             }
             other => other?,
@@ -158,11 +205,20 @@ fn plan_round(inner: &mut Inner, run: &mut Run) -> Result<Vec<DocMessage>> {
     for id in docs.ids() {
         let persisted = docs.get(&id).and_then(|d| d.sync_state.clone());
         let content = docs.content(store, &id)?;
+        let refused = run.refused.contains(&id);
         let message = match run.states.get_mut(&id) {
+            // A refused document has said what it had to in the first round.
+            Some(_) if refused => None,
             Some(state) => plan::next_message(&mut content.doc, state),
             None => {
                 let mut state = plan::first_round_state(persisted.as_deref(), &mut content.doc);
-                let message = plan::first_message(&mut content.doc, &mut state);
+                let mut message = plan::first_message(&mut content.doc, &mut state);
+                if refused {
+                    // Heads and bloom filter only: the server sends its news, nothing goes up.
+                    if let Some(m) = message.as_mut() {
+                        m.changes = automerge::sync::ChunkList::empty();
+                    }
+                }
                 run.states.insert(id.clone(), state);
                 message
             }

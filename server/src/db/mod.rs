@@ -3,6 +3,7 @@
 //! both backends accept; each backend has its own migration tree.
 
 pub mod accounts;
+pub mod actors;
 pub mod audit;
 pub mod documents;
 pub mod downloads;

@@ -2,10 +2,13 @@
 //! compensation of forbidden writes, decisions and projections.
 
 pub mod absences;
+pub mod actors;
 pub mod catalogue;
 pub mod compensation;
 pub mod create;
 pub mod dossier;
+pub mod incoming;
+pub mod orphans;
 pub mod planning;
 pub mod publication;
 pub mod redecide;

@@ -80,12 +80,16 @@ impl Authors<'_> {
                 device_name: Some(o.device_name.clone()).filter(|n| !n.is_empty()),
                 at_ms,
             },
-            None if actor == self.server_actor => FieldAuthor {
-                account_id: None,
-                name: "la structure".into(),
-                device_name: None,
-                at_ms,
-            },
+            None if actor == self.server_actor
+                || cartable_reconcile::validate::actors::is_server_actor(actor) =>
+            {
+                FieldAuthor {
+                    account_id: None,
+                    name: "la structure".into(),
+                    device_name: None,
+                    at_ms,
+                }
+            }
             None => FieldAuthor {
                 account_id: None,
                 name: "auteur inconnu".into(),
@@ -316,7 +320,9 @@ pub fn new_actors(doc: &mut AutoCommit, before: &[ChangeHash], server: &ActorId)
     let actors: BTreeSet<String> = doc
         .get_changes_meta(before)
         .into_iter()
-        .filter(|c| *c.actor != *server)
+        .filter(|c| {
+            *c.actor != *server && !cartable_reconcile::validate::actors::is_server_actor(&c.actor)
+        })
         .map(|c| c.actor.to_hex_string())
         .collect();
     actors.into_iter().collect()

@@ -97,6 +97,12 @@ class Cartable private constructor(
     /** The current sync status, read now (also in [syncStatus]). */
     suspend fun status(): SyncStatus = read { status() }
 
+    /**
+     * Drops this phone's unsent changes to a document whose changes the structure refused
+     * (listed in [SyncStatus.refusedChanges]); the next sync downloads it again.
+     */
+    suspend fun discardRefusedChanges(docId: String) = change { discardRefusedChanges(docId) }
+
     /** The school year in progress by the server's clock, e.g. "2026-2027". */
     suspend fun currentSchoolYear(): String = read { currentSchoolYear() }
 
@@ -242,6 +248,7 @@ val CartableException.reason: String
         is CartableException.NotDownloaded -> reason
         is CartableException.InvalidInput -> reason
         is CartableException.Server -> reason
+        is CartableException.ChangesRefused -> reason
         is CartableException.Storage -> reason
         is CartableException.Internal -> reason
     }

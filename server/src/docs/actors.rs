@@ -1,0 +1,97 @@
+//! Who owns each Automerge actor, checked for every new change a device sends (rules in
+//! `cartable_reconcile::validate::actors`), with the owners cached: an actor never changes
+//! owner, so a cached answer is never stale, several server processes included.
+
+use crate::auth::FamilyDevice;
+use crate::db;
+use crate::error::{AppError, AppResult};
+use automerge::ActorId;
+use cartable_domain::DeviceId;
+use cartable_reconcile::validate::actors::{Claim, Owner, claim};
+use cartable_reconcile::validate::{Refusal, RefusalKind};
+use sqlx::AnyConnection;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
+
+/// Owners known to this process.
+#[derive(Debug)]
+pub struct ActorRegistry {
+    owners: Mutex<HashMap<ActorId, DeviceId>>,
+    capacity: usize,
+}
+
+impl Default for ActorRegistry {
+    fn default() -> Self {
+        Self::with_capacity(100_000)
+    }
+}
+
+impl ActorRegistry {
+    /// A registry remembering at most `capacity` owners (then it starts over).
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            owners: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    fn cached(&self, actor: &ActorId) -> Option<DeviceId> {
+        let owners = self.owners.lock().unwrap_or_else(|p| p.into_inner());
+        owners.get(actor).cloned()
+    }
+
+    fn remember(&self, actor: &ActorId, device: DeviceId) {
+        let mut owners = self.owners.lock().unwrap_or_else(|p| p.into_inner());
+        if owners.len() >= self.capacity {
+            owners.clear();
+        }
+        owners.insert(actor.clone(), device);
+    }
+
+    /// Checks that `device` may send changes under each of `actors`, recording in `conn`'s
+    /// transaction the actors seen for the first time as the device's.
+    pub async fn check(
+        &self,
+        conn: &mut AnyConnection,
+        device: &FamilyDevice,
+        actors: &BTreeSet<ActorId>,
+        now_ms: i64,
+    ) -> AppResult<()> {
+        let sender = DeviceId::new(device.session.device_id.clone());
+        for actor in actors {
+            let hex = actor.to_hex_string();
+            let owner = match self.cached(actor) {
+                Some(d) => Owner::Device(d),
+                None => match db::actors::owner(conn, &hex).await? {
+                    Some(d) => {
+                        let d = DeviceId::new(d);
+                        self.remember(actor, d.clone());
+                        Owner::Device(d)
+                    }
+                    None => Owner::Unknown,
+                },
+            };
+            match claim(actor, &owner, &sender)? {
+                Claim::Known => {}
+                Claim::FirstSight => {
+                    // Not cached before the transaction commits: it may still roll back.
+                    let now_owner = db::actors::claim(
+                        conn,
+                        &hex,
+                        sender.as_str(),
+                        &device.session.account_id,
+                        now_ms,
+                    )
+                    .await?;
+                    if now_owner.as_deref() != Some(sender.as_str()) {
+                        return Err(AppError::from(Refusal::new(
+                            RefusalKind::ForgedActor,
+                            "Modification refusée : elle est signée au nom d'un autre appareil",
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
