@@ -171,7 +171,8 @@ fn a_whole_dossier_written_by_the_domain_types_fits_the_schema() {
 
 #[test]
 fn wrong_types_are_refused() {
-    let cases: Vec<(&str, fn(&mut AutoCommit, &ObjId))> = vec![
+    type Forge = fn(&mut AutoCommit, &ObjId);
+    let cases: Vec<(&str, Forge)> = vec![
         ("a number for a name", |d, s| {
             d.put(s, "first_name", 42).expect("put");
         }),

@@ -3,9 +3,10 @@
 //! answer reaches every phone of the family.
 
 use automerge::transaction::Transactable;
-use automerge::{ObjType, ROOT};
+use automerge::{ObjType, ROOT, ReadDoc};
 use cartable_core::{ReviewStatus, ReviewView};
 use cartable_domain::DocKind;
+use cartable_domain::api::ErrorCode;
 use cartable_tests::family::{PASSWORD, signed_in, staff_token};
 use cartable_tests::raw::RawPeer;
 use cartable_tests::{Device, TestServer, on_each_backend, staff};
@@ -372,6 +373,17 @@ fn a_forged_review_or_submission_has_no_effect() {
         let honest = signed_in(server, family, 0, &phone);
         let mut forger = RawPeer::login(&server.url, &family.parents[1].login, PASSWORD);
         forger.sync();
+        let refused = |forger: &mut RawPeer, what: &str| {
+            let refusal = forger.try_sync().expect_err(what);
+            assert_eq!(
+                (refusal.status, refusal.error.code),
+                (422, ErrorCode::InvalidChange),
+                "{what}: {}",
+                refusal.error.message
+            );
+        };
+        // A review put in place of the server's: refused outright, nothing kept.
+        let saved = forger.doc(DocKind::Dossier).fork();
         {
             let doc = forger.doc(DocKind::Dossier);
             let review = doc
@@ -381,16 +393,8 @@ fn a_forged_review_or_submission_has_no_effect() {
             doc.put(&review, "at_ms", 1_i64).expect("at");
             doc.put(&review, "approved_at_ms", 1_i64).expect("at");
         }
-        let responses = forger.sync();
-        let restored: Vec<String> = responses
-            .iter()
-            .flat_map(|r| r.compensations.iter())
-            .flat_map(|c| c.paths.iter().cloned())
-            .collect();
-        assert!(
-            restored.iter().any(|p| p.starts_with("review")),
-            "{restored:?}"
-        );
+        refused(&mut forger, "a forged review");
+        *forger.doc(DocKind::Dossier) = saved.fork();
         honest.sync().expect("sync");
         assert_eq!(honest.dossier_review().expect("review"), None);
         assert!(
@@ -398,12 +402,13 @@ fn a_forged_review_or_submission_has_no_effect() {
             "a forged approval does not open bookings"
         );
 
-        // A malformed submission records nothing and breaks nothing.
+        // A malformed submission is refused too, and records nothing.
         forger
             .doc(DocKind::Dossier)
             .put(ROOT, "submission", "n'importe quoi")
             .expect("forge submission");
-        forger.sync();
+        refused(&mut forger, "a malformed submission");
+        *forger.doc(DocKind::Dossier) = saved;
         assert_eq!(
             server.count(
                 "SELECT COUNT(*) FROM dossier_versions WHERE family_id = $1",
@@ -416,6 +421,30 @@ fn a_forged_review_or_submission_has_no_effect() {
         honest
             .submit_dossier()
             .expect("an honest submission still works");
+        honest.sync().expect("sync");
+        assert_eq!(review_of(&honest).status, ReviewStatus::Pending);
+
+        // Once the server wrote its review, a forged status inside it is written back.
+        forger.sync();
+        {
+            let doc = forger.doc(DocKind::Dossier);
+            let review = match doc.get(ROOT, "review").expect("read") {
+                Some((automerge::Value::Object(_), id)) => id,
+                other => panic!("review is a map: {other:?}"),
+            };
+            doc.put(&review, "status", "approved")
+                .expect("forge status");
+        }
+        let restored: Vec<String> = forger
+            .sync()
+            .iter()
+            .flat_map(|r| r.compensations.iter())
+            .flat_map(|c| c.paths.iter().cloned())
+            .collect();
+        assert!(
+            restored.contains(&"review/status".to_string()),
+            "{restored:?}"
+        );
         honest.sync().expect("sync");
         assert_eq!(review_of(&honest).status, ReviewStatus::Pending);
     });
