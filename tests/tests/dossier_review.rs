@@ -383,7 +383,7 @@ fn a_forged_review_or_submission_has_no_effect() {
             );
         };
         // A review put in place of the server's: refused outright, nothing kept.
-        let saved = forger.doc(DocKind::Dossier).fork();
+        let mut saved = forger.doc(DocKind::Dossier).fork();
         {
             let doc = forger.doc(DocKind::Dossier);
             let review = doc
