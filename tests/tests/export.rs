@@ -153,6 +153,26 @@ fn the_export_holds_the_dossier_the_planning_and_every_file_and_nothing_of_anoth
         let hydrated: Dossier = autosurgeon::hydrate(&doc).expect("hydrate");
         assert_eq!(hydrated, dossier);
         assert!(archive.contains_key("LISEZMOI.txt"));
+        // The summary a parent reads: names, French dates and decisions, no ids.
+        let page = String::from_utf8(archive.get("resume.html").expect("resume.html").clone())
+            .expect("UTF-8");
+        let child = &dossier.children[&ours.children[0].0];
+        for expected in [
+            format!("{} {}", child.first_name, child.last_name),
+            cartable_domain::calendar::format_date_fr(day),
+            "Restauration scolaire".to_string(),
+            "acceptée".to_string(),
+            "Dr Lambert".to_string(),
+            "assurance-Lambert.pdf".to_string(),
+            "attestation d&#39;assurance".to_string(),
+            "en attente de la réponse de la structure".to_string(),
+            "consultation du dossier (santé et régime alimentaire)".to_string(),
+        ] {
+            assert!(page.contains(&expected), "« {expected} » missing:\n{page}");
+        }
+        for id in [ours.children[0].0.as_str(), ours.family_id.as_str()] {
+            assert!(!page.contains(id), "{id} shown in the summary");
+        }
         let versions = json_of(&archive, "dossier-versions.json");
         assert_eq!(versions[0]["status"], "pending", "{versions:#}");
         assert_eq!(

@@ -3,15 +3,18 @@
 //! JSON files (family and logins, devices, the dossier and its reviewed versions, each school
 //! year's planning, supporting documents, the log of staff access to the family's data), every
 //! file the family sent, and the Automerge documents themselves with their full history.
+//! `resume.html` says the same for a parent to read (names, dates and decisions in French).
 //! Every query is scoped to the family and its structure.
 
 pub mod archive;
+pub mod summary;
 
 use crate::AppState;
 use crate::db::{documents, supporting};
 use crate::error::{AppError, AppResult};
 use automerge::AutoCommit;
 use cartable_domain::DocKind;
+use cartable_domain::catalogue::Catalogue;
 use cartable_domain::dossier::Dossier;
 use cartable_domain::planning::Planning;
 use cartable_domain::supporting::sanitize_file_name;
@@ -39,6 +42,7 @@ impl Export {
 
 const README: &str = "Export des données de votre famille (Cartable)\n\
 \n\
+resume.html             le résumé de tout ce qui suit, à ouvrir dans un navigateur\n\
 famille.json            la famille, ses comptes parents et leurs appareils\n\
 dossier.json            le dossier famille tel qu'il est aujourd'hui (enfants, adultes)\n\
 dossier-versions.json   les versions envoyées avec « Je valide mes modifications » et les réponses\n\
@@ -113,8 +117,12 @@ async fn family_json(
 
 async fn versions_json(conn: &mut AnyConnection, family_id: &str) -> AppResult<Vec<Value>> {
     let rows = sqlx::query(
-        "SELECT id, submitted_by, submitted_at_ms, status, reviewed_by, reviewed_at_ms, reason, \
-         requested_documents FROM dossier_versions WHERE family_id = $1 ORDER BY id",
+        "SELECT v.id, v.submitted_by, s.display_name AS submitted_by_name, v.submitted_at_ms, \
+         v.status, v.reviewed_by, r.display_name AS reviewed_by_name, v.reviewed_at_ms, v.reason, \
+         v.requested_documents FROM dossier_versions v \
+         LEFT JOIN accounts s ON s.id = v.submitted_by \
+         LEFT JOIN accounts r ON r.id = v.reviewed_by \
+         WHERE v.family_id = $1 ORDER BY v.id",
     )
     .bind(family_id)
     .fetch_all(&mut *conn)
@@ -124,9 +132,11 @@ async fn versions_json(conn: &mut AnyConnection, family_id: &str) -> AppResult<V
         &[
             "id",
             "submitted_by",
+            "submitted_by_name",
             "submitted_at_ms",
             "status",
             "reviewed_by",
+            "reviewed_by_name",
             "reviewed_at_ms",
             "reason",
             "requested_documents",
@@ -181,25 +191,22 @@ pub async fn collect(state: &AppState, structure_id: &str, family_id: &str) -> A
         .push(("LISEZMOI.txt".into(), README.as_bytes().to_vec()));
     let now_ms = state.clock.now().as_millisecond();
     let mut conn = state.db.pool.acquire().await?;
-    export.json(
-        "famille.json",
-        &family_json(&mut conn, structure_id, family_id, now_ms).await?,
-    )?;
-    export.json(
-        "dossier-versions.json",
-        &versions_json(&mut conn, family_id).await?,
-    )?;
-    export.json(
-        "journal.json",
-        &journal_json(&mut conn, structure_id, family_id).await?,
-    )?;
+    let family = family_json(&mut conn, structure_id, family_id, now_ms).await?;
+    export.json("famille.json", &family)?;
+    let versions = versions_json(&mut conn, family_id).await?;
+    export.json("dossier-versions.json", &versions)?;
+    let journal = journal_json(&mut conn, structure_id, family_id).await?;
+    export.json("journal.json", &journal)?;
     let docs = documents::of_family(&mut conn, structure_id, family_id).await?;
     drop(conn);
+    let mut dossier = None;
+    let mut plannings = Vec::new();
     for row in &docs {
         let name = match (DocKind::from_code(&row.kind), row.school_year.as_deref()) {
             (Some(DocKind::Dossier), _) => {
-                let dossier: Dossier = state.docs.read(&row.id).await?;
-                export.json("dossier.json", &dossier)?;
+                let read: Dossier = state.docs.read(&row.id).await?;
+                export.json("dossier.json", &read)?;
+                dossier = Some(read);
                 "dossier".to_string()
             }
             (Some(DocKind::Planning), Some(year)) => {
@@ -208,6 +215,7 @@ pub async fn collect(state: &AppState, structure_id: &str, family_id: &str) -> A
                     &format!("planning/{}.json", sanitize_file_name(year)),
                     &planning,
                 )?;
+                plannings.push((year.to_string(), planning));
                 format!("planning-{}", sanitize_file_name(year))
             }
             _ => format!("{}-{}", sanitize_file_name(&row.kind), row.id),
@@ -220,6 +228,7 @@ pub async fn collect(state: &AppState, structure_id: &str, family_id: &str) -> A
     }
     let sent = supporting::of_family(&state.db, family_id).await?;
     let mut listed = Vec::with_capacity(sent.len());
+    let mut included = Vec::with_capacity(sent.len());
     for doc in sent {
         let Some(stored) = supporting::by_id(&state.db, &doc.id).await? else {
             continue;
@@ -234,7 +243,30 @@ pub async fn collect(state: &AppState, structure_id: &str, family_id: &str) -> A
         );
         export.files.push((path.clone(), stored.object_key));
         listed.push(json!({ "file": path, "document": doc }));
+        included.push(doc);
     }
     export.json("documents.json", &listed)?;
+
+    // Activities are named from the structure's catalogue; without it, by their ids.
+    let catalogue = match crate::docs::catalogue::read(state, structure_id).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "export : catalogue illisible, activités non nommées");
+            Catalogue::default()
+        }
+    };
+    plannings.sort_by(|a, b| a.0.cmp(&b.0));
+    let page = summary::html(&summary::SummaryInput {
+        family: &family,
+        versions: &versions,
+        journal: &journal,
+        dossier: dossier.as_ref(),
+        plannings: &plannings,
+        catalogue: &catalogue,
+        documents: &included,
+    });
+    export
+        .entries
+        .insert(1, ("resume.html".into(), page.into_bytes()));
     Ok(export)
 }
