@@ -6,6 +6,7 @@
 
 use crate::bulk::{BulkBooking, BulkReport};
 use crate::clock::{self, DeviceClock, SystemClock};
+use crate::conflicts::DossierConflict;
 use crate::docs::DocSet;
 use crate::dossier::ReviewView;
 use crate::error::{Error, Result};
@@ -368,6 +369,25 @@ impl Client {
     pub fn submit_dossier(&self) -> Result<()> {
         let now = self.server_now_ms()?;
         crate::dossier::submit(&mut self.inner(), now)
+    }
+
+    /// Fields of the dossier that parents set differently while offline, each with every
+    /// value and who wrote it (readable offline). The dossier shows one of the values until a
+    /// parent settles it: by setting the field again, or with
+    /// [`Client::keep_dossier_value`].
+    pub fn dossier_conflicts(&self) -> Result<Vec<DossierConflict>> {
+        crate::conflicts::list(&mut self.inner())
+    }
+
+    /// "Garder cette valeur": keeps the value `value_id` (a [`ConflictingValue::id`]) of the
+    /// field in conflict at `path` (a [`DossierConflict::path`]). Durable on return; every
+    /// device shows that value once synced. Does nothing when the field is no longer in
+    /// conflict.
+    ///
+    /// [`ConflictingValue::id`]: crate::ConflictingValue::id
+    pub fn keep_dossier_value(&self, path: &str, value_id: &str) -> Result<()> {
+        let now = self.server_now_ms()?;
+        crate::conflicts::keep(&mut self.inner(), path, value_id, now)
     }
 
     /// Where the dossier stands with the structure (readable offline); `None` when it was

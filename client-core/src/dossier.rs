@@ -321,28 +321,3 @@ fn text(doc: &mut AutoCommit, obj: &ObjId, key: &str, value: &str) -> Result<()>
     reconcile_prop(doc, obj, key, value)?;
     Ok(())
 }
-
-/// Finds a child by id or, failing that, by first name (case-insensitive, must be unique).
-pub fn resolve_child(dossier: &Dossier, id_or_name: &str) -> Result<String> {
-    if dossier.children.contains_key(id_or_name) {
-        return Ok(id_or_name.to_string());
-    }
-    let wanted = id_or_name.trim().to_lowercase();
-    let matches: Vec<&String> = dossier
-        .children
-        .iter()
-        .filter(|(_, c)| c.first_name.to_lowercase() == wanted)
-        .map(|(id, _)| id)
-        .collect();
-    match matches.as_slice() {
-        [one] => Ok((*one).clone()),
-        [] => Err(Error::invalid(format!("enfant inconnu « {id_or_name} »"))),
-        many => Err(Error::invalid(format!(
-            "plusieurs enfants s'appellent « {id_or_name} » : précisez l'identifiant ({})",
-            many.iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
-    }
-}

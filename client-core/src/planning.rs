@@ -195,9 +195,9 @@ pub(crate) fn write_request(
     })
 }
 
-/// "02/12/2026", as dates are written in French messages.
+/// "mercredi 2 décembre 2026", as dates are written in French sentences.
 pub(crate) fn fr_date(date: Date) -> String {
-    format!("{:02}/{:02}/{}", date.day(), date.month(), date.year())
+    cartable_domain::calendar::format_date_fr(date)
 }
 
 fn is_refused(state: &RequestState) -> bool {

@@ -14,6 +14,8 @@ pub struct SyncStatus {
     pub server_url: Option<String>,
     pub account_id: Option<String>,
     pub family_id: Option<String>,
+    /// The signed-in parent's name, for greetings.
+    pub display_name: Option<String>,
     /// When the last successful sync finished (device clock, ms since the Unix epoch).
     pub last_sync_ms: Option<i64>,
     /// Why the most recent sync failed, if it did (French).
@@ -41,6 +43,7 @@ pub(crate) fn status(inner: &mut Inner) -> Result<SyncStatus> {
         server_url: account.as_ref().map(|a| a.server_url.clone()),
         account_id: account.as_ref().map(|a| a.account_id.clone()),
         family_id: account.as_ref().map(|a| a.family_id.clone()),
+        display_name: account.as_ref().map(|a| a.display_name.clone()),
         last_sync_ms: last_ok.and_then(|r| r.finished_ms),
         last_error: last_run.and_then(|r| r.error),
         pending_changes: pending_changes(inner)?,

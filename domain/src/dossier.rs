@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Root keys of the dossier document that only the server may write.
-pub const SERVER_ONLY_KEYS: &[&str] = &["review", "family_id"];
+pub const SERVER_ONLY_KEYS: &[&str] = &["review", "family_id", "authors"];
 
 /// `review.status` while staff have not answered the last submission.
 pub const REVIEW_PENDING: &str = "pending";
@@ -40,6 +40,11 @@ pub struct Dossier {
     #[autosurgeon(missing = "Default::default", hydrate = "hydrate_submission")]
     #[serde(default)]
     pub submission: Option<Submission>,
+    /// Who is behind each Automerge actor that wrote to the dossier (actor hex → parent),
+    /// written by the server only, so that a phone names the parents of a conflict.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub authors: BTreeMap<String, crate::conflicts::Author>,
 }
 
 /// A parent asking staff to review the dossier as it stands ("Je valide mes modifications").
@@ -111,6 +116,36 @@ impl Diet {
 
     pub fn from_code(code: &str) -> Option<Diet> {
         Diet::ALL.into_iter().find(|d| d.code() == code)
+    }
+
+    /// A diet as stored in the document (its variant name, "SansPorc") or as a code.
+    pub fn from_stored(value: &str) -> Option<Diet> {
+        Diet::ALL
+            .into_iter()
+            .find(|d| format!("{d:?}") == value || d.code() == value)
+    }
+
+    /// The diet a parent typed, in words or as a code, accents and case ignored: "sans porc",
+    /// "Végétarien", "vegetarienne", "aucun", "sans_gluten".
+    pub fn parse(text: &str) -> Option<Diet> {
+        let folded = crate::words::fold(text);
+        if let Some(d) = Diet::ALL.into_iter().find(|d| {
+            crate::words::fold(d.code()) == folded || crate::words::fold(d.label()) == folded
+        }) {
+            return Some(d);
+        }
+        match folded.as_str() {
+            "aucun" | "aucun regime" | "sans regime" | "normal" | "rien" => Some(Diet::Standard),
+            "vegetarienne" | "veggie" => Some(Diet::Vegetarien),
+            _ => None,
+        }
+    }
+
+    /// The diets in words, for error messages: "sans régime particulier, sans porc, … ou
+    /// sans gluten".
+    pub fn choices_fr() -> String {
+        let labels: Vec<String> = Diet::ALL.iter().map(|d| d.label().to_lowercase()).collect();
+        crate::words::list_fr(&labels).replace(" et ", " ou ")
     }
 }
 
@@ -326,8 +361,95 @@ fn checked_text(field: &str, value: &str) -> Result<String, FieldError> {
     Ok(value.trim().to_string())
 }
 
+/// Finds the field whose code, French label or alias equals `name` folded.
+fn field_by_words<F: Copy>(
+    name: &str,
+    all: &[F],
+    words: impl Fn(F) -> (&'static str, &'static str, &'static [&'static str]),
+) -> Option<F> {
+    let folded = crate::words::fold(name);
+    all.iter().copied().find(|f| {
+        let (code, label, aliases) = words(*f);
+        [code, label]
+            .iter()
+            .chain(aliases)
+            .any(|w| crate::words::fold(w) == folded)
+    })
+}
+
 impl ChildField {
+    /// Every field, in the order of the sheet.
+    pub const ALL: [ChildField; 13] = [
+        Self::FirstName,
+        Self::LastName,
+        Self::BirthDate,
+        Self::School,
+        Self::Class,
+        Self::Diet,
+        Self::Allergies,
+        Self::Pai,
+        Self::MedicalTreatments,
+        Self::Doctor,
+        Self::VaccinationsUpToDate,
+        Self::ImageAuthorisation,
+        Self::MayLeaveAlone,
+    ];
+
+    /// The field's key in the sheet (`diet`).
+    pub fn code(self) -> &'static str {
+        self.words().0
+    }
+
+    /// French label ("régime alimentaire").
+    pub fn label_fr(self) -> &'static str {
+        self.words().1
+    }
+
+    /// (code, French label, other French names a parent may type).
+    fn words(self) -> (&'static str, &'static str, &'static [&'static str]) {
+        match self {
+            Self::FirstName => ("first_name", "prénom", &[]),
+            Self::LastName => ("last_name", "nom", &["nom de famille"]),
+            Self::BirthDate => ("birth_date", "date de naissance", &["naissance", "né le"]),
+            Self::School => ("school", "école", &[]),
+            Self::Class => ("class", "classe", &[]),
+            Self::Diet => ("diet", "régime alimentaire", &["régime"]),
+            Self::Allergies => ("allergies", "allergies", &["allergie"]),
+            Self::Pai => ("pai", "PAI", &["projet d'accueil individualisé"]),
+            Self::MedicalTreatments => (
+                "medical_treatments",
+                "traitements médicaux",
+                &["traitements", "traitement"],
+            ),
+            Self::Doctor => ("doctor", "médecin", &["médecin traitant"]),
+            Self::VaccinationsUpToDate => (
+                "vaccinations_up_to_date",
+                "vaccins à jour",
+                &["vaccins", "vaccinations"],
+            ),
+            Self::ImageAuthorisation => (
+                "image_authorisation",
+                "droit à l'image",
+                &["droit image", "photos"],
+            ),
+            Self::MayLeaveAlone => (
+                "may_leave_alone",
+                "peut partir seul",
+                &["part seul", "partir seul", "sortie seul"],
+            ),
+        }
+    }
+
+    /// The field named by its code (`diet`) or in French, accents ignored ("régime",
+    /// "date de naissance").
     pub fn parse(name: &str) -> Result<Self, FieldError> {
+        if let Some(f) = field_by_words(name, &Self::ALL, Self::words) {
+            return Ok(f);
+        }
+        Self::parse_code(name)
+    }
+
+    fn parse_code(name: &str) -> Result<Self, FieldError> {
         Ok(match name {
             "first_name" => Self::FirstName,
             "last_name" => Self::LastName,
@@ -349,28 +471,28 @@ impl ChildField {
     /// Applies a textual value (as typed by a parent) to a sheet, validating it.
     /// Allergies are a comma-separated list.
     pub fn apply(self, sheet: &mut ChildSheet, value: &str) -> Result<(), FieldError> {
-        let name = format!("{self:?}");
+        let name = self.label_fr().to_string();
         match self {
             Self::FirstName => sheet.first_name = checked_text(&name, value)?,
             Self::LastName => sheet.last_name = checked_text(&name, value)?,
             Self::BirthDate => {
-                if !value.is_empty() && value.parse::<jiff::civil::Date>().is_err() {
-                    return Err(FieldError::BadValue {
-                        field: "birth_date".into(),
-                        reason: "date attendue au format AAAA-MM-JJ".into(),
-                    });
-                }
-                sheet.birth_date = value.to_string();
+                sheet.birth_date = if value.trim().is_empty() {
+                    String::new()
+                } else {
+                    crate::words::parse_date(value)
+                        .map_err(|reason| FieldError::BadValue {
+                            field: name.clone(),
+                            reason,
+                        })?
+                        .to_string()
+                };
             }
             Self::School => sheet.school = checked_text(&name, value)?,
             Self::Class => sheet.class = checked_text(&name, value)?,
             Self::Diet => {
-                sheet.diet = Diet::from_code(value).ok_or_else(|| FieldError::BadValue {
-                    field: "diet".into(),
-                    reason: format!(
-                        "régime inconnu ; valeurs possibles : {}",
-                        Diet::ALL.map(Diet::code).join(", ")
-                    ),
+                sheet.diet = Diet::parse(value).ok_or_else(|| FieldError::BadValue {
+                    field: name.clone(),
+                    reason: format!("régime inconnu ; au choix : {}", Diet::choices_fr()),
                 })?
             }
             Self::Allergies => {
@@ -381,23 +503,98 @@ impl ChildField {
                     .map(String::from)
                     .collect()
             }
-            Self::Pai => sheet.pai = parse_bool("pai", value)?,
+            Self::Pai => sheet.pai = parse_bool(&name, value)?,
             Self::MedicalTreatments => sheet.medical_treatments = checked_text(&name, value)?,
             Self::Doctor => sheet.doctor = checked_text(&name, value)?,
-            Self::VaccinationsUpToDate => {
-                sheet.vaccinations_up_to_date = parse_bool("vaccinations_up_to_date", value)?
-            }
-            Self::ImageAuthorisation => {
-                sheet.image_authorisation = parse_bool("image_authorisation", value)?
-            }
-            Self::MayLeaveAlone => sheet.may_leave_alone = parse_bool("may_leave_alone", value)?,
+            Self::VaccinationsUpToDate => sheet.vaccinations_up_to_date = parse_bool(&name, value)?,
+            Self::ImageAuthorisation => sheet.image_authorisation = parse_bool(&name, value)?,
+            Self::MayLeaveAlone => sheet.may_leave_alone = parse_bool(&name, value)?,
         }
         Ok(())
     }
 }
 
 impl AdultField {
+    /// Every field, in the order of the sheet.
+    pub const ALL: [AdultField; 13] = [
+        Self::FirstName,
+        Self::LastName,
+        Self::MobilePhone,
+        Self::HomePhone,
+        Self::WorkPhone,
+        Self::Email,
+        Self::Address,
+        Self::LegalGuardian,
+        Self::MayPickUp,
+        Self::Billing,
+        Self::EmergencyContact,
+        Self::QuotientFamilial,
+        Self::CafNumber,
+    ];
+
+    /// The field's key in the sheet (`mobile_phone`; roles are under `roles/`).
+    pub fn code(self) -> &'static str {
+        self.words().0
+    }
+
+    /// French label ("téléphone portable").
+    pub fn label_fr(self) -> &'static str {
+        self.words().1
+    }
+
+    /// (code, French label, other French names a parent may type).
+    fn words(self) -> (&'static str, &'static str, &'static [&'static str]) {
+        match self {
+            Self::FirstName => ("first_name", "prénom", &[]),
+            Self::LastName => ("last_name", "nom", &["nom de famille"]),
+            Self::MobilePhone => (
+                "mobile_phone",
+                "téléphone portable",
+                &["portable", "mobile"],
+            ),
+            Self::HomePhone => ("home_phone", "téléphone fixe", &["fixe", "domicile"]),
+            Self::WorkPhone => (
+                "work_phone",
+                "téléphone professionnel",
+                &["travail", "téléphone travail"],
+            ),
+            Self::Email => (
+                "email",
+                "courriel",
+                &["mail", "e-mail", "adresse électronique"],
+            ),
+            Self::Address => ("address", "adresse", &["adresse postale"]),
+            Self::LegalGuardian => ("legal_guardian", "responsable légal", &["responsable"]),
+            Self::MayPickUp => (
+                "may_pick_up",
+                "autorisé à récupérer l'enfant",
+                &["autorisé à récupérer", "peut récupérer", "récupération"],
+            ),
+            Self::Billing => ("billing", "payeur", &["facturation", "factures"]),
+            Self::EmergencyContact => (
+                "emergency_contact",
+                "contact d'urgence",
+                &["urgence", "à prévenir en cas d'urgence"],
+            ),
+            Self::QuotientFamilial => ("quotient_familial", "quotient familial", &["qf"]),
+            Self::CafNumber => (
+                "caf_number",
+                "numéro CAF",
+                &["caf", "numéro allocataire", "msa"],
+            ),
+        }
+    }
+
+    /// The field named by its code (`mobile_phone`) or in French, accents ignored
+    /// ("portable", "quotient familial").
     pub fn parse(name: &str) -> Result<Self, FieldError> {
+        if let Some(f) = field_by_words(name, &Self::ALL, Self::words) {
+            return Ok(f);
+        }
+        Self::parse_code(name)
+    }
+
+    fn parse_code(name: &str) -> Result<Self, FieldError> {
         Ok(match name {
             "first_name" => Self::FirstName,
             "last_name" => Self::LastName,
@@ -418,7 +615,7 @@ impl AdultField {
 
     /// Applies a textual value to an adult sheet, validating it.
     pub fn apply(self, sheet: &mut AdultSheet, value: &str) -> Result<(), FieldError> {
-        let name = format!("{self:?}");
+        let name = self.label_fr().to_string();
         let phone = |v: &str| -> Result<String, FieldError> {
             let ok = v
                 .chars()
@@ -443,7 +640,7 @@ impl AdultField {
                 let v = checked_text(&name, value)?;
                 if !v.is_empty() && !v.contains('@') {
                     return Err(FieldError::BadValue {
-                        field: "email".into(),
+                        field: name.clone(),
                         reason: "adresse électronique invalide".into(),
                     });
                 }
@@ -459,7 +656,7 @@ impl AdultField {
                     None
                 } else {
                     Some(value.parse().map_err(|_| FieldError::BadValue {
-                        field: "quotient_familial".into(),
+                        field: name.clone(),
                         reason: "nombre entier attendu".into(),
                     })?)
                 }
@@ -545,6 +742,8 @@ mod tests {
             let l = d.label().to_lowercase();
             assert!(!l.contains("halal") && !l.contains("casher"));
             assert_eq!(Diet::from_code(d.code()), Some(d));
+            assert_eq!(Diet::parse(d.label()), Some(d));
+            assert_eq!(Diet::parse(&d.label().to_uppercase()), Some(d));
         }
     }
 
@@ -556,11 +755,45 @@ mod tests {
             .expect("valid allergies");
         assert_eq!(s.allergies, vec!["arachide", "lait"]);
         assert!(ChildField::Diet.apply(&mut s, "halal").is_err());
-        assert!(ChildField::BirthDate.apply(&mut s, "12/04/2018").is_err());
+        ChildField::Diet
+            .apply(&mut s, "Sans porc")
+            .expect("diet in words");
+        assert_eq!(s.diet, Diet::SansPorc);
+        ChildField::Diet
+            .apply(&mut s, "vegetarien")
+            .expect("diet without accent");
+        assert_eq!(s.diet, Diet::Vegetarien);
+        ChildField::Diet.apply(&mut s, "sans_gluten").expect("code");
+        assert_eq!(s.diet, Diet::SansGluten);
+        ChildField::BirthDate
+            .apply(&mut s, "12/04/2018")
+            .expect("French date");
+        assert_eq!(s.birth_date, "2018-04-12");
+        ChildField::BirthDate
+            .apply(&mut s, "2018-04-13")
+            .expect("ISO");
+        assert_eq!(s.birth_date, "2018-04-13");
+        assert!(ChildField::BirthDate.apply(&mut s, "13/13/2018").is_err());
         assert!(matches!(
             ChildField::parse("religion"),
             Err(FieldError::UnknownField(_))
         ));
+    }
+
+    #[test]
+    fn fields_are_named_by_code_or_in_french() {
+        for f in ChildField::ALL {
+            assert_eq!(ChildField::parse(f.code()), Ok(f));
+            assert_eq!(ChildField::parse(f.label_fr()), Ok(f));
+        }
+        for f in AdultField::ALL {
+            assert_eq!(AdultField::parse(f.code()), Ok(f));
+            assert_eq!(AdultField::parse(f.label_fr()), Ok(f));
+        }
+        assert_eq!(ChildField::parse("Régime"), Ok(ChildField::Diet));
+        assert_eq!(ChildField::parse("ecole"), Ok(ChildField::School));
+        assert_eq!(AdultField::parse("portable"), Ok(AdultField::MobilePhone));
+        assert_eq!(AdultField::parse("QF"), Ok(AdultField::QuotientFamilial));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod cell_values;
 pub mod cells;
+pub mod conflicts;
 pub mod deadlines;
 pub mod documents;
 pub mod dossier;
@@ -21,6 +22,7 @@ pub mod rules;
 pub mod school_year;
 pub mod supporting;
 pub mod sync_plan;
+pub mod words;
 
 pub use documents::DocKind;
 pub use ids::{AccountId, DeviceId, DocumentId, FamilyId, StructureId};

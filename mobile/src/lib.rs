@@ -10,12 +10,14 @@ uniffi::setup_scaffolding!();
 
 mod catalogue;
 mod client;
+mod conflicts;
 mod debug;
 mod documents;
 mod dossier;
 mod error;
 mod export;
 mod guard;
+mod news;
 mod planning;
 mod publications;
 mod session;
@@ -23,6 +25,7 @@ mod views;
 
 pub use catalogue::{Activity, Catalogue, Closure, Contact, Device};
 pub use client::CartableClient;
+pub use conflicts::{ConflictingValue, DossierConflict, SheetKind};
 pub use debug::debug_panic_for_tests;
 pub use documents::{
     DocumentKindOption, SendReport, SupportingDocument, SupportingDocumentState,
@@ -34,6 +37,7 @@ pub use dossier::{
 };
 pub use error::{CartableError, Result};
 pub use export::ExportSummary;
+pub use news::{AbsenceNews, DecisionNews, DecisionOutcome};
 pub use planning::{PlanningEntry, RequestState};
 pub use publications::{Download, InformationMessage, InformationPage};
 pub use session::{

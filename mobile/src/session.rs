@@ -1,5 +1,7 @@
 //! Records about the device: who it is signed in as, what a sync did, the sync status.
 
+use crate::dossier::DossierReview;
+use crate::news::{AbsenceNews, DecisionNews};
 use cartable_core::domain::DocKind;
 
 /// Who this device is signed in as. Holds no secret.
@@ -130,6 +132,12 @@ pub struct SyncReport {
     pub compensations: Vec<Compensation>,
     /// Documents whose changes made on this phone the server refused (normally none).
     pub refused_changes: Vec<RefusedChanges>,
+    /// What the structure decided since the last sync, to announce (date order).
+    pub decided: Vec<DecisionNews>,
+    /// Absences the structure answered since the last sync.
+    pub absences_decided: Vec<AbsenceNews>,
+    /// The dossier's review, when the structure received or answered it since the last sync.
+    pub dossier_review: Option<DossierReview>,
 }
 
 impl From<cartable_core::SyncReport> for SyncReport {
@@ -158,6 +166,13 @@ impl From<cartable_core::SyncReport> for SyncReport {
                 .into_iter()
                 .map(RefusedChanges::from)
                 .collect(),
+            decided: r.decided.into_iter().map(DecisionNews::from).collect(),
+            absences_decided: r
+                .absences_decided
+                .into_iter()
+                .map(AbsenceNews::from)
+                .collect(),
+            dossier_review: r.dossier_review.map(DossierReview::from),
         }
     }
 }
@@ -173,6 +188,8 @@ pub struct SyncStatus {
     pub account_id: Option<String>,
     /// The family's id.
     pub family_id: Option<String>,
+    /// The signed-in parent's name, for greetings.
+    pub display_name: Option<String>,
     /// When the last successful sync finished (device clock, ms since the Unix epoch).
     pub last_sync_ms: Option<i64>,
     /// Why the most recent sync failed, in French; none when it succeeded.
@@ -192,6 +209,7 @@ impl From<cartable_core::SyncStatus> for SyncStatus {
             server_url: s.server_url,
             account_id: s.account_id,
             family_id: s.family_id,
+            display_name: s.display_name,
             last_sync_ms: s.last_sync_ms,
             last_error: s.last_error,
             pending_changes: s.pending_changes as u64,

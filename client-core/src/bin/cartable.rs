@@ -1,34 +1,37 @@
 //! `cartable`: the parents' client on the command line, over `cartable_core::Client`.
 //!
 //! Every command prints French text, or JSON with `--json`. Errors go to stderr with exit
-//! code 1 (as `{"error": {"code", "message"}}` with `--json`); nothing here panics on bad
-//! input.
+//! code 1 (as `{"error": {"code", "message"}}` with `--json`), usage errors with exit code 2;
+//! nothing here panics on bad input.
 
 #[path = "cartable/cli.rs"]
 mod cli;
+#[path = "cartable/dossier.rs"]
+mod dossier;
+#[path = "cartable/french.rs"]
+mod french;
+#[path = "cartable/planning.rs"]
+mod planning;
 #[path = "cartable/publications.rs"]
 mod publications;
 #[path = "cartable/render.rs"]
 mod render;
 
-use cartable_core::domain::cells::{month_days, week_days};
-use cartable_core::domain::school_year::SchoolYear;
-use cartable_core::{ActivityDays, BulkBooking, Client, Error, resolve_child};
-use clap::Parser;
-use cli::{Cli, Command, DocumentsCommand, DossierCommand, PatternArgs};
+use cartable_core::{Client, Error, resolve_child};
+use cli::{Command, DocumentsCommand};
 use jiff::civil::Date;
 use serde_json::json;
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 /// What a command produced: text for people and a JSON value for machines.
-struct Output {
+pub struct Output {
     text: String,
     json: serde_json::Value,
 }
 
 impl Output {
-    fn new(text: impl Into<String>, json: serde_json::Value) -> Self {
+    pub fn new(text: impl Into<String>, json: serde_json::Value) -> Self {
         Self {
             text: text.into(),
             json,
@@ -37,9 +40,32 @@ impl Output {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match french::parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let (text, failed) = french::render(&e);
+            if failed {
+                eprintln!("{}", text.trim_end());
+                return ExitCode::from(2);
+            }
+            print!("{text}");
+            return ExitCode::SUCCESS;
+        }
+    };
     let json = cli.json;
-    match run(cli) {
+    let client = match Client::open(&cli.store) {
+        Ok(client) => client,
+        Err(error) => {
+            return fail(
+                &Failure {
+                    client: None,
+                    error,
+                },
+                json,
+            );
+        }
+    };
+    match run(&client, cli.command) {
         Ok(out) => {
             if json {
                 println!(
@@ -51,25 +77,53 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            if json {
-                let body = json!({"error": {"code": e.code(), "message": e.to_string()}});
-                eprintln!("{body}");
-            } else {
-                eprintln!("cartable : {e}");
-            }
-            ExitCode::FAILURE
-        }
+        Err(error) => fail(
+            &Failure {
+                client: Some(&client),
+                error,
+            },
+            json,
+        ),
     }
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> serde_json::Value {
+fn fail(failure: &Failure<'_>, json: bool) -> ExitCode {
+    let message = failure.message();
+    if json {
+        let body = json!({"error": {"code": failure.error.code(), "message": message}});
+        eprintln!("{body}");
+    } else {
+        eprintln!("cartable : {message}");
+    }
+    ExitCode::FAILURE
+}
+
+/// A failed command, with the client when it could be opened (to count what waits to be sent).
+struct Failure<'a> {
+    client: Option<&'a Client>,
+    error: Error,
+}
+
+impl Failure<'_> {
+    /// The French message: offline, it says that nothing made on this device is lost.
+    fn message(&self) -> String {
+        let Error::Network(detail) = &self.error else {
+            return self.error.to_string();
+        };
+        let waiting = self.client.map(render::waiting_to_send).unwrap_or_default();
+        format!(
+            "pas de connexion au serveur pour le moment. {}\n  (détail : {detail})",
+            render::kept_until_next_sync(&waiting)
+        )
+    }
+}
+
+pub fn to_json<T: serde::Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
 }
 
-fn run(cli: Cli) -> Result<Output, Error> {
-    let client = Client::open(&cli.store)?;
-    match cli.command {
+fn run(client: &Client, command: Command) -> Result<Output, Error> {
+    match command {
         Command::Login {
             server,
             login,
@@ -86,9 +140,8 @@ fn run(cli: Cli) -> Result<Output, Error> {
             })?;
             Ok(Output::new(
                 format!(
-                    "Connecté : {} (famille {}).\n{}",
+                    "Bonjour {} : cet appareil est connecté.\n{}",
                     account.display_name,
-                    account.family_id,
                     render::sync_report(&report)
                 ),
                 json!({"account": account, "sync": report}),
@@ -96,16 +149,17 @@ fn run(cli: Cli) -> Result<Output, Error> {
         }
         Command::Logout => {
             let outcome = client.logout()?;
-            let mut text = String::from("Déconnecté ; les données locales sont effacées.");
+            let mut text = String::from("Déconnecté ; les données de cet appareil sont effacées.");
             if outcome.discarded_changes > 0 {
                 text.push_str(&format!(
-                    "\n{} modification(s) non synchronisée(s) ont été abandonnées.",
+                    "\n{} modification(s) pas encore envoyée(s) ont été abandonnées.",
                     outcome.discarded_changes
                 ));
             }
             if !outcome.revoked_on_server {
                 text.push_str(
-                    "\nLe serveur n'a pas pu être prévenu : révoquez cet appareil depuis un autre.",
+                    "\nLe serveur n'a pas pu être prévenu : révoquez cet appareil depuis un autre \
+                     (`cartable devices`).",
                 );
             }
             Ok(Output::new(text, to_json(&outcome)))
@@ -123,64 +177,32 @@ fn run(cli: Cli) -> Result<Output, Error> {
             month,
             children,
             all,
-        } => planning(&client, week, month, &children, all),
-        Command::Requests { year } => {
-            let year = match year {
-                Some(y) => y
-                    .parse::<SchoolYear>()
-                    .map_err(|e| Error::InvalidInput(e.to_string()))?,
-                None => client.current_school_year()?,
-            };
-            let entries = client.planning(Some(year))?;
-            Ok(Output::new(
-                render::planning(&year.to_string(), &entries),
-                json!({"school_year": year, "entries": entries}),
-            ))
-        }
-        Command::BookPattern(args) => pattern(&client, args, true),
-        Command::CancelPattern(args) => pattern(&client, args, false),
+        } => planning::view(client, week, month, &children, all),
+        Command::Requests { year } => planning::requests(client, year),
+        Command::Book {
+            child,
+            date,
+            activity,
+        } => planning::write_request(client, &child, &date, &activity, true),
+        Command::Cancel {
+            child,
+            date,
+            activity,
+        } => planning::write_request(client, &child, &date, &activity, false),
+        Command::BookPattern(args) => planning::pattern(client, args, true),
+        Command::CancelPattern(args) => planning::pattern(client, args, false),
         Command::Absence {
             child,
             from,
             to,
             reason,
             document,
-        } => {
-            let from = parse_date(&from)?;
-            let to = match to {
-                Some(t) => parse_date(&t)?,
-                None => from,
-            };
-            let child_id = resolve_child(&client.dossier()?, &child)?;
-            let report = client.declare_absence(&child_id, from, to, &reason, document)?;
-            Ok(Output::new(
-                format!(
-                    "Absence déclarée sur {} réservation(s){} : le serveur dira à la prochaine synchronisation si elle est facturée.",
-                    report.written,
-                    if report.unchanged > 0 {
-                        format!(" ({} déjà déclarée(s))", report.unchanged)
-                    } else {
-                        String::new()
-                    }
-                ),
-                json!({"child_id": child_id, "from": from, "to": to, "report": report}),
-            ))
-        }
-        Command::Book {
-            child,
-            date,
-            activity,
-        } => write_request(&client, &child, &date, &activity, true),
-        Command::Cancel {
-            child,
-            date,
-            activity,
-        } => write_request(&client, &child, &date, &activity, false),
-        Command::Dossier { action } => dossier(&client, action),
-        Command::Documents { action } => documents(&client, action),
-        Command::Infos { read } => publications::infos(&client, read),
-        Command::Downloads { action } => publications::downloads(&client, action),
-        Command::Export { file } => publications::export(&client, &file),
+        } => planning::absence(client, &child, &from, to.as_deref(), &reason, document),
+        Command::Dossier { action } => dossier::run(client, action),
+        Command::Documents { action } => documents(client, action),
+        Command::Infos { read } => publications::infos(client, read),
+        Command::Downloads { action } => publications::downloads(client, action),
+        Command::Export { file } => publications::export(client, &file),
         Command::Catalogue => {
             let catalogue = client.catalogue()?;
             Ok(Output::new(
@@ -195,7 +217,7 @@ fn run(cli: Cli) -> Result<Output, Error> {
         Command::Revoke { device_id } => {
             client.revoke_device(&device_id)?;
             Ok(Output::new(
-                format!("Appareil {device_id} révoqué."),
+                "Appareil révoqué : il ne peut plus accéder au compte.",
                 json!({"revoked": device_id}),
             ))
         }
@@ -215,8 +237,9 @@ fn documents(client: &Client, action: DocumentsCommand) -> Result<Output, Error>
                 Some(c) => Some(resolve_child(&client.dossier()?, &c)?),
                 None => None,
             };
+            let kind = render::document_kind(&kind)?;
             let valid_until = valid_until.as_deref().map(parse_date).transpose()?;
-            client.queue_document_file(&file, &kind, child_id.as_deref(), valid_until)?;
+            client.queue_document_file(&file, kind, child_id.as_deref(), valid_until)?;
             client.send_documents()
         }
         DocumentsCommand::Cancel { local_id } => {
@@ -227,253 +250,29 @@ fn documents(client: &Client, action: DocumentsCommand) -> Result<Output, Error>
     // Offline: the list is shown as last known.
     let report = match report {
         Ok(r) => Some(r),
+        Err(Error::Network(_)) => {
+            eprintln!(
+                "cartable : pas de connexion ; les documents en attente seront envoyés à la \
+                 prochaine synchronisation."
+            );
+            None
+        }
         Err(e) => {
-            eprintln!("cartable : documents non envoyés pour le moment ({e})");
+            eprintln!("cartable : documents pas envoyés pour le moment ({e})");
             None
         }
     };
     let docs = client.documents()?;
+    let dossier = client.dossier()?;
     Ok(Output::new(
-        render::documents(&docs),
+        render::documents(&docs, &dossier),
         json!({"send": report, "documents": docs}),
     ))
 }
 
-fn write_request(
-    client: &Client,
-    child: &str,
-    date: &str,
-    activity: &str,
-    wanted: bool,
-) -> Result<Output, Error> {
-    let date = parse_date(date)?;
-    let child_id = resolve_child(&client.dossier()?, child)?;
-    if wanted {
-        client.book(&child_id, date, activity)?;
-    } else {
-        client.cancel(&child_id, date, activity)?;
-    }
-    let what = if wanted { "Réservation" } else { "Annulation" };
-    Ok(Output::new(
-        format!(
-            "{what} demandée pour le {} ({activity}) : elle partira à la prochaine synchronisation.",
-            render::french_date(date)
-        ),
-        json!({"child_id": child_id, "date": date, "activity_id": activity, "wanted": wanted}),
-    ))
-}
-
-fn planning(
-    client: &Client,
-    week: Option<String>,
-    month: Option<String>,
-    children: &[String],
-    all: bool,
-) -> Result<Output, Error> {
-    let (from, to) = match (week, month) {
-        (_, Some(m)) => {
-            let days = month_days(parse_date(&m)?);
-            match (days.first(), days.last()) {
-                (Some(f), Some(l)) => (*f, *l),
-                _ => return Err(Error::InvalidInput(format!("mois invalide « {m} »"))),
-            }
-        }
-        (week, None) => {
-            let day = match week {
-                Some(w) => parse_date(&w)?,
-                None => cartable_core::clock::paris_date(client.server_now_ms()?),
-            };
-            let days = week_days(day);
-            (days[0], days[6])
-        }
-    };
-    let children = if children.is_empty() {
-        None
-    } else {
-        let dossier = client.dossier()?;
-        Some(
-            children
-                .iter()
-                .map(|c| resolve_child(&dossier, c))
-                .collect::<Result<Vec<_>, _>>()?,
-        )
-    };
-    let view = client.planning_view(children, from, to)?;
-    let shown = if all {
-        view.clone()
-    } else {
-        view.without_idle()
-    };
-    Ok(Output::new(render::planning_view(&shown), to_json(&view)))
-}
-
-fn pattern(client: &Client, args: PatternArgs, wanted: bool) -> Result<Output, Error> {
-    if args.activities.len() != args.days.len() {
-        return Err(Error::InvalidInput(format!(
-            "{} --activity pour {} --days : donnez un --days par --activity",
-            args.activities.len(),
-            args.days.len()
-        )));
-    }
-    let from = parse_date(&args.from)?;
-    let to = parse_date(&args.to)?;
-    let dossier = client.dossier()?;
-    let children = args
-        .children
-        .iter()
-        .map(|c| resolve_child(&dossier, c))
-        .collect::<Result<Vec<_>, _>>()?;
-    let pattern = args
-        .activities
-        .iter()
-        .zip(&args.days)
-        .map(|(a, d)| Ok(ActivityDays::new(a.trim(), parse_weekdays(d)?)))
-        .collect::<Result<Vec<_>, Error>>()?;
-    let booking = BulkBooking {
-        children,
-        from,
-        to,
-        pattern,
-    };
-    let report = if wanted {
-        client.book_pattern(booking)?
-    } else {
-        client.cancel_pattern(booking)?
-    };
-    Ok(Output::new(
-        render::bulk_report(&report, wanted),
-        to_json(&report),
-    ))
-}
-
-/// Reads weekdays: French names or abbreviations (`lun,mar,jeu,ven`, `lundi`), ISO numbers
-/// (`1,2,4,5`, 1 = lundi) and ranges (`lun-ven`, `1-5`).
-fn parse_weekdays(s: &str) -> Result<Vec<u8>, Error> {
-    const NAMES: [&str; 7] = [
-        "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
-    ];
-    let one = |word: &str| -> Result<u8, Error> {
-        let w = word.trim().trim_end_matches('.').to_lowercase();
-        if let Ok(n) = w.parse::<u8>() {
-            return if (1..=7).contains(&n) {
-                Ok(n)
-            } else {
-                Err(Error::InvalidInput(format!(
-                    "jour de la semaine invalide « {word} » (1 = lundi … 7 = dimanche)"
-                )))
-            };
-        }
-        let found: Vec<u8> = (1u8..)
-            .zip(NAMES)
-            .filter(|(_, name)| w.len() >= 2 && name.starts_with(w.as_str()))
-            .map(|(n, _)| n)
-            .collect();
-        match found.as_slice() {
-            [n] => Ok(*n),
-            _ => Err(Error::InvalidInput(format!(
-                "jour de la semaine inconnu « {word} » (lun, mar, mer, jeu, ven, sam, dim ou 1 à 7)"
-            ))),
-        }
-    };
-    let mut out = Vec::new();
-    for part in s.split([',', ' ']).filter(|p| !p.trim().is_empty()) {
-        match part.split_once('-') {
-            Some((a, b)) => {
-                let (a, b) = (one(a)?, one(b)?);
-                if a > b {
-                    return Err(Error::InvalidInput(format!(
-                        "intervalle de jours à l'envers « {part} »"
-                    )));
-                }
-                out.extend(a..=b);
-            }
-            None => out.push(one(part)?),
-        }
-    }
-    if out.is_empty() {
-        return Err(Error::InvalidInput("aucun jour de la semaine donné".into()));
-    }
-    out.sort_unstable();
-    out.dedup();
-    Ok(out)
-}
-
-fn dossier(client: &Client, action: DossierCommand) -> Result<Output, Error> {
-    match action {
-        DossierCommand::Show => {
-            let d = client.dossier()?;
-            let review = client.dossier_review()?;
-            Ok(Output::new(
-                render::dossier(&d, review.as_ref()),
-                json!({"dossier": to_json(&d), "review": to_json(&review)}),
-            ))
-        }
-        DossierCommand::Submit => {
-            client.submit_dossier()?;
-            let review = client.dossier_review()?;
-            Ok(Output::new(
-                "Dossier envoyé pour validation : la structure le recevra à la prochaine \
-                 synchronisation (`cartable sync`), puis `cartable dossier show` dira où il en est.",
-                json!({"review": to_json(&review)}),
-            ))
-        }
-        DossierCommand::Set {
-            sheet,
-            id,
-            field,
-            value,
-        } => {
-            if sheet == "child" {
-                let child_id = resolve_child(&client.dossier()?, &id)?;
-                client.set_child_field(&child_id, &field, &value)?;
-            } else {
-                client.set_adult_field(&id, &field, &value)?;
-            }
-            Ok(Output::new(
-                format!("Champ {field} modifié."),
-                json!({"sheet": sheet, "id": id, "field": field, "value": value}),
-            ))
-        }
-        DossierCommand::AddChild {
-            first_name,
-            last_name,
-            birth_date,
-        } => {
-            let id = client.add_child(&first_name, &last_name, &birth_date)?;
-            Ok(Output::new(
-                format!("Enfant ajouté (id {id})."),
-                json!({"child_id": id}),
-            ))
-        }
-        DossierCommand::AddAdult {
-            first_name,
-            last_name,
-        } => {
-            let id = client.add_adult(&first_name, &last_name)?;
-            Ok(Output::new(
-                format!("Adulte ajouté (id {id})."),
-                json!({"adult_id": id}),
-            ))
-        }
-    }
-}
-
-/// Reads `AAAA-MM-JJ` or `JJ/MM/AAAA`.
-fn parse_date(s: &str) -> Result<Date, Error> {
-    let bad = || Error::InvalidInput(format!("date invalide « {s} » (attendu AAAA-MM-JJ)"));
-    if let Ok(d) = s.parse::<Date>() {
-        return Ok(d);
-    }
-    let parts: Vec<&str> = s.split('/').collect();
-    let [d, m, y] = parts.as_slice() else {
-        return Err(bad());
-    };
-    let (d, m, y) = (
-        d.parse::<i8>().map_err(|_| bad())?,
-        m.parse::<i8>().map_err(|_| bad())?,
-        y.parse::<i16>().map_err(|_| bad())?,
-    );
-    Date::new(y, m, d).map_err(|_| bad())
+/// Reads a date as parents write it: JJ/MM/AAAA (or AAAA-MM-JJ).
+pub fn parse_date(s: &str) -> Result<Date, Error> {
+    cartable_core::domain::words::parse_date(s).map_err(Error::InvalidInput)
 }
 
 /// Asks for the password on stderr and reads one line of stdin.
@@ -490,35 +289,4 @@ fn prompt_password() -> Result<String, Error> {
         return Err(Error::InvalidInput("mot de passe manquant".into()));
     }
     Ok(password)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_are_read_in_iso_or_french_order() {
-        let want = jiff::civil::date(2026, 11, 30);
-        assert_eq!(parse_date("2026-11-30").expect("iso"), want);
-        assert_eq!(parse_date("30/11/2026").expect("fr"), want);
-        assert!(parse_date("31/02/2026").is_err());
-        assert!(parse_date("demain").is_err());
-    }
-
-    #[test]
-    fn weekdays_are_read_in_french_numbers_and_ranges() {
-        assert_eq!(
-            parse_weekdays("lun,mar,jeu,ven").expect("abbr"),
-            [1, 2, 4, 5]
-        );
-        assert_eq!(parse_weekdays("1,2,4,5").expect("numbers"), [1, 2, 4, 5]);
-        assert_eq!(parse_weekdays("Lundi, Mercredi.").expect("names"), [1, 3]);
-        assert_eq!(parse_weekdays("lun-ven").expect("range"), [1, 2, 3, 4, 5]);
-        assert_eq!(parse_weekdays("me,ve,me").expect("dedup"), [3, 5]);
-        assert!(parse_weekdays("m").is_err(), "ambiguous");
-        assert!(parse_weekdays("8").is_err());
-        assert!(parse_weekdays("ven-lun").is_err());
-        assert!(parse_weekdays("sunday").is_err());
-        assert!(parse_weekdays(",").is_err());
-    }
 }

@@ -86,8 +86,9 @@ pub(crate) fn set_meta(conn: &Connection, key: MetaKey, value: &str) -> Result<(
 /// Deletes everything the store holds (logout): session, documents, sync log.
 pub(crate) fn wipe(conn: &Connection) -> Result<()> {
     conn.execute_batch(
-        "DELETE FROM doc_chunks; DELETE FROM documents; DELETE FROM meta; DELETE FROM sync_runs; \
-         DELETE FROM document_uploads; DELETE FROM information_read; DELETE FROM download_files;",
+        "DELETE FROM doc_chunks; DELETE FROM announced; DELETE FROM documents; DELETE FROM meta; \
+         DELETE FROM sync_runs; DELETE FROM document_uploads; DELETE FROM information_read; \
+         DELETE FROM download_files;",
     )?;
     Ok(())
 }
@@ -150,6 +151,31 @@ pub(crate) fn set_sync_state(conn: &Connection, doc_id: &DocumentId, state: &[u8
     conn.execute(
         "UPDATE documents SET sync_state = ?2 WHERE doc_id = ?1",
         params![doc_id.as_str(), state],
+    )?;
+    Ok(())
+}
+
+/// The heads of `doc_id` up to which a sync announced the server's decisions (concatenated
+/// 32-byte change hashes), if any sync did.
+pub(crate) fn announced_heads(conn: &Connection, doc_id: &DocumentId) -> Result<Option<Vec<u8>>> {
+    Ok(conn
+        .query_row(
+            "SELECT heads FROM announced WHERE doc_id = ?1",
+            [doc_id.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+pub(crate) fn set_announced_heads(
+    conn: &Connection,
+    doc_id: &DocumentId,
+    heads: &[u8],
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO announced (doc_id, heads) VALUES (?1, ?2)
+         ON CONFLICT (doc_id) DO UPDATE SET heads = excluded.heads",
+        params![doc_id.as_str(), heads],
     )?;
     Ok(())
 }

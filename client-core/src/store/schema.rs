@@ -11,12 +11,14 @@
 //! - v3: `document_uploads`, the queue of supporting documents waiting to be sent.
 //! - v4: `information_read` (messages the user opened) and `download_files` (published files
 //!   fetched for offline reading).
+//! - v5: `announced`, the heads of each document up to which the server's decisions were
+//!   reported by a sync (what `sync` announces is what came after).
 
 use crate::error::{Error, Result};
 use rusqlite::Connection;
 
 /// Schema version written by this build.
-pub const VERSION: i32 = 4;
+pub const VERSION: i32 = 5;
 
 /// Full current schema, for a new store.
 const CREATE: &str = "
@@ -69,6 +71,10 @@ CREATE TABLE download_files (
     path TEXT NOT NULL,
     fetched_ms INTEGER NOT NULL
 );
+CREATE TABLE announced (
+    doc_id TEXT PRIMARY KEY NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    heads BLOB NOT NULL
+);
 ";
 
 /// v1 -> v2: the sync log.
@@ -117,6 +123,14 @@ CREATE TABLE download_files (
 );
 ";
 
+/// v4 -> v5: what syncs have announced so far, per document (concatenated change hashes).
+const V4_TO_V5: &str = "
+CREATE TABLE announced (
+    doc_id TEXT PRIMARY KEY NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    heads BLOB NOT NULL
+);
+";
+
 /// Brings the store at `conn` to [`VERSION`], inside one transaction.
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction()?;
@@ -153,6 +167,7 @@ pub fn upgrade_from(conn: &Connection, version: i32) -> Result<()> {
         1 => conn.execute_batch(V1_TO_V2)?,
         2 => conn.execute_batch(V2_TO_V3)?,
         3 => conn.execute_batch(V3_TO_V4)?,
+        4 => conn.execute_batch(V4_TO_V5)?,
         other => {
             return Err(Error::Storage(format!(
                 "version de schéma inconnue : {other}"

@@ -15,7 +15,9 @@ use cartable_domain::sync_plan as plan;
 use crate::client::{Inner, lock};
 use crate::clock::{self, DeviceClock};
 use crate::docs::DocSet;
+use crate::dossier::ReviewView;
 use crate::error::{Error, Result};
+use crate::news::{AbsenceNews, DecisionNews, News};
 use crate::refusals::{self, RefusedChanges};
 use crate::session::Session;
 use crate::store::{self, MetaKey};
@@ -42,6 +44,14 @@ pub struct SyncReport {
     /// Documents whose changes made on this device the server refused: their changes are no
     /// longer sent (see [`crate::Client::discard_refused_changes`]). Empty normally.
     pub refused_changes: Vec<RefusedChanges>,
+    /// What the structure decided since the last sync (on this device's requests and on the
+    /// other parents'), to announce: bookings accepted or refused with the reason,
+    /// withdrawals, cancellations by the structure. In date order.
+    pub decided: Vec<DecisionNews>,
+    /// Absences the structure answered (billed or not) since the last sync.
+    pub absences_decided: Vec<AbsenceNews>,
+    /// The dossier's review, when the structure received or answered it since the last sync.
+    pub dossier_review: Option<ReviewView>,
 }
 
 /// Per-sync memory: the full Automerge sync state of each document across rounds.
@@ -91,11 +101,19 @@ pub(crate) fn run(
         .filter_map(|id| inner.docs.get(id).map(|d| d.info.clone()))
         .collect();
     let refused_changes = inner.store.read(refusals::load)?;
+    // The news never fail a sync that succeeded: they are announced at the next one instead.
+    let news = crate::news::collect(&mut inner).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "décisions reçues non annoncées");
+        News::default()
+    });
     Ok(SyncReport {
         rounds: run.rounds,
         docs_changed,
         compensations: run.compensations,
         refused_changes,
+        decided: news.decisions,
+        absences_decided: news.absences,
+        dossier_review: news.dossier_review,
     })
 }
 

@@ -79,7 +79,7 @@ fn unknown_children_activities_and_days_without_service_are_refused_clearly() {
     let err = client.book(LEA, WEDNESDAY, CANTINE).expect_err("day");
     assert_eq!(
         err.to_string(),
-        "Restauration scolaire n'a pas lieu le 02/12/2026"
+        "Restauration scolaire n'a pas lieu le mercredi 2 décembre 2026"
     );
     let err = client
         .set_child_field("c9", "school", "X")

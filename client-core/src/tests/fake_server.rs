@@ -275,6 +275,31 @@ impl FakeServer {
     }
 }
 
+/// Names every device actor of the dossier in its `authors` map, as the real server does (the
+/// fake server's only account is Camille Martin).
+fn publish_authors(doc: &mut AutoCommit) -> Result<()> {
+    let dossier: Dossier = hydrate(&*doc)?;
+    let actors: std::collections::BTreeSet<String> = doc
+        .get_changes_meta(&[])
+        .into_iter()
+        .filter(|c| *c.actor != server_actor())
+        .map(|c| c.actor.to_hex_string())
+        .filter(|a| !dossier.authors.contains_key(a))
+        .collect();
+    let Some(map) = crate::docs::root_map(doc, "authors")? else {
+        return Ok(());
+    };
+    for actor in actors {
+        let author = cartable_domain::conflicts::Author {
+            account_id: ACCOUNT.into(),
+            name: "Camille Martin".into(),
+        };
+        reconcile_prop(doc, &map, actor.as_str(), &author)?;
+    }
+    doc.commit();
+    Ok(())
+}
+
 pub fn planning_id(year: SchoolYear) -> String {
     format!("doc-planning-{}", year.0)
 }
@@ -347,6 +372,8 @@ impl Transport for FakeServer {
                 sdoc.doc.sync().receive_sync_message(&mut state, message)?;
                 if sdoc.info.kind == DocKind::Planning {
                     Self::decide_requests(&mut inner, &m.doc_id, now_ms)?;
+                } else if sdoc.info.kind == DocKind::Dossier {
+                    publish_authors(&mut sdoc.doc)?;
                 }
             }
             let sdoc = inner.docs.get_mut(&m.doc_id).expect("checked above");

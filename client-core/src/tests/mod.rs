@@ -1,7 +1,9 @@
 //! Behaviour tests of the client core against an in-memory server (no network, no real clock).
 
 mod api_tests;
+mod conflict_tests;
 mod fake_server;
+mod news_tests;
 mod planning_view_tests;
 mod sync_tests;
 

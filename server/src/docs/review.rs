@@ -10,7 +10,9 @@
 use crate::db::reviews::{self, ActorOwner, NewVersion};
 use crate::docs::compensation::root_key;
 use crate::error::{AppError, AppResult};
-use automerge::{ActorId, AutoCommit, ChangeHash, Patch, PatchAction, Prop, ROOT};
+use automerge::transaction::Transactable;
+use automerge::{ActorId, AutoCommit, ChangeHash, Patch, PatchAction, Prop, ROOT, ReadDoc};
+use cartable_domain::conflicts::Author;
 use cartable_domain::dossier::{
     Dossier, QF_CERTIFICATE, REVIEW_APPROVED, REVIEW_PENDING, Review, submission_change,
 };
@@ -62,6 +64,21 @@ pub struct FieldChange {
     /// Health or diet data.
     pub sensitive: bool,
     pub authors: Vec<FieldAuthor>,
+    /// When parents set this field differently offline: every value with who wrote it (the
+    /// one in `new` is `current`). Empty when there is no conflict.
+    #[serde(default)]
+    pub conflicting_values: Vec<ConflictingValue>,
+}
+
+/// One of the values two parents wrote concurrently for a field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictingValue {
+    pub value: Value,
+    /// The value in words ("Sans porc", "oui").
+    pub label: String,
+    pub author: FieldAuthor,
+    /// The value the dossier shows until a parent chooses.
+    pub current: bool,
 }
 
 /// Names the authors of changes from their Automerge actors.
@@ -71,7 +88,8 @@ pub struct Authors<'a> {
 }
 
 impl Authors<'_> {
-    fn author(&self, actor: &ActorId, timestamp_s: i64) -> FieldAuthor {
+    /// The person behind `actor`; `timestamp_s` is the change's time in seconds.
+    pub fn author(&self, actor: &ActorId, timestamp_s: i64) -> FieldAuthor {
         let at_ms = (timestamp_s > 0).then(|| timestamp_s.saturating_mul(1000));
         match self.owners.get(&actor.to_hex_string()) {
             Some(o) => FieldAuthor {
@@ -171,6 +189,7 @@ fn compare_section<T: Serialize>(
                 old,
                 new,
                 authors: Vec::new(),
+                conflicting_values: Vec::new(),
             };
         match (old.get(id), new.get(id)) {
             (None, Some(n)) => out.push(change(None, Value::Null, json(n), label(n))),
@@ -288,6 +307,112 @@ pub fn attribute(
     }
 }
 
+/// The value at `path` (`children/<id>/<field...>`) of a dossier, as in its JSON.
+fn value_at(dossier: &Dossier, path: &str) -> Value {
+    let mut value = json(dossier);
+    for segment in path.split('/') {
+        value = match value {
+            Value::Object(mut map) => map.remove(segment).unwrap_or(Value::Null),
+            Value::Array(mut list) => match segment.parse::<usize>() {
+                Ok(i) if i < list.len() => list.swap_remove(i),
+                _ => Value::Null,
+            },
+            _ => Value::Null,
+        };
+    }
+    value
+}
+
+/// Adds the conflicts of `doc` (a fork at the compared version): every value of a field two
+/// parents set differently, with its author, on the field's change (a new entry when the
+/// merged value equals the old one). Returns the French notes for the agent.
+pub fn attach_conflicts(
+    doc: &mut AutoCommit,
+    old: &Dossier,
+    new: &Dossier,
+    changes: &mut Vec<FieldChange>,
+    authors: &Authors<'_>,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    for conflict in cartable_domain::conflicts::dossier_conflicts(doc) {
+        // Conflicts inside a list (one allergy) belong to the list's field.
+        let depth = if conflict.field.starts_with("roles/") {
+            4
+        } else {
+            3
+        };
+        let field_path = conflict
+            .path
+            .split('/')
+            .take(depth)
+            .collect::<Vec<_>>()
+            .join("/");
+        let values: Vec<ConflictingValue> = conflict
+            .values
+            .iter()
+            .filter_map(|v| {
+                let actor = ActorId::from(hex::decode(&v.actor).ok()?);
+                let mut author = authors.author(&actor, 0);
+                author.at_ms = v.at_ms;
+                Some(ConflictingValue {
+                    label: conflict.value_fr(&v.value),
+                    value: v.value.clone(),
+                    author,
+                    current: v.current,
+                })
+            })
+            .collect();
+        let sheet_label = |d: &Dossier| -> Option<String> {
+            let (first, last) = match conflict.section.as_str() {
+                "children" => d
+                    .children
+                    .get(&conflict.sheet_id)
+                    .map(|c| (c.first_name.clone(), c.last_name.clone()))?,
+                _ => d
+                    .adults
+                    .get(&conflict.sheet_id)
+                    .map(|a| (a.first_name.clone(), a.last_name.clone()))?,
+            };
+            Some(format!("{first} {last}").trim().to_string())
+        };
+        let label = sheet_label(new)
+            .or_else(|| sheet_label(old))
+            .unwrap_or_default();
+        notes.push(format!(
+            "{label} — {} : des parents ont saisi des valeurs différentes ({}).",
+            conflict.field_label_fr(),
+            values
+                .iter()
+                .map(|v| format!("« {} » par {}", v.label, v.author.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        let existing = changes
+            .iter_mut()
+            .find(|c| c.path == field_path || field_path.starts_with(&format!("{}/", c.path)));
+        match existing {
+            Some(change) => change.conflicting_values.extend(values),
+            None => {
+                let field = field_path.splitn(3, '/').nth(2).map(str::to_string);
+                changes.push(FieldChange {
+                    sensitive: conflict.section == "children"
+                        && SENSITIVE_CHILD_FIELDS.contains(&conflict.field_code()),
+                    section: conflict.section.clone(),
+                    sheet_id: conflict.sheet_id.clone(),
+                    sheet_label: label,
+                    old: value_at(old, &field_path),
+                    new: value_at(new, &field_path),
+                    authors: values.iter().map(|v| v.author.clone()).collect(),
+                    path: field_path,
+                    field,
+                    conflicting_values: values,
+                });
+            }
+        }
+    }
+    notes
+}
+
 /// The supporting documents the changes call for: a QF certificate when an adult's quotient
 /// familial changed (or a new adult came with one).
 pub fn requested_documents(changes: &[FieldChange]) -> Vec<String> {
@@ -339,6 +464,7 @@ pub async fn after_sync(
     actors: &[String],
 ) -> AppResult<()> {
     reviews::record_actors(conn, actors, at.device_id, at.account_id, at.now_ms).await?;
+    publish_authors(conn, at.family_id, doc).await?;
     if !patches
         .iter()
         .any(|p| root_key(p).as_deref() == Some("submission"))
@@ -390,6 +516,47 @@ pub async fn after_sync(
         approved_at_ms: approval_in_force_since(dossier.review.as_ref()),
     };
     write_review(doc, &review)
+}
+
+/// Writes into the dossier's server-only `authors` map the parent behind each actor that
+/// devices of the family sent and the map does not name yet, so that phones name the parents
+/// of a conflict. Nothing is written when every author is already there.
+pub async fn publish_authors(
+    conn: &mut AnyConnection,
+    family_id: &str,
+    doc: &mut AutoCommit,
+) -> AppResult<()> {
+    let owners = reviews::actor_owners(conn, family_id).await?;
+    let published: Dossier = autosurgeon::hydrate(&*doc)
+        .map_err(|e| AppError::internal(format!("dossier illisible : {e}")))?;
+    let missing: Vec<(&String, Author)> = owners
+        .iter()
+        .map(|(actor, o)| {
+            let author = Author {
+                account_id: o.account_id.clone(),
+                name: o.display_name.clone(),
+            };
+            (actor, author)
+        })
+        .filter(|(actor, author)| published.authors.get(*actor) != Some(author))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let write = |e: automerge::AutomergeError| {
+        AppError::internal(format!("écriture des auteurs du dossier : {e}"))
+    };
+    let map = match doc.get(ROOT, "authors").map_err(write)? {
+        Some((automerge::Value::Object(automerge::ObjType::Map), id)) => id,
+        _ => doc
+            .put_object(ROOT, "authors", automerge::ObjType::Map)
+            .map_err(write)?,
+    };
+    for (actor, author) in missing {
+        autosurgeon::reconcile_prop(doc, &map, actor.as_str(), &author)
+            .map_err(|e| AppError::internal(format!("écriture des auteurs du dossier : {e}")))?;
+    }
+    Ok(())
 }
 
 /// When the approval in force was given, if any (reviews written before `approved_at_ms`

@@ -1,22 +1,31 @@
-//! Command-line arguments of `cartable`.
+//! Command-line arguments of `cartable`, documented in French (the help text parents read).
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
-/// Cartable, en ligne de commande : réservations et dossier famille, même hors ligne.
+/// Cartable, en ligne de commande : le planning, le dossier et les documents de la famille,
+/// même sans réseau.
+///
+/// Les enfants se désignent par leur prénom (avec ou sans accents), les adultes par leur nom,
+/// les activités par leur nom ou leur identifiant (voir `cartable catalogue`). Les dates
+/// s'écrivent JJ/MM/AAAA (07/12/2026) ou AAAA-MM-JJ. Hors connexion, les modifications restent
+/// sur l'appareil et partent à la prochaine synchronisation.
 #[derive(Debug, Parser)]
-#[command(name = "cartable", version, about)]
+#[command(name = "cartable", version)]
 pub struct Cli {
-    /// Dossier du stockage local.
+    /// Dossier du stockage local (par défaut ./cartable-store, ou la variable CARTABLE_STORE).
     #[arg(
         long,
         global = true,
         env = "CARTABLE_STORE",
-        default_value = "./cartable-store"
+        hide_env = true,
+        hide_default_value = true,
+        default_value = "./cartable-store",
+        value_name = "DOSSIER"
     )]
     pub store: PathBuf,
 
-    /// Sortie JSON lisible par une machine.
+    /// Sortie JSON, pour les scripts (les identifiants y figurent).
     #[arg(long, global = true)]
     pub json: bool,
 
@@ -26,119 +35,149 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Connecte cet appareil puis synchronise.
+    /// Connecte cet appareil au portail de la structure, puis synchronise.
     Login {
-        /// Adresse du serveur, par exemple `https://portail.mairie.fr`.
-        #[arg(long)]
+        /// Adresse du portail, par exemple https://portail.mairie.fr.
+        #[arg(long, value_name = "ADRESSE")]
         server: String,
         /// Identifiant du parent.
+        #[arg(value_name = "IDENTIFIANT")]
         login: String,
-        /// Mot de passe (demandé sur l'entrée standard s'il est absent).
-        #[arg(long, env = "CARTABLE_PASSWORD", hide_env_values = true)]
+        /// Mot de passe (demandé au clavier s'il n'est pas donné, ou variable
+        /// CARTABLE_PASSWORD).
+        #[arg(
+            long,
+            env = "CARTABLE_PASSWORD",
+            hide_env = true,
+            value_name = "MOT_DE_PASSE"
+        )]
         password: Option<String>,
-        /// Nom de l'appareil dans la liste des appareils.
-        #[arg(long, default_value = "cartable (ligne de commande)")]
+        /// Nom de cet appareil dans la liste des appareils du compte.
+        #[arg(
+            long,
+            default_value = "cartable (ligne de commande)",
+            hide_default_value = true,
+            value_name = "NOM"
+        )]
         device_name: String,
     },
     /// Déconnecte cet appareil et efface ses données locales.
     Logout,
-    /// Synchronise avec le serveur.
+    /// Envoie les modifications faites sur cet appareil et reçoit celles de la structure.
     Sync,
-    /// État de la connexion et de la synchronisation.
+    /// Dit si cet appareil est connecté, quand il a été synchronisé et ce qui attend l'envoi.
     Status,
-    /// Affiche le planning (semaine en cours par défaut) : une ligne par jour, une colonne par
-    /// enfant et activité, calculé hors ligne avec l'heure du serveur.
+    /// Affiche le planning de la semaine (ou du mois) : une ligne par jour, une colonne par
+    /// enfant et activité, calculé hors ligne à l'heure du serveur.
     Planning {
-        /// Semaine (du lundi au dimanche) contenant cette date.
+        /// Semaine (du lundi au dimanche) contenant cette date ; par défaut la semaine en cours.
         #[arg(long, value_name = "DATE", conflicts_with = "month")]
         week: Option<String>,
         /// Mois contenant cette date.
         #[arg(long, value_name = "DATE")]
         month: Option<String>,
-        /// Identifiant ou prénom d'un enfant (répétable ; par défaut tous).
+        /// Prénom d'un enfant (répétable) ; par défaut tous les enfants.
         #[arg(long = "child", value_name = "ENFANT")]
         children: Vec<String>,
         /// Montre aussi les jours et activités sans accueil (week-ends…).
         #[arg(long)]
         all: bool,
     },
-    /// Liste les demandes d'une année scolaire et leurs décisions (par défaut l'année en cours).
+    /// Liste les demandes d'une année scolaire et les décisions de la structure.
     Requests {
-        /// Année scolaire, par exemple 2026-2027.
-        #[arg(long)]
+        /// Année scolaire, par exemple 2026-2027 ; par défaut l'année en cours.
+        #[arg(long, value_name = "ANNÉE")]
         year: Option<String>,
     },
-    /// Réserve un motif hebdomadaire sur une période, par exemple la cantine les lundis,
-    /// mardis, jeudis et vendredis jusqu'aux vacances.
-    BookPattern(PatternArgs),
-    /// Annule les réservations d'un motif hebdomadaire sur une période.
-    CancelPattern(PatternArgs),
-    /// Déclare un enfant absent sur les jours réservés d'une période.
-    Absence {
-        /// Identifiant ou prénom de l'enfant.
+    /// Réserve une activité pour un enfant un jour donné.
+    Book {
+        /// Prénom de l'enfant.
+        #[arg(value_name = "ENFANT")]
         child: String,
-        /// Premier jour d'absence (AAAA-MM-JJ ou JJ/MM/AAAA).
+        /// Date, JJ/MM/AAAA.
+        #[arg(value_name = "DATE")]
+        date: String,
+        /// Activité : son nom ou son identifiant (voir `cartable catalogue`).
+        #[arg(value_name = "ACTIVITÉ")]
+        activity: String,
+    },
+    /// Annule la réservation d'une activité pour un enfant un jour donné.
+    Cancel {
+        /// Prénom de l'enfant.
+        #[arg(value_name = "ENFANT")]
+        child: String,
+        /// Date, JJ/MM/AAAA.
+        #[arg(value_name = "DATE")]
+        date: String,
+        /// Activité : son nom ou son identifiant.
+        #[arg(value_name = "ACTIVITÉ")]
+        activity: String,
+    },
+    /// Réserve des jours de la semaine sur une période, par exemple la cantine les lundis,
+    /// mardis, jeudis et vendredis jusqu'aux vacances, pour un ou plusieurs enfants.
+    BookPattern(PatternArgs),
+    /// Annule les réservations de jours de la semaine sur une période.
+    CancelPattern(PatternArgs),
+    /// Déclare un enfant absent sur les jours réservés d'une période (maladie…).
+    Absence {
+        /// Prénom de l'enfant.
+        #[arg(value_name = "ENFANT")]
+        child: String,
+        /// Premier jour d'absence, JJ/MM/AAAA.
+        #[arg(value_name = "DU")]
         from: String,
         /// Dernier jour d'absence (par défaut le premier).
+        #[arg(value_name = "AU")]
         to: Option<String>,
         /// Motif, par exemple « malade ».
-        #[arg(long, default_value = "")]
+        #[arg(
+            long,
+            default_value = "",
+            hide_default_value = true,
+            value_name = "MOTIF"
+        )]
         reason: String,
-        /// Identifiant d'un justificatif déjà envoyé (certificat médical).
-        #[arg(long)]
+        /// Identifiant d'un justificatif déjà envoyé (certificat médical, voir
+        /// `cartable documents`).
+        #[arg(long, value_name = "DOCUMENT")]
         document: Option<String>,
     },
-    /// Demande une réservation.
-    Book {
-        /// Identifiant ou prénom de l'enfant.
-        child: String,
-        /// Date (AAAA-MM-JJ ou JJ/MM/AAAA).
-        date: String,
-        /// Identifiant de l'activité (voir `cartable catalogue`).
-        activity: String,
-    },
-    /// Demande l'annulation d'une réservation.
-    Cancel {
-        /// Identifiant ou prénom de l'enfant.
-        child: String,
-        /// Date (AAAA-MM-JJ ou JJ/MM/AAAA).
-        date: String,
-        /// Identifiant de l'activité.
-        activity: String,
-    },
-    /// Le dossier famille.
+    /// Mon dossier : les fiches des enfants et des adultes, et leur validation.
     Dossier {
         #[command(subcommand)]
         action: DossierCommand,
     },
-    /// Mes Documents : les pièces justificatives envoyées ou à envoyer.
+    /// Mes documents : les justificatifs envoyés ou à envoyer.
     Documents {
         #[command(subcommand)]
         action: DocumentsCommand,
     },
-    /// Informations : messages de la structure et ses coordonnées (hors ligne).
+    /// Informations : les messages de la structure et ses coordonnées (lisibles hors ligne).
     Infos {
-        /// Marque ce message comme lu, puis l'affiche.
-        #[arg(long)]
+        /// Marque ce message comme lu et l'affiche en entier.
+        #[arg(long, value_name = "MESSAGE")]
         read: Option<String>,
     },
-    /// Téléchargement : fichiers mis à disposition par la structure.
+    /// Téléchargements : les fichiers mis à disposition par la structure.
     Downloads {
         #[command(subcommand)]
         action: Option<DownloadsCommand>,
     },
-    /// Enregistre toutes les données de la famille (archive ZIP : JSON et fichiers envoyés).
+    /// Exporte toutes les données de la famille (archive ZIP : un résumé lisible, les
+    /// fichiers JSON et les documents envoyés).
     Export {
-        /// Fichier de destination, par exemple `mes-donnees.zip`.
+        /// Fichier à écrire, par exemple mes-donnees.zip.
+        #[arg(value_name = "FICHIER")]
         file: PathBuf,
     },
-    /// Les activités proposées par la structure.
+    /// Les activités proposées par la structure, avec leurs identifiants.
     Catalogue,
     /// Les appareils connectés à ce compte.
     Devices,
-    /// Révoque un appareil.
+    /// Révoque un appareil de ce compte (téléphone perdu…).
     Revoke {
         /// Identifiant de l'appareil (voir `cartable devices`).
+        #[arg(value_name = "APPAREIL")]
         device_id: String,
     },
 }
@@ -148,12 +187,13 @@ pub enum Command {
 pub enum DownloadsCommand {
     /// Liste les fichiers (par défaut).
     List,
-    /// Récupère un fichier pour le lire hors ligne et affiche son chemin.
+    /// Récupère un fichier pour le lire hors ligne et affiche son emplacement.
     Get {
         /// Identifiant du fichier (voir `cartable downloads`).
+        #[arg(value_name = "FICHIER")]
         id: String,
         /// Copie aussi le fichier à cet endroit.
-        #[arg(long)]
+        #[arg(long, value_name = "CHEMIN")]
         to: Option<PathBuf>,
     },
 }
@@ -166,21 +206,23 @@ pub enum DocumentsCommand {
     /// Met un fichier (PDF, JPEG ou PNG) en file d'envoi, puis tente de l'envoyer.
     Send {
         /// Le fichier.
+        #[arg(value_name = "FICHIER")]
         file: PathBuf,
-        /// Type : qf_certificate, insurance, medical_note, vaccinations, pai,
-        /// custody_ruling ou other.
-        #[arg(long)]
+        /// Type de document : attestation de quotient familial, assurance, certificat médical,
+        /// vaccination, PAI, jugement de garde ou autre.
+        #[arg(long, value_name = "TYPE")]
         kind: String,
-        /// Identifiant ou prénom de l'enfant concerné.
-        #[arg(long)]
+        /// Prénom de l'enfant concerné.
+        #[arg(long, value_name = "ENFANT")]
         child: Option<String>,
-        /// Fin de validité (AAAA-MM-JJ ou JJ/MM/AAAA).
-        #[arg(long)]
+        /// Fin de validité, JJ/MM/AAAA.
+        #[arg(long, value_name = "DATE")]
         valid_until: Option<String>,
     },
-    /// Retire de la file d'envoi un document pas encore reçu par la structure.
+    /// Retire de la file d'envoi un document que la structure n'a pas encore reçu.
     Cancel {
-        /// Identifiant local du document (voir `cartable documents --json`).
+        /// Identifiant local du document (voir `cartable documents list --json`).
+        #[arg(value_name = "DOCUMENT")]
         local_id: String,
     },
 }
@@ -188,20 +230,20 @@ pub enum DocumentsCommand {
 /// Arguments of `book-pattern` and `cancel-pattern`.
 #[derive(Debug, clap::Args)]
 pub struct PatternArgs {
-    /// Premier jour (AAAA-MM-JJ ou JJ/MM/AAAA).
-    #[arg(long)]
+    /// Premier jour, JJ/MM/AAAA.
+    #[arg(long, value_name = "DATE")]
     pub from: String,
     /// Dernier jour, inclus.
-    #[arg(long)]
+    #[arg(long, value_name = "DATE")]
     pub to: String,
-    /// Identifiant ou prénom d'un enfant (répétable).
+    /// Prénom d'un enfant (répétable).
     #[arg(long = "child", value_name = "ENFANT", required = true)]
     pub children: Vec<String>,
-    /// Identifiant d'une activité (voir `cartable catalogue`) ; répétable, chaque `--activity`
-    /// allant avec le `--days` de même rang.
+    /// Activité, par son nom ou son identifiant ; répétable, chaque `--activity` allant avec le
+    /// `--days` de même rang.
     #[arg(long = "activity", value_name = "ACTIVITÉ", required = true)]
     pub activities: Vec<String>,
-    /// Jours de la semaine : lun,mar,jeu,ven ou 1,2,4,5 ou lun-ven.
+    /// Jours de la semaine : lun,mar,jeu,ven ou lun-ven ou 1,2,4,5 (1 = lundi).
     #[arg(long = "days", value_name = "JOURS", required = true)]
     pub days: Vec<String>,
 }
@@ -213,28 +255,63 @@ pub enum DossierCommand {
     /// « Je valide mes modifications » : envoie le dossier à la structure pour validation (à la
     /// prochaine synchronisation).
     Submit,
-    /// Modifie un champ d'une fiche.
+    /// Modifie un champ de la fiche d'un enfant ou d'un adulte.
+    ///
+    /// Champs d'un enfant : prénom, nom, date de naissance, école, classe, régime, allergies
+    /// (séparées par des virgules), PAI, traitements, médecin, vaccins, droit à l'image, peut
+    /// partir seul. Champs d'un adulte : prénom, nom, portable, fixe, travail, courriel,
+    /// adresse, responsable légal, autorisé à récupérer, payeur, contact d'urgence, quotient
+    /// familial, numéro CAF. Les régimes s'écrivent en toutes lettres (« sans porc »,
+    /// « végétarien »…), les autorisations par oui ou non.
     Set {
-        /// child ou adult.
-        #[arg(value_parser = ["child", "adult"])]
+        /// enfant ou adulte.
+        #[arg(value_parser = ["enfant", "adulte", "child", "adult"], hide_possible_values = true, value_name = "FICHE")]
         sheet: String,
-        /// Identifiant de la fiche (ou prénom de l'enfant).
-        id: String,
-        /// Nom du champ, par exemple school, diet, mobile_phone.
+        /// Prénom de l'enfant, ou nom de l'adulte.
+        #[arg(value_name = "NOM")]
+        name: String,
+        /// Champ, par exemple régime, école, portable.
+        #[arg(value_name = "CHAMP")]
         field: String,
         /// Nouvelle valeur.
+        #[arg(value_name = "VALEUR")]
         value: String,
     },
-    /// Ajoute un enfant.
+    /// Garde l'une des valeurs d'un champ que deux parents ont rempli différemment hors
+    /// connexion (voir `cartable dossier show`).
+    Keep {
+        /// enfant ou adulte.
+        #[arg(value_parser = ["enfant", "adulte", "child", "adult"], hide_possible_values = true, value_name = "FICHE")]
+        sheet: String,
+        /// Prénom de l'enfant, ou nom de l'adulte.
+        #[arg(value_name = "NOM")]
+        name: String,
+        /// Champ, par exemple régime.
+        #[arg(value_name = "CHAMP")]
+        field: String,
+        /// La valeur à garder, telle qu'affichée (par exemple « Sans porc »).
+        #[arg(value_name = "VALEUR")]
+        value: String,
+    },
+    /// Ajoute un enfant au dossier.
     AddChild {
+        /// Prénom.
+        #[arg(value_name = "PRÉNOM")]
         first_name: String,
+        /// Nom.
+        #[arg(value_name = "NOM")]
         last_name: String,
-        /// Date de naissance, AAAA-MM-JJ.
+        /// Date de naissance, JJ/MM/AAAA.
+        #[arg(value_name = "NAISSANCE")]
         birth_date: String,
     },
-    /// Ajoute un adulte.
+    /// Ajoute un adulte au dossier.
     AddAdult {
+        /// Prénom.
+        #[arg(value_name = "PRÉNOM")]
         first_name: String,
+        /// Nom.
+        #[arg(value_name = "NOM")]
         last_name: String,
     },
 }

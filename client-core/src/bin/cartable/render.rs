@@ -5,8 +5,11 @@ use cartable_core::domain::catalogue::Catalogue;
 use cartable_core::domain::cells::CellState;
 use cartable_core::domain::dossier::{AdultSheet, ChildSheet, Dossier};
 use cartable_core::domain::rules::document_label_fr;
+use cartable_core::domain::supporting::{KINDS, kind_label_fr};
+use cartable_core::domain::words;
 use cartable_core::{
-    BulkReport, PlanningEntry, PlanningView, ReviewStatus, ReviewView, SyncReport, SyncStatus,
+    BulkReport, Client, DocumentState, DossierConflict, Error, PlanningEntry, PlanningView,
+    ReviewStatus, ReviewView, SheetKind, SyncReport, SyncStatus,
 };
 use jiff::civil::{Date, Weekday};
 
@@ -125,7 +128,7 @@ Aucune activité à afficher.",
     let headers: Vec<String> = view
         .columns
         .iter()
-        .map(|c| format!("{} {}", c.child_name, c.activity_id))
+        .map(|c| format!("{} {}", c.child_name, c.activity_name))
         .collect();
     let mut header: Vec<&str> = vec!["Jour"];
     header.extend(headers.iter().map(String::as_str));
@@ -165,7 +168,12 @@ Aucune activité à afficher.",
 }
 
 /// What a bulk booking or withdrawal wrote.
-pub fn bulk_report(report: &BulkReport, wanted: bool) -> String {
+pub fn bulk_report(
+    report: &BulkReport,
+    wanted: bool,
+    dossier: &Dossier,
+    catalogue: &Catalogue,
+) -> String {
     let (did, already) = if wanted {
         ("réservation(s) demandée(s)", "déjà réservée(s)")
     } else {
@@ -176,24 +184,39 @@ pub fn bulk_report(report: &BulkReport, wanted: bool) -> String {
         report.written, report.unchanged
     );
     if !report.skipped.is_empty() {
-        // Grouped by activity and reason: "garderie-soir : Pas d'accueil le mercredi (6)".
-        let mut groups: Vec<(&str, &str, usize)> = Vec::new();
+        // Grouped by child, activity and reason:
+        // "Léa, Garderie du soir : Pas d'accueil le mercredi (6 jours)".
+        let mut groups: Vec<(&str, &str, &str, Vec<Date>)> = Vec::new();
         for s in &report.skipped {
             match groups
                 .iter_mut()
-                .find(|(a, r, _)| *a == s.activity_id && *r == s.reason)
+                .find(|(c, a, r, _)| *c == s.child_id && *a == s.activity_id && *r == s.reason)
             {
-                Some(g) => g.2 += 1,
-                None => groups.push((&s.activity_id, &s.reason, 1)),
+                Some(g) => g.3.push(s.date),
+                None => groups.push((&s.child_id, &s.activity_id, &s.reason, vec![s.date])),
             }
         }
-        out.push_str(&format!("\n{} case(s) ignorée(s) :", report.skipped.len()));
-        for (activity, reason, n) in groups {
-            out.push_str(&format!("\n  {activity} : {reason} ({n})"));
+        out.push_str(&format!(
+            "\n{} case(s) non réservée(s) :",
+            report.skipped.len()
+        ));
+        for (child, activity, reason, dates) in groups {
+            let when = match dates.as_slice() {
+                [one] => format!(
+                    "le {}",
+                    cartable_core::domain::calendar::format_date_fr(*one)
+                ),
+                many => format!("{} jours", many.len()),
+            };
+            out.push_str(&format!(
+                "\n  {}, {} : {reason} ({when})",
+                child_name(dossier, child),
+                activity_name(catalogue, activity)
+            ));
         }
     }
     if report.written > 0 {
-        out.push_str("\nLe serveur décidera de chaque case à la prochaine synchronisation.");
+        out.push_str("\nLa structure décidera de chaque case à la prochaine synchronisation.");
     }
     out
 }
@@ -206,6 +229,21 @@ pub fn sync_report(report: &SyncReport) -> String {
         report.docs_changed.len(),
         plural(report.docs_changed.len())
     );
+    if !report.decided.is_empty() {
+        out.push_str("\nDécisions de la structure depuis la dernière synchronisation :");
+        for d in &report.decided {
+            out.push_str(&format!("\n  {}", d.message));
+        }
+    }
+    if !report.absences_decided.is_empty() {
+        out.push_str("\nAbsences :");
+        for a in &report.absences_decided {
+            out.push_str(&format!("\n  {}", a.message));
+        }
+    }
+    if let Some(review) = &report.dossier_review {
+        out.push_str(&format!("\nDossier : {}", review.label));
+    }
     for c in &report.compensations {
         out.push_str(&format!(
             "\nLe serveur a rétabli des valeurs qu'il est seul à écrire ({}) : {}",
@@ -220,13 +258,12 @@ pub fn status(s: &SyncStatus) -> String {
     let mut lines = Vec::new();
     if s.logged_in {
         lines.push(format!(
-            "Connecté à {} (compte {}, famille {})",
+            "Connecté à {} en tant que {}.",
             s.server_url.as_deref().unwrap_or("?"),
-            s.account_id.as_deref().unwrap_or("?"),
-            s.family_id.as_deref().unwrap_or("?")
+            s.display_name.as_deref().unwrap_or("?")
         ));
     } else {
-        lines.push("Non connecté.".to_string());
+        lines.push("Cet appareil n'est pas connecté (`cartable login`).".to_string());
     }
     lines.push(match s.last_sync_ms {
         Some(ms) => format!("Dernière synchronisation : {}", french_time(ms)),
@@ -235,30 +272,142 @@ pub fn status(s: &SyncStatus) -> String {
     if let Some(e) = &s.last_error {
         lines.push(format!("Dernière tentative en échec : {e}"));
     }
-    lines.push(format!(
-        "Modifications en attente d'envoi : {}",
-        s.pending_changes
-    ));
-    lines.push(format!(
-        "Écart d'horloge avec le serveur : {} s",
-        s.server_clock_offset_ms / 1000
-    ));
+    lines.push(match s.pending_changes {
+        0 => "Aucune modification en attente d'envoi.".to_string(),
+        n => format!(
+            "{n} modification{} en attente d'envoi (à la prochaine synchronisation).",
+            plural(n)
+        ),
+    });
+    let offset_s = s.server_clock_offset_ms / 1000;
+    if offset_s.abs() >= 60 {
+        lines.push(format!(
+            "L'horloge de cet appareil a {} min d'écart avec celle du serveur : les dates \
+             limites sont calculées à l'heure du serveur.",
+            offset_s.abs() / 60
+        ));
+    }
     lines.join("\n")
+}
+
+/// What waits on this device for the next sync.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Waiting {
+    pub changes: usize,
+    pub documents: usize,
+}
+
+/// Counts what waits to be sent (best effort: zero when the store cannot tell).
+pub fn waiting_to_send(client: &Client) -> Waiting {
+    Waiting {
+        changes: client.status().map(|s| s.pending_changes).unwrap_or(0),
+        documents: client
+            .documents()
+            .map(|docs| {
+                docs.iter()
+                    .filter(|d| matches!(d.state, DocumentState::WaitingToSend { .. }))
+                    .count()
+            })
+            .unwrap_or(0),
+    }
+}
+
+/// "Rien n'est perdu : 2 modifications et 1 document attendent sur cet appareil et partiront à
+/// la prochaine synchronisation (`cartable sync`)."
+pub fn kept_until_next_sync(w: &Waiting) -> String {
+    let mut what = Vec::new();
+    if w.changes > 0 {
+        what.push(format!("{} modification{}", w.changes, plural(w.changes)));
+    }
+    if w.documents > 0 {
+        what.push(format!("{} document{}", w.documents, plural(w.documents)));
+    }
+    if what.is_empty() {
+        return "Rien n'est perdu : ce que vous modifiez reste sur cet appareil et partira à la \
+                prochaine synchronisation (`cartable sync`)."
+            .to_string();
+    }
+    let many = w.changes + w.documents > 1;
+    format!(
+        "Rien n'est perdu : {} {} sur cet appareil et {} à la prochaine synchronisation \
+         (`cartable sync`).",
+        words::list_fr(&what),
+        if many { "attendent" } else { "attend" },
+        if many { "partiront" } else { "partira" },
+    )
+}
+
+/// A child's first name (the id when the dossier does not know it).
+pub fn child_name(dossier: &Dossier, id: &str) -> String {
+    dossier
+        .children
+        .get(id)
+        .map(|c| c.first_name.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| id.to_string())
+}
+
+/// An adult's full name (the id when the dossier does not know it).
+pub fn adult_name(dossier: &Dossier, id: &str) -> String {
+    dossier
+        .adults
+        .get(id)
+        .map(|a| {
+            format!("{} {}", a.first_name.trim(), a.last_name.trim())
+                .trim()
+                .to_string()
+        })
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| id.to_string())
+}
+
+/// An activity's name (the id when the catalogue does not know it).
+pub fn activity_name(catalogue: &Catalogue, id: &str) -> String {
+    catalogue
+        .activities
+        .get(id)
+        .map(|a| a.name.clone())
+        .unwrap_or_else(|| id.to_string())
+}
+
+/// The kind of supporting document a parent named: its code or its French name
+/// ("assurance", "certificat médical").
+pub fn document_kind(text: &str) -> Result<&'static str, Error> {
+    let candidates = KINDS.iter().map(|k| (*k, kind_label_fr(k)));
+    match words::matches(text, candidates).as_slice() {
+        [(kind, _)] => Ok(kind),
+        _ => {
+            let labels: Vec<String> = KINDS.iter().map(|k| kind_label_fr(k).to_string()).collect();
+            Err(Error::InvalidInput(format!(
+                "type de document inconnu « {} » (types : {})",
+                text.trim(),
+                labels.join(", ")
+            )))
+        }
+    }
 }
 
 fn yes_no(b: bool) -> &'static str {
     if b { "oui" } else { "non" }
 }
 
-fn child(id: &str, c: &ChildSheet) -> String {
+/// "14/03/2017" from the sheet's ISO date.
+fn birth_date(iso: &str) -> String {
+    match iso.parse::<Date>() {
+        Ok(d) => format!("{:02}/{:02}/{}", d.day(), d.month(), d.year()),
+        Err(_) => or_dash(iso).to_string(),
+    }
+}
+
+fn child(c: &ChildSheet) -> String {
     let mut out = format!(
-        "Enfant {} {} (id {id})\n  né(e) le {}, école {}, classe {}\n  régime : {}",
+        "Enfant : {} {}\n  né(e) le {}, école {}, classe {}\n  régime : {}",
         c.first_name,
         c.last_name,
-        or_dash(&c.birth_date),
+        birth_date(&c.birth_date),
         or_dash(&c.school),
         or_dash(&c.class),
-        c.diet.label()
+        c.diet.label().to_lowercase()
     );
     out.push_str(&format!(
         "\n  allergies : {}, PAI : {}, traitements : {}, médecin : {}",
@@ -280,7 +429,7 @@ fn child(id: &str, c: &ChildSheet) -> String {
     out
 }
 
-fn adult(id: &str, a: &AdultSheet) -> String {
+fn adult(a: &AdultSheet) -> String {
     let roles: Vec<&str> = [
         (a.roles.legal_guardian, "responsable légal"),
         (a.roles.may_pick_up, "autorisé à récupérer"),
@@ -292,7 +441,7 @@ fn adult(id: &str, a: &AdultSheet) -> String {
     .map(|(_, l)| *l)
     .collect();
     format!(
-        "Adulte {} {} (id {id})\n  portable {}, fixe {}, travail {}, courriel {}\n  adresse : {}\n  rôles : {}\n  quotient familial : {}, n° CAF : {}",
+        "Adulte : {} {}\n  portable {}, fixe {}, travail {}, courriel {}\n  adresse : {}\n  rôles : {}\n  quotient familial : {}, n° CAF : {}",
         a.first_name,
         a.last_name,
         or_dash(&a.mobile_phone),
@@ -312,17 +461,69 @@ fn adult(id: &str, a: &AdultSheet) -> String {
     )
 }
 
-pub fn dossier(d: &Dossier, review: Option<&ReviewView>) -> String {
+pub fn dossier(d: &Dossier, review: Option<&ReviewView>, conflicts: &[DossierConflict]) -> String {
     if d.children.is_empty() && d.adults.is_empty() {
         return "Dossier vide ou pas encore téléchargé : lancez `cartable sync`.".into();
     }
-    let mut parts: Vec<String> = d.children.iter().map(|(id, c)| child(id, c)).collect();
-    parts.extend(d.adults.iter().map(|(id, a)| adult(id, a)));
+    let mut parts: Vec<String> = d.children.values().map(child).collect();
+    parts.extend(d.adults.values().map(adult));
+    if !conflicts.is_empty() {
+        parts.push(self::conflicts(conflicts));
+    }
     parts.push(match review {
         Some(r) => self::review(r),
         None => "Validation : dossier jamais envoyé (`cartable dossier submit`).".into(),
     });
     parts.join("\n\n")
+}
+
+/// Fields two parents set differently offline, each value with who wrote it.
+pub fn conflicts(conflicts: &[DossierConflict]) -> String {
+    let mut lines = vec![
+        "À départager : des parents ont saisi des valeurs différentes hors connexion.".to_string(),
+    ];
+    for c in conflicts {
+        let values: Vec<String> = c
+            .values
+            .iter()
+            .map(|v| {
+                let when = v
+                    .at_ms
+                    .map(|ms| format!(", le {}", french_time(ms)))
+                    .unwrap_or_default();
+                format!("« {} » ({}{when})", v.label, v.author_name)
+            })
+            .collect();
+        let shown = c
+            .values
+            .iter()
+            .find(|v| v.current)
+            .map(|v| v.label.as_str())
+            .unwrap_or("-");
+        lines.push(format!(
+            "  {} — {} : {} ; affiché pour l'instant : « {shown} »",
+            c.sheet_name,
+            c.field_label,
+            values.join(" ou ")
+        ));
+    }
+    if let Some(first) = conflicts.first() {
+        let sheet = match first.sheet_kind {
+            SheetKind::Child => "enfant",
+            SheetKind::Adult => "adulte",
+        };
+        let name = first.sheet_name.split(' ').next().unwrap_or_default();
+        let value = first
+            .values
+            .first()
+            .map(|v| v.label.as_str())
+            .unwrap_or("-");
+        lines.push(format!(
+            "  Pour garder une valeur : cartable dossier keep {sheet} {name} \"{}\" \"{value}\"",
+            first.field_label
+        ));
+    }
+    lines.join("\n")
 }
 
 /// Where the dossier stands with the structure.
@@ -415,15 +616,16 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// "Mes Documents".
-pub fn documents(docs: &[cartable_core::DocumentView]) -> String {
-    use cartable_core::DocumentState;
+pub fn documents(docs: &[cartable_core::DocumentView], dossier: &Dossier) -> String {
     if docs.is_empty() {
         return "Aucun document.".to_string();
     }
     docs.iter()
         .map(|d| {
             let state = match &d.state {
-                DocumentState::WaitingToSend { last_error: None } => "à envoyer".to_string(),
+                DocumentState::WaitingToSend { last_error: None } => {
+                    "à envoyer à la prochaine synchronisation".to_string()
+                }
                 DocumentState::WaitingToSend {
                     last_error: Some(e),
                 } => format!("à envoyer (dernier essai : {e})"),
@@ -432,13 +634,18 @@ pub fn documents(docs: &[cartable_core::DocumentView]) -> String {
                 DocumentState::Rejected { reason } => format!("refusé : {reason}"),
                 DocumentState::Failed { error } => format!("refusé à l'envoi : {error}"),
             };
-            let label = cartable_core::domain::supporting::kind_label_fr(&d.kind);
+            let label = kind_label_fr(&d.kind);
+            let child = d
+                .child_id
+                .as_deref()
+                .map(|c| format!(" de {}", child_name(dossier, c)))
+                .unwrap_or_default();
             let until = d
                 .valid_until
                 .as_deref()
-                .map(|v| format!(", valable jusqu'au {v}"))
+                .map(|v| format!(", valable jusqu'au {}", birth_date(v)))
                 .unwrap_or_default();
-            format!("- {} ({label}{until}) : {state}", d.file_name)
+            format!("- {} ({label}{child}{until}) : {state}", d.file_name)
         })
         .collect::<Vec<_>>()
         .join("\n")

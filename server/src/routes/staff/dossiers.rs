@@ -216,6 +216,8 @@ async fn show(
         server_actor: state.docs.actor(),
     };
     review::attribute(&mut target_doc, &base, &mut changes, &authors);
+    let conflict_notes =
+        review::attach_conflicts(&mut target_doc, &old, &new, &mut changes, &authors);
     let kinds = match pending {
         Some(v) => v.requested_documents.clone(),
         None => review::requested_documents(&changes),
@@ -228,6 +230,14 @@ async fn show(
              est demandée à la famille."
                 .to_string(),
         );
+    }
+    if !conflict_notes.is_empty() {
+        notices.push(
+            "Deux parents ont saisi des valeurs différentes hors connexion : le dossier montre \
+             l'une d'elles tant que la famille n'a pas choisi."
+                .to_string(),
+        );
+        notices.extend(conflict_notes);
     }
     if modified_since_submission {
         notices.push(

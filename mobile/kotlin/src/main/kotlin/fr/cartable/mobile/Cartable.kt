@@ -160,6 +160,18 @@ class Cartable private constructor(
     /** Adds an adult sheet (offline); returns its id. */
     suspend fun addAdult(firstName: String, lastName: String): String = change { addAdult(firstName, lastName) }
 
+    /**
+     * Fields parents set differently while offline, each with every value and who wrote it
+     * (readable offline). Show them on "Mon dossier" until a parent chooses.
+     */
+    suspend fun dossierConflicts(): List<DossierConflict> = read { dossierConflicts() }
+
+    /**
+     * "Garder cette valeur": keeps [valueId] of the field at [path] (offline; every phone shows
+     * it after its next [sync]).
+     */
+    suspend fun keepDossierValue(path: String, valueId: String) = change { keepDossierValue(path, valueId) }
+
     /** "Je valide mes modifications" (offline; sent at the next [sync]). */
     suspend fun submitDossier() = change { submitDossier() }
 
