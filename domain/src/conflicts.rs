@@ -156,7 +156,7 @@ pub fn value_json(doc: &AutoCommit, value: &Value<'_>, id: &ObjId) -> Json {
 
 /// Every field of the dossier's sheets that holds concurrent values, in path order.
 pub fn dossier_conflicts(doc: &mut AutoCommit) -> Vec<FieldConflict> {
-    let mut found: Vec<(Vec<String>, Vec<(Value<'static>, ObjId)>, ObjId)> = Vec::new();
+    let mut found: Found = Vec::new();
     for section in SECTIONS {
         let Ok(Some((Value::Object(ObjType::Map), obj))) = doc.get(automerge::ROOT, section) else {
             continue;
