@@ -66,7 +66,7 @@ pub struct DossierConflict {
     pub values: Vec<ConflictingValue>,
 }
 
-fn dossier_doc<'a>(inner: &'a mut Inner) -> Result<Option<&'a mut AutoCommit>> {
+fn dossier_doc(inner: &mut Inner) -> Result<Option<&mut AutoCommit>> {
     inner.session()?;
     let Some(id) = inner.docs.find(DocKind::Dossier, None) else {
         return Ok(None);

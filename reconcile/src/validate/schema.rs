@@ -198,10 +198,11 @@ static OPTIONAL_SUBMISSION: Shape = Shape::Optional(&SUBMISSION);
 static CHILDREN: Shape = Shape::Dict(KeyKind::Id, &CHILD);
 static ADULTS: Shape = Shape::Dict(KeyKind::Id, &ADULT);
 
-/// The dossier: sheets and the submission are the family's; `review` and `family_id` the
-/// server's.
+/// The dossier: sheets and the submission are the family's; `review`, `family_id` and
+/// `authors` (who is behind each actor, for conflicts) the server's.
 pub static DOSSIER: Shape = Shape::Record(&[
     server("family_id"),
+    server("authors"),
     field("children", &CHILDREN),
     field("adults", &ADULTS),
     server("review"),
