@@ -56,6 +56,7 @@ impl Http {
             login: login.to_string(),
             password: password.to_string(),
             device_name: "cartable-loadgen".to_string(),
+            known_device: None,
         })?;
         let response = self
             .client

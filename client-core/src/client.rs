@@ -21,7 +21,7 @@ use crate::sync::{self, SyncReport};
 use crate::transport::Transport;
 use crate::uploads::{self, DocumentView, SendReport};
 use crate::view::PlanningView;
-use cartable_domain::api::{DeviceSummary, ErrorCode, LoginRequest};
+use cartable_domain::api::{DeviceSummary, ErrorCode, LoginRequest, PasswordChange};
 use cartable_domain::catalogue::Catalogue;
 use cartable_domain::dossier::Dossier;
 use cartable_domain::ids::DocumentId;
@@ -145,16 +145,25 @@ impl Client {
         if login.trim().is_empty() {
             return Err(Error::invalid("identifiant manquant"));
         }
+        let known_device = self
+            .inner()
+            .store
+            .read(|c| store::get_meta(c, MetaKey::KnownDevice))?;
         let request = LoginRequest {
             login: login.trim().to_string(),
             password: password.to_string(),
             device_name: device_name.trim().to_string(),
+            known_device,
         };
         let response = self.transport.login(server_url, &request)?;
-        let session = Session::from_login(server_url, response);
+        let proof = response.known_device.clone();
+        let session = Session::from_login(server_url, login, response);
         let mut inner = self.inner();
         inner.store.write(|tx| {
             store::wipe(tx)?;
+            if let Some(proof) = &proof {
+                store::set_meta(tx, MetaKey::KnownDevice, proof)?;
+            }
             session.save(tx)
         })?;
         inner.docs = DocSet::new(Some(session.actor.clone()));
@@ -197,6 +206,30 @@ impl Client {
             revoked_on_server,
             discarded_changes,
         })
+    }
+
+    /// Replaces the parent's password (needs the network). Required after signing in with a
+    /// one-time password ([`Account::must_change_password`]); the account's sessions on other
+    /// devices end, this one goes on. The new password is checked here first with the
+    /// server's own rules (12 characters at least, not a common one, not the login).
+    pub fn change_password(&self, current: &str, new: &str) -> Result<()> {
+        let session = self.inner().session()?.clone();
+        cartable_domain::password::check_new_password(new, &session.account.login)
+            .map_err(|e| Error::invalid(e.to_string()))?;
+        let change = PasswordChange {
+            current_password: current.to_string(),
+            new_password: new.to_string(),
+        };
+        self.transport
+            .change_password(&session.account.server_url, &session.token, &change)?;
+        let mut inner = self.inner();
+        inner
+            .store
+            .write(|tx| store::set_meta(tx, MetaKey::MustChangePassword, "0"))?;
+        if let Some(s) = inner.session.as_mut() {
+            s.account.must_change_password = false;
+        }
+        Ok(())
     }
 
     /// Who this device is signed in as, if it is.

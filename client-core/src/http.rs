@@ -7,7 +7,9 @@
 
 use crate::error::{Error, Result};
 use crate::transport::{DocumentUpload, Transport};
-use cartable_domain::api::{ApiErrorBody, DeviceSummary, ErrorCode, LoginRequest, LoginResponse};
+use cartable_domain::api::{
+    ApiErrorBody, DeviceSummary, ErrorCode, LoginRequest, LoginResponse, PasswordChange,
+};
 use cartable_domain::protocol::{self, SyncRequest, SyncResponse};
 use cartable_domain::supporting::SupportingDocument;
 use std::time::Duration;
@@ -197,6 +199,23 @@ impl Transport for HttpTransport {
             .post(url(server_url, "logout"))
             .header("Authorization", bearer(token))
             .send_empty()
+            .map_err(network)?;
+        expect_empty(response)
+    }
+
+    fn change_password(
+        &self,
+        server_url: &str,
+        token: &str,
+        change: &PasswordChange,
+    ) -> Result<()> {
+        let body = serde_json::to_vec(change).map_err(|e| Error::Protocol(e.to_string()))?;
+        let response = self
+            .agent
+            .post(url(server_url, "password"))
+            .header("Authorization", bearer(token))
+            .content_type("application/json")
+            .send(&body[..])
             .map_err(network)?;
         expect_empty(response)
     }

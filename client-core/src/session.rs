@@ -22,6 +22,12 @@ pub struct Account {
     pub device_id: String,
     /// Name of the parent, for greetings.
     pub display_name: String,
+    /// The login name used to sign in.
+    pub login: String,
+    /// The password used was one-time: [`crate::Client::change_password`] must set the
+    /// parent's own before anything else works (the server answers
+    /// `password_change_required` until then).
+    pub must_change_password: bool,
 }
 
 /// The session as stored in `meta`.
@@ -57,24 +63,28 @@ impl Session {
                 structure_id: get(MetaKey::StructureId)?,
                 device_id: get(MetaKey::DeviceId)?,
                 display_name: get(MetaKey::DisplayName)?,
+                login: get(MetaKey::Login)?,
+                must_change_password: get(MetaKey::MustChangePassword)? == "1",
             },
             token,
             actor,
         }))
     }
 
-    /// Builds the session for a successful login, with a fresh random actor id.
-    pub fn from_login(server_url: &str, login: LoginResponse) -> Self {
+    /// Builds the session for a successful login as `login`, with a fresh random actor id.
+    pub fn from_login(server_url: &str, login: &str, response: LoginResponse) -> Self {
         Self {
             account: Account {
                 server_url: server_url.trim_end_matches('/').to_string(),
-                account_id: login.account_id,
-                family_id: login.family_id,
-                structure_id: login.structure_id,
-                device_id: login.device_id,
-                display_name: login.display_name,
+                account_id: response.account_id,
+                family_id: response.family_id,
+                structure_id: response.structure_id,
+                device_id: response.device_id,
+                display_name: response.display_name,
+                login: login.trim().to_string(),
+                must_change_password: response.must_change_password,
             },
-            token: login.token,
+            token: response.token,
             actor: ActorId::random(),
         }
     }
@@ -88,6 +98,12 @@ impl Session {
         store::set_meta(conn, MetaKey::StructureId, &a.structure_id)?;
         store::set_meta(conn, MetaKey::DeviceId, &a.device_id)?;
         store::set_meta(conn, MetaKey::DisplayName, &a.display_name)?;
+        store::set_meta(conn, MetaKey::Login, &a.login)?;
+        store::set_meta(
+            conn,
+            MetaKey::MustChangePassword,
+            if a.must_change_password { "1" } else { "0" },
+        )?;
         store::set_meta(conn, MetaKey::ActorId, &self.actor.to_hex_string())?;
         store::set_meta(conn, MetaKey::Token, &self.token)?;
         Ok(())

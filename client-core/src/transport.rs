@@ -6,7 +6,7 @@
 //! server's `ApiErrorBody`).
 
 use crate::error::{Error, Result};
-use cartable_domain::api::{DeviceSummary, LoginRequest, LoginResponse};
+use cartable_domain::api::{DeviceSummary, LoginRequest, LoginResponse, PasswordChange};
 use cartable_domain::protocol::{SyncRequest, SyncResponse};
 use cartable_domain::supporting::SupportingDocument;
 
@@ -43,6 +43,17 @@ pub trait Transport: Send + Sync {
 
     /// `POST /api/v1/logout`: revokes the caller's own token.
     fn logout(&self, server_url: &str, token: &str) -> Result<()>;
+
+    /// `POST /api/v1/password`: replaces the account's password; its other sessions end.
+    fn change_password(
+        &self,
+        server_url: &str,
+        token: &str,
+        change: &PasswordChange,
+    ) -> Result<()> {
+        let _ = (server_url, token, change);
+        Err(unsupported())
+    }
 
     /// `POST /api/v1/documents`: uploads one supporting document.
     fn upload_document(

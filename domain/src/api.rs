@@ -37,9 +37,45 @@ pub enum ErrorCode {
     MissingDependencies,
     /// A synced change writes to a document families may only read (the catalogue).
     ReadOnlyDocument,
+    /// The address exists but not with this HTTP method.
+    MethodNotAllowed,
+    /// The request took too long to arrive or to be answered.
+    Timeout,
+    /// The family's supporting documents use up their storage quota.
+    QuotaExceeded,
+    /// The account signed in with a one-time password: it must choose its own password
+    /// (`POST /api/v1/password`) before anything else.
+    PasswordChangeRequired,
 }
 
 impl ErrorCode {
+    /// Every code, for documentation.
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::BadRequest,
+        ErrorCode::MalformedSync,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::RateLimited,
+        ErrorCode::ProtocolTooOld,
+        ErrorCode::ProtocolTooNew,
+        ErrorCode::Conflict,
+        ErrorCode::Unavailable,
+        ErrorCode::Internal,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::Timeout,
+        ErrorCode::QuotaExceeded,
+        ErrorCode::PasswordChangeRequired,
+        ErrorCode::CorruptChange,
+        ErrorCode::ForgedActor,
+        ErrorCode::InvalidChange,
+        ErrorCode::ChangeTooLarge,
+        ErrorCode::MissingDependencies,
+        ErrorCode::ReadOnlyDocument,
+    ];
+
     /// True for the codes that refuse a device's synced changes: syncing again sends the same
     /// changes and gets the same answer, so the device must not retry blindly.
     pub fn refuses_changes(self) -> bool {
@@ -74,6 +110,10 @@ impl ErrorCode {
             ErrorCode::ChangeTooLarge => "change_too_large",
             ErrorCode::MissingDependencies => "missing_dependencies",
             ErrorCode::ReadOnlyDocument => "read_only_document",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
+            ErrorCode::PasswordChangeRequired => "password_change_required",
         }
     }
 }
@@ -96,6 +136,11 @@ pub struct LoginRequest {
     /// How the device names itself in the device list ("Pixel de Camille").
     #[serde(default)]
     pub device_name: String,
+    /// The proof this device was given at its last successful login to this account
+    /// (`known_device` of the answer): its attempts are then counted apart, so someone
+    /// else's failed guesses never lock it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_device: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +152,14 @@ pub struct LoginResponse {
     pub family_id: String,
     pub structure_id: String,
     pub display_name: String,
+    /// The password used was one-time: until `POST /api/v1/password` sets the parent's own,
+    /// every other call answers 403 `password_change_required`.
+    #[serde(default)]
+    pub must_change_password: bool,
+    /// Proof that this device signed in to this account; keep it and send it with the next
+    /// login (`LoginRequest::known_device`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_device: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +170,9 @@ pub struct DeviceSummary {
     pub last_seen_ms: Option<i64>,
     /// True for the device making the request.
     pub current: bool,
+    /// When the session ends unless it is used again (idle expiry, capped by its lifetime).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,4 +192,71 @@ pub struct StaffLoginResponse {
     pub display_name: String,
     /// "staff_admin" or "staff_agent".
     pub role: String,
+    /// The password used was one-time: choose one with `POST /api/v1/password` first.
+    #[serde(default)]
+    pub must_change_password: bool,
+    /// See [`LoginResponse::known_device`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_device: Option<String>,
+}
+
+/// `POST /api/v1/password`: the signed-in account chooses a new password. Every other
+/// session of the account ends.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// A one-time password issued for an account by staff or the admin command: to be handed
+/// over, and replaced at the first login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OneTimePassword {
+    pub account_id: String,
+    pub login: String,
+    pub password: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed_once_and_serialises_as_its_name() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_string(code).expect("json");
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            // A new variant must be added to ALL: this match stops compiling otherwise.
+            match code {
+                ErrorCode::BadRequest
+                | ErrorCode::MalformedSync
+                | ErrorCode::Unauthorized
+                | ErrorCode::Forbidden
+                | ErrorCode::NotFound
+                | ErrorCode::PayloadTooLarge
+                | ErrorCode::UnsupportedMediaType
+                | ErrorCode::RateLimited
+                | ErrorCode::ProtocolTooOld
+                | ErrorCode::ProtocolTooNew
+                | ErrorCode::Conflict
+                | ErrorCode::Unavailable
+                | ErrorCode::Internal
+                | ErrorCode::MethodNotAllowed
+                | ErrorCode::Timeout
+                | ErrorCode::QuotaExceeded
+                | ErrorCode::PasswordChangeRequired
+                | ErrorCode::CorruptChange
+                | ErrorCode::ForgedActor
+                | ErrorCode::InvalidChange
+                | ErrorCode::ChangeTooLarge
+                | ErrorCode::MissingDependencies
+                | ErrorCode::ReadOnlyDocument => {}
+            }
+        }
+        let mut names: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ErrorCode::ALL.len());
+    }
 }

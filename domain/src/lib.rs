@@ -16,12 +16,14 @@ pub mod dossier;
 pub mod eligibility;
 pub mod ids;
 pub mod information;
+pub mod password;
 pub mod planning;
 pub mod protocol;
 pub mod rules;
 pub mod school_year;
 pub mod supporting;
 pub mod sync_plan;
+pub mod text;
 pub mod words;
 
 pub use documents::DocKind;

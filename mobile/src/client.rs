@@ -65,6 +65,15 @@ impl CartableClient {
         core(|| self.core.logout()).map(LogoutOutcome::from)
     }
 
+    /// Replaces the parent's password (needs the network). Required right after a login
+    /// whose `Account.mustChangePassword` is true (a one-time password from the town hall);
+    /// the parent's sessions on other devices end. Fails with `InvalidInput` when the new
+    /// password is too short, too common or contains the login (the reason says which),
+    /// `Server` with code `forbidden` when the current password is wrong, or `Network`.
+    pub fn change_password(&self, current_password: String, new_password: String) -> Result<()> {
+        core(|| self.core.change_password(&current_password, &new_password))
+    }
+
     /// Who this device is signed in as, or none.
     pub fn account(&self) -> Result<Option<Account>> {
         guarded(|| Ok(self.core.account().map(Account::from)))

@@ -34,6 +34,14 @@ pub enum CartableError {
         reason: String,
     },
 
+    /// The parent signed in with a one-time password (printed by the town hall): show the
+    /// "choose your password" screen and call `changePassword`; nothing else works until then.
+    #[error("{reason}")]
+    PasswordChangeRequired {
+        /// French, for the parent.
+        reason: String,
+    },
+
     /// The call needs a signed-in device: show the login screen.
     #[error("{reason}")]
     NotLoggedIn {
@@ -113,12 +121,13 @@ pub type Result<T, E = CartableError> = std::result::Result<T, E>;
 impl CartableError {
     /// The stable code of this error, to log or branch on: `network`, `unauthorized`,
     /// `not_logged_in`, `already_logged_in`, `not_downloaded`, `invalid_input`, `server`,
-    /// `changes_refused`, `storage` or `internal` (the server's own code is in `Server.code`
-    /// and `ChangesRefused.code`).
+    /// `changes_refused`, `storage`, `internal` or `password_change_required` (the server's
+    /// own code is in `Server.code` and `ChangesRefused.code`).
     pub fn error_code(&self) -> String {
         match self {
             CartableError::Network { .. } => "network",
             CartableError::Unauthorized { .. } => "unauthorized",
+            CartableError::PasswordChangeRequired { .. } => "password_change_required",
             CartableError::NotLoggedIn { .. } => "not_logged_in",
             CartableError::AlreadyLoggedIn { .. } => "already_logged_in",
             CartableError::NotDownloaded { .. } => "not_downloaded",
@@ -172,6 +181,10 @@ pub(crate) fn from_core(e: cartable_core::Error) -> CartableError {
             code: ErrorCode::Unauthorized,
             ..
         } => CartableError::Unauthorized { reason },
+        E::Server {
+            code: ErrorCode::PasswordChangeRequired,
+            ..
+        } => CartableError::PasswordChangeRequired { reason },
         E::Server { code, status, .. } => {
             if status >= 500 {
                 tracing::warn!(code = code.as_str(), status, "erreur du serveur");

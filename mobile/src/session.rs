@@ -19,6 +19,11 @@ pub struct Account {
     pub device_id: String,
     /// The parent's name, for greetings ("Camille Martin").
     pub display_name: String,
+    /// The login name used to sign in.
+    pub login: String,
+    /// The password used was one-time: show the "choose your password" screen and call
+    /// `changePassword` before anything else.
+    pub must_change_password: bool,
 }
 
 impl From<cartable_core::Account> for Account {
@@ -30,6 +35,8 @@ impl From<cartable_core::Account> for Account {
             structure_id: a.structure_id,
             device_id: a.device_id,
             display_name: a.display_name,
+            login: a.login,
+            must_change_password: a.must_change_password,
         }
     }
 }

@@ -128,6 +128,8 @@ async fn new_account(
             password_hash: hash,
             display_name: display_name.clone(),
             role: role.to_string(),
+            // A generated password was printed for someone else to hand over: one-time.
+            must_change_password: who.password.is_none(),
         },
     )
     .await?;

@@ -1,8 +1,19 @@
-//! Passwords (argon2id), device tokens (256-bit random, stored as SHA-256), login rate
-//! limiting, and the `FamilyDevice` extractor that every family route takes.
+//! Passwords (argon2id), device tokens (256-bit random, stored as SHA-256), sessions and
+//! their expiry, login throttling, and the extractors every route takes (`FamilyDevice`,
+//! `StaffUser`, `AnySession`).
+//!
+//! Authentication events (logins, failures, throttling, logouts, revocations, expiries,
+//! password changes) are logged at the default level under the target
+//! `cartable_server::auth`, with ids and addresses, never a password or a token.
+
+pub mod account_ops;
+pub mod client_ip;
+pub mod login;
+pub mod sessions;
+pub mod throttle;
 
 use crate::AppState;
-use crate::db::accounts::{self, DeviceSession};
+use crate::db::accounts::{self, DeviceSession, EndReason};
 use crate::error::AppError;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -10,9 +21,6 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 /// Hashes a password with argon2id and a random salt.
 pub fn hash_password(password: &str) -> Result<String, AppError> {
@@ -73,51 +81,6 @@ pub fn new_password() -> String {
         .collect()
 }
 
-/// Counts failed logins per key (login name, client address) in a sliding window.
-#[derive(Debug)]
-pub struct LoginLimiter {
-    max_failures: u32,
-    window: Duration,
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
-}
-
-impl LoginLimiter {
-    pub fn new(max_failures: u32, window: Duration) -> Self {
-        Self {
-            max_failures,
-            window,
-            failures: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// True when `key` has used up its failures in the current window.
-    pub fn is_blocked(&self, key: &str, now: Instant) -> bool {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let window = self.window;
-        match map.get_mut(key) {
-            Some(times) => {
-                times.retain(|t| now.duration_since(*t) < window);
-                times.len() >= self.max_failures as usize
-            }
-            None => false,
-        }
-    }
-
-    pub fn record_failure(&self, key: &str, now: Instant) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 100_000 {
-            let window = self.window;
-            map.retain(|_, times| times.iter().any(|t| now.duration_since(*t) < window));
-        }
-        map.entry(key.to_string()).or_default().push(now);
-    }
-
-    pub fn clear(&self, key: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(key);
-    }
-}
-
 /// The authenticated parent device behind a request. Handlers that take it cannot forget
 /// authentication or family scoping.
 #[derive(Debug, Clone)]
@@ -133,15 +96,95 @@ fn bearer(parts: &Parts) -> Option<&str> {
     (token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())).then_some(token)
 }
 
-/// The live device session behind the request's bearer token.
-pub(crate) async fn authenticate(
+/// The live session behind `token`, whatever the state of its password: ended here when
+/// found expired by the server's clock; its last use recorded (which postpones idle expiry).
+pub async fn session_for_token(state: &AppState, token: &str) -> Result<DeviceSession, AppError> {
+    let session = accounts::session_by_token_hash(&state.db, &token_hash(token))
+        .await?
+        .ok_or_else(AppError::unauthorized)?;
+    let now = state.clock.now().as_millisecond();
+    if let Some(why) = sessions::session_expired(&state.settings, &session, now) {
+        accounts::end_session(
+            &state.db,
+            &session.account_id,
+            &session.device_id,
+            EndReason::Expired,
+            now,
+        )
+        .await?;
+        tracing::info!(
+            event = "session_expired",
+            account_id = %session.account_id,
+            device_id = %session.device_id,
+            why = ?why,
+            "session expired"
+        );
+        return Err(session_expired());
+    }
+    let lifetime = sessions::lifetime(&state.settings, &session.role);
+    state
+        .seen
+        .touch(
+            &state.db,
+            &session.device_id,
+            now,
+            sessions::touch_interval_ms(&lifetime),
+        )
+        .await;
+    Ok(session)
+}
+
+/// The live session behind the request's bearer token, even one whose one-time password is
+/// still to be replaced (only changing it and logging out take such a session).
+pub async fn authenticate_pending(
     parts: &Parts,
     state: &AppState,
 ) -> Result<DeviceSession, AppError> {
     let token = bearer(parts).ok_or_else(AppError::unauthorized)?;
-    accounts::session_by_token_hash(&state.db, &token_hash(token))
-        .await?
-        .ok_or_else(AppError::unauthorized)
+    session_for_token(state, token).await
+}
+
+/// The live session behind the request's bearer token, with a password of its own.
+pub(crate) async fn authenticate(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<DeviceSession, AppError> {
+    let session = authenticate_pending(parts, state).await?;
+    if session.must_change_password {
+        return Err(password_change_required());
+    }
+    Ok(session)
+}
+
+/// 401 for a session that ran out.
+pub fn session_expired() -> AppError {
+    AppError::client(
+        axum::http::StatusCode::UNAUTHORIZED,
+        cartable_domain::api::ErrorCode::Unauthorized,
+        "Session expirée : reconnectez-vous",
+    )
+}
+
+/// 403 until a one-time password is replaced.
+pub fn password_change_required() -> AppError {
+    AppError::client(
+        axum::http::StatusCode::FORBIDDEN,
+        cartable_domain::api::ErrorCode::PasswordChangeRequired,
+        "Ce mot de passe était à usage unique : choisissez votre propre mot de passe pour continuer",
+    )
+}
+
+/// Any signed-in account (family or staff), even one that must still replace a one-time
+/// password: for changing it, logging out and listing sessions.
+#[derive(Debug, Clone)]
+pub struct AnySession(pub DeviceSession);
+
+impl FromRequestParts<AppState> for AnySession {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        Ok(AnySession(authenticate_pending(parts, state).await?))
+    }
 }
 
 fn forbidden(message: &str) -> AppError {
@@ -222,17 +265,5 @@ mod tests {
         assert_ne!(t, new_token());
         assert_eq!(token_hash(&t).len(), 64);
         assert_ne!(token_hash(&t), t);
-    }
-
-    #[test]
-    fn limiter_blocks_after_max_failures_then_forgets() {
-        let l = LoginLimiter::new(2, Duration::from_secs(60));
-        let t0 = Instant::now();
-        assert!(!l.is_blocked("k", t0));
-        l.record_failure("k", t0);
-        l.record_failure("k", t0);
-        assert!(l.is_blocked("k", t0));
-        assert!(!l.is_blocked("other", t0));
-        assert!(!l.is_blocked("k", t0 + Duration::from_secs(61)));
     }
 }

@@ -79,6 +79,8 @@ enum AdminCommand {
     },
     /// Rebuild the relational projections from the documents alone.
     RebuildProjections,
+    /// Issue a new one-time password for a login (ends its sessions); prints it.
+    ResetPassword { login: String },
 }
 
 pub fn main() -> ExitCode {
@@ -249,6 +251,14 @@ async fn admin_command(state: &AppState, cmd: AdminCommand) -> anyhow::Result<()
                     c.login, c.display_name, c.password
                 );
             }
+        }
+        AdminCommand::ResetPassword { login } => {
+            let otp =
+                crate::auth::account_ops::issue_one_time_password_for_login(state, &login).await?;
+            println!(
+                "{} / nouveau mot de passe (à usage unique) : {}",
+                otp.login, otp.password
+            );
         }
         AdminCommand::RebuildProjections => {
             let (docs, rows) = admin::rebuild_projections(state).await?;

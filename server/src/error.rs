@@ -28,9 +28,15 @@ pub enum AppError {
     Automerge(#[from] automerge::AutomergeError),
     #[error("internal: {0}")]
     Internal(String),
+    /// Too many attempts: the answer says when to come back (`Retry-After`).
+    #[error("rate limited for {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// Longest error message sent, in characters.
+const MAX_MESSAGE_CHARS: usize = 300;
 
 impl AppError {
     pub fn client(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
@@ -45,6 +51,15 @@ impl AppError {
     }
     pub fn malformed_sync(message: impl Into<String>) -> Self {
         Self::client(StatusCode::BAD_REQUEST, ErrorCode::MalformedSync, message)
+    }
+    /// A sync request refused with `message`; the decoder's own (English, internal) words
+    /// go to the debug log only.
+    pub fn malformed_sync_because(
+        message: impl Into<String>,
+        cause: &dyn std::fmt::Display,
+    ) -> Self {
+        tracing::debug!(cause = %cause, "sync request refused");
+        Self::malformed_sync(message)
     }
     pub fn unauthorized() -> Self {
         Self::client(
@@ -86,6 +101,7 @@ impl AppError {
         match self {
             AppError::Client { code, .. } => *code,
             AppError::Refused { refusal, .. } => refusal.kind.code(),
+            AppError::RateLimited { .. } => ErrorCode::RateLimited,
             _ => ErrorCode::Internal,
         }
     }
@@ -93,6 +109,27 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        if let AppError::RateLimited { retry_after_secs } = self {
+            let minutes = retry_after_secs.div_ceil(60).max(1);
+            let body = ApiErrorBody {
+                code: ErrorCode::RateLimited,
+                message: if minutes == 1 {
+                    "Trop de tentatives : réessayez dans une minute".to_string()
+                } else {
+                    format!("Trop de tentatives : réessayez dans {minutes} minutes")
+                },
+                doc_id: None,
+            };
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(
+                    axum::http::header::RETRY_AFTER,
+                    retry_after_secs.to_string(),
+                )],
+                Json(body),
+            )
+                .into_response();
+        }
         let mut doc_id = None;
         let (status, code, message) = match self {
             AppError::Client {
@@ -134,6 +171,8 @@ impl IntoResponse for AppError {
                 }
             }
         };
+        // A message may quote what the caller sent: never more than a line of it.
+        let message = cartable_domain::text::shown(&message, MAX_MESSAGE_CHARS);
         (
             status,
             Json(ApiErrorBody {

@@ -19,14 +19,12 @@ pub mod seen;
 pub mod settings;
 pub mod sync;
 
-use crate::auth::LoginLimiter;
 use crate::db::Db;
 use crate::docs::store::DocStore;
 use crate::settings::Settings;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Everything a request handler may need.
 #[derive(Clone)]
@@ -36,7 +34,6 @@ pub struct AppState {
     pub docs: Arc<DocStore>,
     /// Supporting documents' bytes, under `<data_dir>/files` (never served as a folder).
     pub files: Arc<dyn object_store::ObjectStore>,
-    pub limiter: Arc<LoginLimiter>,
     pub seen: Arc<seen::LastSeen>,
     /// The clock decisions are made with.
     pub clock: Arc<dyn clock::Clock>,
@@ -69,10 +66,6 @@ impl AppState {
                 db.clone(),
                 actor,
                 settings.doc_cache_capacity,
-            )),
-            limiter: Arc::new(LoginLimiter::new(
-                settings.login_attempts,
-                Duration::from_secs(settings.login_window_secs),
             )),
             seen: Arc::new(seen::LastSeen::default()),
             clock: Arc::new(clock::SystemClock),

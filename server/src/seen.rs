@@ -1,11 +1,15 @@
-//! "Last seen" of devices, written at most once every few minutes per device so that
-//! syncing an up-to-date device stays a read-only request.
+//! "Last seen" of devices: when a session was last used, which postpones its idle expiry.
+//! Written at most once per interval per device (a few minutes, less for short idle
+//! limits), so that syncing an up-to-date device stays a read-only request nearly always.
+//! The write goes through the database's write discipline like every other, before the
+//! request goes on (so the next request sees it); a failed write is logged, never fatal.
 
-use crate::db::{Db, accounts, now_ms};
+use crate::db::{Db, accounts};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-const EVERY_MS: i64 = 5 * 60 * 1000;
+/// Most devices remembered before the map is pruned of stale entries.
+const PRUNE_ABOVE: usize = 100_000;
 
 #[derive(Debug, Default)]
 pub struct LastSeen {
@@ -13,24 +17,26 @@ pub struct LastSeen {
 }
 
 impl LastSeen {
-    /// Records that `device_id` was seen now, in the background when due.
-    pub fn touch(&self, db: &Db, device_id: &str) {
-        let now = now_ms();
+    /// Records that `device_id` was used at `now_ms`, unless it was recorded less than
+    /// `every_ms` ago.
+    pub async fn touch(&self, db: &Db, device_id: &str, now_ms: i64, every_ms: i64) {
         {
             let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
             match written.get(device_id) {
-                Some(at) if now - at < EVERY_MS => return,
+                Some(at) if (now_ms - at).abs() < every_ms => return,
                 _ => {
-                    written.insert(device_id.to_string(), now);
+                    if written.len() > PRUNE_ABOVE {
+                        written.retain(|_, at| (now_ms - *at).abs() < every_ms);
+                    }
+                    written.insert(device_id.to_string(), now_ms);
                 }
             }
         }
-        let db = db.clone();
-        let device_id = device_id.to_string();
-        tokio::spawn(async move {
-            if let Err(e) = accounts::touch_device(&db, &device_id, now).await {
-                tracing::warn!(error = %e, "could not record device last seen");
-            }
-        });
+        if let Err(e) = accounts::touch_device(db, device_id, now_ms).await {
+            tracing::warn!(error = %e, "could not record device last seen");
+            // Try again at the next request.
+            let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
+            written.remove(device_id);
+        }
     }
 }

@@ -19,9 +19,21 @@ pub struct Settings {
     pub max_sync_body_bytes: usize,
     /// Most documents one sync request may name.
     pub max_docs_per_sync: usize,
-    /// Failed logins allowed per login name and per client address in `login_window_secs`.
+    /// Login attempts allowed per login name (or per known device) in `login_window_secs`.
     pub login_attempts: u32,
     pub login_window_secs: u64,
+    /// Failed login attempts allowed per client address in `login_window_secs`.
+    pub login_ip_attempts: u32,
+    /// Addresses (or CIDR ranges) of reverse proxies whose `client_ip_header` is believed.
+    pub trusted_proxies: Vec<String>,
+    /// Header in which a trusted proxy gives the client's address (`X-Forwarded-For` style).
+    pub client_ip_header: String,
+    /// A parent's device session ends after this long unused, and this long after login.
+    pub family_session_idle_secs: u64,
+    pub family_session_max_secs: u64,
+    /// The same for staff sessions (shorter: shared office computers).
+    pub staff_session_idle_secs: u64,
+    pub staff_session_max_secs: u64,
     /// Incremental chunks a document may have before it is compacted into a snapshot.
     pub compaction_threshold: i64,
     /// Documents kept loaded in memory; idle ones beyond this are evicted.
@@ -42,7 +54,15 @@ pub struct Settings {
     pub max_map_keys: usize,
     /// Most changes of one device and document held while their dependencies are awaited.
     pub max_orphan_changes: usize,
+    /// Time a request may take to arrive and be answered, in seconds.
+    pub request_timeout_secs: u64,
+    /// The same for a request sending a large body (a file from a phone on a slow network).
+    pub upload_timeout_secs: u64,
+    /// Longest pause while a request body arrives, in seconds.
+    pub body_idle_timeout_secs: u64,
 }
+
+const DAY: u64 = 24 * 60 * 60;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -55,6 +75,13 @@ impl Default for Settings {
             max_docs_per_sync: 64,
             login_attempts: 5,
             login_window_secs: 60,
+            login_ip_attempts: 50,
+            trusted_proxies: Vec::new(),
+            client_ip_header: "x-forwarded-for".to_string(),
+            family_session_idle_secs: 90 * DAY,
+            family_session_max_secs: 365 * DAY,
+            staff_session_idle_secs: 30 * 60,
+            staff_session_max_secs: 12 * 60 * 60,
             compaction_threshold: 16,
             doc_cache_capacity: 4096,
             db_max_connections: 16,
@@ -65,6 +92,9 @@ impl Default for Settings {
             max_list_items: limits.max_list_items,
             max_map_keys: limits.max_map_keys,
             max_orphan_changes: limits.max_orphan_changes,
+            request_timeout_secs: 60,
+            upload_timeout_secs: 15 * 60,
+            body_idle_timeout_secs: 30,
         }
     }
 }
@@ -82,6 +112,13 @@ impl fmt::Debug for Settings {
             .field("max_docs_per_sync", &self.max_docs_per_sync)
             .field("login_attempts", &self.login_attempts)
             .field("login_window_secs", &self.login_window_secs)
+            .field("login_ip_attempts", &self.login_ip_attempts)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("client_ip_header", &self.client_ip_header)
+            .field("family_session_idle_secs", &self.family_session_idle_secs)
+            .field("family_session_max_secs", &self.family_session_max_secs)
+            .field("staff_session_idle_secs", &self.staff_session_idle_secs)
+            .field("staff_session_max_secs", &self.staff_session_max_secs)
             .field("compaction_threshold", &self.compaction_threshold)
             .field("doc_cache_capacity", &self.doc_cache_capacity)
             .field("db_max_connections", &self.db_max_connections)
@@ -92,6 +129,9 @@ impl fmt::Debug for Settings {
             .field("max_list_items", &self.max_list_items)
             .field("max_map_keys", &self.max_map_keys)
             .field("max_orphan_changes", &self.max_orphan_changes)
+            .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("upload_timeout_secs", &self.upload_timeout_secs)
+            .field("body_idle_timeout_secs", &self.body_idle_timeout_secs)
             .finish()
     }
 }
@@ -122,6 +162,12 @@ pub enum SettingsError {
     },
     #[error("invalid value for {name}: {value:?}")]
     Env { name: String, value: String },
+    #[error("invalid setting {name}: {value:?} ({why})")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        why: &'static str,
+    },
 }
 
 impl Settings {
@@ -153,7 +199,29 @@ impl Settings {
             None => Settings::default(),
         };
         settings.apply_env(std::env::vars())?;
+        settings.check()?;
         Ok(settings)
+    }
+
+    /// Refuses values that would otherwise be ignored or misread at run time.
+    pub fn check(&self) -> Result<(), SettingsError> {
+        for proxy in &self.trusted_proxies {
+            if crate::auth::client_ip::Network::parse(proxy).is_none() {
+                return Err(SettingsError::Invalid {
+                    name: "trusted_proxies",
+                    value: proxy.clone(),
+                    why: "expected an address or a CIDR range such as 10.0.0.0/8",
+                });
+            }
+        }
+        if axum::http::HeaderName::from_bytes(self.client_ip_header.as_bytes()).is_err() {
+            return Err(SettingsError::Invalid {
+                name: "client_ip_header",
+                value: self.client_ip_header.clone(),
+                why: "not a header name",
+            });
+        }
+        Ok(())
     }
 
     /// Applies `CARTABLE_*` variables from `vars`.
@@ -176,6 +244,28 @@ impl Settings {
                 "CARTABLE_MAX_DOCS_PER_SYNC" => self.max_docs_per_sync = parse(&name, &value)?,
                 "CARTABLE_LOGIN_ATTEMPTS" => self.login_attempts = parse(&name, &value)?,
                 "CARTABLE_LOGIN_WINDOW_SECS" => self.login_window_secs = parse(&name, &value)?,
+                "CARTABLE_LOGIN_IP_ATTEMPTS" => self.login_ip_attempts = parse(&name, &value)?,
+                "CARTABLE_TRUSTED_PROXIES" => {
+                    self.trusted_proxies = value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(String::from)
+                        .collect()
+                }
+                "CARTABLE_CLIENT_IP_HEADER" => self.client_ip_header = value,
+                "CARTABLE_FAMILY_SESSION_IDLE_SECS" => {
+                    self.family_session_idle_secs = parse(&name, &value)?
+                }
+                "CARTABLE_FAMILY_SESSION_MAX_SECS" => {
+                    self.family_session_max_secs = parse(&name, &value)?
+                }
+                "CARTABLE_STAFF_SESSION_IDLE_SECS" => {
+                    self.staff_session_idle_secs = parse(&name, &value)?
+                }
+                "CARTABLE_STAFF_SESSION_MAX_SECS" => {
+                    self.staff_session_max_secs = parse(&name, &value)?
+                }
                 "CARTABLE_COMPACTION_THRESHOLD" => {
                     self.compaction_threshold = parse(&name, &value)?
                 }
@@ -190,6 +280,13 @@ impl Settings {
                 "CARTABLE_MAX_LIST_ITEMS" => self.max_list_items = parse(&name, &value)?,
                 "CARTABLE_MAX_MAP_KEYS" => self.max_map_keys = parse(&name, &value)?,
                 "CARTABLE_MAX_ORPHAN_CHANGES" => self.max_orphan_changes = parse(&name, &value)?,
+                "CARTABLE_REQUEST_TIMEOUT_SECS" => {
+                    self.request_timeout_secs = parse(&name, &value)?
+                }
+                "CARTABLE_UPLOAD_TIMEOUT_SECS" => self.upload_timeout_secs = parse(&name, &value)?,
+                "CARTABLE_BODY_IDLE_TIMEOUT_SECS" => {
+                    self.body_idle_timeout_secs = parse(&name, &value)?
+                }
                 _ => {}
             }
         }

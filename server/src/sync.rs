@@ -21,6 +21,7 @@ use cartable_domain::protocol::{
 };
 use cartable_domain::school_year::SchoolYear;
 use cartable_reconcile::validate::chunks::{Budget, read_changes};
+use cartable_domain::text::shown;
 use sqlx::AnyConnection;
 use std::collections::{BTreeMap, HashSet};
 
@@ -49,8 +50,9 @@ pub async fn handle(
     device: &FamilyDevice,
     body: &[u8],
 ) -> AppResult<SyncResponse> {
-    let request: SyncRequest =
-        protocol::decode(body).map_err(|e| AppError::malformed_sync(e.to_string()))?;
+    let request: SyncRequest = protocol::decode(body).map_err(|e| {
+        AppError::malformed_sync_because("Requête de synchronisation illisible", &e)
+    })?;
     if request.protocol < MIN_PROTOCOL_VERSION {
         return Err(AppError::client(
             StatusCode::UPGRADE_REQUIRED,
@@ -126,12 +128,18 @@ pub async fn handle(
             AppError::client(
                 StatusCode::NOT_FOUND,
                 ErrorCode::NotFound,
-                format!("Document inconnu : {}", d.doc_id),
+                format!("Document inconnu : {}", shown(d.doc_id.as_str(), 40)),
             )
         })?;
         let message = match &d.message {
             Some(bytes) => Some(Message::decode(bytes).map_err(|e| {
-                AppError::malformed_sync(format!("Message illisible pour {} : {e}", d.doc_id))
+                AppError::malformed_sync_because(
+                    format!(
+                        "Message illisible pour le document {}",
+                        shown(d.doc_id.as_str(), 40)
+                    ),
+                    &e,
+                )
             })?),
             None => None,
         };
@@ -165,7 +173,6 @@ pub async fn handle(
             message: reply,
         });
     }
-    state.seen.touch(&state.db, &device.session.device_id);
 
     Ok(SyncResponse {
         protocol: PROTOCOL_VERSION,
@@ -267,7 +274,7 @@ async fn sync_doc(
                 .doc
                 .sync()
                 .receive_sync_message(&mut sync_state, m)
-                .map_err(|e| AppError::malformed_sync(format!("Message illisible : {e}")))?;
+                .map_err(|e| AppError::malformed_sync_because("Message illisible", &e))?;
         }
         let need = incoming::orphans_need(state, device, row, &mut loaded.doc);
         loaded

@@ -75,7 +75,7 @@ impl Answer {
     }
 }
 
-fn answer(mut resp: ureq::http::Response<ureq::Body>) -> Answer {
+pub(crate) fn answer(mut resp: ureq::http::Response<ureq::Body>) -> Answer {
     let status = resp.status().as_u16();
     let headers = resp
         .headers()

@@ -8,7 +8,9 @@
 pub mod cli;
 pub mod family;
 pub mod hostile;
+pub mod http;
 pub mod raw;
+pub mod routes;
 pub mod staff;
 
 use cartable_domain::dossier::ChildSheet;
@@ -59,6 +61,15 @@ pub fn on_each_backend(scenario: impl Fn(&TestServer)) {
         eprintln!("-- backend {backend:?}");
         let server = TestServer::start(backend);
         scenario(&server);
+    }
+}
+
+/// Runs `scenario` once per backend, with a server it may restart.
+pub fn on_each_backend_mut(scenario: impl Fn(&mut TestServer)) {
+    for backend in backends() {
+        eprintln!("-- backend {backend:?}");
+        let mut server = TestServer::start(backend);
+        scenario(&mut server);
     }
 }
 
@@ -205,6 +216,47 @@ impl TestServer {
             postgres_db,
             _dir: dir,
         }
+    }
+
+    /// Stops the server and starts it again on the same storage and address, as an operator's
+    /// restart would: new connections, empty caches, nothing kept in memory.
+    pub fn restart(&mut self) {
+        let addr = self
+            .url
+            .trim_start_matches("http://")
+            .parse::<std::net::SocketAddr>()
+            .expect("server address");
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let pool = self.state.db.pool.clone();
+        self.runtime.block_on(pool.close());
+        let mut state = self
+            .runtime
+            .block_on(AppState::open(self.settings.clone()))
+            .expect("server state after restart");
+        state.clock = self.clock.clone();
+        let listener = self.runtime.block_on(async {
+            for _ in 0..100 {
+                if let Ok(l) = tokio::net::TcpListener::bind(addr).await {
+                    return l;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            panic!("the server's address stayed busy after its shutdown");
+        });
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let serving = state.clone();
+        self.runtime.spawn(async move {
+            let shutdown = async {
+                let _ = rx.await;
+            };
+            if let Err(e) = cartable_server::launch(serving, listener, shutdown).await {
+                eprintln!("test server stopped: {e}");
+            }
+        });
+        self.state = state;
+        self.shutdown = Some(tx);
     }
 
     /// Runs a future on the server's runtime (for direct storage checks).

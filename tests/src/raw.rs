@@ -37,6 +37,7 @@ pub fn login_attempt(url: &str, login: &str, password: &str) -> (u16, Vec<u8>) {
         login: login.into(),
         password: password.into(),
         device_name: "pair brut".into(),
+        known_device: None,
     };
     let mut resp = agent()
         .post(&format!("{url}/api/v1/login"))

@@ -10,6 +10,7 @@ pub fn login(url: &str, login: &str, password: &str) -> String {
         login: login.into(),
         password: password.into(),
         device_name: "poste de la mairie".into(),
+        known_device: None,
     };
     let (status, body) = send(
         url,

@@ -129,12 +129,27 @@ fn run(client: &Client, command: Command) -> Result<Output, Error> {
             login,
             password,
             device_name,
+            new_password,
         } => {
             let password = match password {
                 Some(p) => p,
-                None => prompt_password()?,
+                None => prompt_password("Mot de passe : ")?,
             };
-            let account = client.login(&server, &login, &password, &device_name)?;
+            let mut account = client.login(&server, &login, &password, &device_name)?;
+            if account.must_change_password {
+                let Some(new_password) = new_password else {
+                    return Ok(Output::new(
+                        format!(
+                            "Connecté : {}. Ce mot de passe était à usage unique : choisissez le \
+                             vôtre avec « cartable password » avant de synchroniser.",
+                            account.display_name
+                        ),
+                        json!({"account": account}),
+                    ));
+                };
+                client.change_password(&password, &new_password)?;
+                account.must_change_password = false;
+            }
             let report = client.sync().inspect_err(|_| {
                 eprintln!("cartable : connecté, mais la première synchronisation a échoué.");
             })?;
@@ -145,6 +160,24 @@ fn run(client: &Client, command: Command) -> Result<Output, Error> {
                     render::sync_report(&report)
                 ),
                 json!({"account": account, "sync": report}),
+            ))
+        }
+        Command::Password {
+            current,
+            new_password,
+        } => {
+            let current = match current {
+                Some(p) => p,
+                None => prompt_password("Mot de passe actuel : ")?,
+            };
+            let new_password = match new_password {
+                Some(p) => p,
+                None => prompt_password("Nouveau mot de passe : ")?,
+            };
+            client.change_password(&current, &new_password)?;
+            Ok(Output::new(
+                "Mot de passe changé ; les autres appareils du compte sont déconnectés.",
+                json!({"password_changed": true}),
             ))
         }
         Command::Logout => {
@@ -276,8 +309,8 @@ pub fn parse_date(s: &str) -> Result<Date, Error> {
 }
 
 /// Asks for the password on stderr and reads one line of stdin.
-fn prompt_password() -> Result<String, Error> {
-    eprint!("Mot de passe : ");
+fn prompt_password(prompt: &str) -> Result<String, Error> {
+    eprint!("{prompt}");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin()

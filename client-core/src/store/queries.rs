@@ -27,6 +27,13 @@ pub enum MetaKey {
     DocumentsCache,
     /// JSON of the documents whose changes the server refused (see `crate::refusals`).
     RefusedChanges,
+    /// The login name typed at sign-in.
+    Login,
+    /// "1" while the account's one-time password must be replaced.
+    MustChangePassword,
+    /// The server's proof that this device signed in before (kept across logouts: it
+    /// protects the next login from lockouts caused by someone else, and holds nothing).
+    KnownDevice,
 }
 
 impl MetaKey {
@@ -43,6 +50,9 @@ impl MetaKey {
             MetaKey::ClockOffsetMs => "clock_offset_ms",
             MetaKey::DocumentsCache => "documents_cache",
             MetaKey::RefusedChanges => "refused_changes",
+            MetaKey::Login => "login",
+            MetaKey::MustChangePassword => "must_change_password",
+            MetaKey::KnownDevice => "known_device",
         }
     }
 }
@@ -86,9 +96,9 @@ pub(crate) fn set_meta(conn: &Connection, key: MetaKey, value: &str) -> Result<(
 /// Deletes everything the store holds (logout): session, documents, sync log.
 pub(crate) fn wipe(conn: &Connection) -> Result<()> {
     conn.execute_batch(
-        "DELETE FROM doc_chunks; DELETE FROM announced; DELETE FROM documents; DELETE FROM meta; \
-         DELETE FROM sync_runs; DELETE FROM document_uploads; DELETE FROM information_read; \
-         DELETE FROM download_files;",
+        "DELETE FROM doc_chunks; DELETE FROM announced; DELETE FROM documents; \
+         DELETE FROM meta WHERE key <> 'known_device'; DELETE FROM sync_runs; \
+         DELETE FROM document_uploads; DELETE FROM information_read; DELETE FROM download_files;",
     )?;
     Ok(())
 }

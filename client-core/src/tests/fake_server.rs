@@ -324,6 +324,7 @@ impl Transport for FakeServer {
             created_at_ms: self.now_ms.load(Ordering::SeqCst),
             last_seen_ms: None,
             current: false,
+            expires_at_ms: None,
         });
         Ok(LoginResponse {
             token,
@@ -332,6 +333,8 @@ impl Transport for FakeServer {
             family_id: FAMILY.into(),
             structure_id: "s1".into(),
             display_name: "Camille Martin".into(),
+            must_change_password: false,
+            known_device: None,
         })
     }
 

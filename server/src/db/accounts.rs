@@ -12,6 +12,8 @@ pub struct Account {
     pub password_hash: String,
     pub display_name: String,
     pub role: String,
+    /// The password was issued by someone else (one-time): it must be replaced first.
+    pub must_change_password: bool,
 }
 
 /// The device and account behind a bearer token.
@@ -22,6 +24,11 @@ pub struct DeviceSession {
     pub structure_id: String,
     pub family_id: Option<String>,
     pub role: String,
+    /// When the device signed in (the session's absolute lifetime counts from here).
+    pub created_at_ms: i64,
+    /// Last recorded use (idle expiry counts from here; written every few minutes).
+    pub last_seen_ms: Option<i64>,
+    pub must_change_password: bool,
 }
 
 pub async fn insert_structure(
@@ -86,7 +93,7 @@ pub async fn families_of(db: &Db, structure_id: &str) -> Result<Vec<String>, sql
 pub async fn insert_account(db: &Db, a: &Account) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO accounts (id, structure_id, family_id, login, password_hash, display_name, \
-         role, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         role, created_at_ms, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&a.id)
     .bind(&a.structure_id)
@@ -96,6 +103,7 @@ pub async fn insert_account(db: &Db, a: &Account) -> Result<(), sqlx::Error> {
     .bind(&a.display_name)
     .bind(&a.role)
     .bind(now_ms())
+    .bind(i64::from(a.must_change_password))
     .execute(&db.pool)
     .await?;
     Ok(())
@@ -110,17 +118,28 @@ fn account_from_row(r: &sqlx::any::AnyRow) -> Result<Account, sqlx::Error> {
         password_hash: r.try_get("password_hash")?,
         display_name: r.try_get("display_name")?,
         role: r.try_get("role")?,
+        must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
     })
 }
 
+const ACCOUNT_COLUMNS: &str =
+    "id, structure_id, family_id, login, password_hash, display_name, role, must_change_password";
+
 pub async fn account_by_login(db: &Db, login: &str) -> Result<Option<Account>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT id, structure_id, family_id, login, password_hash, display_name, role \
-         FROM accounts WHERE login = $1",
-    )
-    .bind(login)
-    .fetch_optional(&db.pool)
-    .await?;
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(login)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(account_from_row).transpose()
+}
+
+pub async fn account_by_id(db: &Db, id: &str) -> Result<Option<Account>, sqlx::Error> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
     row.as_ref().map(account_from_row).transpose()
 }
 
@@ -130,7 +149,9 @@ pub async fn insert_device(
     account_id: &str,
     token_hash: &str,
     name: &str,
+    created_at_ms: i64,
 ) -> Result<(), sqlx::Error> {
+    let mut wtx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO devices (id, account_id, token_hash, name, created_at_ms) \
          VALUES ($1, $2, $3, $4, $5)",
@@ -139,10 +160,10 @@ pub async fn insert_device(
     .bind(account_id)
     .bind(token_hash)
     .bind(name)
-    .bind(now_ms())
-    .execute(&db.pool)
+    .bind(created_at_ms)
+    .execute(&mut *wtx.tx)
     .await?;
-    Ok(())
+    wtx.commit().await
 }
 
 /// The live (not revoked) device whose token hashes to `token_hash`.
@@ -151,7 +172,8 @@ pub async fn session_by_token_hash(
     token_hash: &str,
 ) -> Result<Option<DeviceSession>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT d.id AS device_id, a.id AS account_id, a.structure_id, a.family_id, a.role \
+        "SELECT d.id AS device_id, a.id AS account_id, a.structure_id, a.family_id, a.role, \
+         d.created_at_ms, d.last_seen_ms, a.must_change_password \
          FROM devices d JOIN accounts a ON a.id = d.account_id \
          WHERE d.token_hash = $1 AND d.revoked_at_ms IS NULL",
     )
@@ -165,18 +187,23 @@ pub async fn session_by_token_hash(
             structure_id: r.try_get("structure_id")?,
             family_id: r.try_get("family_id")?,
             role: r.try_get("role")?,
+            created_at_ms: r.try_get("created_at_ms")?,
+            last_seen_ms: r.try_get("last_seen_ms")?,
+            must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
         })
     })
     .transpose()
 }
 
+/// Records a device's last use, through the write discipline (SQLite's single writer).
 pub async fn touch_device(db: &Db, device_id: &str, at_ms: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE devices SET last_seen_ms = $1 WHERE id = $2")
+    let mut wtx = db.begin_write().await?;
+    sqlx::query("UPDATE devices SET last_seen_ms = $1 WHERE id = $2 AND revoked_at_ms IS NULL")
         .bind(at_ms)
         .bind(device_id)
-        .execute(&db.pool)
+        .execute(&mut *wtx.tx)
         .await?;
-    Ok(())
+    wtx.commit().await
 }
 
 #[derive(Debug, Clone)]
@@ -208,20 +235,101 @@ pub async fn devices_of(db: &Db, account_id: &str) -> Result<Vec<DeviceRow>, sql
         .collect()
 }
 
+/// Why a session ended (kept in `devices.revoked_reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    /// The device logged out.
+    Logout,
+    /// Ended from another session of the account (the device list).
+    Revoked,
+    /// Idle or too old.
+    Expired,
+    /// The account's password changed or a one-time password was issued.
+    PasswordChanged,
+}
+
+impl EndReason {
+    pub fn code(self) -> &'static str {
+        match self {
+            EndReason::Logout => "logout",
+            EndReason::Revoked => "revoked",
+            EndReason::Expired => "expired",
+            EndReason::PasswordChanged => "password_changed",
+        }
+    }
+}
+
 /// Revokes a device of `account_id`; false when there is no such live device.
 pub async fn revoke_device(
     db: &Db,
     account_id: &str,
     device_id: &str,
 ) -> Result<bool, sqlx::Error> {
+    end_session(db, account_id, device_id, EndReason::Revoked, now_ms()).await
+}
+
+/// Ends a live session of `account_id` for `reason`; false when there is none.
+pub async fn end_session(
+    db: &Db,
+    account_id: &str,
+    device_id: &str,
+    reason: EndReason,
+    at_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut wtx = db.begin_write().await?;
     let done = sqlx::query(
-        "UPDATE devices SET revoked_at_ms = $1 \
-         WHERE id = $2 AND account_id = $3 AND revoked_at_ms IS NULL",
+        "UPDATE devices SET revoked_at_ms = $1, revoked_reason = $2 \
+         WHERE id = $3 AND account_id = $4 AND revoked_at_ms IS NULL",
     )
-    .bind(now_ms())
+    .bind(at_ms)
+    .bind(reason.code())
     .bind(device_id)
     .bind(account_id)
-    .execute(&db.pool)
+    .execute(&mut *wtx.tx)
+    .await?;
+    wtx.commit().await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Ends every live session of `account_id` but `keep`, in the caller's transaction; returns
+/// how many ended.
+pub async fn end_other_sessions(
+    conn: &mut sqlx::AnyConnection,
+    account_id: &str,
+    keep: Option<&str>,
+    reason: EndReason,
+    at_ms: i64,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE devices SET revoked_at_ms = $1, revoked_reason = $2 \
+         WHERE account_id = $3 AND revoked_at_ms IS NULL AND id <> $4",
+    )
+    .bind(at_ms)
+    .bind(reason.code())
+    .bind(account_id)
+    .bind(keep.unwrap_or(""))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Replaces an account's password hash; `one_time` when someone else chose it.
+pub async fn set_password(
+    conn: &mut sqlx::AnyConnection,
+    account_id: &str,
+    password_hash: &str,
+    one_time: bool,
+    at_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE accounts SET password_hash = $1, must_change_password = $2, \
+         password_changed_at_ms = $3 WHERE id = $4",
+    )
+    .bind(password_hash)
+    .bind(i64::from(one_time))
+    .bind(at_ms)
+    .bind(account_id)
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() > 0)
 }

@@ -138,9 +138,12 @@ impl GroupCommit {
         let ticket = Ticket::new(self);
         let mut guard = self.batch.clone().lock_owned().await;
         ticket.served();
+        // IMMEDIATE: the batch takes SQLite's write lock when it starts. A deferred batch
+        // that read first would fail at once with "database is locked" on its first write if
+        // another connection wrote in between (no busy wait applies to that upgrade).
         let mut tx = match guard.tx.take() {
             Some(tx) => tx,
-            None => pool.begin().await?,
+            None => pool.begin_with("BEGIN IMMEDIATE").await?,
         };
         if let Err(e) = sqlx::query(SAVEPOINT).execute(&mut *tx).await {
             guard.tx = Some(tx);

@@ -30,6 +30,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "information and downloads",
         include_str!("../../../migrations/sqlite/0005_information_downloads.sql"),
     ),
+    (
+        30,
+        "sessions, passwords and login throttling",
+        include_str!("../../../migrations/sqlite/0030_sessions_passwords_throttle.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -57,6 +62,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         5,
         "information and downloads",
         include_str!("../../../migrations/postgres/0005_information_downloads.sql"),
+    ),
+    (
+        30,
+        "sessions, passwords and login throttling",
+        include_str!("../../../migrations/postgres/0030_sessions_passwords_throttle.sql"),
     ),
 ];
 

@@ -9,6 +9,7 @@ pub mod documents;
 pub mod downloads;
 pub mod group_commit;
 pub mod information;
+pub mod login_attempts;
 pub mod migrations;
 pub mod places;
 pub mod projections;

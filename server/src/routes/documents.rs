@@ -16,8 +16,9 @@ use crate::objects;
 use crate::routes::files::{
     BODY_SLACK, Caller, attachment, header_text, percent_decode, read_checked_file, too_large,
 };
+use crate::routes::{Path, Query};
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -71,7 +72,8 @@ async fn upload(
         .ok_or_else(|| AppError::bad_request("kind : type de document manquant"))?;
     if !domain::is_kind(&kind) {
         return Err(AppError::bad_request(format!(
-            "kind : type de document inconnu « {kind} » (attendu : {})",
+            "kind : type de document inconnu « {} » (attendu : {})",
+            cartable_domain::text::shown(&kind, 40),
             domain::KINDS.join(", ")
         )));
     }
@@ -83,7 +85,10 @@ async fn upload(
         .filter(|v| !v.is_empty())
         .map(|v| {
             v.parse::<jiff::civil::Date>().map_err(|_| {
-                AppError::bad_request(format!("valid_until : date invalide « {v} » (AAAA-MM-JJ)"))
+                AppError::bad_request(format!(
+                    "valid_until : date invalide « {} » (AAAA-MM-JJ)",
+                    cartable_domain::text::shown(&v, 40)
+                ))
             })
         })
         .transpose()?;
@@ -103,7 +108,8 @@ async fn upload(
         && !supporting::is_child_of(&state.db, &device.family_id, child).await?
     {
         return Err(AppError::bad_request(format!(
-            "child_id : « {child} » n'est pas un enfant de la famille"
+            "child_id : « {} » n'est pas un enfant de la famille",
+            cartable_domain::text::shown(child, 40)
         )));
     }
     let (bytes, file_type) = read_checked_file(&headers, body, max).await?;

@@ -78,6 +78,10 @@ pub async fn read_body(body: Body, max: usize) -> AppResult<Vec<u8>> {
         let frame = frame.map_err(|e| {
             if is_length_limit(e.as_ref()) {
                 too_large(max)
+            } else if crate::routes::extract::caused_by::<tower_http::timeout::TimeoutError>(
+                e.as_ref(),
+            ) {
+                crate::routes::extract::body_timed_out()
             } else {
                 AppError::bad_request("envoi interrompu : réessayez")
             }

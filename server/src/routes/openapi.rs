@@ -3,6 +3,7 @@
 use crate::AppState;
 use axum::routing::get;
 use axum::{Json, Router};
+use cartable_domain::api::ErrorCode;
 use serde_json::{Value, json};
 
 pub fn router() -> Router<AppState> {
@@ -29,175 +30,15 @@ pub fn spec() -> Value {
                 stable `code` and a French `message`."
         },
         "paths": {
+            "/api/openapi.json": {"get": {
+                "summary": "This document (OpenAPI 3.1)",
+                "responses": {"200": {"description": "The API description",
+                    "content": {"application/json": {"schema": {"type": "object"}}}}}
+            }},
             "/healthz": {"get": {
                 "summary": "Liveness, version and storage backend",
                 "responses": {"200": {"description": "Up", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Health"}}}}}
-            }},
-            "/api/v1/login": {"post": {
-                "summary": "Log a parent in on one device; returns that device's token",
-                "requestBody": {"required": true, "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/LoginRequest"}}}},
-                "responses": {
-                    "200": {"description": "Logged in", "content": {"application/json": {
-                        "schema": {"$ref": "#/components/schemas/LoginResponse"}}}},
-                    "400": error_response("bad_request"),
-                    "401": error_response("unauthorized: wrong login or password"),
-                    "403": error_response("forbidden: staff account"),
-                    "429": error_response("rate_limited: too many failed attempts")
-                }
-            }},
-            "/api/v1/logout": {"post": {
-                "summary": "Revoke the calling device's token",
-                "security": [{"device": []}],
-                "responses": {"204": {"description": "Revoked"},
-                    "401": error_response("unauthorized")}
-            }},
-            "/api/v1/devices": {"get": {
-                "summary": "Devices signed in with the caller's login",
-                "security": [{"device": []}],
-                "responses": {"200": {"description": "Devices", "content": {"application/json": {
-                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Device"}}}}},
-                    "401": error_response("unauthorized")}
-            }},
-            "/api/v1/devices/{device_id}": {"delete": {
-                "summary": "Revoke one of the caller's devices",
-                "security": [{"device": []}],
-                "parameters": [{"name": "device_id", "in": "path", "required": true,
-                    "schema": {"type": "string"}}],
-                "responses": {"204": {"description": "Revoked"},
-                    "401": error_response("unauthorized"),
-                    "404": error_response("not_found")}
-            }},
-            "/api/v1/staff/login": {"post": {
-                "summary": "Log a member of staff in; returns a bearer token for the staff API",
-                "requestBody": {"required": true, "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/LoginRequest"}}}},
-                "responses": {"200": {"description": "Logged in (token, role)"},
-                    "401": error_response("unauthorized"),
-                    "403": error_response("forbidden: family account"),
-                    "429": error_response("rate_limited")}
-            }},
-            "/api/v1/staff/catalogue": {"get": {
-                "summary": "The structure's catalogue (activities, rules, closures, contact)",
-                "security": [{"device": []}],
-                "responses": {"200": {"description": "Catalogue"},
-                    "403": error_response("forbidden: not staff")}
-            }},
-            "/api/v1/staff/catalogue/activities/{activity_id}": {
-                "put": {
-                    "summary": "Create or replace an activity (administrators)",
-                    "description": "Body: name, kind, weekdays (1 = Monday), start_time \
-                        (HH:MM), first_day/last_day, capacity, eligibility {min_age_years, \
-                        max_age_years, classes}, booking_rules and cancel_rules (each rule has a \
-                        `kind`: days_before {days, at, skip_weekends, skip_public_holidays, \
-                        skip_weekdays}, weekday_of_previous_week {weekday, at, weeks_before}, \
-                        day_of_previous_month {day, at}, hours_before {hours}, read_only_from \
-                        {from, period_from, period_to}, window {opens, closes}; local times in \
-                        Europe/Paris), requires_approved_dossier, required_documents, absence \
-                        {same_day_billed, free_before, medical_note_days, \
-                        billed_days_even_with_note}. Families receive the catalogue at their \
-                        next sync.",
-                    "security": [{"device": []}],
-                    "parameters": [{"name": "activity_id", "in": "path", "required": true,
-                        "schema": {"type": "string"}}],
-                    "responses": {"200": {"description": "Updated catalogue"},
-                        "400": error_response("bad_request: names the faulty field"),
-                        "403": error_response("forbidden: administrators only")}
-                },
-                "delete": {
-                    "summary": "Remove an activity (administrators)",
-                    "security": [{"device": []}],
-                    "parameters": [{"name": "activity_id", "in": "path", "required": true,
-                        "schema": {"type": "string"}}],
-                    "responses": {"204": {"description": "Removed"},
-                        "404": error_response("not_found")}
-                }
-            },
-            "/api/v1/staff/catalogue/closures": {"put": {
-                "summary": "Replace the closed periods [{from, to, label, activities}]",
-                "security": [{"device": []}],
-                "responses": {"200": {"description": "Updated catalogue"},
-                    "400": error_response("bad_request")}
-            }},
-            "/api/v1/staff/catalogue/settings": {"put": {
-                "summary": "Structure name, contact details, opening on public holidays",
-                "security": [{"device": []}],
-                "responses": {"200": {"description": "Updated catalogue"},
-                    "400": error_response("bad_request")}
-            }},
-            "/api/v1/staff/days/{date}/activities/{activity_id}": {"get": {
-                "summary": "Children expected on a day, with class, diet, allergies and PAI \
-                    (access is recorded in the audit log)",
-                "security": [{"device": []}],
-                "parameters": [
-                    {"name": "date", "in": "path", "required": true,
-                        "schema": {"type": "string", "format": "date"}},
-                    {"name": "activity_id", "in": "path", "required": true,
-                        "schema": {"type": "string"}}],
-                "responses": {"200": {"description": "List"},
-                    "400": error_response("bad_request")}
-            }},
-            "/api/v1/staff/counts": {"get": {
-                "summary": "Places taken per activity and day over a date range",
-                "security": [{"device": []}],
-                "parameters": [
-                    {"name": "from", "in": "query", "required": true,
-                        "schema": {"type": "string", "format": "date"}},
-                    {"name": "to", "in": "query", "required": true,
-                        "schema": {"type": "string", "format": "date"}}],
-                "responses": {"200": {"description": "[{date, activity_id, count}]"},
-                    "400": error_response("bad_request")}
-            }},
-            "/api/v1/staff/decisions": {"post": {
-                "summary": "Override a decision with a reason shown to the family",
-                "description": "Body: family_id, child_id, date, activity_id, outcome \
-                    (accepted, refused, cancelled, kept_billable), reason.",
-                "security": [{"device": []}],
-                "responses": {"200": {"description": "The decision written"},
-                    "400": error_response("bad_request"),
-                    "404": error_response("not_found: no such request in this structure")}
-            }},
-            "/api/v1/staff/dossiers": {"get": {
-                "summary": "Families whose latest dossier submission has a status",
-                "security": [{"device": []}],
-                "parameters": [{"name": "status", "in": "query", "required": false,
-                    "schema": {"type": "string", "enum": ["pending", "approved", "rejected"],
-                        "default": "pending"}}],
-                "responses": {"200": {"description": "[{family_id, family_name, version, \
-                    requested_documents}], oldest submission first"},
-                    "400": error_response("bad_request")}
-            }},
-            "/api/v1/staff/dossiers/{family_id}": {"get": {
-                "summary": "A family's dossier with its changes since the last approved version",
-                "description": "Field by field (path such as children/<id>/diet, old and new \
-                    value, the parents who changed it and when), compared with the last \
-                    approved version or the dossier as the structure created it, up to the \
-                    pending submission. Says when a quotient familial certificate is needed. \
-                    Reading it is recorded in the audit log (health and diet data).",
-                "security": [{"device": []}],
-                "responses": {"200": {"description": "DossierReview"},
-                    "404": error_response("not_found: no such family in this structure")}
-            }},
-            "/api/v1/staff/dossiers/{family_id}/approve": {"post": {
-                "summary": "Approve the pending submission",
-                "description": "Optional body {version_id}: refused with 409 if a newer \
-                    submission replaced that version. Writes review = approved into the \
-                    family's dossier.",
-                "security": [{"device": []}],
-                "responses": {"200": {"description": "The review written"},
-                    "404": error_response("not_found"),
-                    "409": error_response("conflict: nothing pending, or a newer submission")}
-            }},
-            "/api/v1/staff/dossiers/{family_id}/reject": {"post": {
-                "summary": "Reject the pending submission with a reason shown to the family",
-                "description": "Body {reason, version_id?}; reason required (500 characters \
-                    at most).",
-                "security": [{"device": []}],
-                "responses": {"200": {"description": "The review written"},
-                    "400": error_response("bad_request: missing reason"),
-                    "404": error_response("not_found"),
-                    "409": error_response("conflict: nothing pending, or a newer submission")}
             }},
             "/api/v1/sync": {"post": {
                 "summary": "Sync all of a device's documents in one round trip",
@@ -230,25 +71,12 @@ pub fn spec() -> Value {
                 "description": "256-bit device token from /api/v1/login (64 hex digits)"}},
             "schemas": {
                 "Error": {"type": "object", "required": ["code", "message"], "properties": {
-                    "code": {"type": "string", "enum": ["bad_request", "malformed_sync",
-                        "unauthorized", "forbidden", "not_found", "payload_too_large",
-                        "rate_limited", "protocol_too_old", "protocol_too_new", "conflict",
-                        "unavailable", "internal", "unsupported_media_type"]},
+                    "code": {"type": "string", "enum": ErrorCode::ALL.iter()
+                        .map(|c| c.as_str()).collect::<Vec<_>>()},
                     "message": {"type": "string", "description": "French, for people"}}},
                 "Health": {"type": "object", "properties": {"status": {"type": "string"},
                     "version": {"type": "string"}, "backend": {"type": "string",
                     "enum": ["sqlite", "postgres"]}}},
-                "LoginRequest": {"type": "object", "required": ["login", "password"],
-                    "properties": {"login": {"type": "string"}, "password": {"type": "string"},
-                    "device_name": {"type": "string"}}},
-                "LoginResponse": {"type": "object", "properties": {
-                    "token": {"type": "string"}, "device_id": {"type": "string"},
-                    "account_id": {"type": "string"}, "family_id": {"type": "string"},
-                    "structure_id": {"type": "string"}, "display_name": {"type": "string"}}},
-                "Device": {"type": "object", "properties": {"device_id": {"type": "string"},
-                    "name": {"type": "string"}, "created_at_ms": {"type": "integer"},
-                    "last_seen_ms": {"type": ["integer", "null"]},
-                    "current": {"type": "boolean"}}},
                 "DocMessage": {"type": "object", "required": ["doc_id"], "properties": {
                     "doc_id": {"type": "string"},
                     "message": {"description": "CBOR byte string: an Automerge sync message, \
@@ -275,6 +103,9 @@ pub fn spec() -> Value {
     });
     add_supporting_documents(&mut spec);
     super::openapi_publications::add(&mut spec);
+    super::openapi_sessions::add(&mut spec);
+    super::openapi_staff::add(&mut spec);
+    add_common_responses(&mut spec);
     spec
 }
 
@@ -401,5 +232,49 @@ pub(crate) fn merge(spec: &mut Value, paths: Value, schemas: Value) {
         schemas,
     ) {
         target.extend(new);
+    }
+}
+
+/// Answers any route may give, added where an operation does not describe them itself: 401
+/// and 403 (`password_change_required` included) wherever a token is needed, 408 when the
+/// request is too slow, 413 when its body is too large, 503 when storage is unavailable.
+fn add_common_responses(spec: &mut Value) {
+    let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for op in item.values_mut() {
+            let secured = op
+                .get("security")
+                .and_then(Value::as_array)
+                .is_some_and(|s| !s.is_empty());
+            let has_body = op.get("requestBody").is_some();
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            let mut add = |status: &str, description: &str| {
+                responses
+                    .entry(status)
+                    .or_insert_with(|| error_response(description));
+            };
+            if secured {
+                add(
+                    "401",
+                    "unauthorized: missing, wrong, revoked or expired token",
+                );
+                add(
+                    "403",
+                    "forbidden: not allowed for this account, or password_change_required",
+                );
+            }
+            if has_body {
+                add("413", "payload_too_large");
+            }
+            add("408", "timeout: the request took too long");
+            add("503", "unavailable: storage unreachable, retry");
+        }
     }
 }

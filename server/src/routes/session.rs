@@ -1,109 +1,39 @@
-//! Login, logout and the device list: one token per device, revocable.
+//! Login, logout, password change and the device list: one token per device, revocable,
+//! expiring when idle or too old (see `crate::auth`).
 
-use super::Json as JsonBody;
+use super::{Json as JsonBody, Path};
 use crate::AppState;
-use crate::auth::{self, FamilyDevice};
-use crate::db::accounts;
+use crate::auth::client_ip::ClientIp;
+use crate::auth::sessions::{is_staff_role, lifetime};
+use crate::auth::{AnySession, FamilyDevice, account_ops, login};
+use crate::db::accounts::{self, DeviceSession, EndReason};
 use crate::error::{AppError, AppResult};
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use cartable_domain::api::{
-    DeviceSummary, ErrorCode, LoginRequest, LoginResponse, StaffLoginResponse,
+    DeviceSummary, ErrorCode, LoginRequest, LoginResponse, PasswordChange, StaffLoginResponse,
 };
-use std::net::SocketAddr;
-use std::time::Instant;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/login", post(login))
+        .route("/api/v1/login", post(family_login))
         .route("/api/v1/staff/login", post(staff_login))
         .route("/api/v1/logout", post(logout))
+        .route("/api/v1/password", post(change_password))
         .route("/api/v1/devices", get(devices))
         .route("/api/v1/devices/{device_id}", delete(revoke))
 }
 
-fn rate_limited() -> AppError {
-    AppError::client(
-        StatusCode::TOO_MANY_REQUESTS,
-        ErrorCode::RateLimited,
-        "Trop de tentatives de connexion : réessayez dans une minute",
-    )
-}
-
-/// Checks a login and password under the rate limits; the account on success.
-async fn verify_login(
-    state: &AppState,
-    peer: SocketAddr,
-    req: &LoginRequest,
-) -> AppResult<accounts::Account> {
-    let login = req.login.trim().to_lowercase();
-    if login.is_empty() || login.len() > 200 || req.password.len() > 1024 {
-        return Err(AppError::bad_request(
-            "Identifiant ou mot de passe invalide",
-        ));
-    }
-    let login_key = format!("login:{login}");
-    let ip_key = format!("ip:{}", peer.ip());
-    let now = Instant::now();
-    if state.limiter.is_blocked(&login_key, now) || state.limiter.is_blocked(&ip_key, now) {
-        return Err(rate_limited());
-    }
-    let account = accounts::account_by_login(&state.db, &login).await?;
-    let stored = account
-        .as_ref()
-        .map(|a| a.password_hash.clone())
-        .unwrap_or_else(|| auth::dummy_hash().to_string());
-    let password = req.password.clone();
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &stored))
-        .await
-        .map_err(|e| AppError::internal(e.to_string()))?;
-    match (ok, account) {
-        (true, Some(a)) => {
-            state.limiter.clear(&login_key);
-            Ok(a)
-        }
-        _ => {
-            state.limiter.record_failure(&login_key, now);
-            state.limiter.record_failure(&ip_key, now);
-            Err(AppError::client(
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::Unauthorized,
-                "Identifiant ou mot de passe incorrect",
-            ))
-        }
-    }
-}
-
-/// Registers a new device for `account`; returns (device id, token).
-async fn new_device(
-    state: &AppState,
-    account: &accounts::Account,
-    device_name: &str,
-) -> AppResult<(String, String)> {
-    let token = auth::new_token();
-    let device_id = auth::new_id();
-    let name = device_name.trim();
-    let name = if name.is_empty() { "Appareil" } else { name };
-    let name: String = name.chars().take(100).collect();
-    accounts::insert_device(
-        &state.db,
-        &device_id,
-        &account.id,
-        &auth::token_hash(&token),
-        &name,
-    )
-    .await?;
-    Ok((device_id, token))
-}
-
-async fn login(
+async fn family_login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> AppResult<Json<LoginResponse>> {
-    let account = verify_login(&state, peer, &req).await?;
+    let name = login::device_name(&req.device_name)?;
+    let verified = login::verify(&state, ip, &req).await?;
+    let account = verified.account;
     let Some(family_id) = account.family_id.clone() else {
         return Err(AppError::client(
             StatusCode::FORBIDDEN,
@@ -111,7 +41,7 @@ async fn login(
             "Ce compte est un compte du personnel : utilisez /api/v1/staff/login",
         ));
     };
-    let (device_id, token) = new_device(&state, &account, &req.device_name).await?;
+    let (device_id, token) = login::open_session(&state, &account, &name, ip).await?;
     Ok(Json(LoginResponse {
         token,
         device_id,
@@ -119,23 +49,27 @@ async fn login(
         family_id,
         structure_id: account.structure_id,
         display_name: account.display_name,
+        must_change_password: account.must_change_password,
+        known_device: Some(verified.known_device),
     }))
 }
 
 async fn staff_login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> AppResult<Json<StaffLoginResponse>> {
-    let account = verify_login(&state, peer, &req).await?;
-    if account.family_id.is_some() || !account.role.starts_with("staff_") {
+    let name = login::device_name(&req.device_name)?;
+    let verified = login::verify(&state, ip, &req).await?;
+    let account = verified.account;
+    if account.family_id.is_some() || !is_staff_role(&account.role) {
         return Err(AppError::client(
             StatusCode::FORBIDDEN,
             ErrorCode::Forbidden,
             "Ce compte est un compte de famille : utilisez /api/v1/login",
         ));
     }
-    let (device_id, token) = new_device(&state, &account, &req.device_name).await?;
+    let (device_id, token) = login::open_session(&state, &account, &name, ip).await?;
     Ok(Json(StaffLoginResponse {
         token,
         device_id,
@@ -143,35 +77,109 @@ async fn staff_login(
         structure_id: account.structure_id,
         display_name: account.display_name,
         role: account.role,
+        must_change_password: account.must_change_password,
+        known_device: Some(verified.known_device),
     }))
 }
 
-async fn logout(State(state): State<AppState>, device: FamilyDevice) -> AppResult<StatusCode> {
-    accounts::revoke_device(
+/// Ends the calling session (any account: family device or staff).
+pub async fn end_own_session(state: &AppState, session: &DeviceSession) -> AppResult<()> {
+    let now = state.clock.now().as_millisecond();
+    accounts::end_session(
         &state.db,
-        &device.session.account_id,
-        &device.session.device_id,
+        &session.account_id,
+        &session.device_id,
+        EndReason::Logout,
+        now,
     )
     .await?;
+    tracing::info!(
+        event = "logout",
+        account_id = %session.account_id,
+        device_id = %session.device_id,
+        "signed out"
+    );
+    Ok(())
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    AnySession(session): AnySession,
+) -> AppResult<StatusCode> {
+    end_own_session(&state, &session).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    AnySession(session): AnySession,
+    JsonBody(req): JsonBody<PasswordChange>,
+) -> AppResult<StatusCode> {
+    account_ops::change_password(&state, &session, &req.current_password, &req.new_password)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The live sessions of the caller's account, the caller's own marked `current`.
+pub async fn sessions_of(
+    state: &AppState,
+    session: &DeviceSession,
+) -> AppResult<Vec<DeviceSummary>> {
+    let rows = accounts::devices_of(&state.db, &session.account_id).await?;
+    let limits = lifetime(&state.settings, &session.role);
+    let now = state.clock.now().as_millisecond();
+    Ok(rows
+        .into_iter()
+        .filter(|d| {
+            limits
+                .expired(d.created_at_ms, d.last_seen_ms, now)
+                .is_none()
+        })
+        .map(|d| DeviceSummary {
+            current: d.id == session.device_id,
+            expires_at_ms: Some(limits.expires_at_ms(d.created_at_ms, d.last_seen_ms)),
+            device_id: d.id,
+            name: d.name,
+            created_at_ms: d.created_at_ms,
+            last_seen_ms: d.last_seen_ms,
+        })
+        .collect())
+}
+
+/// Ends another session of the caller's account; 404 when there is no such live session.
+pub async fn revoke_session(
+    state: &AppState,
+    session: &DeviceSession,
+    device_id: &str,
+) -> AppResult<()> {
+    let now = state.clock.now().as_millisecond();
+    if accounts::end_session(
+        &state.db,
+        &session.account_id,
+        device_id,
+        EndReason::Revoked,
+        now,
+    )
+    .await?
+    {
+        tracing::info!(
+            event = "session_revoked",
+            account_id = %session.account_id,
+            device_id = %cartable_domain::text::LogSafe(device_id),
+            by_device = %session.device_id,
+            "session ended from another device"
+        );
+        Ok(())
+    } else {
+        Err(AppError::not_found())
+    }
 }
 
 async fn devices(
     State(state): State<AppState>,
     device: FamilyDevice,
 ) -> AppResult<Json<Vec<DeviceSummary>>> {
-    let rows = accounts::devices_of(&state.db, &device.session.account_id).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|d| DeviceSummary {
-                current: d.id == device.session.device_id,
-                device_id: d.id,
-                name: d.name,
-                created_at_ms: d.created_at_ms,
-                last_seen_ms: d.last_seen_ms,
-            })
-            .collect(),
-    ))
+    Ok(Json(sessions_of(&state, &device.session).await?))
 }
 
 async fn revoke(
@@ -179,9 +187,6 @@ async fn revoke(
     device: FamilyDevice,
     Path(device_id): Path<String>,
 ) -> AppResult<StatusCode> {
-    if accounts::revoke_device(&state.db, &device.session.account_id, &device_id).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(AppError::not_found())
-    }
+    revoke_session(&state, &device.session, &device_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -34,8 +34,11 @@ async fn sync(
                     state.settings.max_sync_body_bytes
                 ),
             )
+        } else if crate::routes::extract::caused_by::<tower_http::timeout::TimeoutError>(&rejection)
+        {
+            crate::routes::extract::body_timed_out()
         } else {
-            AppError::malformed_sync(rejection.body_text())
+            AppError::malformed_sync("Requête de synchronisation interrompue : réessayez")
         }
     })?;
     let content_type = headers

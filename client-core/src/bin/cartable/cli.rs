@@ -60,6 +60,20 @@ pub enum Command {
             value_name = "NOM"
         )]
         device_name: String,
+        /// Nouveau mot de passe, choisi dès la connexion quand le mot de passe donné par la
+        /// structure est à usage unique.
+        #[arg(long, env = "CARTABLE_NEW_PASSWORD", hide_env_values = true)]
+        new_password: Option<String>,
+    },
+    /// Change le mot de passe du parent (obligatoire après un mot de passe à usage unique) ;
+    /// les autres appareils du compte sont déconnectés.
+    Password {
+        /// Mot de passe actuel (demandé sur l'entrée standard s'il est absent).
+        #[arg(long, env = "CARTABLE_PASSWORD", hide_env_values = true)]
+        current: Option<String>,
+        /// Nouveau mot de passe : 12 caractères au moins (demandé s'il est absent).
+        #[arg(long = "new", env = "CARTABLE_NEW_PASSWORD", hide_env_values = true)]
+        new_password: Option<String>,
     },
     /// Déconnecte cet appareil et efface ses données locales.
     Logout,

@@ -6,7 +6,8 @@ use crate::auth::StaffUser;
 use crate::docs::catalogue;
 use crate::error::{AppError, AppResult};
 use crate::routes::Json as JsonBody;
-use axum::extract::{Path, State};
+use crate::routes::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, put};
 use axum::{Json, Router};
@@ -38,7 +39,8 @@ fn check_date(field: &str, value: &str, optional: bool) -> AppResult<()> {
         Ok(())
     } else {
         Err(bad(format!(
-            "{field} : date attendue au format AAAA-MM-JJ, reçu « {value} »"
+            "{field} : date attendue au format AAAA-MM-JJ, reçu « {} »",
+            cartable_domain::text::shown(value, 40)
         )))
     }
 }
@@ -48,7 +50,8 @@ fn check_time(field: &str, value: &str) -> AppResult<()> {
         Ok(())
     } else {
         Err(bad(format!(
-            "{field} : heure attendue au format HH:MM, reçu « {value} »"
+            "{field} : heure attendue au format HH:MM, reçu « {} »",
+            cartable_domain::text::shown(value, 40)
         )))
     }
 }
@@ -56,7 +59,8 @@ fn check_time(field: &str, value: &str) -> AppResult<()> {
 fn check_instant(field: &str, value: &str) -> AppResult<()> {
     value.parse::<DateTime>().map(|_| ()).map_err(|_| {
         bad(format!(
-            "{field} : instant attendu au format AAAA-MM-JJTHH:MM, reçu « {value} »"
+            "{field} : instant attendu au format AAAA-MM-JJTHH:MM, reçu « {} »",
+            cartable_domain::text::shown(value, 40)
         ))
     })
 }
@@ -168,7 +172,8 @@ async fn put_activity(
     staff.require_admin()?;
     if !cartable_domain::ids::is_valid_id(&activity_id) {
         return Err(bad(format!(
-            "identifiant d'activité invalide « {activity_id} » (minuscules, chiffres, - et _)"
+            "identifiant d'activité invalide « {} » (minuscules, chiffres, - et _)",
+            cartable_domain::text::shown(&activity_id, 40)
         )));
     }
     check_activity(&activity)?;

@@ -9,7 +9,8 @@ use crate::db::{audit, now_ms, supporting};
 use crate::docs::redecide;
 use crate::error::{AppError, AppResult};
 use crate::routes::Json as JsonBody;
-use axum::extract::{Path, Query, State};
+use crate::routes::{Path, Query};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use cartable_domain::supporting::{DocumentStatus, SupportingDocument};
@@ -39,7 +40,8 @@ async fn list(
         None | Some("") | Some("all") => None,
         Some(s) => Some(DocumentStatus::parse(s).ok_or_else(|| {
             AppError::bad_request(format!(
-                "status : « {s} » inconnu (waiting, accepted ou rejected)"
+                "status : « {} » inconnu (waiting, accepted ou rejected)",
+                cartable_domain::text::shown(s, 40)
             ))
         })?),
     };

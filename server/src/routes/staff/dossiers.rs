@@ -10,8 +10,9 @@ use crate::db::{audit, documents};
 use crate::docs::redecide;
 use crate::docs::review::{self, Authors, FieldChange};
 use crate::error::{AppError, AppResult};
+use crate::routes::{Path, Query};
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use cartable_domain::DocKind;
@@ -128,7 +129,8 @@ async fn list(
     let status = query.status.as_deref().unwrap_or(REVIEW_PENDING);
     if ![REVIEW_PENDING, REVIEW_APPROVED, REVIEW_REJECTED].contains(&status) {
         return Err(AppError::bad_request(format!(
-            "status : « {status} » inconnu (pending, approved ou rejected)"
+            "status : « {} » inconnu (pending, approved ou rejected)",
+            cartable_domain::text::shown(status, 40)
         )));
     }
     let mut conn = state.db.pool.acquire().await?;

@@ -9,7 +9,8 @@ use crate::db::{audit, now_ms};
 use crate::docs::publication;
 use crate::error::{AppError, AppResult};
 use crate::routes::Json as JsonBody;
-use axum::extract::{Path, State};
+use crate::routes::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, put};
 use axum::{Json, Router};
@@ -87,7 +88,8 @@ fn check(req: MessageBody, today: Date) -> AppResult<Checked> {
     let date = |field: &str, value: &str| {
         value.trim().parse::<Date>().map_err(|_| {
             AppError::bad_request(format!(
-                "{field} : date attendue au format AAAA-MM-JJ, reçu « {value} »"
+                "{field} : date attendue au format AAAA-MM-JJ, reçu « {} »",
+                cartable_domain::text::shown(value, 40)
             ))
         })
     };

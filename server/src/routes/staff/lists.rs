@@ -5,7 +5,8 @@ use crate::AppState;
 use crate::auth::StaffUser;
 use crate::db::audit;
 use crate::error::{AppError, AppResult};
-use axum::extract::{Path, Query, State};
+use crate::routes::{Path, Query};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use jiff::civil::Date;
@@ -47,9 +48,12 @@ pub struct DayList {
 }
 
 fn parse_date(value: &str) -> AppResult<Date> {
-    value
-        .parse()
-        .map_err(|_| AppError::bad_request(format!("date invalide « {value} » (AAAA-MM-JJ)")))
+    value.parse().map_err(|_| {
+        AppError::bad_request(format!(
+            "date invalide « {} » (AAAA-MM-JJ)",
+            cartable_domain::text::shown(value, 40)
+        ))
+    })
 }
 
 /// SQL condition for a cell that holds a place.

@@ -9,6 +9,7 @@ pub mod dossiers;
 pub mod downloads;
 pub mod information;
 pub mod lists;
+pub mod sessions;
 
 use crate::AppState;
 use axum::Router;
@@ -22,4 +23,5 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(downloads::router(state))
         .merge(information::router())
         .merge(lists::router())
+        .merge(sessions::router())
 }

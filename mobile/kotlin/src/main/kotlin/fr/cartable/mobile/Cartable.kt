@@ -85,6 +85,13 @@ class Cartable private constructor(
     suspend fun login(serverUrl: String, login: String, password: String, deviceName: String): Account =
         change { login(serverUrl, login, password, deviceName) }
 
+    /**
+     * Replaces the parent's password; required after a login with a one-time password
+     * ([Account.mustChangePassword]). See [CartableClient.changePassword].
+     */
+    suspend fun changePassword(currentPassword: String, newPassword: String) =
+        change { changePassword(currentPassword, newPassword) }
+
     /** Signs out and wipes local data. See [CartableClient.logout]. */
     suspend fun logout(): LogoutOutcome = change { logout() }
 
@@ -255,6 +262,7 @@ val CartableException.reason: String
     get() = when (this) {
         is CartableException.Network -> reason
         is CartableException.Unauthorized -> reason
+        is CartableException.PasswordChangeRequired -> reason
         is CartableException.NotLoggedIn -> reason
         is CartableException.AlreadyLoggedIn -> reason
         is CartableException.NotDownloaded -> reason
