@@ -20,8 +20,8 @@ use cartable_domain::protocol::{
     SyncRequest, SyncResponse,
 };
 use cartable_domain::school_year::SchoolYear;
-use cartable_reconcile::validate::chunks::{Budget, read_changes};
 use cartable_domain::text::shown;
+use cartable_reconcile::validate::chunks::{Budget, read_changes};
 use sqlx::AnyConnection;
 use std::collections::{BTreeMap, HashSet};
 
