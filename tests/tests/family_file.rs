@@ -80,8 +80,10 @@ fn bookings_refused_for_an_unapproved_dossier_are_accepted_once_staff_approve_it
 
         client.submit_dossier().expect("submit");
         client.sync().expect("sync");
-        // Staff answer after the booking deadline of the 2nd: the family booked in time.
+        // Staff answer after the booking deadline of the 2nd (signed in again: staff sessions
+        // end after half an hour unused): the family booked in time.
         server.clock.set(paris(date(2026, 12, 1), 9, 0));
+        let token = staff_token(server, &seed);
         let (status, body) = send(
             server,
             &token,
@@ -132,17 +134,17 @@ fn a_day_already_past_stays_refused_and_a_full_day_stays_full() {
         let other = signed_in(server, theirs, 0, &other_phone);
         other.submit_dossier().expect("submit");
         other.sync().expect("sync");
-        let approve = |family_id: &str| {
+        let approve = |token: &str, family_id: &str| {
             let (status, body) = send(
                 server,
-                &token,
+                token,
                 "POST",
                 &format!("/api/v1/staff/dossiers/{family_id}/approve"),
                 json!({}),
             );
             assert_eq!(status, 200, "{body}");
         };
-        approve(&theirs.family_id);
+        approve(&token, &theirs.family_id);
         other
             .book(&theirs.children[0].0, second, "mercredi")
             .expect("book");
@@ -151,7 +153,7 @@ fn a_day_already_past_stays_refused_and_a_full_day_stays_full() {
 
         // Approved only on the 3rd: the 2nd is past, the 9th is full.
         server.clock.set(paris(date(2026, 12, 3), 9, 0));
-        approve(&ours.family_id);
+        approve(&staff_token(server, &seed), &ours.family_id);
         client.sync().expect("sync");
         assert!(refused_reason(&client, first).starts_with("Dossier non validé"));
         assert!(refused_reason(&client, second).starts_with("Complet"));

@@ -457,6 +457,8 @@ fn a_sick_childs_same_day_meal_is_billed_and_later_days_are_free_when_declared_i
                 .expect("decided")
                 .billed
         );
+        // A week later the agent signs in again (staff sessions end after half an hour unused).
+        let token = staff_token(server, &seed);
         let (status, counts) = staff::send(
             &server.url,
             "GET",

@@ -189,6 +189,8 @@ fn messages_are_shown_in_their_window_read_offline_and_unread_again_when_changed
             "nothing of another structure"
         );
 
+        // Weeks later the agent signs in again (staff sessions end after half an hour unused).
+        let token = staff_token(server, &seed);
         let (status, _) = staff::send(
             &server.url,
             "DELETE",

@@ -62,6 +62,12 @@ fn json_refused(path: &str, e: &serde_json::Error) -> AppError {
     let message = match e.classify() {
         Category::Data => {
             let detail = serde_detail(&e.to_string());
+            // An unknown field's path ends with the field itself, which the detail names.
+            let path = if e.to_string().starts_with("unknown field ") {
+                path.rsplit_once('.').map_or("", |(parent, _)| parent)
+            } else {
+                path
+            };
             if path == "." || path.is_empty() {
                 format!("Requête JSON invalide : {detail}")
             } else {
@@ -200,7 +206,11 @@ pub fn serde_detail(message: &str) -> String {
     let expected = || -> Option<String> {
         let (_, list) = message.split_once(", expected ")?;
         let list = list.strip_prefix("one of ").unwrap_or(list);
-        Some(shown(&list.replace('`', ""), 4 * QUOTED))
+        // serde writes "`a` or `b`" for two values, "one of `a`, `b`, `c`" for more.
+        Some(shown(
+            &list.replace("` or `", ", ").replace('`', ""),
+            4 * QUOTED,
+        ))
     };
     if let Some(field) = quoted("missing field ") {
         return format!("champ « {field} » manquant");
