@@ -200,6 +200,7 @@ impl Client {
         let mut inner = self.inner();
         inner.store.wipe()?;
         publications::wipe_files(inner.store.dir());
+        crate::ledger::wipe_files(inner.store.dir());
         inner.docs = DocSet::default();
         inner.session = None;
         Ok(LogoutOutcome {
@@ -562,6 +563,36 @@ impl Client {
     }
 
     /// The devices signed in to this account (needs the network).
+    /// "Mes Factures": invoices, credit notes and statements, newest first, with their status
+    /// on the server's date (offline: from the last sync).
+    pub fn invoices(&self) -> Result<Vec<crate::ledger::InvoiceView>> {
+        let now = self.server_now_ms()?;
+        crate::ledger::invoices(&mut self.inner(), now)
+    }
+
+    /// The balance (payments + credit notes − invoices) and the payments received.
+    pub fn balance(&self) -> Result<crate::ledger::BalanceView> {
+        let now = self.server_now_ms()?;
+        crate::ledger::balance(&mut self.inner(), now)
+    }
+
+    /// The price of a booking before it is made, computed offline with the structure's
+    /// tariffs and the family's quotient familial.
+    pub fn booking_price(
+        &self,
+        child_id: &str,
+        date: Date,
+        activity_id: &str,
+    ) -> Result<crate::ledger::PriceQuote> {
+        crate::ledger::price(&mut self.inner(), child_id, date, activity_id)
+    }
+
+    /// The PDF of invoice `number` on this device, fetched once (needs the network the
+    /// first time) and kept for offline reading.
+    pub fn invoice_pdf(&self, number: &str) -> Result<std::path::PathBuf> {
+        crate::ledger::fetch_pdf(&self.inner, self.transport.as_ref(), number)
+    }
+
     pub fn devices(&self) -> Result<Vec<DeviceSummary>> {
         let session = self.inner().session()?.clone();
         self.transport

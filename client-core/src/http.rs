@@ -272,6 +272,16 @@ impl Transport for HttpTransport {
             .map_err(network)
     }
 
+    fn fetch_invoice_pdf(&self, server_url: &str, token: &str, number: &str) -> Result<Vec<u8>> {
+        let path = format!("invoices/{number}/pdf");
+        self.get_file(server_url, token, &path)?
+            .body_mut()
+            .with_config()
+            .limit(MAX_DOWNLOAD_BODY)
+            .read_to_vec()
+            .map_err(network)
+    }
+
     fn export(&self, server_url: &str, token: &str, out: &mut dyn std::io::Write) -> Result<u64> {
         let mut response = self.get_file(server_url, token, "export")?;
         let mut reader = response

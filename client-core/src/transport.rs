@@ -78,6 +78,12 @@ pub trait Transport: Send + Sync {
         Err(unsupported())
     }
 
+    /// `GET /api/v1/invoices/{number}/pdf`: the PDF of one of the family's invoices.
+    fn fetch_invoice_pdf(&self, server_url: &str, token: &str, number: &str) -> Result<Vec<u8>> {
+        let _ = (server_url, token, number);
+        Err(unsupported())
+    }
+
     /// `GET /api/v1/export`: writes the family's data archive (ZIP) to `out`; returns its size
     /// in bytes.
     fn export(&self, server_url: &str, token: &str, out: &mut dyn std::io::Write) -> Result<u64> {

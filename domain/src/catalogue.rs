@@ -5,6 +5,7 @@
 //! phone shows offline exactly what the server will decide. Every number here is data.
 
 use crate::information::{Download, Information};
+use crate::tariffs::{Billing, Tariff};
 use autosurgeon::{Hydrate, Reconcile};
 use jiff::civil::{Date, Weekday};
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,10 @@ pub struct Catalogue {
     #[autosurgeon(missing = "Default::default")]
     #[serde(default)]
     pub downloads: BTreeMap<String, Download>,
+    /// Who invoices, how families pay, what is added or blocked (see [`crate::tariffs`]).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub billing: Billing,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
@@ -115,6 +120,10 @@ pub struct Activity {
     #[autosurgeon(missing = "Default::default")]
     #[serde(default)]
     pub absence: AbsenceRule,
+    /// How a day is priced; `None`: not billed.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub tariff: Option<Tariff>,
 }
 
 /// Who may attend: an age range on the day, or a list of school classes (empty = any).
@@ -241,6 +250,7 @@ impl Activity {
             requires_approved_dossier: false,
             required_documents: Vec::new(),
             absence: AbsenceRule::default(),
+            tariff: None,
         }
     }
 

@@ -12,6 +12,9 @@ pub enum DocKind {
     Planning,
     /// Per structure: activities and contact details. Read-only for families.
     Catalogue,
+    /// Per family: invoices, credit notes, payments, balance ("Mes Factures"). Read-only
+    /// for families.
+    Ledger,
 }
 
 impl DocKind {
@@ -20,6 +23,7 @@ impl DocKind {
             DocKind::Dossier => "dossier",
             DocKind::Planning => "planning",
             DocKind::Catalogue => "catalogue",
+            DocKind::Ledger => "ledger",
         }
     }
 
@@ -28,13 +32,14 @@ impl DocKind {
             "dossier" => Some(DocKind::Dossier),
             "planning" => Some(DocKind::Planning),
             "catalogue" => Some(DocKind::Catalogue),
+            "ledger" => Some(DocKind::Ledger),
             _ => None,
         }
     }
 
     /// True when families may not write any of it.
     pub fn read_only_for_families(self) -> bool {
-        matches!(self, DocKind::Catalogue)
+        matches!(self, DocKind::Catalogue | DocKind::Ledger)
     }
 
     /// Root keys a family may not write (the whole document when read-only).
@@ -43,6 +48,7 @@ impl DocKind {
             DocKind::Dossier => crate::dossier::SERVER_ONLY_KEYS,
             DocKind::Planning => crate::planning::SERVER_ONLY_KEYS,
             DocKind::Catalogue => &[],
+            DocKind::Ledger => crate::ledger::SERVER_ONLY_KEYS,
         }
     }
 }
@@ -53,10 +59,16 @@ mod tests {
 
     #[test]
     fn kinds_round_trip_their_codes() {
-        for k in [DocKind::Dossier, DocKind::Planning, DocKind::Catalogue] {
+        for k in [
+            DocKind::Dossier,
+            DocKind::Planning,
+            DocKind::Catalogue,
+            DocKind::Ledger,
+        ] {
             assert_eq!(DocKind::from_code(k.code()), Some(k));
         }
         assert!(DocKind::Catalogue.read_only_for_families());
+        assert!(DocKind::Ledger.read_only_for_families());
         assert!(DocKind::Planning.server_only_keys().contains(&"decisions"));
     }
 }

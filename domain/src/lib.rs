@@ -16,13 +16,18 @@ pub mod dossier;
 pub mod eligibility;
 pub mod ids;
 pub mod information;
+pub mod invoicing;
+pub mod ledger;
+pub mod money;
 pub mod password;
 pub mod planning;
+pub mod pricing;
 pub mod protocol;
 pub mod rules;
 pub mod school_year;
 pub mod supporting;
 pub mod sync_plan;
+pub mod tariffs;
 pub mod text;
 pub mod words;
 

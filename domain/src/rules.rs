@@ -34,6 +34,32 @@ pub struct DecisionContext<'a> {
     pub school_year: SchoolYear,
     /// Server time.
     pub now: Timestamp,
+    /// The family's unpaid invoice that blocks new bookings, when the structure blocks them
+    /// ([`crate::tariffs::Billing::block_bookings_when_overdue`]).
+    pub overdue: Option<&'a OverdueInvoice>,
+}
+
+/// An invoice not paid in time, as the booking rules see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverdueInvoice {
+    pub number: String,
+    pub due_on: jiff::civil::Date,
+}
+
+impl OverdueInvoice {
+    /// The invoice that blocks new bookings on `today` under the structure's rule, if any.
+    pub fn blocking(
+        catalogue: &Catalogue,
+        ledger: &crate::ledger::Ledger,
+        today: jiff::civil::Date,
+    ) -> Option<OverdueInvoice> {
+        let rule = catalogue.billing.block_bookings_when_overdue.as_ref()?;
+        let invoice = ledger.overdue_beyond(today, rule.grace_days)?;
+        Some(OverdueInvoice {
+            number: invoice.number.clone(),
+            due_on: invoice.due_on.parse().ok()?,
+        })
+    }
 }
 
 impl<'a> DecisionContext<'a> {
@@ -50,7 +76,13 @@ impl<'a> DecisionContext<'a> {
             valid_documents: &NO_DOCUMENTS,
             school_year,
             now,
+            overdue: None,
         }
+    }
+
+    /// The same context with the family's blocking unpaid invoice, if any.
+    pub fn with_overdue(self, overdue: Option<&'a OverdueInvoice>) -> Self {
+        Self { overdue, ..self }
     }
 
     /// The same context with the family's valid document kinds.
@@ -216,6 +248,11 @@ fn booking_refusal(ctx: &DecisionContext<'_>, key: &CellKey, places_taken: u32) 
     if let Some(missing) = missing_documents(activity, ctx.valid_documents) {
         return Some(missing);
     }
+    if let Some(invoice) = ctx.overdue
+        && activity.tariff.is_some()
+    {
+        return Some(unpaid_invoice_refusal(invoice));
+    }
     if let Err(locked) = deadlines::check(&activity.booking_rules, activity, key.date, ctx.now) {
         return Some(locked.reason_fr);
     }
@@ -227,6 +264,25 @@ fn booking_refusal(ctx: &DecisionContext<'_>, key: &CellKey, places_taken: u32) 
         ));
     }
     None
+}
+
+/// How every refusal for an unpaid invoice starts.
+pub const UNPAID_INVOICE_REFUSAL: &str = "Facture impayée";
+
+/// "Facture impayée (F2026-000012, échue le jeudi 31 décembre 2026) : réglez-la pour réserver
+/// à nouveau".
+fn unpaid_invoice_refusal(invoice: &OverdueInvoice) -> String {
+    format!(
+        "{UNPAID_INVOICE_REFUSAL} ({}, échue le {}) : réglez-la pour réserver à nouveau",
+        invoice.number,
+        crate::calendar::format_date_fr(invoice.due_on)
+    )
+}
+
+/// True when a refusal came from an unpaid invoice: once the family has paid, the booking is
+/// decided again.
+pub fn refused_for_unpaid_invoice(reason: &str) -> bool {
+    reason.starts_with(UNPAID_INVOICE_REFUSAL)
 }
 
 /// How every refusal for an unapproved dossier starts.
@@ -662,6 +718,38 @@ mod tests {
             decide_cell(&late, &friday, &request(true), Some(&same), 0),
             same
         );
+    }
+
+    #[test]
+    fn an_unpaid_invoice_refuses_new_bookings_of_billed_activities_only() {
+        let (mut c, d) = fixture();
+        let ctx_now = paris("2026-11-20T10:00");
+        let monday = CellKey::new("c1", date(2026, 11, 30), "cantine");
+        let overdue = OverdueInvoice {
+            number: "F2026-000012".into(),
+            due_on: date(2026, 11, 15),
+        };
+        let ctx = DecisionContext::new(&c, &d, SchoolYear(2026), ctx_now).with_overdue(Some(&overdue));
+        // A free activity is not blocked.
+        assert_eq!(decide(&ctx, &monday, &request(true), 0).outcome, Outcome::Accepted);
+        if let Some(a) = c.activities.get_mut("cantine") {
+            a.tariff = Some(crate::tariffs::Tariff::default());
+        }
+        let ctx = DecisionContext::new(&c, &d, SchoolYear(2026), ctx_now).with_overdue(Some(&overdue));
+        let refused = decide(&ctx, &monday, &request(true), 0);
+        assert_eq!(
+            reason(&refused),
+            "Facture impayée (F2026-000012, échue le dimanche 15 novembre 2026) : réglez-la pour réserver à nouveau"
+        );
+        assert!(refused_for_unpaid_invoice(reason(&refused)));
+        assert!(!refused_for_family_file(reason(&refused)));
+        // Withdrawals are never blocked; once paid, the booking goes through.
+        let friday = CellKey::new("c1", date(2026, 12, 4), "cantine");
+        let ctx_early = DecisionContext::new(&c, &d, SchoolYear(2026), paris("2026-11-20T10:00"))
+            .with_overdue(Some(&overdue));
+        assert_eq!(decide(&ctx_early, &friday, &request(false), 0).outcome, Outcome::Cancelled);
+        let paid = DecisionContext::new(&c, &d, SchoolYear(2026), ctx_now);
+        assert_eq!(decide(&paid, &monday, &request(true), 0).outcome, Outcome::Accepted);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! This crate is the public face only: uniffi records and enums that mirror the core's types
 //! in shapes apps draw directly (flat records, dates as "YYYY-MM-DD"), one object,
 //! [`CartableClient`] (its calls grouped by concern: `client.rs`, `documents.rs`,
-//! `publications.rs`, `export.rs`), and one small error, [`CartableError`]. The logic lives in
+//! `publications.rs`, `invoices.rs`, `export.rs`), and one small error, [`CartableError`]. The logic lives in
 //! `cartable-core`. `mobile/README.md` tells app developers how to build and call it.
 
 uniffi::setup_scaffolding!();
@@ -18,6 +18,7 @@ mod error;
 mod export;
 mod guard;
 mod news;
+mod invoices;
 mod planning;
 mod publications;
 mod session;
@@ -38,6 +39,7 @@ pub use dossier::{
 pub use error::{CartableError, Result};
 pub use export::ExportSummary;
 pub use news::{AbsenceNews, DecisionNews, DecisionOutcome};
+pub use invoices::{Balance, BookingPrice, Invoice, InvoiceLine, Payment};
 pub use planning::{PlanningEntry, RequestState};
 pub use publications::{Download, InformationMessage, InformationPage};
 pub use session::{

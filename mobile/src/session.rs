@@ -69,6 +69,8 @@ pub enum DocumentKind {
     Planning,
     /// The structure's activities and contact.
     Catalogue,
+    /// "Mes Factures": invoices, payments, balance.
+    Ledger,
 }
 
 impl From<DocKind> for DocumentKind {
@@ -77,6 +79,7 @@ impl From<DocKind> for DocumentKind {
             DocKind::Dossier => DocumentKind::Dossier,
             DocKind::Planning => DocumentKind::Planning,
             DocKind::Catalogue => DocumentKind::Catalogue,
+            DocKind::Ledger => DocumentKind::Ledger,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The demo structure: a town hall with a school, two families of two children, two parent
-//! logins per family and a staff administrator. Created once, reopened afterwards.
+//! logins per family and a staff administrator, last month invoiced (see `demo_billing`).
+//! Created once, reopened afterwards.
 
 use crate::AppState;
 use crate::admin::{self, Credentials, NewLogin};
@@ -166,6 +167,7 @@ pub async fn ensure_demo(state: &AppState) -> AppResult<Vec<DemoLogin>> {
         .await?;
         crate::docs::catalogue::update(state, &structure_id, |c| {
             demo_rules(c);
+            crate::demo_billing::demo_billing_rules(c);
             Ok(())
         })
         .await?;
@@ -180,9 +182,14 @@ pub async fn ensure_demo(state: &AppState) -> AppResult<Vec<DemoLogin>> {
             .await?
             .ok_or_else(|| crate::error::AppError::internal("compte admin introuvable"))?;
         crate::demo_publications::publish(state, &structure_id, &staff.id).await?;
-        for f in families() {
-            admin::create_family(state, &structure_id, f.name, &f.parents, &f.children).await?;
+        let mut billed = Vec::new();
+        for (f, qf) in families().into_iter().zip([820, 540]) {
+            let (family_id, _) =
+                admin::create_family(state, &structure_id, f.name, &f.parents, &f.children)
+                    .await?;
+            billed.push((family_id, qf));
         }
+        crate::demo_billing::fill_last_month(state, &structure_id, &staff.id, &billed).await?;
     }
     let mut logins = vec![DemoLogin {
         role: "personnel (administratrice)",

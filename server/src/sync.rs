@@ -81,6 +81,8 @@ pub async fn handle(
     {
         tracing::warn!(error = %e, structure_id = %device.session.structure_id, "information not republished");
     }
+    // Ledgers whose publication failed earlier (one flag read when there are none).
+    crate::invoicing::ledger::catch_up(state).await;
     if request.docs.len() > state.settings.max_docs_per_sync {
         return Err(AppError::malformed_sync(format!(
             "Trop de documents dans une requête ({} au plus)",
@@ -116,6 +118,13 @@ pub async fn handle(
         .await?;
         visible.retain(|(d, _)| d.id != row.id);
         visible.push((row, None));
+    }
+    // "Mes Factures": the family's ledger appears with its first sync.
+    if !visible.iter().any(|(d, _)| d.kind == DocKind::Ledger.code()) {
+        match crate::invoicing::ledger::ensure(state, structure_id, &device.family_id).await {
+            Ok(row) => visible.push((row, None)),
+            Err(e) => tracing::warn!(error = %e, family_id = %device.family_id, "ledger not created"),
+        }
     }
     let by_id: BTreeMap<&str, &(DocRow, Option<Vec<u8>>)> =
         visible.iter().map(|v| (v.0.id.as_str(), v)).collect();
@@ -386,7 +395,7 @@ async fn reconcile(
                 absences::decide_and_project(conn, at, doc, &planning, &keys, inputs).await?;
             }
         }
-        DocKind::Catalogue => {}
+        DocKind::Catalogue | DocKind::Ledger => {}
     }
     Ok(restored)
 }
@@ -411,10 +420,26 @@ async fn decision_inputs(
     let today = cartable_domain::calendar::paris_date(now).to_string();
     let family_id = rows().find_map(|d| d.family_id.clone()).unwrap_or_default();
     let valid_documents = crate::db::supporting::valid_kinds(&state.db, &family_id, &today).await?;
+    // The unpaid-invoice rule reads the family's ledger only when the structure has it.
+    let overdue = match (
+        &catalogue.billing.block_bookings_when_overdue,
+        rows().find(|d| d.kind == DocKind::Ledger.code()),
+    ) {
+        (Some(_), Some(row)) => {
+            let ledger: cartable_domain::ledger::Ledger = state.docs.read(&row.id).await?;
+            cartable_domain::rules::OverdueInvoice::blocking(
+                &catalogue,
+                &ledger,
+                cartable_domain::calendar::paris_date(now),
+            )
+        }
+        _ => None,
+    };
     Ok(DecisionInputs {
         catalogue,
         dossier,
         valid_documents,
         now,
+        overdue,
     })
 }

@@ -6,6 +6,7 @@
 //! is reported as skipped, and with `CARTABLE_REQUIRE_ALL=1` it is a failure.
 
 pub mod cli;
+pub mod billing;
 pub mod family;
 pub mod hostile;
 pub mod http;

@@ -10,6 +10,8 @@ mod cli;
 mod dossier;
 #[path = "cartable/french.rs"]
 mod french;
+#[path = "cartable/invoices.rs"]
+mod invoices;
 #[path = "cartable/planning.rs"]
 mod planning;
 #[path = "cartable/publications.rs"]
@@ -236,6 +238,8 @@ fn run(client: &Client, command: Command) -> Result<Output, Error> {
         Command::Infos { read } => publications::infos(client, read),
         Command::Downloads { action } => publications::downloads(client, action),
         Command::Export { file } => publications::export(client, &file),
+        Command::Factures { action } => invoices::invoices(client, action),
+        Command::Solde => invoices::balance(client),
         Command::Catalogue => {
             let catalogue = client.catalogue()?;
             Ok(Output::new(

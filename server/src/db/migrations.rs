@@ -31,6 +31,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0005_information_downloads.sql"),
     ),
     (
+        10,
+        "invoicing",
+        include_str!("../../../migrations/sqlite/0010_invoicing.sql"),
+    ),
+    (
         30,
         "sessions, passwords and login throttling",
         include_str!("../../../migrations/sqlite/0030_sessions_passwords_throttle.sql"),
@@ -62,6 +67,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         5,
         "information and downloads",
         include_str!("../../../migrations/postgres/0005_information_downloads.sql"),
+    ),
+    (
+        10,
+        "invoicing",
+        include_str!("../../../migrations/postgres/0010_invoicing.sql"),
     ),
     (
         30,

@@ -4,11 +4,13 @@
 
 pub mod accounts;
 pub mod actors;
+pub mod attendance;
 pub mod audit;
 pub mod documents;
 pub mod downloads;
 pub mod group_commit;
 pub mod information;
+pub mod invoices;
 pub mod login_attempts;
 pub mod migrations;
 pub mod places;

@@ -111,3 +111,26 @@ pub async fn create_catalogue(
     };
     insert(conn, row, doc).await
 }
+
+/// Creates a family's ledger document (empty; the server fills it from its tables).
+pub async fn create_ledger(
+    conn: &mut AnyConnection,
+    actor: &ActorId,
+    structure_id: &str,
+    family_id: &str,
+) -> Result<DocRow, AppError> {
+    let ledger = cartable_domain::ledger::Ledger {
+        family_id: family_id.to_string(),
+        ..Default::default()
+    };
+    let doc = doc_with(actor, &ledger)?;
+    let row = DocRow {
+        id: crate::auth::new_id(),
+        structure_id: structure_id.to_string(),
+        family_id: Some(family_id.to_string()),
+        kind: DocKind::Ledger.code().to_string(),
+        school_year: None,
+        version: 1,
+    };
+    insert(conn, row, doc).await
+}

@@ -21,6 +21,8 @@ pub struct DecisionInputs {
     /// Kinds of supporting document currently valid for the family.
     pub valid_documents: BTreeSet<String>,
     pub now: jiff::Timestamp,
+    /// The family's unpaid invoice blocking new bookings, when the structure blocks them.
+    pub overdue: Option<cartable_domain::rules::OverdueInvoice>,
 }
 
 /// Where a planning lives.
@@ -127,7 +129,8 @@ pub async fn decide_and_project(
     inputs: &DecisionInputs,
 ) -> Result<usize, AppError> {
     let ctx = DecisionContext::new(&inputs.catalogue, &inputs.dossier, school_year, inputs.now)
-        .with_documents(&inputs.valid_documents);
+        .with_documents(&inputs.valid_documents)
+        .with_overdue(inputs.overdue.as_ref());
     let mut written = 0;
     for key in keys {
         let Ok(cell_key) = CellKey::decode(key) else {

@@ -1,5 +1,6 @@
 //! Bookings refused only because of the family's file (dossier not approved yet, a document
-//! missing or expired) are decided again once staff approve the dossier or accept a document.
+//! missing or expired) are decided again once staff approve the dossier or accept a document;
+//! bookings refused for an unpaid invoice, once the family paid.
 //!
 //! Deadlines are judged at the instant the server first received the request (the refusal's
 //! own time, the server's clock), so a family that booked in time is not penalised for the
@@ -15,7 +16,10 @@ use cartable_domain::DocKind;
 use cartable_domain::calendar::paris_date;
 use cartable_domain::dossier::Dossier;
 use cartable_domain::planning::{CellKey, Outcome};
-use cartable_domain::rules::{DecisionContext, decide_cell, refused_for_family_file};
+use cartable_domain::rules::{
+    DecisionContext, OverdueInvoice, decide_cell, refused_for_family_file,
+    refused_for_unpaid_invoice,
+};
 use cartable_domain::school_year::SchoolYear;
 
 /// Decides again the family's refused bookings that its file was the reason for. Returns how
@@ -27,6 +31,34 @@ pub async fn family_file_refusals(
     state: &AppState,
     structure_id: &str,
     family_id: &str,
+) -> AppResult<usize> {
+    refusals_matching(state, structure_id, family_id, refused_for_family_file).await
+}
+
+/// Decides again the family's bookings refused for an unpaid invoice (after a payment or a
+/// credit note). Returns how many decisions changed.
+pub async fn unpaid_invoice_refusals(
+    state: &AppState,
+    structure_id: &str,
+    family_id: &str,
+) -> AppResult<usize> {
+    refusals_matching(state, structure_id, family_id, refused_for_unpaid_invoice).await
+}
+
+/// [`unpaid_invoice_refusals`] after a committed payment: a failure is logged, not returned.
+pub async fn after_payment(state: &AppState, structure_id: &str, family_id: &str) {
+    match unpaid_invoice_refusals(state, structure_id, family_id).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(family_id, decisions = n, "bookings decided again after payment"),
+        Err(e) => tracing::error!(error = %e, family_id, "bookings not decided again after payment"),
+    }
+}
+
+async fn refusals_matching(
+    state: &AppState,
+    structure_id: &str,
+    family_id: &str,
+    refused_for: fn(&str) -> bool,
 ) -> AppResult<usize> {
     let rows = {
         let mut conn = state.db.pool.acquire().await?;
@@ -45,6 +77,13 @@ pub async fn family_file_refusals(
     let now = state.clock.now();
     let today = paris_date(now);
     let valid_documents = supporting::valid_kinds(&state.db, family_id, &today.to_string()).await?;
+    let overdue = match rows.iter().find(|r| r.kind == DocKind::Ledger.code()) {
+        Some(row) if catalogue.billing.block_bookings_when_overdue.is_some() => {
+            let ledger: cartable_domain::ledger::Ledger = state.docs.read(&row.id).await?;
+            OverdueInvoice::blocking(&catalogue, &ledger, today)
+        }
+        _ => None,
+    };
     let mut changed = 0;
     for row in rows.iter().filter(|r| r.kind == DocKind::Planning.code()) {
         let Some(year) = row
@@ -79,13 +118,14 @@ pub async fn family_file_refusals(
                 && previous
                     .reason
                     .as_deref()
-                    .is_some_and(refused_for_family_file);
+                    .is_some_and(refused_for);
             if !refused_for_file {
                 continue;
             }
             let then = jiff::Timestamp::from_millisecond(previous.decided_at_ms).unwrap_or(now);
             let ctx = DecisionContext::new(&catalogue, &dossier, year, then)
-                .with_documents(&valid_documents);
+                .with_documents(&valid_documents)
+                .with_overdue(overdue.as_ref());
             let others = places_taken_by_others(conn, at, &cell_key, Some(&previous)).await?;
             let mut decision = decide_cell(&ctx, &cell_key, &request, None, others);
             if decision.outcome == previous.outcome && decision.reason == previous.reason {

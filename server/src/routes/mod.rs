@@ -7,6 +7,7 @@ pub mod export;
 pub mod extract;
 pub mod files;
 pub mod health;
+pub mod invoices;
 pub mod openapi;
 pub mod openapi_publications;
 pub mod openapi_sessions;
@@ -30,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .merge(staff::router(&state))
         .merge(downloads::router())
         .merge(export::router())
+        .merge(invoices::router())
         .merge(sync::router(&state))
         .fallback(edge::unknown_path);
     edge::wrap(routes, &state)

@@ -184,6 +184,13 @@ pub enum Command {
         #[arg(value_name = "FICHIER")]
         file: PathBuf,
     },
+    /// Mes Factures : factures, avoirs et relevés, avec leur numéro et leur état.
+    Factures {
+        #[command(subcommand)]
+        action: Option<InvoicesCommand>,
+    },
+    /// Le solde du compte et les paiements reçus.
+    Solde,
     /// Les activités proposées par la structure, avec leurs identifiants.
     Catalogue,
     /// Les appareils connectés à ce compte.
@@ -193,6 +200,20 @@ pub enum Command {
         /// Identifiant de l'appareil (voir `cartable devices`).
         #[arg(value_name = "APPAREIL")]
         device_id: String,
+    },
+}
+
+/// `cartable factures ...`.
+#[derive(Debug, Subcommand)]
+pub enum InvoicesCommand {
+    /// Récupère le PDF d'une facture pour le lire hors ligne et affiche son chemin.
+    Pdf {
+        /// Numéro de la facture, par exemple F2026-000042.
+        #[arg(value_name = "NUMERO")]
+        number: String,
+        /// Copie aussi le PDF à cet endroit.
+        #[arg(long, value_name = "FICHIER")]
+        to: Option<PathBuf>,
     },
 }
 

@@ -241,6 +241,25 @@ class Cartable private constructor(
      */
     suspend fun fetchDownload(id: String): File = File(read { fetchDownload(id) })
 
+    /** "Mes Factures": invoices, credit notes and statements, newest first (offline). */
+    suspend fun invoices(): List<Invoice> = read { invoices() }
+
+    /** The balance and the payments received (offline). */
+    suspend fun balance(): Balance = read { balance() }
+
+    /**
+     * The price of booking [childId] at [activityId] on [date], computed offline with the
+     * structure's tariffs. See [CartableClient.bookingPrice].
+     */
+    suspend fun bookingPrice(childId: String, date: LocalDate, activityId: String): BookingPrice =
+        read { bookingPrice(childId, date.toString(), activityId) }
+
+    /**
+     * The PDF of invoice [number], fetched once (needs the network the first time) and kept
+     * for offline reading. See [CartableClient.invoicePdf].
+     */
+    suspend fun invoicePdf(number: String): File = File(read { invoicePdf(number) })
+
     /**
      * Saves the family's data (a ZIP archive) to [dest] (needs the network). See
      * [CartableClient.exportData].

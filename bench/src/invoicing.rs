@@ -1,0 +1,218 @@
+//! `cartable-invoicing`: the monthly run with PDFs for many families.
+//!
+//! Opens the real server state in this process (SQLite in a temporary folder, or PostgreSQL
+//! with `--database-url`), seeds a structure with `--families` families of two children,
+//! each booked at the canteen every day it runs in November 2026 and at evening childcare
+//! twice a week, with QFs spread over the tariff's bands (rows written straight into the
+//! projections invoicing reads: seeding is not what is measured). Then it issues November:
+//! inputs loaded, every invoice computed, numbered and stored, every PDF rendered and stored,
+//! every family's ledger document published. Prints invoices per second, the time of each
+//! phase and the process's peak memory.
+//!
+//! Target (`../shared/DESIGN.md`): ≥ 1,000 invoices per second with PDFs on 2 cores.
+
+use anyhow::Context;
+use cartable_bench::server::{self, Storage};
+use cartable_domain::pricing::BillingMonth;
+use cartable_server::AppState;
+use cartable_server::invoicing::{pdf, run};
+use clap::Parser;
+use std::time::Instant;
+
+/// The monthly invoice run with PDFs, for many families.
+#[derive(Debug, Parser)]
+#[command(name = "cartable-invoicing", version)]
+struct Args {
+    /// Families to invoice.
+    #[arg(long, default_value_t = 10_000)]
+    families: usize,
+    /// PostgreSQL URL (its `public` schema is dropped first); SQLite when absent.
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+fn peak_memory_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+}
+
+async fn seed(state: &AppState, families: usize) -> anyhow::Result<String> {
+    let structure_id = cartable_server::admin::create_structure(state, "Mairie de Banc-d'Essai", Default::default())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    cartable_server::docs::catalogue::update(state, &structure_id, |c| {
+        cartable_server::demo_billing::demo_billing_rules(c);
+        Ok(())
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let month: BillingMonth = "2026-11".parse()?;
+    let days: Vec<jiff::civil::Date> = month
+        .first_day()
+        .series(jiff::Span::new().days(1))
+        .take_while(|d| month.contains(*d))
+        .collect();
+    let now = jiff::Timestamp::now().as_millisecond();
+    for chunk in (0..families).collect::<Vec<_>>().chunks(250) {
+        let mut tx = state.db.begin_write().await?;
+        for i in chunk {
+            let family_id = format!("{:032x}", i + 1);
+            sqlx::query(
+                "INSERT INTO families (id, structure_id, name, created_at_ms) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&family_id)
+            .bind(&structure_id)
+            .bind(format!("Famille {i}"))
+            .bind(now)
+            .execute(&mut *tx.tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO adults (family_id, adult_id, first_name, last_name, mobile_phone, \
+                 home_phone, work_phone, email, address, legal_guardian, may_pick_up, billing, \
+                 emergency_contact, quotient_familial, caf_number, account_id) VALUES \
+                 ($1, $2, 'Camille', $3, '', '', '', '', '1 rue de la Gare, 44000 Nantes', 1, 1, 1, 0, $4, '', NULL)",
+            )
+            .bind(&family_id)
+            .bind(format!("a{:031x}", i + 1))
+            .bind(format!("Famille{i}"))
+            .bind(i64::try_from(300 + (i * 97) % 1600).unwrap_or(800))
+            .execute(&mut *tx.tx)
+            .await?;
+            for (c, (first, birth)) in [("Léa", "2017-03-14"), ("Hugo", "2019-10-02")].iter().enumerate() {
+                let child_id = format!("c{c}{:030x}", i + 1);
+                sqlx::query(
+                    "INSERT INTO children (family_id, child_id, first_name, last_name, birth_date, \
+                     school, class, diet, allergies, pai, medical_treatments, doctor, \
+                     vaccinations_up_to_date, image_authorisation, may_leave_alone) VALUES \
+                     ($1, $2, $3, $4, $5, '', 'CE1', 'standard', '[]', 0, '', '', 1, 1, 0)",
+                )
+                .bind(&family_id)
+                .bind(&child_id)
+                .bind(*first)
+                .bind(format!("Famille{i}"))
+                .bind(*birth)
+                .execute(&mut *tx.tx)
+                .await?;
+                for d in &days {
+                    let weekday = d.weekday().to_monday_one_offset();
+                    let mut activities = Vec::new();
+                    if [1, 2, 4, 5].contains(&weekday) && *d != jiff::civil::date(2026, 11, 11) {
+                        activities.push("cantine");
+                    }
+                    if [2, 4].contains(&weekday) {
+                        activities.push("garderie-soir");
+                    }
+                    for activity in activities {
+                        sqlx::query(
+                            "INSERT INTO booking_requests (doc_id, family_id, child_id, day, \
+                             activity_id, wanted, rev, requested_by, requested_at_ms, outcome, \
+                             reason, decided_at_ms) VALUES ($1, $2, $3, $4, $5, 1, 'r', 'p', $6, \
+                             'accepted', NULL, $6)",
+                        )
+                        .bind(&family_id)
+                        .bind(&family_id)
+                        .bind(&child_id)
+                        .bind(d.to_string())
+                        .bind(activity)
+                        .bind(now)
+                        .execute(&mut *tx.tx)
+                        .await?;
+                    }
+                }
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(structure_id)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("tokio runtime")?;
+    let storage = match &args.database_url {
+        Some(url) => Storage::Postgres {
+            url: url.clone(),
+            reset: true,
+        },
+        None => Storage::Sqlite { parent: None },
+    };
+    let mut server = server::start(&rt, &storage)?;
+    let state = server.state.clone();
+    let started = Instant::now();
+    let structure_id = rt.block_on(seed(&state, args.families))?;
+    eprintln!(
+        "seeded {} families in {:.1} s",
+        args.families,
+        started.elapsed().as_secs_f64()
+    );
+    let month: BillingMonth = "2026-11".parse()?;
+    // Phase by phase, as `run::issue` does them, to see where the time goes.
+    let report = rt.block_on(async {
+        let catalogue = cartable_server::docs::catalogue::read(&state, &structure_id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let t0 = Instant::now();
+        let drafts = run::drafts(&state, &structure_id, &catalogue, month)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let computed = t0.elapsed();
+        drop(drafts);
+        let t1 = Instant::now();
+        let report = run::issue(&state, &structure_id, month, "banc-d-essai")
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let issued = t1.elapsed();
+        anyhow::Ok((report, computed, issued))
+    })?;
+    let (report, computed, issued) = report;
+    let n = report.issued.len();
+    println!("monthly run, {} families, {} invoices", args.families, n);
+    println!(
+        "  load + compute only: {:.2} s ({:.0} families/s)",
+        computed.as_secs_f64(),
+        args.families as f64 / computed.as_secs_f64()
+    );
+    println!(
+        "  issue (load, compute, number, store, PDFs, ledgers): {:.2} s → {:.0} invoices/s",
+        issued.as_secs_f64(),
+        n as f64 / issued.as_secs_f64()
+    );
+    println!(
+        "  total invoiced: {}",
+        cartable_domain::money::format_eur(report.total_cents)
+    );
+    // One PDF alone, for scale.
+    let one = rt.block_on(async {
+        let mut conn = state.db.pool.acquire().await?;
+        let first = report.issued.first().cloned().unwrap_or_default();
+        let row = cartable_server::db::invoices::by_number(&mut conn, &structure_id, &first)
+            .await?
+            .context("first invoice")?;
+        anyhow::Ok(row)
+    })?;
+    let t = Instant::now();
+    let rounds = 50;
+    let mut size = 0;
+    for _ in 0..rounds {
+        size = pdf::render_row(&one)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .len();
+    }
+    println!(
+        "  one PDF: {:.2} ms, {} bytes",
+        t.elapsed().as_secs_f64() * 1000.0 / rounds as f64,
+        size
+    );
+    if let Some(kb) = peak_memory_kb() {
+        println!("  peak memory (VmHWM): {:.0} MB", kb as f64 / 1024.0);
+    }
+    server.stop(&rt)?;
+    Ok(())
+}

@@ -1,0 +1,351 @@
+//! Issued invoices, credit notes and statements, their numbering counters, and payments.
+
+use super::Db;
+use sqlx::{AnyConnection, Row};
+
+/// An issued document as stored (`content` is the JSON of
+/// [`crate::invoicing::content::InvoiceContent`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceRow {
+    pub id: String,
+    pub structure_id: String,
+    pub family_id: String,
+    pub kind: String,
+    pub number: String,
+    pub year: i64,
+    pub seq: i64,
+    pub run_month: Option<String>,
+    pub issued_on: String,
+    pub due_on: String,
+    pub total_cents: i64,
+    pub refers_to: String,
+    pub reason: String,
+    pub content: String,
+    pub issued_by: String,
+    pub issued_at_ms: i64,
+    pub pdf_key: Option<String>,
+    pub pdf_sha256: Option<String>,
+}
+
+const COLUMNS: &str = "id, structure_id, family_id, kind, number, year, seq, run_month, \
+    issued_on, due_on, total_cents, refers_to, reason, content, issued_by, issued_at_ms, \
+    pdf_key, pdf_sha256";
+
+fn invoice(r: &sqlx::any::AnyRow) -> Result<InvoiceRow, sqlx::Error> {
+    Ok(InvoiceRow {
+        id: r.try_get("id")?,
+        structure_id: r.try_get("structure_id")?,
+        family_id: r.try_get("family_id")?,
+        kind: r.try_get("kind")?,
+        number: r.try_get("number")?,
+        year: r.try_get("year")?,
+        seq: r.try_get("seq")?,
+        run_month: r.try_get("run_month")?,
+        issued_on: r.try_get("issued_on")?,
+        due_on: r.try_get("due_on")?,
+        total_cents: r.try_get("total_cents")?,
+        refers_to: r.try_get("refers_to")?,
+        reason: r.try_get("reason")?,
+        content: r.try_get("content")?,
+        issued_by: r.try_get("issued_by")?,
+        issued_at_ms: r.try_get("issued_at_ms")?,
+        pdf_key: r.try_get("pdf_key")?,
+        pdf_sha256: r.try_get("pdf_sha256")?,
+    })
+}
+
+pub async fn insert(conn: &mut AnyConnection, i: &InvoiceRow) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO invoices ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+         $11, $12, $13, $14, $15, $16, $17, $18)"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(&i.id)
+        .bind(&i.structure_id)
+        .bind(&i.family_id)
+        .bind(&i.kind)
+        .bind(&i.number)
+        .bind(i.year)
+        .bind(i.seq)
+        .bind(&i.run_month)
+        .bind(&i.issued_on)
+        .bind(&i.due_on)
+        .bind(i.total_cents)
+        .bind(&i.refers_to)
+        .bind(&i.reason)
+        .bind(&i.content)
+        .bind(&i.issued_by)
+        .bind(i.issued_at_ms)
+        .bind(&i.pdf_key)
+        .bind(&i.pdf_sha256)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn select(
+    conn: &mut AnyConnection,
+    filter: &str,
+    binds: &[&str],
+) -> Result<Vec<InvoiceRow>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM invoices WHERE {filter} ORDER BY year, kind, seq");
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        q = q.bind(*b);
+    }
+    q.fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(invoice)
+        .collect()
+}
+
+pub async fn by_number(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    number: &str,
+) -> Result<Option<InvoiceRow>, sqlx::Error> {
+    Ok(select(conn, "structure_id = $1 AND number = $2", &[structure_id, number])
+        .await?
+        .into_iter()
+        .next())
+}
+
+pub async fn of_family(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    family_id: &str,
+) -> Result<Vec<InvoiceRow>, sqlx::Error> {
+    select(conn, "structure_id = $1 AND family_id = $2", &[structure_id, family_id]).await
+}
+
+/// Documents of a monthly run, and the credit notes issued during that month.
+pub async fn of_month(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    month: &str,
+) -> Result<Vec<InvoiceRow>, sqlx::Error> {
+    select(
+        conn,
+        "structure_id = $1 AND (run_month = $2 OR (run_month IS NULL AND substr(issued_on, 1, 7) = $2))",
+        &[structure_id, month],
+    )
+    .await
+}
+
+pub async fn of_families(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    family_ids: &[String],
+) -> Result<Vec<InvoiceRow>, sqlx::Error> {
+    let mut out = Vec::new();
+    for id in family_ids {
+        out.extend(of_family(conn, structure_id, id).await?);
+    }
+    Ok(out)
+}
+
+/// Families that already have this month's document.
+pub async fn issued_families(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    month: &str,
+) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT family_id, number FROM invoices WHERE structure_id = $1 AND run_month = $2",
+    )
+    .bind(structure_id)
+    .bind(month)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("family_id")?, r.try_get("number")?)))
+        .collect()
+}
+
+pub async fn set_pdf(
+    conn: &mut AnyConnection,
+    id: &str,
+    key: &str,
+    sha256: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE invoices SET pdf_key = $2, pdf_sha256 = $3 WHERE id = $1")
+        .bind(id)
+        .bind(key)
+        .bind(sha256)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The last number given for (structure, year, kind), locking its counter row until the
+/// transaction ends (the SQLite write gate serialises writers already).
+pub async fn lock_counter(
+    conn: &mut AnyConnection,
+    db: &Db,
+    structure_id: &str,
+    year: i64,
+    kind: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO invoice_counters (structure_id, year, kind, last_seq) VALUES ($1, $2, $3, 0) \
+         ON CONFLICT (structure_id, year, kind) DO NOTHING",
+    )
+    .bind(structure_id)
+    .bind(year)
+    .bind(kind)
+    .execute(&mut *conn)
+    .await?;
+    let sql = format!(
+        "SELECT last_seq FROM invoice_counters WHERE structure_id = $1 AND year = $2 AND kind = $3{}",
+        db.for_update()
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(structure_id)
+        .bind(year)
+        .bind(kind)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("last_seq")
+}
+
+pub async fn save_counter(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    year: i64,
+    kind: &str,
+    last_seq: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE invoice_counters SET last_seq = $4 WHERE structure_id = $1 AND year = $2 AND kind = $3",
+    )
+    .bind(structure_id)
+    .bind(year)
+    .bind(kind)
+    .bind(last_seq)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A payment as stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PaymentRow {
+    pub id: String,
+    pub family_id: String,
+    pub method: String,
+    pub amount_cents: i64,
+    pub received_on: String,
+    pub invoice_number: String,
+    pub reference: String,
+    pub provider: Option<String>,
+    pub provider_ref: Option<String>,
+    pub recorded_by: String,
+    pub recorded_at_ms: i64,
+}
+
+const PAYMENT_COLUMNS: &str = "id, family_id, method, amount_cents, received_on, \
+    invoice_number, reference, provider, provider_ref, recorded_by, recorded_at_ms";
+
+fn payment(r: &sqlx::any::AnyRow) -> Result<PaymentRow, sqlx::Error> {
+    Ok(PaymentRow {
+        id: r.try_get("id")?,
+        family_id: r.try_get("family_id")?,
+        method: r.try_get("method")?,
+        amount_cents: r.try_get("amount_cents")?,
+        received_on: r.try_get("received_on")?,
+        invoice_number: r.try_get("invoice_number")?,
+        reference: r.try_get("reference")?,
+        provider: r.try_get("provider")?,
+        provider_ref: r.try_get("provider_ref")?,
+        recorded_by: r.try_get("recorded_by")?,
+        recorded_at_ms: r.try_get("recorded_at_ms")?,
+    })
+}
+
+pub async fn insert_payment(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    p: &PaymentRow,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO payments (id, structure_id, family_id, method, amount_cents, received_on, \
+         invoice_number, reference, provider, provider_ref, recorded_by, recorded_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(&p.id)
+    .bind(structure_id)
+    .bind(&p.family_id)
+    .bind(&p.method)
+    .bind(p.amount_cents)
+    .bind(&p.received_on)
+    .bind(&p.invoice_number)
+    .bind(&p.reference)
+    .bind(&p.provider)
+    .bind(&p.provider_ref)
+    .bind(&p.recorded_by)
+    .bind(p.recorded_at_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn payments_of_family(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    family_id: &str,
+) -> Result<Vec<PaymentRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {PAYMENT_COLUMNS} FROM payments WHERE structure_id = $1 AND family_id = $2 \
+         ORDER BY received_on, recorded_at_ms, id"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(structure_id)
+        .bind(family_id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(payment)
+        .collect()
+}
+
+/// Payments received between two ISO dates (inclusive).
+pub async fn payments_between(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    from: &str,
+    to: &str,
+) -> Result<Vec<PaymentRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {PAYMENT_COLUMNS} FROM payments WHERE structure_id = $1 AND received_on >= $2 \
+         AND received_on <= $3 ORDER BY received_on, recorded_at_ms, id"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(structure_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(payment)
+        .collect()
+}
+
+/// A payment already recorded for this provider reference, if any.
+pub async fn payment_by_provider_ref(
+    conn: &mut AnyConnection,
+    provider: &str,
+    provider_ref: &str,
+) -> Result<Option<PaymentRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {PAYMENT_COLUMNS} FROM payments WHERE provider = $1 AND provider_ref = $2"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(provider)
+        .bind(provider_ref)
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(payment)
+        .transpose()
+}

@@ -1,0 +1,91 @@
+//! CSV export of a month for the accounting software: one line per invoice, credit note or
+//! statement of the month, then one per payment received in the month. Semicolon-separated,
+//! UTF-8, amounts in euros with a decimal comma (what French spreadsheets and accounting
+//! imports expect), plus the amount in cents for machines.
+
+use crate::db::invoices::{InvoiceRow, PaymentRow};
+use cartable_domain::ledger::{DocumentKind, PaymentMethod};
+use cartable_domain::money::format_amount;
+
+fn field(s: &str) -> String {
+    let s = s.replace('\u{a0}', " ");
+    if s.contains([';', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+fn line(fields: &[&str]) -> String {
+    let mut l = fields.iter().map(|f| field(f)).collect::<Vec<_>>().join(";");
+    l.push_str("\r\n");
+    l
+}
+
+/// The CSV text for `invoices` and `payments` (names by family id in `families`).
+pub fn csv(
+    invoices: &[InvoiceRow],
+    payments: &[PaymentRow],
+    families: &std::collections::BTreeMap<String, String>,
+) -> String {
+    let mut out = line(&[
+        "type",
+        "numero",
+        "date",
+        "echeance",
+        "famille",
+        "id_famille",
+        "montant_eur",
+        "montant_centimes",
+        "moyen",
+        "reference",
+        "facture_liee",
+    ]);
+    let name = |id: &str| families.get(id).cloned().unwrap_or_default();
+    for i in invoices {
+        let kind = DocumentKind::from_code(&i.kind).map(|k| k.label_fr()).unwrap_or("");
+        out.push_str(&line(&[
+            kind,
+            &i.number,
+            &i.issued_on,
+            &i.due_on,
+            &name(&i.family_id),
+            &i.family_id,
+            &format_amount(i.total_cents),
+            &i.total_cents.to_string(),
+            "",
+            "",
+            &i.refers_to,
+        ]));
+    }
+    for p in payments {
+        let method = PaymentMethod::from_code(&p.method).map(|m| m.label_fr()).unwrap_or("");
+        out.push_str(&line(&[
+            "Paiement",
+            "",
+            &p.received_on,
+            "",
+            &name(&p.family_id),
+            &p.family_id,
+            &format_amount(p.amount_cents),
+            &p.amount_cents.to_string(),
+            method,
+            &p.reference,
+            &p.invoice_number,
+        ]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field;
+
+    #[test]
+    fn fields_with_separators_are_quoted() {
+        assert_eq!(field("Martin"), "Martin");
+        assert_eq!(field("a;b"), "\"a;b\"");
+        assert_eq!(field("dit \"Jo\""), "\"dit \"\"Jo\"\"\"");
+        assert_eq!(field("1\u{a0}234,56"), "1 234,56");
+    }
+}

@@ -1,0 +1,70 @@
+//! What happens around an issued document: its row, the hook inside the issuing transaction
+//! (where notifications are enqueued), and the work after the commit (PDFs, ledgers).
+
+use super::content::InvoiceContent;
+use super::{ledger, pdf};
+use crate::AppState;
+use crate::db::invoices::InvoiceRow;
+use crate::error::{AppError, AppResult};
+use sqlx::AnyConnection;
+use std::collections::BTreeSet;
+
+/// The row storing `content`, numbered `seq` of `year`.
+pub fn row(
+    structure_id: &str,
+    mut content: InvoiceContent,
+    run_month: Option<String>,
+    seq: i64,
+    year: i64,
+    issued_by: &str,
+    now: jiff::Timestamp,
+) -> AppResult<InvoiceRow> {
+    if content.payment_reference.is_empty() && content.total_cents > 0 {
+        content.payment_reference = content.number.clone();
+    }
+    let json = serde_json::to_string(&content)
+        .map_err(|e| AppError::internal(format!("facture illisible : {e}")))?;
+    Ok(InvoiceRow {
+        id: crate::auth::new_id(),
+        structure_id: structure_id.to_string(),
+        family_id: content.family.family_id.clone(),
+        kind: content.kind.code().to_string(),
+        number: content.number.clone(),
+        year,
+        seq,
+        run_month,
+        issued_on: content.issued_on.clone(),
+        due_on: content.due_on.clone(),
+        total_cents: content.total_cents,
+        refers_to: content.refers_to.clone(),
+        reason: content.reason.clone(),
+        content: json,
+        issued_by: issued_by.to_string(),
+        issued_at_ms: now.as_millisecond(),
+        pdf_key: None,
+        pdf_sha256: None,
+    })
+}
+
+/// Called in the issuing transaction for every document issued, just after its row is
+/// written: the place for side effects that must commit with it ("a new invoice is
+/// available" notifications go through the push outbox here).
+pub async fn on_issued(_conn: &mut AnyConnection, _row: &InvoiceRow) -> AppResult<()> {
+    Ok(())
+}
+
+/// After the commit: PDFs rendered and stored, ledgers republished. Failures are logged: a
+/// missing PDF is rendered when first asked for, a stale ledger at the family's next sync.
+pub async fn after_commit(state: &AppState, structure_id: &str, rows: &[InvoiceRow]) {
+    if let Err(e) = pdf::render_and_store_all(state, rows).await {
+        tracing::error!(error = %e, "invoice PDFs not stored; rendered on demand");
+    }
+    let families: BTreeSet<&str> = rows.iter().map(|r| r.family_id.as_str()).collect();
+    for family_id in families {
+        ledger::publish_after_commit(state, structure_id, family_id).await;
+    }
+    // A credit note may settle an overdue invoice.
+    for row in rows.iter().filter(|r| r.kind == "credit_note") {
+        crate::docs::redecide::after_payment(state, structure_id, &row.family_id).await;
+    }
+}

@@ -1,0 +1,225 @@
+//! The family's ledger document: built from the tables (invoices, payments, QF history),
+//! published as a read-only Automerge document the family's devices sync.
+//!
+//! Every transaction that changes what a ledger shows calls [`mark_changed`] (a counter in
+//! `ledger_publications`); after the commit, [`publish_after_commit`] writes the document.
+//! A publication that failed (or a process that stopped in between) is caught up by
+//! [`catch_up`], run at the next sync of the family once per process and after each failure.
+
+use super::content::InvoiceContent;
+use super::quotient;
+use crate::AppState;
+use crate::db::documents::{self, DocRow};
+use crate::db::invoices::{self, InvoiceRow, PaymentRow};
+use crate::error::{AppError, AppResult};
+use cartable_domain::DocKind;
+use cartable_domain::ledger::{Credit, Debit, DocumentKind, Ledger, LedgerPayment, allocate};
+use cartable_domain::tariffs::BillingMode;
+use sqlx::{AnyConnection, Row};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set when a publication may be missing (at start and after a failure).
+static CATCH_UP: AtomicBool = AtomicBool::new(true);
+
+/// 404 unless the family belongs to the structure.
+pub async fn check_family(state: &AppState, structure_id: &str, family_id: &str) -> AppResult<String> {
+    let row = sqlx::query("SELECT name FROM families WHERE id = $1 AND structure_id = $2")
+        .bind(family_id)
+        .bind(structure_id)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    match row {
+        Some(r) => Ok(r.try_get("name")?),
+        None => Err(AppError::not_found()),
+    }
+}
+
+/// Notes, in the transaction that changes it, that the family's ledger must be republished.
+pub async fn mark_changed(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    family_id: &str,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO ledger_publications (family_id, structure_id, wanted, published) \
+         VALUES ($1, $2, 1, 0) ON CONFLICT (family_id) DO UPDATE SET \
+         wanted = ledger_publications.wanted + 1",
+    )
+    .bind(family_id)
+    .bind(structure_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// What the family's ledger says now.
+pub struct LedgerData {
+    pub ledger: Ledger,
+    pub invoices: Vec<InvoiceRow>,
+    pub payments: Vec<PaymentRow>,
+}
+
+/// Remaining amounts after allocating payments and credit notes to invoices.
+pub fn remaining(invoices: &[InvoiceRow], payments: &[PaymentRow]) -> BTreeMap<String, i64> {
+    let debits: Vec<Debit> = invoices
+        .iter()
+        .filter(|i| i.kind == DocumentKind::Invoice.code())
+        .map(|i| Debit {
+            number: i.number.clone(),
+            issued_on: i.issued_on.parse().unwrap_or(jiff::civil::Date::MIN),
+            total_cents: i.total_cents,
+        })
+        .collect();
+    let credits: Vec<Credit> = invoices
+        .iter()
+        .filter(|i| i.kind == DocumentKind::CreditNote.code())
+        .map(|i| Credit {
+            amount_cents: -i.total_cents,
+            invoice_number: (!i.refers_to.is_empty()).then(|| i.refers_to.clone()),
+        })
+        .chain(payments.iter().map(|p| Credit {
+            amount_cents: p.amount_cents,
+            invoice_number: (!p.invoice_number.is_empty()).then(|| p.invoice_number.clone()),
+        }))
+        .collect();
+    allocate(&debits, &credits)
+}
+
+/// Reads the family's ledger from the tables.
+pub async fn build(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    family_id: &str,
+    mode: BillingMode,
+) -> AppResult<LedgerData> {
+    let invoices = invoices::of_family(conn, structure_id, family_id).await?;
+    let payments = invoices::payments_of_family(conn, structure_id, family_id).await?;
+    let remaining = remaining(&invoices, &payments);
+    let mut ledger = Ledger {
+        family_id: family_id.to_string(),
+        prepaid: mode == BillingMode::Prepaid,
+        quotient: quotient::history(conn, structure_id, family_id).await?,
+        ..Default::default()
+    };
+    for i in &invoices {
+        let content: InvoiceContent = serde_json::from_str(&i.content)
+            .map_err(|e| AppError::internal(format!("facture {} illisible : {e}", i.number)))?;
+        let left = remaining.get(&i.number).copied().unwrap_or(0);
+        let doc = content.ledger_document(left, i.pdf_sha256.as_deref().unwrap_or(""));
+        ledger.documents.insert(i.number.clone(), doc);
+    }
+    for p in &payments {
+        ledger.payments.insert(
+            p.id.clone(),
+            LedgerPayment {
+                received_on: p.received_on.clone(),
+                method: p.method.clone(),
+                amount_cents: p.amount_cents,
+                invoice_number: p.invoice_number.clone(),
+                reference: p.reference.clone(),
+            },
+        );
+    }
+    ledger.balance_cents = payments.iter().map(|p| p.amount_cents).sum::<i64>()
+        - invoices.iter().map(|i| i.total_cents).sum::<i64>();
+    Ok(LedgerData {
+        ledger,
+        invoices,
+        payments,
+    })
+}
+
+async fn ledger_row(state: &AppState, structure_id: &str, family_id: &str) -> AppResult<DocRow> {
+    let mut tx = state.db.begin_write().await?;
+    // One ledger per family, also when two processes publish it at once (PostgreSQL; the
+    // write gate serialises SQLite).
+    let lock = format!("SELECT id FROM families WHERE id = $1{}", state.db.for_update());
+    sqlx::query(sqlx::AssertSqlSafe(lock))
+        .bind(family_id)
+        .fetch_optional(&mut *tx.tx)
+        .await?;
+    if let Some(row) =
+        documents::family_document(&mut tx.tx, family_id, DocKind::Ledger.code(), None).await?
+    {
+        return Ok(row);
+    }
+    let row = crate::docs::create::create_ledger(&mut tx.tx, state.docs.actor(), structure_id, family_id)
+        .await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// Writes the family's ledger document from the tables (creating it the first time).
+pub async fn publish(state: &AppState, structure_id: &str, family_id: &str) -> AppResult<()> {
+    let mode = crate::docs::catalogue::read(state, structure_id)
+        .await
+        .map(|c| c.billing.mode)
+        .unwrap_or_default();
+    let row = ledger_row(state, structure_id, family_id).await?;
+    let mut write = state.docs.begin_write(&state.db, &row.id).await?;
+    let (conn, doc) = write.parts()?;
+    let wanted: i64 = sqlx::query("SELECT wanted FROM ledger_publications WHERE family_id = $1")
+        .bind(family_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get("wanted"))
+        .transpose()?
+        .unwrap_or(0);
+    let data = build(conn, structure_id, family_id, mode).await?;
+    autosurgeon::reconcile(doc, &data.ledger)
+        .map_err(|e| AppError::internal(format!("écriture du relevé de compte : {e}")))?;
+    sqlx::query("UPDATE ledger_publications SET published = $2 WHERE family_id = $1 AND published < $2")
+        .bind(family_id)
+        .bind(wanted)
+        .execute(&mut *conn)
+        .await?;
+    write.commit(state.settings.compaction_threshold).await?;
+    Ok(())
+}
+
+/// The family's ledger document, created and filled if it does not exist yet.
+pub async fn ensure(state: &AppState, structure_id: &str, family_id: &str) -> AppResult<DocRow> {
+    publish(state, structure_id, family_id).await?;
+    let mut conn = state.db.pool.acquire().await?;
+    documents::family_document(&mut conn, family_id, DocKind::Ledger.code(), None)
+        .await?
+        .ok_or_else(|| AppError::internal("relevé de compte introuvable après création"))
+}
+
+/// [`publish`] after a committed change: a failure is logged and caught up later.
+pub async fn publish_after_commit(state: &AppState, structure_id: &str, family_id: &str) {
+    if let Err(e) = publish(state, structure_id, family_id).await {
+        CATCH_UP.store(true, Ordering::Relaxed);
+        tracing::error!(error = %e, family_id, "ledger not republished; caught up at next sync");
+    }
+}
+
+/// Republishes stale ledgers when a publication may be missing (at start, after a
+/// failure). Cheap otherwise: one flag read.
+pub async fn catch_up(state: &AppState) {
+    if !CATCH_UP.swap(false, Ordering::Relaxed) {
+        return;
+    }
+    let stale = sqlx::query(
+        "SELECT family_id, structure_id FROM ledger_publications WHERE published < wanted",
+    )
+    .fetch_all(&state.db.pool)
+    .await;
+    let rows = match stale {
+        Ok(rows) => rows,
+        Err(e) => {
+            CATCH_UP.store(true, Ordering::Relaxed);
+            tracing::warn!(error = %e, "stale ledgers not listed");
+            return;
+        }
+    };
+    for r in rows {
+        if let (Ok(family_id), Ok(structure_id)) = (
+            r.try_get::<String, _>("family_id"),
+            r.try_get::<String, _>("structure_id"),
+        ) {
+            publish_after_commit(state, &structure_id, &family_id).await;
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! PDFs of issued documents: made from the stored content (so always the same), stored in
+//! the object store under `invoices/<structure>/<number>.pdf`, rendered again on demand when
+//! missing.
+
+use super::content::InvoiceContent;
+use crate::AppState;
+use crate::db::invoices::{self, InvoiceRow};
+use crate::error::{AppError, AppResult};
+use crate::objects;
+use cartable_domain::calendar::format_date_fr;
+use cartable_domain::invoicing::LineKind;
+use cartable_domain::ledger::DocumentKind;
+use cartable_domain::money::format_eur;
+use cartable_invoice_pdf::{PdfDocument, TableRow};
+use sha2::{Digest, Sha256};
+
+fn date_fr(iso: &str) -> String {
+    iso.parse().map(format_date_fr).unwrap_or_else(|_| iso.to_string())
+}
+
+/// The printed form of an issued document.
+pub fn printed(content: &InvoiceContent) -> PdfDocument {
+    let issuer = &content.issuer;
+    let mut issuer_lines = vec![issuer.name.clone()];
+    if issuer.legal_name != issuer.name && !issuer.legal_name.is_empty() {
+        issuer_lines.push(issuer.legal_name.clone());
+    }
+    issuer_lines.extend(
+        [
+            issuer.address.clone(),
+            if issuer.siret.is_empty() {
+                String::new()
+            } else {
+                format!("SIRET {}", issuer.siret)
+            },
+            [issuer.phone.as_str(), issuer.email.as_str()]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" · "),
+        ]
+        .into_iter()
+        .filter(|s| !s.trim().is_empty()),
+    );
+    let family = &content.family;
+    let mut recipient = vec![family.billing_name.clone()];
+    if family.family_name != family.billing_name {
+        recipient.push(family.family_name.clone());
+    }
+    recipient.extend(
+        family
+            .address
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from),
+    );
+    let mut facts = vec![("Date d'émission".to_string(), date_fr(&content.issued_on))];
+    if let Ok(m) = content.month.parse::<cartable_domain::pricing::BillingMonth>() {
+        facts.push(("Période".into(), m.label_fr()));
+    }
+    if !content.refers_to.is_empty() {
+        facts.push(("Facture corrigée".into(), content.refers_to.clone()));
+    }
+    if !content.reason.is_empty() {
+        facts.push(("Motif".into(), content.reason.clone()));
+    }
+    if !content.due_on.is_empty() {
+        facts.push(("Date d'échéance".into(), date_fr(&content.due_on)));
+    }
+    if !content.payment_reference.is_empty() {
+        facts.push((
+            "Référence de paiement".into(),
+            content.payment_reference.clone(),
+        ));
+    }
+    facts.push(("Référence famille".into(), family.family_id.chars().take(8).collect()));
+    let rows = content
+        .lines
+        .iter()
+        .map(|l| {
+            let what = match (l.activity_name.is_empty(), l.kind) {
+                (true, _) => l.label.clone(),
+                (false, LineKind::Package) => format!("{} — {}", l.activity_name, l.label),
+                (false, _) => format!("{} — {}", l.activity_name, l.label.to_lowercase()),
+            };
+            TableRow {
+                cells: [
+                    if l.child_name.is_empty() {
+                        "Pour la famille".to_string()
+                    } else {
+                        l.child_name.clone()
+                    },
+                    what,
+                    l.quantity.to_string(),
+                    format_eur(l.unit_cents),
+                    format_eur(l.total_cents),
+                ],
+                detail: l.basis.clone(),
+            }
+        })
+        .collect();
+    let total_label = match content.kind {
+        DocumentKind::Invoice => "Total à payer",
+        DocumentKind::CreditNote => "Total de l'avoir",
+        DocumentKind::Statement => "Total débité du compte",
+    };
+    let mut notes = Vec::new();
+    match content.kind {
+        DocumentKind::Invoice => {
+            let how = if issuer.payment_instructions.trim().is_empty() {
+                format!(
+                    "Payez avant le {} en indiquant la référence {} : par carte bancaire sur le \
+                     portail famille, par chèque à l'ordre du Trésor public, en espèces ou en \
+                     CESU auprès de la régie, ou par virement.",
+                    date_fr(&content.due_on),
+                    content.payment_reference
+                )
+            } else {
+                format!(
+                    "{} Référence à rappeler : {}.",
+                    issuer.payment_instructions.trim(),
+                    content.payment_reference
+                )
+            };
+            notes.push(("Comment payer".to_string(), how));
+        }
+        DocumentKind::CreditNote => notes.push((
+            "Avoir".to_string(),
+            "Ce montant est déduit de ce que vous devez, ou reste à votre crédit.".to_string(),
+        )),
+        DocumentKind::Statement => notes.push((
+            "Compte prépayé".to_string(),
+            "Ce relevé est débité de votre compte prépayé ; rechargez-le sur le portail ou \
+             auprès de la régie."
+                .to_string(),
+        )),
+    }
+    notes.push((
+        "Voies et délais de recours".to_string(),
+        issuer.appeal_mentions.clone(),
+    ));
+    PdfDocument {
+        title: content.kind.label_fr().to_string(),
+        number: content.number.clone(),
+        issuer: issuer_lines,
+        recipient,
+        facts,
+        columns: [
+            "Enfant".into(),
+            "Prestation".into(),
+            "Qté".into(),
+            "Prix unitaire".into(),
+            "Montant".into(),
+        ],
+        rows,
+        totals: vec![(total_label.to_string(), format_eur(content.total_cents))],
+        notes,
+        footer: format!(
+            "{} — {} {} émis le {}. Document non modifiable : toute correction fait l'objet d'un avoir.",
+            issuer.legal_name,
+            content.kind.label_fr(),
+            content.number,
+            date_fr(&content.issued_on)
+        ),
+    }
+}
+
+/// Renders the document stored in `row`.
+pub fn render_row(row: &InvoiceRow) -> AppResult<Vec<u8>> {
+    let content: InvoiceContent = serde_json::from_str(&row.content)
+        .map_err(|e| AppError::internal(format!("facture {} illisible : {e}", row.number)))?;
+    cartable_invoice_pdf::render(&printed(&content))
+        .map_err(|e| AppError::internal(format!("PDF de {} : {e}", row.number)))
+}
+
+fn key(row: &InvoiceRow) -> String {
+    format!("invoices/{}/{}.pdf", row.structure_id, row.number)
+}
+
+/// Renders and stores the PDFs of `rows` (on two blocking threads), recording their keys.
+pub async fn render_and_store_all(state: &AppState, rows: &[InvoiceRow]) -> AppResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let workers = 2usize;
+    let chunk = rows.len().div_ceil(workers).max(1);
+    let mut tasks = Vec::new();
+    for part in rows.chunks(chunk) {
+        let part = part.to_vec();
+        tasks.push(tokio::task::spawn_blocking(move || {
+            part.into_iter()
+                .map(|row| render_row(&row).map(|pdf| (row, pdf)))
+                .collect::<AppResult<Vec<_>>>()
+        }));
+    }
+    let mut rendered = Vec::with_capacity(rows.len());
+    for t in tasks {
+        let part = t
+            .await
+            .map_err(|e| AppError::internal(format!("rendu PDF interrompu : {e}")))??;
+        rendered.extend(part);
+    }
+    let mut stored = Vec::with_capacity(rendered.len());
+    for (row, pdf) in rendered {
+        let sha = hex::encode(Sha256::digest(&pdf));
+        objects::store(state, &key(&row), pdf).await?;
+        let k = key(&row);
+        stored.push((row.id, k, sha));
+    }
+    let mut tx = state.db.begin_write().await?;
+    for (id, key, sha) in &stored {
+        invoices::set_pdf(&mut tx.tx, id, key, sha).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The PDF of `row`: from the object store, or rendered (and stored) when missing.
+pub async fn pdf_of(state: &AppState, row: &InvoiceRow) -> AppResult<Vec<u8>> {
+    if let Some(k) = &row.pdf_key
+        && let Ok(bytes) = objects::load(state, k).await
+    {
+        return Ok(bytes.to_vec());
+    }
+    let copy = row.clone();
+    let pdf = tokio::task::spawn_blocking(move || render_row(&copy))
+        .await
+        .map_err(|e| AppError::internal(format!("rendu PDF interrompu : {e}")))??;
+    let sha = hex::encode(Sha256::digest(&pdf));
+    objects::store(state, &key(row), pdf.clone()).await?;
+    let mut tx = state.db.begin_write().await?;
+    invoices::set_pdf(&mut tx.tx, &row.id, &key(row), &sha).await?;
+    tx.commit().await?;
+    Ok(pdf)
+}

@@ -1,0 +1,270 @@
+//! The monthly run of a structure: preview every family's invoice, then issue.
+//!
+//! Issuing takes the numbering counters' row locks (`FOR UPDATE` on PostgreSQL, the write
+//! gate on SQLite) in a fixed order inside each batch's transaction, re-reads which families
+//! already have the month's document under that lock, and only then numbers and inserts: two
+//! runs at once, or two server processes, never issue a family's month twice, and numbers
+//! follow each other without a gap (a failed batch rolls its numbers back with it).
+//!
+//! Everything after the commit (PDFs, the families' ledgers) can be redone from the stored
+//! rows, so a crash there loses nothing: a missing PDF is rendered when first asked for.
+
+use super::content::{FamilySnapshot, InvoiceContent, IssuerSnapshot};
+use super::inputs::{self, FamilyBilling};
+use super::{issued, ledger};
+use crate::AppState;
+use crate::db::invoices;
+use crate::docs::catalogue;
+use crate::error::{AppError, AppResult};
+use cartable_domain::calendar::{add_days, paris_date};
+use cartable_domain::catalogue::Catalogue;
+use cartable_domain::invoicing::{InvoiceDraft, LineKind, compute};
+use cartable_domain::ledger::{DocumentKind, document_number};
+use cartable_domain::pricing::BillingMonth;
+use cartable_domain::tariffs::{BillingMode, DEFAULT_APPEAL_MENTIONS};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// How many families one issuing transaction covers.
+pub const BATCH: usize = 200;
+
+/// One family's invoice in a preview.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FamilyPreview {
+    pub family_id: String,
+    pub family_name: String,
+    pub billing_name: String,
+    pub draft: InvoiceDraft,
+    /// The number already issued for this month, if any (nothing will be issued again).
+    pub issued_number: Option<String>,
+}
+
+/// A preview of the whole month.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Preview {
+    pub month: BillingMonth,
+    pub families: Vec<FamilyPreview>,
+    /// Sum of the drafts not issued yet.
+    pub total_cents: i64,
+}
+
+/// What an issue did.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct IssueReport {
+    pub month: String,
+    /// Numbers issued by this call, in order.
+    pub issued: Vec<String>,
+    pub total_cents: i64,
+    /// Families whose document for the month existed already.
+    pub already_issued: usize,
+    /// Families with nothing to invoice.
+    pub nothing_to_invoice: usize,
+}
+
+fn has_content(draft: &InvoiceDraft) -> bool {
+    draft
+        .lines
+        .iter()
+        .any(|l| l.kind != LineKind::LateRegistration)
+}
+
+/// Drafts for every family of the structure (pure computation over loaded inputs).
+pub async fn drafts(
+    state: &AppState,
+    structure_id: &str,
+    catalogue: &Catalogue,
+    month: BillingMonth,
+) -> AppResult<Vec<(FamilyBilling, InvoiceDraft)>> {
+    let mut conn = state.db.pool.acquire().await?;
+    let families = inputs::load(&mut conn, structure_id, catalogue, month).await?;
+    Ok(families
+        .into_iter()
+        .map(|f| {
+            let draft = compute(catalogue, &f.month);
+            (f, draft)
+        })
+        .collect())
+}
+
+/// The month's invoices as they would be issued now.
+pub async fn preview(state: &AppState, structure_id: &str, month: BillingMonth) -> AppResult<Preview> {
+    let catalogue = catalogue::read(state, structure_id).await?;
+    let all = drafts(state, structure_id, &catalogue, month).await?;
+    let issued = {
+        let mut conn = state.db.pool.acquire().await?;
+        invoices::issued_families(&mut conn, structure_id, &month.to_string()).await?
+    };
+    let mut families = Vec::new();
+    let mut total_cents = 0;
+    for (f, draft) in all {
+        let issued_number = issued.get(&f.family.family_id).cloned();
+        if !has_content(&draft) && issued_number.is_none() {
+            continue;
+        }
+        if issued_number.is_none() {
+            total_cents += draft.total_cents;
+        }
+        families.push(FamilyPreview {
+            family_id: f.family.family_id.clone(),
+            family_name: f.family.family_name.clone(),
+            billing_name: f.family.billing_name.clone(),
+            draft,
+            issued_number,
+        });
+    }
+    Ok(Preview {
+        month,
+        families,
+        total_cents,
+    })
+}
+
+/// The issuer as printed today.
+pub fn issuer(catalogue: &Catalogue) -> IssuerSnapshot {
+    let i = &catalogue.billing.issuer;
+    IssuerSnapshot {
+        name: catalogue.structure_name.clone(),
+        legal_name: if i.legal_name.trim().is_empty() {
+            catalogue.structure_name.clone()
+        } else {
+            i.legal_name.clone()
+        },
+        siret: i.siret.clone(),
+        address: if i.address.trim().is_empty() {
+            catalogue.contact.address.clone()
+        } else {
+            i.address.clone()
+        },
+        phone: catalogue.contact.phone.clone(),
+        email: catalogue.contact.email.clone(),
+        payment_instructions: i.payment_instructions.clone(),
+        appeal_mentions: if i.appeal_mentions.trim().is_empty() {
+            DEFAULT_APPEAL_MENTIONS.to_string()
+        } else {
+            i.appeal_mentions.clone()
+        },
+    }
+}
+
+/// Issues the month's documents for every family that has something to invoice and no
+/// document for that month yet.
+pub async fn issue(
+    state: &AppState,
+    structure_id: &str,
+    month: BillingMonth,
+    issued_by: &str,
+) -> AppResult<IssueReport> {
+    let catalogue = catalogue::read(state, structure_id).await?;
+    let all = drafts(state, structure_id, &catalogue, month).await?;
+    let now = state.clock.now();
+    let today = paris_date(now);
+    if month.first_day() > today {
+        return Err(AppError::bad_request(format!(
+            "Le mois {} n'a pas commencé : rien à facturer",
+            month.label_fr()
+        )));
+    }
+    let prepaid = catalogue.billing.mode == BillingMode::Prepaid;
+    let due_on = if prepaid {
+        String::new()
+    } else {
+        add_days(today, i64::from(catalogue.billing.payment_days()))
+            .map(|d| d.to_string())
+            .map_err(|e| AppError::internal(e.to_string()))?
+    };
+    let issuer = issuer(&catalogue);
+    let mut report = IssueReport {
+        month: month.to_string(),
+        ..Default::default()
+    };
+    let mut to_issue = Vec::new();
+    for (f, draft) in all {
+        if has_content(&draft) {
+            to_issue.push((f.family, draft));
+        } else {
+            report.nothing_to_invoice += 1;
+        }
+    }
+    let mut written = Vec::new();
+    for batch in to_issue.chunks(BATCH) {
+        let mut tx = state.db.begin_write().await?;
+        let year = i64::from(today.year());
+        let mut counters: BTreeMap<DocumentKind, i64> = BTreeMap::new();
+        for kind in [DocumentKind::Invoice, DocumentKind::CreditNote, DocumentKind::Statement] {
+            let last =
+                invoices::lock_counter(&mut tx.tx, &state.db, structure_id, year, kind.code())
+                    .await?;
+            counters.insert(kind, last);
+        }
+        // Read under the counters' lock: a concurrent run committed before we got it.
+        let existing =
+            invoices::issued_families(&mut tx.tx, structure_id, &month.to_string()).await?;
+        let mut batch_rows = Vec::new();
+        for (family, draft) in batch {
+            if existing.contains_key(&family.family_id) {
+                report.already_issued += 1;
+                continue;
+            }
+            let kind = if draft.total_cents < 0 {
+                DocumentKind::CreditNote
+            } else if prepaid {
+                DocumentKind::Statement
+            } else {
+                DocumentKind::Invoice
+            };
+            let seq = counters.entry(kind).or_insert(0);
+            *seq += 1;
+            let content = InvoiceContent {
+                kind,
+                number: document_number(kind, today.year(), *seq),
+                month: month.to_string(),
+                issued_on: today.to_string(),
+                due_on: if kind == DocumentKind::Invoice {
+                    due_on.clone()
+                } else {
+                    String::new()
+                },
+                issuer: issuer.clone(),
+                family: family.clone(),
+                lines: draft.lines.clone(),
+                total_cents: draft.total_cents,
+                refers_to: String::new(),
+                reason: String::new(),
+                payment_reference: String::new(),
+            };
+            let row = issued::row(structure_id, content, Some(month.to_string()), *seq, year, issued_by, now)?;
+            invoices::insert(&mut tx.tx, &row).await?;
+            ledger::mark_changed(&mut tx.tx, structure_id, &family.family_id).await?;
+            issued::on_issued(&mut tx.tx, &row).await?;
+            batch_rows.push(row);
+        }
+        for (kind, last) in &counters {
+            invoices::save_counter(&mut tx.tx, structure_id, year, kind.code(), *last).await?;
+        }
+        tx.commit().await?;
+        for row in &batch_rows {
+            report.issued.push(row.number.clone());
+            report.total_cents += row.total_cents;
+        }
+        written.extend(batch_rows);
+    }
+    issued::after_commit(state, structure_id, &written).await;
+    Ok(report)
+}
+
+/// The family snapshot used when a document is issued outside a run.
+pub async fn family_snapshot(
+    state: &AppState,
+    structure_id: &str,
+    family_id: &str,
+) -> AppResult<FamilySnapshot> {
+    let catalogue = catalogue::read(state, structure_id).await?;
+    let month = BillingMonth::of(paris_date(state.clock.now()));
+    let mut conn = state.db.pool.acquire().await?;
+    let families = inputs::load(&mut conn, structure_id, &catalogue, month).await?;
+    families
+        .into_iter()
+        .find(|f| f.family.family_id == family_id)
+        .map(|f| f.family)
+        .ok_or_else(AppError::not_found)
+}
