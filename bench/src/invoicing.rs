@@ -41,9 +41,13 @@ fn peak_memory_kb() -> Option<u64> {
 }
 
 async fn seed(state: &AppState, families: usize) -> anyhow::Result<String> {
-    let structure_id = cartable_server::admin::create_structure(state, "Mairie de Banc-d'Essai", Default::default())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let structure_id = cartable_server::admin::create_structure(
+        state,
+        "Mairie de Banc-d'Essai",
+        Default::default(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     cartable_server::docs::catalogue::update(state, &structure_id, |c| {
         cartable_server::demo_billing::demo_billing_rules(c);
         Ok(())
@@ -82,7 +86,10 @@ async fn seed(state: &AppState, families: usize) -> anyhow::Result<String> {
             .bind(i64::try_from(300 + (i * 97) % 1600).unwrap_or(800))
             .execute(&mut *tx.tx)
             .await?;
-            for (c, (first, birth)) in [("Léa", "2017-03-14"), ("Hugo", "2019-10-02")].iter().enumerate() {
+            for (c, (first, birth)) in [("Léa", "2017-03-14"), ("Hugo", "2019-10-02")]
+                .iter()
+                .enumerate()
+            {
                 let child_id = format!("c{c}{:030x}", i + 1);
                 sqlx::query(
                     "INSERT INTO children (family_id, child_id, first_name, last_name, birth_date, \

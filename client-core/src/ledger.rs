@@ -16,9 +16,7 @@ use cartable_domain::calendar::closure_on;
 use cartable_domain::ledger::{DocumentKind, Ledger, LedgerLine, PaymentMethod};
 use cartable_domain::money::format_eur;
 use cartable_domain::planning::{CellKey, Outcome, Planning};
-use cartable_domain::pricing::{
-    BillingMonth, PriceFor, day_price, qf_for_month, sibling_rank,
-};
+use cartable_domain::pricing::{BillingMonth, PriceFor, day_price, qf_for_month, sibling_rank};
 use cartable_domain::school_year::SchoolYear;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -117,11 +115,15 @@ fn cached_pdf(dir: &Path, number: &str, sha256: &str) -> Option<PathBuf> {
 fn check_number(number: &str) -> Result<()> {
     let ok = !number.is_empty()
         && number.len() <= 40
-        && number.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        && number
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
     if ok {
         Ok(())
     } else {
-        Err(Error::invalid(format!("numéro de facture invalide « {number} »")))
+        Err(Error::invalid(format!(
+            "numéro de facture invalide « {number} »"
+        )))
     }
 }
 
@@ -235,8 +237,7 @@ pub(crate) fn price(
         .children
         .get(child_id)
         .ok_or_else(|| Error::invalid(format!("enfant inconnu « {child_id} »")))?;
-    let (Some(tariff), None) = (&activity.tariff, closure_on(&catalogue, activity_id, date))
-    else {
+    let (Some(tariff), None) = (&activity.tariff, closure_on(&catalogue, activity_id, date)) else {
         return Ok(PriceQuote {
             billed: false,
             cents: 0,

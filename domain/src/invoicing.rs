@@ -22,11 +22,16 @@
 
 use crate::calendar::{add_days, closure_on, format_date_fr, parse_date};
 use crate::catalogue::{Activity, Catalogue};
-use crate::pricing::{BillingMonth, PriceFor, UnitPrice, day_price, package_price, sibling_rank, with_surcharge};
+use crate::pricing::{
+    BillingMonth, PriceFor, UnitPrice, day_price, package_price, sibling_rank, with_surcharge,
+};
 use crate::tariffs::{Package, PackageSpan, Tariff};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// Builds one invoice line: kind, unit price, sign (+1 billed, -1 refunded) and the days.
+type MakeLine<'a> = dyn Fn(LineKind, &UnitPrice, i64, Vec<Date>) -> InvoiceLine + 'a;
 
 /// A child as invoicing sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,7 +46,9 @@ pub struct ChildInfo {
 
 impl ChildInfo {
     pub fn name(&self) -> String {
-        format!("{} {}", self.first_name, self.last_name).trim().to_string()
+        format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_string()
     }
 }
 
@@ -330,7 +337,15 @@ pub fn compute(catalogue: &Catalogue, family: &FamilyMonth) -> InvoiceDraft {
                 days,
             }
         };
-        let in_packages = package_lines(catalogue, activity_id, tariff, &days, who, &mut lines, &line);
+        let in_packages = package_lines(
+            catalogue,
+            activity_id,
+            tariff,
+            &days,
+            who,
+            &mut lines,
+            &line,
+        );
         let usual = day_price(tariff, who);
         let late = with_surcharge(&usual, &tariff.late_cancellation, "annulation hors délai");
         let unbooked = with_surcharge(&usual, &tariff.unbooked_presence, "sans réservation");
@@ -357,7 +372,11 @@ pub fn compute(catalogue: &Catalogue, family: &FamilyMonth) -> InvoiceDraft {
             }
         }
     }
-    lines.extend(earlier_refund_lines(catalogue, &children, &family.earlier_refunds));
+    lines.extend(earlier_refund_lines(
+        catalogue,
+        &children,
+        &family.earlier_refunds,
+    ));
     if let Some(cents) = family.late_registration_cents {
         lines.push(InvoiceLine {
             kind: LineKind::LateRegistration,
@@ -374,8 +393,18 @@ pub fn compute(catalogue: &Catalogue, family: &FamilyMonth) -> InvoiceDraft {
         });
     }
     lines.sort_by(|a, b| {
-        (a.child_id.is_empty(), &a.child_name, &a.activity_name, a.kind)
-            .cmp(&(b.child_id.is_empty(), &b.child_name, &b.activity_name, b.kind))
+        (
+            a.child_id.is_empty(),
+            &a.child_name,
+            &a.activity_name,
+            a.kind,
+        )
+            .cmp(&(
+                b.child_id.is_empty(),
+                &b.child_name,
+                &b.activity_name,
+                b.kind,
+            ))
     });
     let total_cents = lines.iter().map(|l| l.total_cents).sum();
     InvoiceDraft {
@@ -393,7 +422,7 @@ fn package_lines(
     days: &[&DayRecord],
     who: PriceFor,
     lines: &mut Vec<InvoiceLine>,
-    line: &dyn Fn(LineKind, &UnitPrice, i64, Vec<Date>) -> InvoiceLine,
+    line: &MakeLine<'_>,
 ) -> BTreeSet<Date> {
     let mut covered = BTreeSet::new();
     if tariff.packages.is_empty() {
@@ -431,9 +460,9 @@ fn package_lines(
                 .filter(|d| closure_on(catalogue, activity_id, *d).is_none())
                 .collect();
             let complete = !service.is_empty()
-                && service.iter().all(|d| {
-                    !covered.contains(d) && booked.get(d).is_some_and(|r| !r.refunded())
-                });
+                && service
+                    .iter()
+                    .all(|d| !covered.contains(d) && booked.get(d).is_some_and(|r| !r.refunded()));
             if !complete {
                 continue;
             }
@@ -514,12 +543,14 @@ pub fn earlier_refunds(
     billed
         .into_iter()
         .filter(|(k, _)| now_free.contains(k) && !refunded.contains(k))
-        .map(|((child_id, activity_id, date), unit_cents)| EarlierRefund {
-            child_id,
-            activity_id,
-            date,
-            unit_cents,
-        })
+        .map(
+            |((child_id, activity_id, date), unit_cents)| EarlierRefund {
+                child_id,
+                activity_id,
+                date,
+                unit_cents,
+            },
+        )
         .collect()
 }
 

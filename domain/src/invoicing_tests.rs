@@ -46,7 +46,11 @@ fn catalogue() -> Catalogue {
     // Morning childcare is free: no tariff, never billed.
     c.activities.insert(
         "garderie".into(),
-        Activity::simple("Accueil du matin", ActivityKind::MorningChildcare, vec![1, 2]),
+        Activity::simple(
+            "Accueil du matin",
+            ActivityKind::MorningChildcare,
+            vec![1, 2],
+        ),
     );
     c
 }
@@ -95,8 +99,18 @@ fn november() -> FamilyMonth {
         }
         days.push(r);
     }
-    days.push(day("hugo", "cantine", date(2026, 11, 2), Some(Booked::Accepted)));
-    days.push(day("hugo", "cantine", date(2026, 11, 3), Some(Booked::Accepted)));
+    days.push(day(
+        "hugo",
+        "cantine",
+        date(2026, 11, 2),
+        Some(Booked::Accepted),
+    ));
+    days.push(day(
+        "hugo",
+        "cantine",
+        date(2026, 11, 3),
+        Some(Booked::Accepted),
+    ));
     let mut unbooked = day("hugo", "cantine", date(2026, 11, 9), None);
     unbooked.attendance = Some(Attendance::Present);
     days.push(unbooked);
@@ -108,9 +122,19 @@ fn november() -> FamilyMonth {
     for d in [date(2026, 11, 4), date(2026, 11, 11), date(2026, 11, 18)] {
         days.push(day("lea", "mercredi", d, Some(Booked::Accepted)));
     }
-    days.push(day("lea", "garderie", date(2026, 11, 2), Some(Booked::Accepted)));
+    days.push(day(
+        "lea",
+        "garderie",
+        date(2026, 11, 2),
+        Some(Booked::Accepted),
+    ));
     // A day of October is not on November's invoice.
-    days.push(day("lea", "cantine", date(2026, 10, 30), Some(Booked::Accepted)));
+    days.push(day(
+        "lea",
+        "cantine",
+        date(2026, 10, 30),
+        Some(Booked::Accepted),
+    ));
     FamilyMonth {
         month: "2026-11".parse().expect("month"),
         qf: Some(700),
@@ -149,14 +173,56 @@ fn a_month_of_two_children_gives_the_lines_a_town_hall_expects() {
         summary(&draft),
         vec![
             // Hugo is the second child: 3.05 € − 10 % = 2.745 € → 2.75 € (nearest cent).
-            s("Hugo Martin", "Restauration scolaire", LineKind::Booked, 2, 275, 550),
-            s("Hugo Martin", "Restauration scolaire", LineKind::UnbookedPresence, 1, 1300, 1300),
-            s("Léa Martin", "Accueil de loisirs du mercredi", LineKind::Booked, 2, 1200, 2400),
+            s(
+                "Hugo Martin",
+                "Restauration scolaire",
+                LineKind::Booked,
+                2,
+                275,
+                550
+            ),
+            s(
+                "Hugo Martin",
+                "Restauration scolaire",
+                LineKind::UnbookedPresence,
+                1,
+                1300,
+                1300
+            ),
+            s(
+                "Léa Martin",
+                "Accueil de loisirs du mercredi",
+                LineKind::Booked,
+                2,
+                1200,
+                2400
+            ),
             // 17 canteen days in November 2026, one of them withdrawn too late.
-            s("Léa Martin", "Restauration scolaire", LineKind::Booked, 16, 305, 4880),
-            s("Léa Martin", "Restauration scolaire", LineKind::LateCancellation, 1, 305, 305),
+            s(
+                "Léa Martin",
+                "Restauration scolaire",
+                LineKind::Booked,
+                16,
+                305,
+                4880
+            ),
+            s(
+                "Léa Martin",
+                "Restauration scolaire",
+                LineKind::LateCancellation,
+                1,
+                305,
+                305
+            ),
             // Absence declared in time on the 5th; the unjustified one on the 6th is billed.
-            s("Léa Martin", "Restauration scolaire", LineKind::AbsenceRefund, 1, -305, -305),
+            s(
+                "Léa Martin",
+                "Restauration scolaire",
+                LineKind::AbsenceRefund,
+                1,
+                -305,
+                -305
+            ),
         ]
     );
     assert_eq!(draft.total_cents, 550 + 1300 + 2400 + 4880 + 305 - 305);
@@ -164,7 +230,10 @@ fn a_month_of_two_children_gives_the_lines_a_town_hall_expects() {
     assert_eq!(refund.days, vec![date(2026, 11, 5)]);
     assert_eq!(refund.label, "Absences non facturées");
     assert_eq!(draft.lines[0].basis, "QF 600 à 999, 2e enfant −10 %");
-    assert_eq!(draft.lines[2].days, vec![date(2026, 11, 4), date(2026, 11, 18)]);
+    assert_eq!(
+        draft.lines[2].days,
+        vec![date(2026, 11, 4), date(2026, 11, 18)]
+    );
 }
 
 #[test]

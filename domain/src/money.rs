@@ -75,7 +75,7 @@ pub fn format_amount(cents: i64) -> String {
     let euros = (magnitude / 100).to_string();
     let mut grouped = String::with_capacity(euros.len() + euros.len() / 3 * 2);
     for (i, digit) in euros.chars().enumerate() {
-        if i > 0 && (euros.len() - i) % 3 == 0 {
+        if i > 0 && (euros.len() - i).is_multiple_of(3) {
             grouped.push('\u{a0}');
         }
         grouped.push(digit);
@@ -86,7 +86,11 @@ pub fn format_amount(cents: i64) -> String {
 /// Reads "12,40", "12.40", "12" or "-3,5" as cents; `None` for anything else (or more than
 /// two decimals).
 pub fn parse_eur(s: &str) -> Option<i64> {
-    let t = s.trim().trim_end_matches('€').trim().replace(['\u{a0}', ' '], "");
+    let t = s
+        .trim()
+        .trim_end_matches('€')
+        .trim()
+        .replace(['\u{a0}', ' '], "");
     let (negative, t) = match t.strip_prefix('-') {
         Some(rest) => (true, rest.to_string()),
         None => (false, t),

@@ -295,11 +295,7 @@ fn with_sibling(tariff: &Tariff, base: UnitPrice, rank: u32, per_day: bool) -> U
     let index = usize::try_from(rank.max(1) - 1).unwrap_or(0);
     match &tariff.sibling {
         SiblingDiscount::PercentOff { by_rank } => {
-            let percent = by_rank
-                .get(index)
-                .or(by_rank.last())
-                .copied()
-                .unwrap_or(0);
+            let percent = by_rank.get(index).or(by_rank.last()).copied().unwrap_or(0);
             if percent == 0 {
                 return base;
             }
@@ -327,7 +323,11 @@ pub fn with_surcharge(usual: &UnitPrice, surcharge: &Surcharge, what_fr: &str) -
         Surcharge::None => usual.clone(),
         Surcharge::Extra { cents } => UnitPrice {
             cents: usual.cents.saturating_add(*cents),
-            basis_fr: format!("{} + majoration {what_fr} {}", usual.basis_fr, format_eur(*cents)),
+            basis_fr: format!(
+                "{} + majoration {what_fr} {}",
+                usual.basis_fr,
+                format_eur(*cents)
+            ),
         },
         Surcharge::FixedPrice { cents } => UnitPrice {
             cents: *cents,
@@ -416,7 +416,10 @@ mod tests {
             ..t.clone()
         };
         assert_eq!(cents(&down, Some(833), 1), 299);
-        assert_eq!(day_price(&t, who(Some(1000), 1)).basis_fr, "QF 1000 × 0,36 %");
+        assert_eq!(
+            day_price(&t, who(Some(1000), 1)).basis_fr,
+            "QF 1000 × 0,36 %"
+        );
         assert_eq!(
             day_price(&t, who(Some(500), 1)).basis_fr,
             "QF 500 : tarif plancher"
@@ -479,7 +482,11 @@ mod tests {
     #[test]
     fn surcharges_add_to_or_replace_the_price() {
         let usual = day_price(&tariff(bands()), who(Some(700), 1));
-        let meal = with_surcharge(&usual, &Surcharge::FixedPrice { cents: 1300 }, "sans réservation");
+        let meal = with_surcharge(
+            &usual,
+            &Surcharge::FixedPrice { cents: 1300 },
+            "sans réservation",
+        );
         assert_eq!(meal.cents, 1300);
         let extra = with_surcharge(&usual, &Surcharge::Extra { cents: 375 }, "sans réservation");
         assert_eq!(extra.cents, 680);

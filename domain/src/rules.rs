@@ -729,13 +729,18 @@ mod tests {
             number: "F2026-000012".into(),
             due_on: date(2026, 11, 15),
         };
-        let ctx = DecisionContext::new(&c, &d, SchoolYear(2026), ctx_now).with_overdue(Some(&overdue));
+        let ctx =
+            DecisionContext::new(&c, &d, SchoolYear(2026), ctx_now).with_overdue(Some(&overdue));
         // A free activity is not blocked.
-        assert_eq!(decide(&ctx, &monday, &request(true), 0).outcome, Outcome::Accepted);
+        assert_eq!(
+            decide(&ctx, &monday, &request(true), 0).outcome,
+            Outcome::Accepted
+        );
         if let Some(a) = c.activities.get_mut("cantine") {
             a.tariff = Some(crate::tariffs::Tariff::default());
         }
-        let ctx = DecisionContext::new(&c, &d, SchoolYear(2026), ctx_now).with_overdue(Some(&overdue));
+        let ctx =
+            DecisionContext::new(&c, &d, SchoolYear(2026), ctx_now).with_overdue(Some(&overdue));
         let refused = decide(&ctx, &monday, &request(true), 0);
         assert_eq!(
             reason(&refused),
@@ -747,9 +752,15 @@ mod tests {
         let friday = CellKey::new("c1", date(2026, 12, 4), "cantine");
         let ctx_early = DecisionContext::new(&c, &d, SchoolYear(2026), paris("2026-11-20T10:00"))
             .with_overdue(Some(&overdue));
-        assert_eq!(decide(&ctx_early, &friday, &request(false), 0).outcome, Outcome::Cancelled);
+        assert_eq!(
+            decide(&ctx_early, &friday, &request(false), 0).outcome,
+            Outcome::Cancelled
+        );
         let paid = DecisionContext::new(&c, &d, SchoolYear(2026), ctx_now);
-        assert_eq!(decide(&paid, &monday, &request(true), 0).outcome, Outcome::Accepted);
+        assert_eq!(
+            decide(&paid, &monday, &request(true), 0).outcome,
+            Outcome::Accepted
+        );
     }
 
     #[test]

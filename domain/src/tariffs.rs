@@ -284,7 +284,9 @@ fn price_problems(rule: &PriceRule, what: &str, out: &mut Vec<String>) {
                 out.push(format!("{what} : montant négatif"));
             }
             if !bands.iter().any(|b| b.from_qf == 0) {
-                out.push(format!("{what} : la première tranche doit commencer à QF 0"));
+                out.push(format!(
+                    "{what} : la première tranche doit commencer à QF 0"
+                ));
             }
             let mut starts: Vec<u32> = bands.iter().map(|b| b.from_qf).collect();
             starts.sort_unstable();

@@ -236,12 +236,7 @@ fn lay_out(doc: &PdfDocument, regular: &Widths, bold: &Widths) -> Vec<Vec<Op>> {
 fn fonts() -> Option<(Font, Font)> {
     static FONTS: OnceLock<Option<(Font, Font)>> = OnceLock::new();
     FONTS
-        .get_or_init(|| {
-            Some((
-                Font::new(REGULAR.into(), 0)?,
-                Font::new(BOLD.into(), 0)?,
-            ))
-        })
+        .get_or_init(|| Some((Font::new(REGULAR.into(), 0)?, Font::new(BOLD.into(), 0)?)))
         .clone()
 }
 
@@ -286,7 +281,11 @@ pub fn render(doc: &PdfDocument) -> Result<Vec<u8>, PdfError> {
                     text,
                 } => {
                     surface.set_fill(Some(fill(*grey)));
-                    let font = if *is_bold { bold.clone() } else { regular.clone() };
+                    let font = if *is_bold {
+                        bold.clone()
+                    } else {
+                        regular.clone()
+                    };
                     surface.draw_text(
                         Point::from_xy(*x, *y),
                         font,

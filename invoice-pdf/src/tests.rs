@@ -113,7 +113,8 @@ fn an_invoice_pdf_embeds_its_fonts_and_its_text_is_extractable_with_accents_and_
 fn a_long_invoice_breaks_into_numbered_pages() {
     let pdf = render(&sample(80)).expect("render");
     let raw = String::from_utf8_lossy(&pdf);
-    let pages = raw.matches("/Type /Page\n").count() + raw.matches("/Type /Page ").count()
+    let pages = raw.matches("/Type /Page\n").count()
+        + raw.matches("/Type /Page ").count()
         + raw.matches("/Type/Page/").count();
     let Some(text) = pdftotext(&pdf) else {
         assert!(pages >= 1);

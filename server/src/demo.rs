@@ -185,8 +185,7 @@ pub async fn ensure_demo(state: &AppState) -> AppResult<Vec<DemoLogin>> {
         let mut billed = Vec::new();
         for (f, qf) in families().into_iter().zip([820, 540]) {
             let (family_id, _) =
-                admin::create_family(state, &structure_id, f.name, &f.parents, &f.children)
-                    .await?;
+                admin::create_family(state, &structure_id, f.name, &f.parents, &f.children).await?;
             billed.push((family_id, qf));
         }
         crate::demo_billing::fill_last_month(state, &structure_id, &staff.id, &billed).await?;

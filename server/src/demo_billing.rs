@@ -230,8 +230,9 @@ pub async fn fill_last_month(
     for (index, (family_id, qf)) in families.iter().enumerate() {
         // The QF on file since the start of the school year.
         let september = SchoolYear::of(month.first_day()).first_day();
-        let before = cartable_domain::calendar::start_of_day(september.yesterday().unwrap_or(september))
-            .map_err(|e| AppError::internal(e.to_string()))?;
+        let before =
+            cartable_domain::calendar::start_of_day(september.yesterday().unwrap_or(september))
+                .map_err(|e| AppError::internal(e.to_string()))?;
         let mut tx = state.db.begin_write().await?;
         quotient::record(&mut tx.tx, family_id, Some(*qf), admin_id, before).await?;
         tx.commit().await?;

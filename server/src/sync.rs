@@ -120,10 +120,15 @@ pub async fn handle(
         visible.push((row, None));
     }
     // "Mes Factures": the family's ledger appears with its first sync.
-    if !visible.iter().any(|(d, _)| d.kind == DocKind::Ledger.code()) {
+    if !visible
+        .iter()
+        .any(|(d, _)| d.kind == DocKind::Ledger.code())
+    {
         match crate::invoicing::ledger::ensure(state, structure_id, &device.family_id).await {
             Ok(row) => visible.push((row, None)),
-            Err(e) => tracing::warn!(error = %e, family_id = %device.family_id, "ledger not created"),
+            Err(e) => {
+                tracing::warn!(error = %e, family_id = %device.family_id, "ledger not created")
+            }
         }
     }
     let by_id: BTreeMap<&str, &(DocRow, Option<Vec<u8>>)> =

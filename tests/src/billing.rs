@@ -11,9 +11,10 @@ use sqlx::Row;
 /// A structure with one family: Camille and Julien Martin, Léa (born 2017) and Hugo (2019).
 pub fn martin_family(server: &TestServer) -> Seed {
     server.block_on(async {
-        let structure_id = admin::create_structure(&server.state, "Mairie de Test", Default::default())
-            .await
-            .expect("structure");
+        let structure_id =
+            admin::create_structure(&server.state, "Mairie de Test", Default::default())
+                .await
+                .expect("structure");
         let staff = admin::create_staff(
             &server.state,
             &structure_id,
@@ -45,10 +46,15 @@ pub fn martin_family(server: &TestServer) -> Seed {
                 ..Default::default()
             })
             .collect();
-        let (family_id, parents) =
-            admin::create_family(&server.state, &structure_id, "Famille Martin", &parents, &children)
-                .await
-                .expect("family");
+        let (family_id, parents) = admin::create_family(
+            &server.state,
+            &structure_id,
+            "Famille Martin",
+            &parents,
+            &children,
+        )
+        .await
+        .expect("family");
         let rows = sqlx::query(
             "SELECT child_id, first_name FROM children WHERE family_id = $1 ORDER BY first_name",
         )
@@ -58,7 +64,12 @@ pub fn martin_family(server: &TestServer) -> Seed {
         .expect("children");
         let children = rows
             .iter()
-            .map(|r| (r.get::<String, _>("child_id"), r.get::<String, _>("first_name")))
+            .map(|r| {
+                (
+                    r.get::<String, _>("child_id"),
+                    r.get::<String, _>("first_name"),
+                )
+            })
             .collect();
         Seed {
             structure_id,
@@ -85,14 +96,20 @@ pub fn child(family: &SeedFamily, first_name: &str) -> String {
 /// `PUT`s JSON and asserts a 2xx answer.
 pub fn put_ok(server: &TestServer, token: &str, path: &str, body: Value) -> Value {
     let (status, answer) = staff::send(&server.url, "PUT", path, Some(token), Some(&body));
-    assert!((200..300).contains(&status), "PUT {path}: {status} {answer}");
+    assert!(
+        (200..300).contains(&status),
+        "PUT {path}: {status} {answer}"
+    );
     answer
 }
 
 /// `POST`s JSON and asserts a 2xx answer.
 pub fn post_ok(server: &TestServer, token: &str, path: &str, body: Value) -> Value {
     let (status, answer) = staff::send(&server.url, "POST", path, Some(token), Some(&body));
-    assert!((200..300).contains(&status), "POST {path}: {status} {answer}");
+    assert!(
+        (200..300).contains(&status),
+        "POST {path}: {status} {answer}"
+    );
     answer
 }
 

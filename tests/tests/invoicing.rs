@@ -2,11 +2,11 @@
 //! concurrency (two runs, two server processes), credit notes, payments, the ledger on the
 //! phone offline.
 
+use cartable_core::domain::api::{DeviceSummary, LoginRequest, LoginResponse};
+use cartable_core::domain::protocol::{SyncRequest, SyncResponse};
 use cartable_tests::billing::{
     child, get_bytes, get_ok, issue, mark, martin_family, pdf_text, post_ok, put_ok,
 };
-use cartable_core::domain::api::{DeviceSummary, LoginRequest, LoginResponse};
-use cartable_core::domain::protocol::{SyncRequest, SyncResponse};
 use cartable_tests::family::{paris, staff_token};
 use cartable_tests::{Backend, Device, TestServer, on_each_backend, staff};
 use jiff::civil::{Date, date};
@@ -20,7 +20,12 @@ fn configure(server: &TestServer, token: &str) {
     let mut canteen = catalogue["activities"]["cantine"].take();
     canteen["cancel_rules"] = json!([{"kind": "days_before", "days": 1, "at": "12:00"}]);
     canteen["absence"] = json!({"same_day_billed": true, "free_before": "10:00"});
-    put_ok(server, token, "/api/v1/staff/catalogue/activities/cantine", canteen);
+    put_ok(
+        server,
+        token,
+        "/api/v1/staff/catalogue/activities/cantine",
+        canteen,
+    );
     put_ok(
         server,
         token,
@@ -66,7 +71,9 @@ fn line(lines: &[Value], child: &str, activity: &str, kind: &str) -> (u64, i64, 
     let l = lines
         .iter()
         .find(|l| {
-            l["child_name"].as_str().is_some_and(|n| n.starts_with(child))
+            l["child_name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with(child))
                 && l["activity_id"] == activity
                 && l["kind"] == kind
         })
@@ -132,26 +139,48 @@ fn a_real_month_of_two_children_is_invoiced_to_the_cent_and_printed() {
         // Attendance: Léa absent without a word on Friday 6, Hugo there without a booking
         // on Monday 9.
         mark(server, &token, "2026-11-06", "cantine", &[(&lea, "absent")]);
-        mark(server, &token, "2026-11-09", "cantine", &[(&hugo, "present")]);
+        mark(
+            server,
+            &token,
+            "2026-11-09",
+            "cantine",
+            &[(&hugo, "present")],
+        );
 
         server.clock.set(paris(date(2026, 12, 16), 9, 0));
         let preview = get_ok(server, &token, "/api/v1/staff/invoicing/2026-11/preview");
-        assert_eq!(preview["families"].as_array().map(Vec::len), Some(1), "{preview}");
+        assert_eq!(
+            preview["families"].as_array().map(Vec::len),
+            Some(1),
+            "{preview}"
+        );
         let report = issue(server, &token, "2026-11");
         assert_eq!(report["issued"], json!(["F2026-000001"]), "{report}");
 
         // The invoice a town hall expects, written by hand.
         let detail = get_ok(server, &token, "/api/v1/staff/invoices/F2026-000001");
-        let lines = detail["content"]["lines"].as_array().cloned().unwrap_or_default();
+        let lines = detail["content"]["lines"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         assert_eq!(lines.len(), 6, "{lines:#?}");
         // Hugo is the second child: 3.05 € − 10 % = 2.745 € → 2.75 €.
         assert_eq!(line(&lines, "Hugo", "cantine", "booked"), (2, 275, 550));
-        assert_eq!(line(&lines, "Hugo", "cantine", "unbooked_presence"), (1, 1300, 1300));
+        assert_eq!(
+            line(&lines, "Hugo", "cantine", "unbooked_presence"),
+            (1, 1300, 1300)
+        );
         // 17 canteen days in November, the 20th withdrawn too late, the 5th refunded; the
         // 6th (absent without notice) is billed.
         assert_eq!(line(&lines, "Léa", "cantine", "booked"), (16, 305, 4880));
-        assert_eq!(line(&lines, "Léa", "cantine", "late_cancellation"), (1, 305, 305));
-        assert_eq!(line(&lines, "Léa", "cantine", "absence_refund"), (1, -305, -305));
+        assert_eq!(
+            line(&lines, "Léa", "cantine", "late_cancellation"),
+            (1, 305, 305)
+        );
+        assert_eq!(
+            line(&lines, "Léa", "cantine", "absence_refund"),
+            (1, -305, -305)
+        );
         // Two Wednesdays: the 11th is a public holiday.
         assert_eq!(line(&lines, "Léa", "mercredi", "booked"), (2, 1200, 2400));
         assert_eq!(detail["content"]["total_cents"], 9130);
@@ -199,7 +228,10 @@ fn a_real_month_of_two_children_is_invoiced_to_the_cent_and_printed() {
         let november = client
             .booking_price(&lea, date(2026, 11, 30), "cantine")
             .expect("price");
-        assert_eq!((november.cents, november.basis.as_str()), (305, "QF 600 à 999"));
+        assert_eq!(
+            (november.cents, november.basis.as_str()),
+            (305, "QF 600 à 999")
+        );
         let december = client
             .booking_price(&lea, date(2026, 12, 3), "cantine")
             .expect("price");
@@ -242,7 +274,10 @@ fn two_runs_at_once_and_two_server_processes_number_invoices_without_gap_or_dupl
         let other = (server.backend == Backend::Postgres).then(|| server.another_process());
         let urls = [
             server.url.clone(),
-            other.as_ref().map(|o| o.url.clone()).unwrap_or(server.url.clone()),
+            other
+                .as_ref()
+                .map(|o| o.url.clone())
+                .unwrap_or(server.url.clone()),
         ];
         let reports: Vec<Value> = std::thread::scope(|s| {
             let runs: Vec<_> = urls
@@ -355,8 +390,14 @@ fn credit_notes_and_payments_move_the_balance_the_phone_shows_offline_with_its_p
         let client = cartable_tests::family::signed_in(server, family, 0, &phone);
         let invoices = client.invoices().expect("invoices");
         assert_eq!(invoices.len(), 2, "{invoices:#?}");
-        let inv = invoices.iter().find(|i| i.number == number).expect("invoice");
-        assert_eq!((inv.remaining_cents, inv.status.as_str()), (300, "partially_paid"));
+        let inv = invoices
+            .iter()
+            .find(|i| i.number == number)
+            .expect("invoice");
+        assert_eq!(
+            (inv.remaining_cents, inv.status.as_str()),
+            (300, "partially_paid")
+        );
         let balance = client.balance().expect("balance");
         assert_eq!(balance.balance_cents, -300);
         assert_eq!(balance.payments.len(), 1);
@@ -372,12 +413,23 @@ fn credit_notes_and_payments_move_the_balance_the_phone_shows_offline_with_its_p
         let csv = get_bytes(server, &token, "/api/v1/staff/invoicing/2026-11/export.csv");
         let text = csv.text();
         assert!(text.starts_with("type;numero;date"), "{text}");
-        assert!(text.contains(&format!("Facture;{number};2026-12-16;2026-12-31;Famille 0;")), "{text}");
+        assert!(
+            text.contains(&format!(
+                "Facture;{number};2026-12-16;2026-12-31;Famille 0;"
+            )),
+            "{text}"
+        );
         let december = get_bytes(server, &token, "/api/v1/staff/invoicing/2026-12/export.csv");
         let text = december.text();
-        assert!(text.contains("Avoir;A2026-000001;2026-12-16;;Famille 0;"), "{text}");
+        assert!(
+            text.contains("Avoir;A2026-000001;2026-12-16;;Famille 0;"),
+            "{text}"
+        );
         assert!(text.contains("Paiement;;2026-12-16;;Famille 0;"), "{text}");
-        assert!(text.contains(";2,00;200;chèque;chèque n° 1234567;F2026-000001"), "{text}");
+        assert!(
+            text.contains(";2,00;200;chèque;chèque n° 1234567;F2026-000001"),
+            "{text}"
+        );
 
         // Paid in full: no longer overdue. The annual statement counts the money received.
         post_ok(
@@ -391,13 +443,19 @@ fn credit_notes_and_payments_move_the_balance_the_phone_shows_offline_with_its_p
         let annual = get_ok(
             server,
             &token,
-            &format!("/api/v1/staff/families/{}/annual-statement/2027", family.family_id),
+            &format!(
+                "/api/v1/staff/families/{}/annual-statement/2027",
+                family.family_id
+            ),
         );
         assert_eq!(annual["total_paid_cents"], 300, "{annual}");
         let annual_2026 = get_ok(
             server,
             &token,
-            &format!("/api/v1/staff/families/{}/annual-statement/2026", family.family_id),
+            &format!(
+                "/api/v1/staff/families/{}/annual-statement/2026",
+                family.family_id
+            ),
         );
         assert_eq!(annual_2026["total_paid_cents"], 200);
         assert_eq!(annual_2026["children"].as_array().map(Vec::len), Some(2));
@@ -429,7 +487,10 @@ fn another_familys_invoice_is_not_found_and_the_pdf_needs_a_login() {
         let list = get_ok(
             server,
             &token,
-            &format!("/api/v1/staff/invoices?family_id={}", seed.families[1].family_id),
+            &format!(
+                "/api/v1/staff/invoices?family_id={}",
+                seed.families[1].family_id
+            ),
         );
         let theirs = list[0]["number"].as_str().unwrap_or_default().to_string();
         let mine = cartable_tests::family::family_token(server, &seed.families[0], 0);
@@ -459,7 +520,11 @@ fn attendance_lists_booked_children_and_marks_them_all_present_in_one_go() {
             .book(&lea, date(2026, 11, 30), "cantine")
             .expect("book");
         client.sync().expect("sync");
-        let sheet = get_ok(server, &token, "/api/v1/staff/attendance/2026-11-30/cantine");
+        let sheet = get_ok(
+            server,
+            &token,
+            "/api/v1/staff/attendance/2026-11-30/cantine",
+        );
         let children = sheet["children"].as_array().cloned().unwrap_or_default();
         assert_eq!(children.len(), 1);
         assert_eq!(children[0]["first_name"], "Léa");
@@ -474,8 +539,18 @@ fn attendance_lists_booked_children_and_marks_them_all_present_in_one_go() {
         assert_eq!(all["marked"], 1);
         assert_eq!(all["sheet"]["children"][0]["status"], "present");
         // Hugo turned up without a booking.
-        mark(server, &token, "2026-11-30", "cantine", &[(&hugo, "present")]);
-        let sheet = get_ok(server, &token, "/api/v1/staff/attendance/2026-11-30/cantine");
+        mark(
+            server,
+            &token,
+            "2026-11-30",
+            "cantine",
+            &[(&hugo, "present")],
+        );
+        let sheet = get_ok(
+            server,
+            &token,
+            "/api/v1/staff/attendance/2026-11-30/cantine",
+        );
         let children = sheet["children"].as_array().cloned().unwrap_or_default();
         assert_eq!(children.len(), 2);
         assert_eq!(children[1]["first_name"], "Hugo");
@@ -493,7 +568,9 @@ fn attendance_lists_booked_children_and_marks_them_all_present_in_one_go() {
             "PUT",
             "/api/v1/staff/attendance/2026-11-30/cantine",
             Some(&token),
-            Some(&json!({"marks": [{"child_id": "0123456789abcdef0123456789abcdef", "status": "present"}]})),
+            Some(
+                &json!({"marks": [{"child_id": "0123456789abcdef0123456789abcdef", "status": "present"}]}),
+            ),
         );
         assert_eq!(status, 404);
         let (status, _) = staff::send(

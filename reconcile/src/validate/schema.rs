@@ -262,7 +262,7 @@ pub fn root(kind: DocKind) -> Option<&'static Shape> {
     match kind {
         DocKind::Dossier => Some(&DOSSIER),
         DocKind::Planning => Some(&PLANNING),
-        DocKind::Catalogue => None,
+        DocKind::Catalogue | DocKind::Ledger => None,
     }
 }
 

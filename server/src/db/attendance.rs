@@ -66,9 +66,7 @@ pub async fn sheet(
                 booking: r.try_get("outcome")?,
                 absence_declared: r.try_get::<Option<String>, _>("absence")?.is_some(),
                 status: status.as_deref().and_then(Attendance::from_code),
-                note: r
-                    .try_get::<Option<String>, _>("note")?
-                    .unwrap_or_default(),
+                note: r.try_get::<Option<String>, _>("note")?.unwrap_or_default(),
             })
         })
         .collect()

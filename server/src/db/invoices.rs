@@ -93,11 +93,7 @@ async fn select(
     for b in binds {
         q = q.bind(*b);
     }
-    q.fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(invoice)
-        .collect()
+    q.fetch_all(&mut *conn).await?.iter().map(invoice).collect()
 }
 
 pub async fn by_number(
@@ -105,10 +101,14 @@ pub async fn by_number(
     structure_id: &str,
     number: &str,
 ) -> Result<Option<InvoiceRow>, sqlx::Error> {
-    Ok(select(conn, "structure_id = $1 AND number = $2", &[structure_id, number])
-        .await?
-        .into_iter()
-        .next())
+    Ok(select(
+        conn,
+        "structure_id = $1 AND number = $2",
+        &[structure_id, number],
+    )
+    .await?
+    .into_iter()
+    .next())
 }
 
 pub async fn of_family(
@@ -116,7 +116,12 @@ pub async fn of_family(
     structure_id: &str,
     family_id: &str,
 ) -> Result<Vec<InvoiceRow>, sqlx::Error> {
-    select(conn, "structure_id = $1 AND family_id = $2", &[structure_id, family_id]).await
+    select(
+        conn,
+        "structure_id = $1 AND family_id = $2",
+        &[structure_id, family_id],
+    )
+    .await
 }
 
 /// Documents of a monthly run, and the credit notes issued during that month.
@@ -337,9 +342,8 @@ pub async fn payment_by_provider_ref(
     provider: &str,
     provider_ref: &str,
 ) -> Result<Option<PaymentRow>, sqlx::Error> {
-    let sql = format!(
-        "SELECT {PAYMENT_COLUMNS} FROM payments WHERE provider = $1 AND provider_ref = $2"
-    );
+    let sql =
+        format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE provider = $1 AND provider_ref = $2");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(provider)
         .bind(provider_ref)

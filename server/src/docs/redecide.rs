@@ -49,8 +49,14 @@ pub async fn unpaid_invoice_refusals(
 pub async fn after_payment(state: &AppState, structure_id: &str, family_id: &str) {
     match unpaid_invoice_refusals(state, structure_id, family_id).await {
         Ok(0) => {}
-        Ok(n) => tracing::info!(family_id, decisions = n, "bookings decided again after payment"),
-        Err(e) => tracing::error!(error = %e, family_id, "bookings not decided again after payment"),
+        Ok(n) => tracing::info!(
+            family_id,
+            decisions = n,
+            "bookings decided again after payment"
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, family_id, "bookings not decided again after payment")
+        }
     }
 }
 
@@ -115,10 +121,7 @@ async fn refusals_matching(
             let refused_for_file = previous.outcome == Outcome::Refused
                 && previous.rev == request.rev
                 && request.wanted
-                && previous
-                    .reason
-                    .as_deref()
-                    .is_some_and(refused_for);
+                && previous.reason.as_deref().is_some_and(refused_for);
             if !refused_for_file {
                 continue;
             }

@@ -34,7 +34,11 @@ pub struct AnnualStatement {
     pub total_paid_cents: i64,
 }
 
-fn remaining_at(invoices: &[InvoiceRow], payments: &[PaymentRow], until: &str) -> BTreeMap<String, i64> {
+fn remaining_at(
+    invoices: &[InvoiceRow],
+    payments: &[PaymentRow],
+    until: &str,
+) -> BTreeMap<String, i64> {
     let credited = |n: &str| -> i64 {
         invoices
             .iter()
@@ -107,10 +111,15 @@ pub async fn statement(
     let payments = invoices::payments_of_family(&mut conn, structure_id, family_id).await?;
     let before = remaining_at(&invoices, &payments, &format!("{}-12-31", year - 1));
     let after = remaining_at(&invoices, &payments, &format!("{year}-12-31"));
+    // What an invoice issued during the year had to pay at first: its total net of credit notes.
+    let owed = remaining_at(&invoices, &[], &format!("{year}-12-31"));
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     let mut paid: BTreeMap<String, i64> = BTreeMap::new();
     let mut billing_name = family_name.clone();
-    for i in invoices.iter().filter(|i| i.kind == DocumentKind::Invoice.code()) {
+    for i in invoices
+        .iter()
+        .filter(|i| i.kind == DocumentKind::Invoice.code())
+    {
         let Ok(content) = serde_json::from_str::<InvoiceContent>(&i.content) else {
             continue;
         };
@@ -118,7 +127,7 @@ pub async fn statement(
         let start = before
             .get(&i.number)
             .copied()
-            .unwrap_or_else(|| after.get(&i.number).copied().unwrap_or(0));
+            .unwrap_or_else(|| owed.get(&i.number).copied().unwrap_or(0));
         let end = after.get(&i.number).copied().unwrap_or(0);
         let paid_in_year = (start - end).max(0);
         if paid_in_year == 0 {
@@ -159,7 +168,11 @@ pub async fn statement(
 }
 
 /// The printed certificate.
-pub fn printed(s: &AnnualStatement, issuer: &super::content::IssuerSnapshot, today: &str) -> PdfDocument {
+pub fn printed(
+    s: &AnnualStatement,
+    issuer: &super::content::IssuerSnapshot,
+    today: &str,
+) -> PdfDocument {
     let mut rows: Vec<TableRow> = s
         .children
         .iter()
@@ -189,10 +202,14 @@ pub fn printed(s: &AnnualStatement, issuer: &super::content::IssuerSnapshot, tod
     PdfDocument {
         title: "Attestation de paiement".into(),
         number: s.year.to_string(),
-        issuer: vec![issuer.name.clone(), issuer.legal_name.clone(), issuer.address.clone()]
-            .into_iter()
-            .filter(|l| !l.is_empty())
-            .collect(),
+        issuer: vec![
+            issuer.name.clone(),
+            issuer.legal_name.clone(),
+            issuer.address.clone(),
+        ]
+        .into_iter()
+        .filter(|l| !l.is_empty())
+        .collect(),
         recipient: vec![s.billing_name.clone(), s.family_name.clone()],
         facts: vec![
             ("Année".into(), s.year.to_string()),
@@ -225,7 +242,11 @@ mod tests {
 
     #[test]
     fn shares_add_up_to_the_amount() {
-        let w = vec![("a".to_string(), 1), ("b".to_string(), 1), ("c".to_string(), 1)];
+        let w = vec![
+            ("a".to_string(), 1),
+            ("b".to_string(), 1),
+            ("c".to_string(), 1),
+        ];
         let s = share(100, &w);
         assert_eq!(s.iter().map(|(_, c)| c).sum::<i64>(), 100);
         assert_eq!(s[0].1, 34);

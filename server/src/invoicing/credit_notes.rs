@@ -34,10 +34,14 @@ pub async fn issue(
 ) -> AppResult<InvoiceRow> {
     let reason = request.reason.trim().to_string();
     if reason.is_empty() || reason.chars().count() > 300 {
-        return Err(AppError::bad_request("motif : obligatoire, 300 caractères au plus"));
+        return Err(AppError::bad_request(
+            "motif : obligatoire, 300 caractères au plus",
+        ));
     }
     if request.amount_cents <= 0 {
-        return Err(AppError::bad_request("montant : un nombre de centimes positif"));
+        return Err(AppError::bad_request(
+            "montant : un nombre de centimes positif",
+        ));
     }
     let invoice = {
         let mut conn = state.db.pool.acquire().await?;
@@ -46,7 +50,9 @@ pub async fn issue(
             .ok_or_else(AppError::not_found)?
     };
     if invoice.kind == DocumentKind::CreditNote.code() {
-        return Err(AppError::bad_request("un avoir ne se corrige pas par un avoir"));
+        return Err(AppError::bad_request(
+            "un avoir ne se corrige pas par un avoir",
+        ));
     }
     let original: InvoiceContent = serde_json::from_str(&invoice.content)
         .map_err(|e| AppError::internal(format!("facture illisible : {e}")))?;
@@ -107,10 +113,16 @@ pub async fn issue(
     };
     let row = issued::row(structure_id, content, None, seq, year, issued_by, now)?;
     invoices::insert(&mut tx.tx, &row).await?;
-    invoices::save_counter(&mut tx.tx, structure_id, year, DocumentKind::CreditNote.code(), seq)
-        .await?;
+    invoices::save_counter(
+        &mut tx.tx,
+        structure_id,
+        year,
+        DocumentKind::CreditNote.code(),
+        seq,
+    )
+    .await?;
     ledger::mark_changed(&mut tx.tx, structure_id, &invoice.family_id).await?;
-    issued::on_issued(&mut tx.tx, &row).await?;
+    issued::on_issued(&mut tx.tx, state, &row).await?;
     tx.commit().await?;
     issued::after_commit(state, structure_id, std::slice::from_ref(&row)).await;
     Ok(row)

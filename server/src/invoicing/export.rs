@@ -17,7 +17,11 @@ fn field(s: &str) -> String {
 }
 
 fn line(fields: &[&str]) -> String {
-    let mut l = fields.iter().map(|f| field(f)).collect::<Vec<_>>().join(";");
+    let mut l = fields
+        .iter()
+        .map(|f| field(f))
+        .collect::<Vec<_>>()
+        .join(";");
     l.push_str("\r\n");
     l
 }
@@ -43,7 +47,9 @@ pub fn csv(
     ]);
     let name = |id: &str| families.get(id).cloned().unwrap_or_default();
     for i in invoices {
-        let kind = DocumentKind::from_code(&i.kind).map(|k| k.label_fr()).unwrap_or("");
+        let kind = DocumentKind::from_code(&i.kind)
+            .map(|k| k.label_fr())
+            .unwrap_or("");
         out.push_str(&line(&[
             kind,
             &i.number,
@@ -59,7 +65,9 @@ pub fn csv(
         ]));
     }
     for p in payments {
-        let method = PaymentMethod::from_code(&p.method).map(|m| m.label_fr()).unwrap_or("");
+        let method = PaymentMethod::from_code(&p.method)
+            .map(|m| m.label_fr())
+            .unwrap_or("");
         out.push_str(&line(&[
             "Paiement",
             "",

@@ -71,7 +71,14 @@ pub async fn load(
         }
     }
     let (from, to) = days_needed(catalogue, month);
-    load_days(conn, structure_id, &from.to_string(), &to.to_string(), &mut families).await?;
+    load_days(
+        conn,
+        structure_id,
+        &from.to_string(),
+        &to.to_string(),
+        &mut families,
+    )
+    .await?;
     load_earlier_refunds(conn, structure_id, month, &mut families).await?;
     load_late_registration(conn, structure_id, catalogue, month, &mut families).await?;
     Ok(families.into_values().collect())
@@ -121,7 +128,9 @@ async fn load_people(
         if let Some(f) = families.get_mut(&family_id) {
             let first: String = r.try_get("first_name")?;
             let last: String = r.try_get("last_name")?;
-            let name = format!("{} {}", first.trim(), last.trim()).trim().to_string();
+            let name = format!("{} {}", first.trim(), last.trim())
+                .trim()
+                .to_string();
             if !name.is_empty() {
                 f.family.billing_name = name;
             }
@@ -260,8 +269,7 @@ async fn load_earlier_refunds(
     .bind(&first)
     .fetch_all(&mut *conn)
     .await?;
-    let mut free: BTreeMap<String, BTreeSet<(String, String, jiff::civil::Date)>> =
-        BTreeMap::new();
+    let mut free: BTreeMap<String, BTreeSet<(String, String, jiff::civil::Date)>> = BTreeMap::new();
     for r in &rows {
         let day: String = r.try_get("day")?;
         let Ok(date) = day.parse() else { continue };
@@ -278,7 +286,11 @@ async fn load_earlier_refunds(
         let previous: Vec<InvoiceLine> = invoices::of_family(conn, structure_id, &family_id)
             .await?
             .iter()
-            .filter(|i| i.run_month.as_deref().is_none_or(|m| m < month.to_string().as_str()))
+            .filter(|i| {
+                i.run_month
+                    .as_deref()
+                    .is_none_or(|m| m < month.to_string().as_str())
+            })
             .filter_map(|i| serde_json::from_str::<super::content::InvoiceContent>(&i.content).ok())
             .flat_map(|c| c.lines)
             .collect();

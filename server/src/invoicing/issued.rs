@@ -46,11 +46,18 @@ pub fn row(
     })
 }
 
-/// Called in the issuing transaction for every document issued, just after its row is
-/// written: the place for side effects that must commit with it ("a new invoice is
-/// available" notifications go through the push outbox here).
-pub async fn on_issued(_conn: &mut AnyConnection, _row: &InvoiceRow) -> AppResult<()> {
-    Ok(())
+/// THE place where an issued document (invoice, credit note, statement) is committed: called
+/// in the issuing transaction for every document, just after its row is written, so what is
+/// done here commits with it or not at all. It makes sure the family's ledger document
+/// exists (the document the phone syncs to show it) and returns its id: "a new invoice is
+/// available" notifications are enqueued here, in the push outbox, with that id.
+pub async fn on_issued(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    row: &InvoiceRow,
+) -> AppResult<String> {
+    let ledger = ledger::ledger_row_in(conn, state, &row.structure_id, &row.family_id).await?;
+    Ok(ledger.id)
 }
 
 /// After the commit: PDFs rendered and stored, ledgers republished. Failures are logged: a

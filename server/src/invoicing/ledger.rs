@@ -23,7 +23,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 static CATCH_UP: AtomicBool = AtomicBool::new(true);
 
 /// 404 unless the family belongs to the structure.
-pub async fn check_family(state: &AppState, structure_id: &str, family_id: &str) -> AppResult<String> {
+pub async fn check_family(
+    state: &AppState,
+    structure_id: &str,
+    family_id: &str,
+) -> AppResult<String> {
     let row = sqlx::query("SELECT name FROM families WHERE id = $1 AND structure_id = $2")
         .bind(family_id)
         .bind(structure_id)
@@ -130,22 +134,42 @@ pub async fn build(
     })
 }
 
-async fn ledger_row(state: &AppState, structure_id: &str, family_id: &str) -> AppResult<DocRow> {
-    let mut tx = state.db.begin_write().await?;
-    // One ledger per family, also when two processes publish it at once (PostgreSQL; the
-    // write gate serialises SQLite).
-    let lock = format!("SELECT id FROM families WHERE id = $1{}", state.db.for_update());
+/// The family's ledger document row, created (empty) in the caller's transaction the first
+/// time. One ledger per family, also when two processes ask at once: the family's row is
+/// locked first (PostgreSQL; the write gate serialises SQLite).
+pub async fn ledger_row_in(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    structure_id: &str,
+    family_id: &str,
+) -> AppResult<DocRow> {
+    let lock = format!(
+        "SELECT id FROM families WHERE id = $1{}",
+        state.db.for_update()
+    );
     sqlx::query(sqlx::AssertSqlSafe(lock))
         .bind(family_id)
-        .fetch_optional(&mut *tx.tx)
+        .fetch_optional(&mut *conn)
         .await?;
     if let Some(row) =
-        documents::family_document(&mut tx.tx, family_id, DocKind::Ledger.code(), None).await?
+        documents::family_document(conn, family_id, DocKind::Ledger.code(), None).await?
     {
         return Ok(row);
     }
-    let row = crate::docs::create::create_ledger(&mut tx.tx, state.docs.actor(), structure_id, family_id)
-        .await?;
+    crate::docs::create::create_ledger(conn, state.docs.actor(), structure_id, family_id).await
+}
+
+async fn ledger_row(state: &AppState, structure_id: &str, family_id: &str) -> AppResult<DocRow> {
+    {
+        let mut conn = state.db.pool.acquire().await?;
+        if let Some(row) =
+            documents::family_document(&mut conn, family_id, DocKind::Ledger.code(), None).await?
+        {
+            return Ok(row);
+        }
+    }
+    let mut tx = state.db.begin_write().await?;
+    let row = ledger_row_in(&mut tx.tx, state, structure_id, family_id).await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -169,11 +193,13 @@ pub async fn publish(state: &AppState, structure_id: &str, family_id: &str) -> A
     let data = build(conn, structure_id, family_id, mode).await?;
     autosurgeon::reconcile(doc, &data.ledger)
         .map_err(|e| AppError::internal(format!("écriture du relevé de compte : {e}")))?;
-    sqlx::query("UPDATE ledger_publications SET published = $2 WHERE family_id = $1 AND published < $2")
-        .bind(family_id)
-        .bind(wanted)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE ledger_publications SET published = $2 WHERE family_id = $1 AND published < $2",
+    )
+    .bind(family_id)
+    .bind(wanted)
+    .execute(&mut *conn)
+    .await?;
     write.commit(state.settings.compaction_threshold).await?;
     Ok(())
 }

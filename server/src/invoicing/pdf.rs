@@ -15,7 +15,9 @@ use cartable_invoice_pdf::{PdfDocument, TableRow};
 use sha2::{Digest, Sha256};
 
 fn date_fr(iso: &str) -> String {
-    iso.parse().map(format_date_fr).unwrap_or_else(|_| iso.to_string())
+    iso.parse()
+        .map(format_date_fr)
+        .unwrap_or_else(|_| iso.to_string())
 }
 
 /// The printed form of an issued document.
@@ -57,7 +59,10 @@ pub fn printed(content: &InvoiceContent) -> PdfDocument {
             .map(String::from),
     );
     let mut facts = vec![("Date d'émission".to_string(), date_fr(&content.issued_on))];
-    if let Ok(m) = content.month.parse::<cartable_domain::pricing::BillingMonth>() {
+    if let Ok(m) = content
+        .month
+        .parse::<cartable_domain::pricing::BillingMonth>()
+    {
         facts.push(("Période".into(), m.label_fr()));
     }
     if !content.refers_to.is_empty() {
@@ -75,7 +80,10 @@ pub fn printed(content: &InvoiceContent) -> PdfDocument {
             content.payment_reference.clone(),
         ));
     }
-    facts.push(("Référence famille".into(), family.family_id.chars().take(8).collect()));
+    facts.push((
+        "Référence famille".into(),
+        family.family_id.chars().take(8).collect(),
+    ));
     let rows = content
         .lines
         .iter()

@@ -87,7 +87,11 @@ pub async fn drafts(
 }
 
 /// The month's invoices as they would be issued now.
-pub async fn preview(state: &AppState, structure_id: &str, month: BillingMonth) -> AppResult<Preview> {
+pub async fn preview(
+    state: &AppState,
+    structure_id: &str,
+    month: BillingMonth,
+) -> AppResult<Preview> {
     let catalogue = catalogue::read(state, structure_id).await?;
     let all = drafts(state, structure_id, &catalogue, month).await?;
     let issued = {
@@ -190,7 +194,11 @@ pub async fn issue(
         let mut tx = state.db.begin_write().await?;
         let year = i64::from(today.year());
         let mut counters: BTreeMap<DocumentKind, i64> = BTreeMap::new();
-        for kind in [DocumentKind::Invoice, DocumentKind::CreditNote, DocumentKind::Statement] {
+        for kind in [
+            DocumentKind::Invoice,
+            DocumentKind::CreditNote,
+            DocumentKind::Statement,
+        ] {
             let last =
                 invoices::lock_counter(&mut tx.tx, &state.db, structure_id, year, kind.code())
                     .await?;
@@ -232,10 +240,18 @@ pub async fn issue(
                 reason: String::new(),
                 payment_reference: String::new(),
             };
-            let row = issued::row(structure_id, content, Some(month.to_string()), *seq, year, issued_by, now)?;
+            let row = issued::row(
+                structure_id,
+                content,
+                Some(month.to_string()),
+                *seq,
+                year,
+                issued_by,
+                now,
+            )?;
             invoices::insert(&mut tx.tx, &row).await?;
             ledger::mark_changed(&mut tx.tx, structure_id, &family.family_id).await?;
-            issued::on_issued(&mut tx.tx, &row).await?;
+            issued::on_issued(&mut tx.tx, state, &row).await?;
             batch_rows.push(row);
         }
         for (kind, last) in &counters {

@@ -32,7 +32,11 @@ async fn invoice_pdf(
         .filter(|r| r.family_id == device.family_id)
         .ok_or_else(AppError::not_found)?;
     let bytes = pdf::pdf_of(&state, &row).await?;
-    Ok(attachment("application/pdf", &format!("{number}.pdf"), bytes))
+    Ok(attachment(
+        "application/pdf",
+        &format!("{number}.pdf"),
+        bytes,
+    ))
 }
 
 fn year(y: &str) -> AppResult<i16> {
@@ -48,8 +52,13 @@ async fn annual_json(
     Path(y): Path<String>,
 ) -> AppResult<Json<annual::AnnualStatement>> {
     Ok(Json(
-        annual::statement(&state, &device.session.structure_id, &device.family_id, year(&y)?)
-            .await?,
+        annual::statement(
+            &state,
+            &device.session.structure_id,
+            &device.family_id,
+            year(&y)?,
+        )
+        .await?,
     ))
 }
 

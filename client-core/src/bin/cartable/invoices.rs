@@ -70,7 +70,11 @@ fn render_invoices(list: &[InvoiceView]) -> String {
 fn render_balance(b: &BalanceView) -> String {
     let mut out = format!("{}\n", b.label);
     if b.due_cents > 0 {
-        let _ = writeln!(out, "Reste à payer sur les factures : {}", format_eur(b.due_cents));
+        let _ = writeln!(
+            out,
+            "Reste à payer sur les factures : {}",
+            format_eur(b.due_cents)
+        );
     }
     if b.overdue_count > 0 {
         let _ = writeln!(out, "Factures en retard de paiement : {}", b.overdue_count);

@@ -50,7 +50,12 @@ pub struct MarksRequest {
     pub marks: Vec<MarkRequest>,
 }
 
-async fn checked(state: &AppState, staff: &StaffUser, date: &str, activity_id: &str) -> AppResult<String> {
+async fn checked(
+    state: &AppState,
+    staff: &StaffUser,
+    date: &str,
+    activity_id: &str,
+) -> AppResult<String> {
     let day: Date = date
         .parse()
         .map_err(|_| AppError::bad_request(format!("date invalide « {date} » (AAAA-MM-JJ)")))?;
@@ -61,7 +66,12 @@ async fn checked(state: &AppState, staff: &StaffUser, date: &str, activity_id: &
     Ok(day.to_string())
 }
 
-async fn read_sheet(state: &AppState, staff: &StaffUser, day: &str, activity_id: &str) -> AppResult<Sheet> {
+async fn read_sheet(
+    state: &AppState,
+    staff: &StaffUser,
+    day: &str,
+    activity_id: &str,
+) -> AppResult<Sheet> {
     let mut conn = state.db.pool.acquire().await?;
     let children = attendance::sheet(&mut conn, staff.structure_id(), activity_id, day).await?;
     Ok(Sheet {

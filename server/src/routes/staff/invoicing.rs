@@ -27,13 +27,25 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/staff/invoicing/{month}/preview", get(preview))
         .route("/api/v1/staff/invoicing/{month}/issue", post(issue))
-        .route("/api/v1/staff/invoicing/{month}/export.csv", get(export_csv))
+        .route(
+            "/api/v1/staff/invoicing/{month}/export.csv",
+            get(export_csv),
+        )
         .route("/api/v1/staff/invoices", get(list))
         .route("/api/v1/staff/invoices/{number}", get(show))
         .route("/api/v1/staff/invoices/{number}/pdf", get(show_pdf))
-        .route("/api/v1/staff/invoices/{number}/credit-notes", post(credit_note))
-        .route("/api/v1/staff/payments", post(record_payment).get(list_payments))
-        .route("/api/v1/staff/families/{family_id}/ledger", get(family_ledger))
+        .route(
+            "/api/v1/staff/invoices/{number}/credit-notes",
+            post(credit_note),
+        )
+        .route(
+            "/api/v1/staff/payments",
+            post(record_payment).get(list_payments),
+        )
+        .route(
+            "/api/v1/staff/families/{family_id}/ledger",
+            get(family_ledger),
+        )
         .route(
             "/api/v1/staff/families/{family_id}/annual-statement/{year}",
             get(annual_json),
@@ -45,7 +57,8 @@ pub fn router() -> Router<AppState> {
 }
 
 fn month(s: &str) -> AppResult<BillingMonth> {
-    s.parse().map_err(|e: cartable_domain::pricing::BadMonth| AppError::bad_request(e.to_string()))
+    s.parse()
+        .map_err(|e: cartable_domain::pricing::BadMonth| AppError::bad_request(e.to_string()))
 }
 
 async fn preview(
@@ -54,7 +67,9 @@ async fn preview(
     Path(m): Path<String>,
 ) -> AppResult<Json<run::Preview>> {
     staff.require_admin()?;
-    Ok(Json(run::preview(&state, staff.structure_id(), month(&m)?).await?))
+    Ok(Json(
+        run::preview(&state, staff.structure_id(), month(&m)?).await?,
+    ))
 }
 
 async fn issue(
@@ -207,7 +222,11 @@ async fn show_pdf(
 ) -> AppResult<Response> {
     let row = find(&state, staff.structure_id(), &number).await?;
     let bytes = pdf::pdf_of(&state, &row).await?;
-    Ok(attachment("application/pdf", &format!("{number}.pdf"), bytes))
+    Ok(attachment(
+        "application/pdf",
+        &format!("{number}.pdf"),
+        bytes,
+    ))
 }
 
 async fn credit_note(
