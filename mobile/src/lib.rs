@@ -17,8 +17,8 @@ mod dossier;
 mod error;
 mod export;
 mod guard;
-mod news;
 mod invoices;
+mod news;
 mod planning;
 mod publications;
 mod session;
@@ -38,8 +38,8 @@ pub use dossier::{
 };
 pub use error::{CartableError, Result};
 pub use export::ExportSummary;
-pub use news::{AbsenceNews, DecisionNews, DecisionOutcome};
 pub use invoices::{Balance, BookingPrice, Invoice, InvoiceLine, Payment};
+pub use news::{AbsenceNews, DecisionNews, DecisionOutcome};
 pub use planning::{PlanningEntry, RequestState};
 pub use publications::{Download, InformationMessage, InformationPage};
 pub use session::{

@@ -5,8 +5,8 @@
 //! databases (each server under test gets a fresh database); without it the PostgreSQL run
 //! is reported as skipped, and with `CARTABLE_REQUIRE_ALL=1` it is a failure.
 
-pub mod cli;
 pub mod billing;
+pub mod cli;
 pub mod family;
 pub mod hostile;
 pub mod http;

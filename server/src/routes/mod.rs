@@ -9,6 +9,7 @@ pub mod files;
 pub mod health;
 pub mod invoices;
 pub mod openapi;
+pub mod openapi_invoicing;
 pub mod openapi_publications;
 pub mod openapi_sessions;
 pub mod openapi_staff;
