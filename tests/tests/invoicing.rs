@@ -124,6 +124,8 @@ fn a_real_month_of_two_children_is_invoiced_to_the_cent_and_printed() {
         client.sync().expect("sync absence");
         // A new QF in mid-November applies from December only.
         server.clock.set(paris(date(2026, 11, 14), 10, 0));
+        // Days later staff sign in again (sessions end after half an hour unused).
+        let token = staff_token(server, &seed);
         put_ok(
             server,
             &token,
@@ -132,6 +134,8 @@ fn a_real_month_of_two_children_is_invoiced_to_the_cent_and_printed() {
         );
         // Friday 20 withdrawn on Thursday 19 at 14:00, after the noon deadline: kept, billed.
         server.clock.set(paris(date(2026, 11, 19), 14, 0));
+        // Days later staff sign in again (sessions end after half an hour unused).
+        let token = staff_token(server, &seed);
         client
             .cancel(&lea, date(2026, 11, 20), "cantine")
             .expect("late withdrawal");
@@ -148,6 +152,8 @@ fn a_real_month_of_two_children_is_invoiced_to_the_cent_and_printed() {
         );
 
         server.clock.set(paris(date(2026, 12, 16), 9, 0));
+        // Days later staff sign in again (sessions end after half an hour unused).
+        let token = staff_token(server, &seed);
         let preview = get_ok(server, &token, "/api/v1/staff/invoicing/2026-11/preview");
         assert_eq!(
             preview["families"].as_array().map(Vec::len),
@@ -408,6 +414,8 @@ fn credit_notes_and_payments_move_the_balance_the_phone_shows_offline_with_its_p
 
         // After the due date the invoice is overdue; the CSV export lists it all.
         server.clock.set(paris(date(2027, 1, 2), 9, 0));
+        // Days later staff sign in again (sessions end after half an hour unused).
+        let token = staff_token(server, &seed);
         let overdue = get_ok(server, &token, &format!("/api/v1/staff/invoices/{number}"));
         assert_eq!(overdue["summary"]["status"], "overdue");
         let csv = get_bytes(server, &token, "/api/v1/staff/invoicing/2026-11/export.csv");
@@ -605,6 +613,8 @@ fn an_overdue_familys_booking_is_refused_with_its_reason_and_accepted_once_paid(
 
         // Due on 31 December; on 4 January a new booking is refused with the reason.
         server.clock.set(paris(date(2027, 1, 4), 10, 0));
+        // Days later staff sign in again (sessions end after half an hour unused).
+        let token = staff_token(server, &seed);
         let friday = date(2027, 1, 8);
         client.book(&child_id, friday, "cantine").expect("book");
         client.sync().expect("sync");

@@ -55,6 +55,11 @@ impl Victim {
             "device_id" | "session_id" => (self.device_id.clone(), Owner::Family),
             "activity_id" => ("cantine".into(), Owner::Caller),
             "date" => ("2026-12-01".into(), Owner::Caller),
+            "month" => ("2026-11".into(), Owner::Caller),
+            "year" => ("2026".into(), Owner::Caller),
+            // The first invoice number of the victim's structure (another structure numbers
+            // its own invoices alike: staff there see theirs, never the victim's).
+            "number" => ("F2026-000001".into(), Owner::Family),
             "id" if path.contains("/documents/") => (self.document_id.clone(), Owner::Family),
             "id" if path.contains("/downloads/") => (self.download_id.clone(), Owner::Structure),
             "id" if path.contains("/information/") => {
