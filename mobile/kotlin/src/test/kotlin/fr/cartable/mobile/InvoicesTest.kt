@@ -47,7 +47,7 @@ class InvoicesTest {
             val canteen = phone.bookingPrice(lea.id, "2026-12-14", "cantine")
             assertTrue(canteen.billed)
             assertEquals(305L, canteen.cents, "QF 820 is in the 600 to 999 band")
-            assertEquals("3,05 €", canteen.label)
+            assertEquals("3,05\u00a0€", canteen.label)
             val centre = phone.bookingPrice(lea.id, "2026-12-22", "vacances-noel")
             assertTrue(centre.billed, "the Christmas holiday centre the information announces exists")
             assertFalse(phone.bookingPrice(lea.id, "2026-12-25", "vacances-noel").billed, "Christmas Day")
