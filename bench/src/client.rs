@@ -12,7 +12,7 @@ use cartable_domain::calendar::closure_on;
 use cartable_domain::catalogue::Catalogue;
 use cartable_domain::dossier::Dossier;
 use cartable_domain::ids::{DocumentId, hex_id};
-use cartable_domain::planning::{BookingRequest, CellKey, Decision, Outcome};
+use cartable_domain::planning::{BookingRequest, CellKey, Decision, RequestState};
 use cartable_domain::protocol::{
     self, CONTENT_TYPE, DocMessage, DocumentInfo, PROTOCOL_VERSION, SyncRequest, SyncResponse,
 };
@@ -424,23 +424,29 @@ impl Device {
         })
     }
 
-    /// What the server decided about `pending`, as this device now sees it.
+    /// What the server decided about `pending`, as this device now sees it: the state the
+    /// app shows ([`RequestState::of`], the domain's reading of a request and its decision).
     pub fn verdict(&self, pending: &Pending) -> Verdict {
         let Some(local) = self.docs.get(&pending.doc_id) else {
             return Verdict::Undecided;
         };
-        let Ok(Some((_, decisions))) = local.doc.get(ROOT, "decisions") else {
+        let (Ok(Some((_, requests))), Ok(Some((_, decisions)))) = (
+            local.doc.get(ROOT, "requests"),
+            local.doc.get(ROOT, "decisions"),
+        ) else {
             return Verdict::Undecided;
         };
-        let decision: Option<Decision> = hydrate_prop(&local.doc, &decisions, pending.key.as_str())
-            .ok()
-            .flatten();
-        match decision {
-            Some(d) if d.rev == pending.rev => match d.outcome {
-                Outcome::Accepted => Verdict::Accepted,
-                _ => Verdict::Refused,
-            },
-            _ => Verdict::Undecided,
+        let key = pending.key.as_str();
+        let request: Option<BookingRequest> =
+            hydrate_prop(&local.doc, &requests, key).ok().flatten();
+        let decision: Option<Decision> = hydrate_prop(&local.doc, &decisions, key).ok().flatten();
+        match request
+            .filter(|r| r.rev == pending.rev)
+            .map(|r| RequestState::of(&r, decision.as_ref()))
+        {
+            Some(RequestState::Accepted) => Verdict::Accepted,
+            Some(RequestState::Pending) | None => Verdict::Undecided,
+            Some(_) => Verdict::Refused,
         }
     }
 }

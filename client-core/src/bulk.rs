@@ -222,9 +222,9 @@ pub(crate) fn write_pattern(
                 if wanted && !runs {
                     report.skipped.push(SkippedCell {
                         reason: ClosedReason::NotThatWeekday { weekday }.label_fr(),
-                        child_id: key.child_id,
+                        child_id: key.child_id.into_string(),
                         date,
-                        activity_id: key.activity_id,
+                        activity_id: key.activity_id.into_string(),
                     });
                     continue;
                 }
@@ -242,9 +242,9 @@ pub(crate) fn write_pattern(
         let Some(doc_id) = planning_id(inner, year) else {
             report.skipped.extend(keys.into_iter().map(|k| SkippedCell {
                 reason: format!("Pas de planning pour l'année scolaire {year}"),
-                child_id: k.child_id,
+                child_id: k.child_id.into_string(),
                 date: k.date,
-                activity_id: k.activity_id,
+                activity_id: k.activity_id.into_string(),
             }));
             continue;
         };

@@ -18,8 +18,8 @@ use automerge::{AutoCommit, ObjId, ObjType, ROOT};
 use autosurgeon::{hydrate_prop, reconcile_prop};
 use cartable_domain::DocKind;
 use cartable_domain::dossier::{
-    AdultField, AdultSheet, ChildField, ChildSheet, Dossier, REVIEW_APPROVED, REVIEW_REJECTED,
-    sheets_changed_since, submission_change,
+    AdultField, AdultSheet, ChildField, ChildSheet, Dossier, sheets_changed_since,
+    submission_change,
 };
 use cartable_domain::ids::{DocumentId, hex_id};
 use serde::Serialize;
@@ -215,10 +215,11 @@ pub(crate) fn review(inner: &mut Inner) -> Result<Option<ReviewView>> {
     };
     let (status, reason, requested_documents, reviewed_at_ms) = match review.filter(|_| answered) {
         Some(r) => {
-            let status = match r.status.as_str() {
-                REVIEW_APPROVED => ReviewStatus::Approved,
-                REVIEW_REJECTED => ReviewStatus::Rejected,
-                _ => ReviewStatus::Pending,
+            let status = match r.status {
+                cartable_domain::dossier::ReviewStatus::Approved => ReviewStatus::Approved,
+                cartable_domain::dossier::ReviewStatus::Rejected => ReviewStatus::Rejected,
+                cartable_domain::dossier::ReviewStatus::Pending
+                | cartable_domain::dossier::ReviewStatus::Superseded => ReviewStatus::Pending,
             };
             (status, r.reason, r.requested_documents, Some(r.at_ms))
         }

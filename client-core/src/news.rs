@@ -198,11 +198,11 @@ pub(crate) fn collect(inner: &mut Inner) -> Result<News> {
             let reader = CellReader::new(&content.doc)?;
             let names = |cell: &CellKey| {
                 (
-                    child_name(&cell.child_id, dossier.children.get(&cell.child_id)),
+                    child_name(&cell.child_id, dossier.children.get(cell.child_id.as_str())),
                     catalogue
                         .activities
-                        .get(&cell.activity_id)
-                        .map_or_else(|| cell.activity_id.clone(), |a| a.name.clone()),
+                        .get(cell.activity_id.as_str())
+                        .map_or_else(|| cell.activity_id.to_string(), |a| a.name.clone()),
                 )
             };
             for key in &touched.decisions {
@@ -228,10 +228,10 @@ pub(crate) fn collect(inner: &mut Inner) -> Result<News> {
                         &what,
                         decision.reason.as_deref(),
                     ),
-                    child_id: cell.child_id,
+                    child_id: cell.child_id.into_string(),
                     child_name,
                     date: cell.date,
-                    activity_id: cell.activity_id,
+                    activity_id: cell.activity_id.into_string(),
                     activity_name,
                     wanted: request.wanted,
                     outcome: decision.outcome,
@@ -261,10 +261,10 @@ pub(crate) fn collect(inner: &mut Inner) -> Result<News> {
                         format_date_fr(cell.date),
                         outcome.reason
                     ),
-                    child_id: cell.child_id,
+                    child_id: cell.child_id.into_string(),
                     child_name,
                     date: cell.date,
-                    activity_id: cell.activity_id,
+                    activity_id: cell.activity_id.into_string(),
                     activity_name,
                     billed: outcome.billed,
                     reason: outcome.reason,

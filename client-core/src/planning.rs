@@ -79,23 +79,23 @@ pub(crate) fn entries(inner: &mut Inner, year: SchoolYear) -> Result<Vec<Plannin
             };
             let child_name = dossier
                 .children
-                .get(&cell.child_id)
+                .get(cell.child_id.as_str())
                 .map(|c| c.first_name.clone())
                 .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| cell.child_id.clone());
+                .unwrap_or_else(|| cell.child_id.to_string());
             let activity_name = catalogue
                 .activities
-                .get(&cell.activity_id)
+                .get(cell.activity_id.as_str())
                 .map(|a| a.name.clone())
-                .unwrap_or_else(|| cell.activity_id.clone());
+                .unwrap_or_else(|| cell.activity_id.to_string());
             Some(PlanningEntry {
                 state: RequestState::of(request, planning.decisions.get(key)),
                 child_name,
                 activity_name,
                 wanted: request.wanted,
-                child_id: cell.child_id,
+                child_id: cell.child_id.into_string(),
                 date: cell.date,
-                activity_id: cell.activity_id,
+                activity_id: cell.activity_id.into_string(),
             })
         })
         .collect();
@@ -200,6 +200,11 @@ pub(crate) fn fr_date(date: Date) -> String {
     cartable_domain::calendar::format_date_fr(date)
 }
 
+/// True when the request stands no more: refused, or cancelled by the structure (a closure):
+/// asking again writes a new request.
 fn is_refused(state: &RequestState) -> bool {
-    matches!(state, RequestState::Refused { .. })
+    matches!(
+        state,
+        RequestState::Refused { .. } | RequestState::CancelledByStructure { .. }
+    )
 }

@@ -365,7 +365,9 @@ pub(crate) fn holds_booking(request: &BookingRequest, decision: Option<&Decision
     match RequestState::of(request, decision) {
         RequestState::Pending | RequestState::Accepted => request.wanted,
         RequestState::KeptBillable { .. } => true,
-        RequestState::Refused { .. } | RequestState::Cancelled => false,
+        RequestState::Refused { .. }
+        | RequestState::Cancelled
+        | RequestState::CancelledByStructure { .. } => false,
     }
 }
 
@@ -397,6 +399,7 @@ pub fn short_label(view: &CellView, absence: Option<&CellAbsence>) -> String {
         CellState::Accepted => "✓ réservé".into(),
         CellState::Refused { .. } => "refusé".into(),
         CellState::Cancelled => "annulé".into(),
+        CellState::CancelledByStructure { .. } => "annulé par la structure".into(),
         CellState::KeptBillable { .. } => "✓ maintenu (facturé)".into(),
         CellState::Locked {
             opens: Some(opens), ..
@@ -445,6 +448,7 @@ impl CellContext<'_> {
                 CellState::Free => true,
                 CellState::Refused { .. }
                 | CellState::Cancelled
+                | CellState::CancelledByStructure { .. }
                 | CellState::Pending { wanted: false } => {
                     cell_state(self.catalogue, sheet, &key, None, None, self.now).state
                         == CellState::Free

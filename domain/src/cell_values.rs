@@ -31,6 +31,21 @@ struct DecisionFields {
     decided_at_ms: i64,
 }
 
+/// The JSON string of a decision: the cause only when there is one, so accepted decisions
+/// keep the shape earlier builds wrote.
+fn decision_json(d: &Decision) -> serde_json::Value {
+    let mut value = json!({
+        "rev": d.rev,
+        "outcome": d.outcome.code(),
+        "reason": d.reason,
+        "decided_at_ms": d.decided_at_ms,
+    });
+    if let (Some(cause), Some(map)) = (d.cause, value.as_object_mut()) {
+        map.insert("cause".into(), json!(cause.code()));
+    }
+    value
+}
+
 fn unreadable(what: &str, e: serde_json::Error) -> HydrateError {
     HydrateError::unexpected(what, e.to_string())
 }
@@ -69,19 +84,15 @@ impl Reconcile for Decision {
     type Key<'a> = NoKey;
 
     fn reconcile<R: Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
-        let value = json!({
-            "rev": self.rev,
-            "outcome": self.outcome.code(),
-            "reason": self.reason,
-            "decided_at_ms": self.decided_at_ms,
-        });
-        reconciler.str(value.to_string())
+        reconciler.str(decision_json(self).to_string())
     }
 }
 
 impl Hydrate for Decision {
     fn hydrate_string(text: &str) -> Result<Self, HydrateError> {
-        serde_json::from_str(text).map_err(|e| unreadable("a decision", e))
+        serde_json::from_str::<Decision>(text)
+            .map(Decision::with_legacy_cause)
+            .map_err(|e| unreadable("a decision", e))
     }
 
     fn hydrate_map<D: ReadDoc>(doc: &D, obj: &ObjId) -> Result<Self, HydrateError> {
@@ -90,8 +101,10 @@ impl Hydrate for Decision {
             rev: f.rev,
             outcome: f.outcome,
             reason: f.reason,
+            cause: None,
             decided_at_ms: f.decided_at_ms,
-        })
+        }
+        .with_legacy_cause())
     }
 }
 
@@ -120,6 +133,7 @@ mod tests {
             rev: "r1".into(),
             outcome: Outcome::Refused,
             reason: Some("Complet : « 30 | places »".into()),
+            cause: Some(crate::refusal::RefusalCause::Full),
             decided_at_ms: 7,
         };
         reconcile_prop(&mut doc, &requests, "d", &decision).expect("write");
@@ -150,5 +164,44 @@ mod tests {
         assert!(hydrate_prop::<_, BookingRequest, _, _>(&doc, ROOT, "g").is_err());
         doc.put(ROOT, "s", "{pas du json").expect("put");
         assert!(hydrate_prop::<_, BookingRequest, _, _>(&doc, ROOT, "s").is_err());
+    }
+
+    #[test]
+    fn decisions_written_without_a_cause_get_it_from_their_text() {
+        use crate::refusal::RefusalCause;
+        let mut doc = AutoCommit::new();
+        doc.put(
+            ROOT,
+            "old",
+            r#"{"rev":"r1","outcome":"refused","reason":"Dossier non validé par la mairie (en cours d'examen)","decided_at_ms":3}"#,
+        )
+        .expect("put");
+        let old: Decision = hydrate_prop(&doc, ROOT, "old").expect("read");
+        assert_eq!(old.cause, Some(RefusalCause::DossierNotApproved));
+        let cell = doc.put_object(ROOT, "map", ObjType::Map).expect("map");
+        doc.put(&cell, "rev", "r1").expect("put");
+        doc.put(&cell, "outcome", "Refused").expect("put");
+        doc.put(&cell, "reason", "Fermé : Pont de l'Ascension")
+            .expect("put");
+        doc.put(&cell, "decided_at_ms", 3_i64).expect("put");
+        let old: Decision = hydrate_prop(&doc, ROOT, "map").expect("read");
+        assert_eq!(old.cause, Some(RefusalCause::Closure));
+        // A stored cause wins over the text; an accepted decision has none.
+        doc.put(
+            ROOT,
+            "new",
+            r#"{"rev":"r1","outcome":"refused","reason":"Complet","cause":"closure","decided_at_ms":3}"#,
+        )
+        .expect("put");
+        let new: Decision = hydrate_prop(&doc, ROOT, "new").expect("read");
+        assert_eq!(new.cause, Some(RefusalCause::Closure));
+        doc.put(
+            ROOT,
+            "ok",
+            r#"{"rev":"r1","outcome":"accepted","reason":null,"decided_at_ms":3}"#,
+        )
+        .expect("put");
+        let ok: Decision = hydrate_prop(&doc, ROOT, "ok").expect("read");
+        assert_eq!(ok.cause, None);
     }
 }

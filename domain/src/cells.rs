@@ -34,6 +34,10 @@ pub enum CellState {
         reason: String,
     },
     Cancelled,
+    /// The structure cancelled the booking (a closure, a staff decision).
+    CancelledByStructure {
+        reason: String,
+    },
     KeptBillable {
         reason: String,
     },
@@ -75,7 +79,7 @@ pub fn cell_state(
     decision: Option<&Decision>,
     now: Timestamp,
 ) -> CellView {
-    let activity = catalogue.activities.get(&key.activity_id);
+    let activity = catalogue.activities.get(key.activity_id.as_str());
     let booking_deadline =
         activity.and_then(|a| deadlines::deadline(&a.booking_rules, a, key.date));
     let cancel_deadline = activity.and_then(|a| deadlines::deadline(&a.cancel_rules, a, key.date));
@@ -92,6 +96,9 @@ pub fn cell_state(
             RequestState::Accepted => CellState::Accepted,
             RequestState::Refused { reason } => CellState::Refused { reason },
             RequestState::Cancelled => CellState::Cancelled,
+            RequestState::CancelledByStructure { reason } => {
+                CellState::CancelledByStructure { reason }
+            }
             RequestState::KeptBillable { reason } => CellState::KeptBillable { reason },
         });
     }
@@ -217,6 +224,7 @@ mod tests {
             rev: rev.into(),
             outcome,
             reason: reason.map(str::to_string),
+            cause: None,
             decided_at_ms: 0,
         }
     }

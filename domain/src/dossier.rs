@@ -16,12 +16,63 @@ use std::collections::BTreeMap;
 /// Root keys of the dossier document that only the server may write.
 pub const SERVER_ONLY_KEYS: &[&str] = &["review", "family_id", "authors"];
 
-/// `review.status` while staff have not answered the last submission.
-pub const REVIEW_PENDING: &str = "pending";
-/// `review.status` once staff approved the submitted version.
-pub const REVIEW_APPROVED: &str = "approved";
-/// `review.status` once staff rejected the submitted version (with a reason).
-pub const REVIEW_REJECTED: &str = "rejected";
+/// Where staff's review of a submitted dossier version stands. Stored as its code
+/// (`review.status` in the dossier, `dossier_versions.status` on the server).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewStatus {
+    /// Staff have not answered the last submission yet.
+    #[default]
+    Pending,
+    /// Staff approved the submitted version.
+    Approved,
+    /// Staff rejected the submitted version (with a reason).
+    Rejected,
+    /// A newer submission replaced this one before staff answered (server log only).
+    Superseded,
+}
+
+impl ReviewStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            ReviewStatus::Pending => "pending",
+            ReviewStatus::Approved => "approved",
+            ReviewStatus::Rejected => "rejected",
+            ReviewStatus::Superseded => "superseded",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "pending" => Some(ReviewStatus::Pending),
+            "approved" => Some(ReviewStatus::Approved),
+            "rejected" => Some(ReviewStatus::Rejected),
+            "superseded" => Some(ReviewStatus::Superseded),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ReviewStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl Reconcile for ReviewStatus {
+    type Key<'a> = autosurgeon::reconcile::NoKey;
+
+    fn reconcile<R: autosurgeon::Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
+        reconciler.str(self.code())
+    }
+}
+
+impl Hydrate for ReviewStatus {
+    fn hydrate_string(code: &str) -> Result<Self, autosurgeon::HydrateError> {
+        ReviewStatus::from_code(code)
+            .ok_or_else(|| autosurgeon::HydrateError::unexpected("a review status", code.into()))
+    }
+}
 /// The supporting document asked for when a quotient familial changed.
 pub const QF_CERTIFICATE: &str = "qf_certificate";
 
@@ -225,8 +276,8 @@ pub struct AdultSheet {
 /// Outcome of staff review of a submitted dossier (server-written).
 #[derive(Debug, Clone, Default, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Review {
-    /// [`REVIEW_PENDING`], [`REVIEW_APPROVED`] or [`REVIEW_REJECTED`].
-    pub status: String,
+    /// Pending, approved or rejected.
+    pub status: ReviewStatus,
     /// Why staff rejected the version (shown to the family).
     #[autosurgeon(missing = "Default::default")]
     pub reason: Option<String>,
@@ -252,7 +303,7 @@ impl Review {
     /// True when bookings that need an approved dossier may go ahead: this version is
     /// approved, or an earlier one was and stays in force.
     pub fn approval_in_force(&self) -> bool {
-        self.status == REVIEW_APPROVED || self.approved_at_ms.is_some()
+        self.status == ReviewStatus::Approved || self.approved_at_ms.is_some()
     }
 }
 
@@ -678,7 +729,7 @@ mod tests {
         let old = Dossier {
             family_id: "f1".into(),
             review: Some(Review {
-                status: REVIEW_APPROVED.into(),
+                status: ReviewStatus::Approved,
                 at_ms: 5,
                 ..Default::default()
             }),

@@ -36,6 +36,70 @@ macro_rules! typed_id {
                 f.write_str(&self.0)
             }
         }
+
+        impl From<String> for $name {
+            fn from(value: String) -> Self {
+                Self(value)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                Self(value.to_string())
+            }
+        }
+
+        impl From<&String> for $name {
+            fn from(value: &String) -> Self {
+                Self(value.clone())
+            }
+        }
+
+        impl From<&$name> for $name {
+            fn from(value: &$name) -> Self {
+                value.clone()
+            }
+        }
+
+        /// An id reads as the string it is (e.g. to bind it in a query), while functions
+        /// that take a typed id accept only that kind of id.
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        /// Maps keyed by the id can be searched with a `&str`.
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                &self.0 == other
+            }
+        }
     };
 }
 
@@ -58,6 +122,14 @@ typed_id!(
 typed_id!(
     /// An Automerge document held by the server and synced to the family's devices.
     DocumentId
+);
+typed_id!(
+    /// A child of a family: the key of its sheet in the dossier.
+    ChildId
+);
+typed_id!(
+    /// An activity of the structure's catalogue (canteen, evening childcare…).
+    ActivityId
 );
 
 /// Formats 16 random bytes as an id.

@@ -23,6 +23,8 @@ pub mod password;
 pub mod planning;
 pub mod pricing;
 pub mod protocol;
+pub mod refusal;
+pub mod roles;
 pub mod rules;
 pub mod school_year;
 pub mod supporting;
@@ -32,4 +34,4 @@ pub mod text;
 pub mod words;
 
 pub use documents::DocKind;
-pub use ids::{AccountId, DeviceId, DocumentId, FamilyId, StructureId};
+pub use ids::{AccountId, ActivityId, ChildId, DeviceId, DocumentId, FamilyId, StructureId};

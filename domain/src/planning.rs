@@ -4,6 +4,8 @@
 //! decisions. A request carries a fresh `rev` each time a parent changes it, and a decision
 //! names the `rev` it answers, so a request whose latest `rev` has no decision yet is pending.
 
+use crate::ids::{ActivityId, ChildId};
+use crate::refusal::RefusalCause;
 use crate::school_year::SchoolYear;
 use autosurgeon::{Hydrate, Reconcile};
 use jiff::civil::Date;
@@ -114,7 +116,27 @@ pub struct Decision {
     /// A reason a parent understands, in French.
     #[serde(default)]
     pub reason: Option<String>,
+    /// Why the outcome is not what the parent asked (none when it is). Behaviour depends on
+    /// it, never on `reason`'s wording. Decisions from earlier builds get theirs from their
+    /// text when read (see [`Decision::with_legacy_cause`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<RefusalCause>,
     pub decided_at_ms: i64,
+}
+
+impl Decision {
+    /// A decision written before causes were stored gets the cause its French reason names.
+    pub fn with_legacy_cause(mut self) -> Self {
+        if self.cause.is_none() {
+            self.cause = self.reason.as_deref().map(RefusalCause::from_reason_fr);
+        }
+        self
+    }
+
+    /// True when this decision holds a place on its day (see [`Outcome::holds_place`]).
+    pub fn holds_place(&self) -> bool {
+        self.outcome.holds_place()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
@@ -131,6 +153,14 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// True when a booking with this outcome holds a place: an accepted booking takes one,
+    /// a late withdrawal kept and billed keeps it, a refusal or a cancellation holds none.
+    /// The one statement of the rule: the booking projection stores its result
+    /// (`booking_requests.holds_place`) and place counters are rebuilt from that column.
+    pub fn holds_place(self) -> bool {
+        matches!(self, Outcome::Accepted | Outcome::KeptBillable)
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Outcome::Accepted => "accepted",
@@ -144,9 +174,9 @@ impl Outcome {
 /// Identifies one cell of the planning: a child, a day, an activity.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct CellKey {
-    pub child_id: String,
+    pub child_id: ChildId,
     pub date: Date,
-    pub activity_id: String,
+    pub activity_id: ActivityId,
 }
 
 /// Why a cell key could not be read.
@@ -155,7 +185,11 @@ pub struct CellKey {
 pub struct BadCellKey(pub String);
 
 impl CellKey {
-    pub fn new(child_id: impl Into<String>, date: Date, activity_id: impl Into<String>) -> Self {
+    pub fn new(
+        child_id: impl Into<ChildId>,
+        date: Date,
+        activity_id: impl Into<ActivityId>,
+    ) -> Self {
         Self {
             child_id: child_id.into(),
             date,
@@ -195,6 +229,10 @@ pub enum RequestState {
         reason: String,
     },
     Cancelled,
+    /// The structure cancelled the booking (a closure, a staff decision): nothing billed.
+    CancelledByStructure {
+        reason: String,
+    },
     KeptBillable {
         reason: String,
     },
@@ -205,7 +243,12 @@ impl RequestState {
         match decision {
             Some(d) if d.rev == request.rev => match d.outcome {
                 Outcome::Accepted => RequestState::Accepted,
-                Outcome::Cancelled => RequestState::Cancelled,
+                Outcome::Cancelled => match &d.reason {
+                    Some(reason) => RequestState::CancelledByStructure {
+                        reason: reason.clone(),
+                    },
+                    None => RequestState::Cancelled,
+                },
                 Outcome::Refused => RequestState::Refused {
                     reason: d.reason.clone().unwrap_or_else(|| "Demande refusée".into()),
                 },
@@ -227,6 +270,7 @@ impl RequestState {
             RequestState::Accepted => "réservé".into(),
             RequestState::Refused { reason } => format!("refusé : {reason}"),
             RequestState::Cancelled => "annulé".into(),
+            RequestState::CancelledByStructure { reason } => format!("annulé : {reason}"),
             RequestState::KeptBillable { reason } => format!("maintenu : {reason}"),
         }
     }
@@ -385,6 +429,7 @@ mod tests {
                 rev: "r1".into(),
                 outcome: Outcome::Accepted,
                 reason: None,
+                cause: None,
                 decided_at_ms: 1,
             },
         );

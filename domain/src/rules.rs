@@ -12,15 +12,13 @@
 use crate::calendar::{ClosedReason, closure_on, format_instant_fr, parse_date, parse_hhmm};
 use crate::catalogue::{Activity, Catalogue, DeadlineRule};
 use crate::deadlines::{self, Locked};
-use crate::dossier::Dossier;
+use crate::dossier::{Dossier, ReviewStatus};
 use crate::eligibility::check_eligibility;
 use crate::planning::{BookingRequest, CellKey, Decision, Outcome};
+use crate::refusal::{Refusal, RefusalCause};
 use crate::school_year::SchoolYear;
 use jiff::Timestamp;
 use std::collections::BTreeSet;
-
-/// The review status that lets a family book activities requiring an approved dossier.
-pub const APPROVED: &str = "approved";
 
 static NO_DOCUMENTS: BTreeSet<String> = BTreeSet::new();
 
@@ -93,31 +91,30 @@ impl<'a> DecisionContext<'a> {
         }
     }
 
+    /// The same context at another instant (deadlines judged then).
+    pub fn at(self, now: Timestamp) -> Self {
+        Self { now, ..self }
+    }
+
     /// True when staff approved the family's dossier.
     pub fn dossier_approved(&self) -> bool {
         dossier_approved(self.dossier)
     }
 }
 
-/// True when staff approved the dossier (`review.status == "approved"`), or approved an
-/// earlier version that stays in force while a newer submission is pending or rejected.
+/// True when staff approved the dossier (`review.status` approved), or approved an earlier
+/// version that stays in force while a newer submission is pending or rejected.
 pub fn dossier_approved(dossier: &Dossier) -> bool {
     dossier
         .review
         .as_ref()
-        .is_some_and(|r| r.status == APPROVED || r.approval_in_force())
-}
-
-/// True when a booking with this outcome holds a place: an accepted booking takes one, a
-/// late withdrawal kept and billed keeps it, a refusal or a cancellation holds none.
-pub fn takes_place(outcome: Outcome) -> bool {
-    matches!(outcome, Outcome::Accepted | Outcome::KeptBillable)
+        .is_some_and(|r| r.approval_in_force())
 }
 
 /// How the count of places taken on a cell's day changes when its decision goes from
 /// `before` (none if the cell had no decision) to `after`: +1, 0 or -1.
 pub fn place_delta(before: Option<Outcome>, after: Outcome) -> i32 {
-    i32::from(takes_place(after)) - i32::from(before.is_some_and(takes_place))
+    i32::from(after.holds_place()) - i32::from(before.is_some_and(Outcome::holds_place))
 }
 
 /// Decides one request. `places_taken` counts the places already held on that day for that
@@ -131,18 +128,23 @@ pub fn decide(
     request: &BookingRequest,
     places_taken: u32,
 ) -> Decision {
-    let (outcome, reason) = if request.wanted {
+    let (outcome, refusal) = if request.wanted {
         match booking_refusal(ctx, key, places_taken) {
-            Some(reason) => (Outcome::Refused, Some(reason)),
+            Some(refusal) => (Outcome::Refused, Some(refusal)),
             None => (Outcome::Accepted, None),
         }
     } else {
         withdrawal(ctx, key)
     };
+    let (reason, cause) = match refusal {
+        Some(r) => (Some(r.reason_fr), Some(r.cause)),
+        None => (None, None),
+    };
     Decision {
         rev: request.rev.clone(),
         outcome,
         reason,
+        cause,
         decided_at_ms: ctx.now.as_millisecond(),
     }
 }
@@ -166,7 +168,7 @@ pub fn decide_cell(
     {
         return p.clone();
     }
-    let held = previous.is_some_and(|p| takes_place(p.outcome));
+    let held = previous.is_some_and(Decision::holds_place);
     let shortcut = match (request.wanted, held) {
         (false, false) => Some(Outcome::Cancelled),
         (true, true) => Some(Outcome::Accepted),
@@ -177,18 +179,19 @@ pub fn decide_cell(
             rev: request.rev.clone(),
             outcome,
             reason: None,
+            cause: None,
             decided_at_ms: ctx.now.as_millisecond(),
         },
         None => decide(ctx, key, request, places_taken),
     }
 }
 
-fn withdrawal(ctx: &DecisionContext<'_>, key: &CellKey) -> (Outcome, Option<String>) {
-    let Some(activity) = ctx.catalogue.activities.get(&key.activity_id) else {
+fn withdrawal(ctx: &DecisionContext<'_>, key: &CellKey) -> (Outcome, Option<Refusal>) {
+    let Some(activity) = ctx.catalogue.activities.get(key.activity_id.as_str()) else {
         return (Outcome::Cancelled, None);
     };
     // Nothing is served on a closed day, so nothing is billed.
-    if let Some(reason) = closure_on(ctx.catalogue, &key.activity_id, key.date)
+    if let Some(reason) = closure_on(ctx.catalogue, key.activity_id.as_str(), key.date)
         && !matches!(reason, ClosedReason::Misconfigured { .. })
     {
         return (Outcome::Cancelled, None);
@@ -197,7 +200,10 @@ fn withdrawal(ctx: &DecisionContext<'_>, key: &CellKey) -> (Outcome, Option<Stri
         Ok(()) => (Outcome::Cancelled, None),
         Err(locked) => (
             Outcome::KeptBillable,
-            Some(late_cancellation_reason(&locked)),
+            Some(Refusal::new(
+                RefusalCause::LateCancellation,
+                late_cancellation_reason(&locked),
+            )),
         ),
     }
 }
@@ -224,29 +230,44 @@ fn lowercase_first(s: &str) -> String {
     }
 }
 
-/// Why a booking is refused, or `None` when it is accepted.
-fn booking_refusal(ctx: &DecisionContext<'_>, key: &CellKey, places_taken: u32) -> Option<String> {
-    let Some(child) = ctx.dossier.children.get(&key.child_id) else {
-        return Some("Enfant inconnu dans le dossier de la famille".into());
+/// Why a booking would be refused, or `None` when it would be accepted: the checks in the
+/// order the module describes, the first failing one giving the cause and the reason.
+/// The phone uses it to refuse offline what the server would refuse.
+pub fn booking_refusal(
+    ctx: &DecisionContext<'_>,
+    key: &CellKey,
+    places_taken: u32,
+) -> Option<Refusal> {
+    let Some(child) = ctx.dossier.children.get(key.child_id.as_str()) else {
+        return Some(Refusal::new(
+            RefusalCause::UnknownChild,
+            "Enfant inconnu dans le dossier de la famille",
+        ));
     };
     if !ctx.school_year.contains(key.date) {
-        return Some(format!(
-            "Cette date n'appartient pas à l'année scolaire {}",
-            ctx.school_year
+        return Some(Refusal::new(
+            RefusalCause::OutsideSchoolYear,
+            format!(
+                "Cette date n'appartient pas à l'année scolaire {}",
+                ctx.school_year
+            ),
         ));
     }
-    if let Some(closed) = closure_on(ctx.catalogue, &key.activity_id, key.date) {
-        return Some(closed.label_fr());
+    if let Some(closed) = closure_on(ctx.catalogue, key.activity_id.as_str(), key.date) {
+        return Some(Refusal::new(closed_cause(&closed), closed.label_fr()));
     }
-    let activity = ctx.catalogue.activities.get(&key.activity_id)?;
+    let activity = ctx.catalogue.activities.get(key.activity_id.as_str())?;
     if let Err(e) = check_eligibility(&activity.eligibility, child, key.date) {
-        return Some(e.reason_fr());
+        return Some(Refusal::new(RefusalCause::NotEligible, e.reason_fr()));
     }
     if activity.requires_approved_dossier && !ctx.dossier_approved() {
-        return Some(dossier_refusal(ctx.dossier));
+        return Some(Refusal::new(
+            RefusalCause::DossierNotApproved,
+            dossier_refusal(ctx.dossier),
+        ));
     }
     if let Some(missing) = missing_documents(activity, ctx.valid_documents) {
-        return Some(missing);
+        return Some(Refusal::new(RefusalCause::DocumentsMissing, missing));
     }
     if let Some(invoice) = ctx.overdue
         && activity.tariff.is_some()
@@ -254,16 +275,35 @@ fn booking_refusal(ctx: &DecisionContext<'_>, key: &CellKey, places_taken: u32) 
         return Some(unpaid_invoice_refusal(invoice));
     }
     if let Err(locked) = deadlines::check(&activity.booking_rules, activity, key.date, ctx.now) {
-        return Some(locked.reason_fr);
+        let cause = if locked.misconfigured {
+            RefusalCause::Misconfigured
+        } else {
+            RefusalCause::Deadline
+        };
+        return Some(Refusal::new(cause, locked.reason_fr));
     }
     if let Some(capacity) = activity.capacity
         && places_taken >= capacity
     {
-        return Some(format!(
-            "Complet : les {capacity} places de ce jour sont prises"
+        return Some(Refusal::new(
+            RefusalCause::Full,
+            format!("Complet : les {capacity} places de ce jour sont prises"),
         ));
     }
     None
+}
+
+/// The cause of a closed day.
+pub fn closed_cause(closed: &ClosedReason) -> RefusalCause {
+    match closed {
+        ClosedReason::UnknownActivity => RefusalCause::UnknownActivity,
+        ClosedReason::NotThatWeekday { .. }
+        | ClosedReason::NotYetOpen { .. }
+        | ClosedReason::Ended { .. } => RefusalCause::NotRunning,
+        ClosedReason::Closure { .. } => RefusalCause::Closure,
+        ClosedReason::PublicHoliday { .. } => RefusalCause::PublicHoliday,
+        ClosedReason::Misconfigured { .. } => RefusalCause::Misconfigured,
+    }
 }
 
 /// How every refusal for an unpaid invoice starts.
@@ -271,18 +311,15 @@ pub const UNPAID_INVOICE_REFUSAL: &str = "Facture impayée";
 
 /// "Facture impayée (F2026-000012, échue le jeudi 31 décembre 2026) : réglez-la pour réserver
 /// à nouveau".
-fn unpaid_invoice_refusal(invoice: &OverdueInvoice) -> String {
-    format!(
-        "{UNPAID_INVOICE_REFUSAL} ({}, échue le {}) : réglez-la pour réserver à nouveau",
-        invoice.number,
-        crate::calendar::format_date_fr(invoice.due_on)
+fn unpaid_invoice_refusal(invoice: &OverdueInvoice) -> Refusal {
+    Refusal::new(
+        RefusalCause::UnpaidInvoice,
+        format!(
+            "{UNPAID_INVOICE_REFUSAL} ({}, échue le {}) : réglez-la pour réserver à nouveau",
+            invoice.number,
+            crate::calendar::format_date_fr(invoice.due_on)
+        ),
     )
-}
-
-/// True when a refusal came from an unpaid invoice: once the family has paid, the booking is
-/// decided again.
-pub fn refused_for_unpaid_invoice(reason: &str) -> bool {
-    reason.starts_with(UNPAID_INVOICE_REFUSAL)
 }
 
 /// How every refusal for an unapproved dossier starts.
@@ -290,18 +327,9 @@ pub const DOSSIER_REFUSAL: &str = "Dossier non validé par la mairie";
 const MISSING_DOCUMENT: &str = "Document manquant ou expiré";
 const MISSING_DOCUMENTS: &str = "Documents manquants ou expirés";
 
-/// True when a refusal came only from the family's file (an unapproved dossier, a missing or
-/// expired document): once staff approve the dossier or accept the document, the booking is
-/// decided again.
-pub fn refused_for_family_file(reason: &str) -> bool {
-    [DOSSIER_REFUSAL, MISSING_DOCUMENT, MISSING_DOCUMENTS]
-        .iter()
-        .any(|prefix| reason.starts_with(prefix))
-}
-
 fn dossier_refusal(dossier: &Dossier) -> String {
     match &dossier.review {
-        Some(r) if r.status == "rejected" => match r.reason.as_deref().map(str::trim) {
+        Some(r) if r.status == ReviewStatus::Rejected => match r.reason.as_deref().map(str::trim) {
             Some(reason) if !reason.is_empty() => {
                 format!("{DOSSIER_REFUSAL} (à corriger : {reason})")
             }
@@ -566,7 +594,7 @@ mod tests {
         let day = CellKey::new("c1", date(2026, 11, 25), "mercredi");
         let now = paris("2026-11-20T10:00");
         d.review = Some(Review {
-            status: "pending".into(),
+            status: ReviewStatus::Pending,
             at_ms: 1,
             ..Default::default()
         });
@@ -576,7 +604,7 @@ mod tests {
             "Dossier non validé par la mairie (en cours d'examen)"
         );
         d.review = Some(Review {
-            status: "approved".into(),
+            status: ReviewStatus::Approved,
             at_ms: 2,
             ..Default::default()
         });
@@ -586,19 +614,21 @@ mod tests {
             "Document manquant ou expiré : attestation d'assurance"
         );
         let refused = decide(&ctx, &day, &request(true), 0);
-        assert!(refused_for_family_file(reason(&refused)));
+        assert_eq!(refused.cause, Some(RefusalCause::DocumentsMissing));
+        assert!(refused.cause.is_some_and(RefusalCause::follows_family_file));
         let docs: BTreeSet<String> = ["insurance".to_string()].into();
         let ctx = ctx.with_documents(&docs);
         assert_eq!(
             decide(&ctx, &day, &request(true), 0).outcome,
             Outcome::Accepted
         );
-        assert!(refused_for_family_file(&dossier_refusal(
-            &Dossier::default()
-        )));
-        assert!(!refused_for_family_file(
-            "Complet : les 30 places de ce jour sont prises"
-        ));
+        let never_sent = Dossier {
+            review: None,
+            ..d.clone()
+        };
+        let ctx = DecisionContext::new(&c, &never_sent, SchoolYear(2026), now);
+        let no_dossier = decide(&ctx, &day, &request(true), 0);
+        assert_eq!(no_dossier.cause, Some(RefusalCause::DossierNotApproved));
     }
 
     #[test]
@@ -607,9 +637,9 @@ mod tests {
         let day = CellKey::new("c1", date(2026, 11, 25), "mercredi");
         let now = paris("2026-11-20T10:00");
         let docs: BTreeSet<String> = ["insurance".to_string()].into();
-        for status in ["pending", "rejected"] {
+        for status in [ReviewStatus::Pending, ReviewStatus::Rejected] {
             d.review = Some(Review {
-                status: status.into(),
+                status,
                 at_ms: 3,
                 approved_at_ms: Some(2),
                 reason: Some("Téléphone manquant".into()),
@@ -623,7 +653,7 @@ mod tests {
             );
         }
         d.review = Some(Review {
-            status: "rejected".into(),
+            status: ReviewStatus::Rejected,
             at_ms: 3,
             reason: Some("Téléphone manquant".into()),
             ..Default::default()
@@ -696,6 +726,7 @@ mod tests {
             rev: "r0".into(),
             outcome,
             reason: None,
+            cause: None,
             decided_at_ms: 0,
         };
         let refused = prior(Outcome::Refused);
@@ -746,8 +777,9 @@ mod tests {
             reason(&refused),
             "Facture impayée (F2026-000012, échue le dimanche 15 novembre 2026) : réglez-la pour réserver à nouveau"
         );
-        assert!(refused_for_unpaid_invoice(reason(&refused)));
-        assert!(!refused_for_family_file(reason(&refused)));
+        assert_eq!(refused.cause, Some(RefusalCause::UnpaidInvoice));
+        assert!(refused.cause.is_some_and(RefusalCause::follows_payment));
+        assert!(!refused.cause.is_some_and(RefusalCause::follows_family_file));
         // Withdrawals are never blocked; once paid, the booking goes through.
         let friday = CellKey::new("c1", date(2026, 12, 4), "cantine");
         let ctx_early = DecisionContext::new(&c, &d, SchoolYear(2026), paris("2026-11-20T10:00"))
@@ -765,10 +797,10 @@ mod tests {
 
     #[test]
     fn place_counters_follow_outcomes() {
-        assert!(takes_place(Outcome::Accepted));
-        assert!(takes_place(Outcome::KeptBillable));
-        assert!(!takes_place(Outcome::Refused));
-        assert!(!takes_place(Outcome::Cancelled));
+        assert!(Outcome::Accepted.holds_place());
+        assert!(Outcome::KeptBillable.holds_place());
+        assert!(!Outcome::Refused.holds_place());
+        assert!(!Outcome::Cancelled.holds_place());
         assert_eq!(place_delta(None, Outcome::Accepted), 1);
         assert_eq!(place_delta(Some(Outcome::Accepted), Outcome::Cancelled), -1);
         assert_eq!(

@@ -19,6 +19,11 @@ pub enum RequestState {
     },
     /// The withdrawal was accepted: nothing booked, nothing billed.
     Cancelled,
+    /// The structure cancelled the booking (a closure, a staff decision): nothing billed.
+    CancelledByStructure {
+        /// Why, in French (e.g. "Annulé par la structure : Grève").
+        reason: String,
+    },
     /// The withdrawal came after the cancellation deadline: the booking stays and is billed.
     KeptBillable {
         /// French, for the parent.
@@ -33,6 +38,9 @@ impl From<CoreState> for RequestState {
             CoreState::Accepted => RequestState::Accepted,
             CoreState::Refused { reason } => RequestState::Refused { reason },
             CoreState::Cancelled => RequestState::Cancelled,
+            CoreState::CancelledByStructure { reason } => {
+                RequestState::CancelledByStructure { reason }
+            }
             CoreState::KeptBillable { reason } => RequestState::KeptBillable { reason },
         }
     }

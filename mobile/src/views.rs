@@ -26,6 +26,11 @@ pub enum CellState {
     },
     /// The booking was withdrawn.
     Cancelled,
+    /// The structure cancelled the booking (a closure, a staff decision): nothing billed.
+    CancelledByStructure {
+        /// Why, in French (e.g. "Annulé par la structure : Grève").
+        reason: String,
+    },
     /// A late withdrawal: the booking stays and is billed.
     KeptBillable {
         /// Why, in French.
@@ -78,6 +83,9 @@ impl From<CoreCellState> for CellState {
             CoreCellState::Accepted => CellState::Accepted,
             CoreCellState::Refused { reason } => CellState::Refused { reason },
             CoreCellState::Cancelled => CellState::Cancelled,
+            CoreCellState::CancelledByStructure { reason } => {
+                CellState::CancelledByStructure { reason }
+            }
             CoreCellState::KeptBillable { reason } => CellState::KeptBillable { reason },
             CoreCellState::Locked {
                 reason,

@@ -12,9 +12,11 @@ use automerge::{AutoCommit, ReadDoc};
 use cartable_domain::DocKind;
 use cartable_domain::catalogue::{Activity, ActivityKind, Catalogue, Contact};
 use cartable_domain::dossier::{AdultRoles, AdultSheet, ChildSheet, Dossier};
+use cartable_domain::ids::{AccountId, DocumentId, FamilyId, StructureId};
 use cartable_domain::planning::{
     AbsenceDeclaration, AbsenceOutcome, BookingRequest, CellKey, Decision,
 };
+use cartable_domain::roles::Role;
 use std::collections::BTreeMap;
 
 /// The services most town halls run, as a starting catalogue.
@@ -52,21 +54,26 @@ pub fn default_activities() -> BTreeMap<String, Activity> {
 }
 
 /// Creates a structure with its catalogue; returns its id.
-pub async fn create_structure(state: &AppState, name: &str, contact: Contact) -> AppResult<String> {
+pub async fn create_structure(
+    state: &AppState,
+    name: &str,
+    contact: Contact,
+) -> AppResult<StructureId> {
     let name = name.trim();
     if name.is_empty() {
         return Err(AppError::bad_request("Nom de structure vide"));
     }
-    let id = auth::new_id();
+    let id = StructureId::new(auth::new_id());
+    let now_ms = state.clock.now().as_millisecond();
     let mut wtx = state.db.begin_write().await?;
-    accounts::insert_structure(&mut wtx.tx, &id, name).await?;
+    accounts::insert_structure(&mut wtx.tx, &id, name, now_ms).await?;
     let catalogue = Catalogue {
         structure_name: name.to_string(),
         contact,
         activities: default_activities(),
         ..Default::default()
     };
-    create::create_catalogue(&mut wtx.tx, state.docs.actor(), &id, &catalogue).await?;
+    create::create_catalogue(&mut wtx.tx, state.docs.actor(), &id, &catalogue, now_ms).await?;
     wtx.commit().await?;
     Ok(id)
 }
@@ -90,11 +97,11 @@ pub struct Credentials {
 
 async fn new_account(
     state: &AppState,
-    structure_id: &str,
-    family_id: Option<&str>,
+    structure_id: &StructureId,
+    family_id: Option<&FamilyId>,
     who: &NewLogin,
-    role: &str,
-) -> AppResult<(String, Credentials)> {
+    role: Role,
+) -> AppResult<(AccountId, Credentials)> {
     let login = who.login.trim().to_lowercase();
     if login.is_empty() || login.len() > 200 || login.contains(char::is_whitespace) {
         return Err(AppError::bad_request(format!(
@@ -111,7 +118,7 @@ async fn new_account(
     }
     let password = who.password.clone().unwrap_or_else(auth::new_password);
     let display_name = format!("{} {}", who.first_name.trim(), who.last_name.trim());
-    let id = auth::new_id();
+    let id = AccountId::new(auth::new_id());
     let hash = {
         let p = password.clone();
         tokio::task::spawn_blocking(move || auth::hash_password(&p))
@@ -122,8 +129,8 @@ async fn new_account(
         &state.db,
         &Account {
             id: id.clone(),
-            structure_id: structure_id.to_string(),
-            family_id: family_id.map(String::from),
+            structure_id: structure_id.clone(),
+            family_id: family_id.cloned(),
             login: login.clone(),
             password_hash: hash,
             display_name: display_name.clone(),
@@ -131,6 +138,7 @@ async fn new_account(
             // A generated password was printed for someone else to hand over: one-time.
             must_change_password: who.password.is_none(),
         },
+        state.clock.now().as_millisecond(),
     )
     .await?;
     Ok((
@@ -146,14 +154,18 @@ async fn new_account(
 /// Creates a staff login (`staff_admin` or `staff_agent`).
 pub async fn create_staff(
     state: &AppState,
-    structure_id: &str,
+    structure_id: &StructureId,
     who: &NewLogin,
     admin: bool,
 ) -> AppResult<Credentials> {
-    if !accounts::structure_exists(&state.db, structure_id).await? {
+    if !accounts::structure_exists(&state.db, structure_id.as_str()).await? {
         return Err(AppError::not_found());
     }
-    let role = if admin { "staff_admin" } else { "staff_agent" };
+    let role = if admin {
+        Role::StaffAdmin
+    } else {
+        Role::StaffAgent
+    };
     Ok(new_account(state, structure_id, None, who, role).await?.1)
 }
 
@@ -161,21 +173,22 @@ pub async fn create_staff(
 /// per parent) and this school year's planning.
 pub async fn create_family(
     state: &AppState,
-    structure_id: &str,
+    structure_id: &StructureId,
     name: &str,
     parents: &[NewLogin],
     children: &[ChildSheet],
-) -> AppResult<(String, Vec<Credentials>)> {
-    if !accounts::structure_exists(&state.db, structure_id).await? {
+) -> AppResult<(FamilyId, Vec<Credentials>)> {
+    if !accounts::structure_exists(&state.db, structure_id.as_str()).await? {
         return Err(AppError::not_found());
     }
-    let family_id = auth::new_id();
-    accounts::insert_family(&state.db, &family_id, structure_id, name.trim()).await?;
+    let family_id = FamilyId::new(auth::new_id());
+    let now_ms = state.clock.now().as_millisecond();
+    accounts::insert_family(&state.db, &family_id, structure_id, name.trim(), now_ms).await?;
     let mut dossier = Dossier::default();
     let mut credentials = Vec::new();
     for p in parents {
         let (account_id, creds) =
-            new_account(state, structure_id, Some(&family_id), p, "parent").await?;
+            new_account(state, structure_id, Some(&family_id), p, Role::Parent).await?;
         dossier.adults.insert(
             auth::new_id(),
             AdultSheet {
@@ -187,7 +200,7 @@ pub async fn create_family(
                     billing: credentials.is_empty(),
                     emergency_contact: true,
                 },
-                account_id: Some(account_id),
+                account_id: Some(account_id.into_string()),
                 ..Default::default()
             },
         );
@@ -203,6 +216,7 @@ pub async fn create_family(
         structure_id,
         &family_id,
         &dossier,
+        now_ms,
     )
     .await?;
     wtx.commit().await?;
@@ -212,6 +226,7 @@ pub async fn create_family(
         structure_id,
         &family_id,
         school_year_at(state.clock.now()),
+        now_ms,
     )
     .await?;
     Ok((family_id, credentials))
@@ -226,20 +241,20 @@ pub async fn rebuild_projections(state: &AppState) -> AppResult<(usize, usize)> 
     for row in &docs {
         let (bytes, _) = documents::load_bytes(&mut wtx.tx, &row.id).await?;
         let doc = AutoCommit::load(&bytes)?;
-        let Some(family_id) = row.family_id.as_deref() else {
+        let Some(family_id) = row.family_id.as_ref() else {
             continue;
         };
-        match DocKind::from_code(&row.kind) {
-            Some(DocKind::Dossier) => {
+        match row.kind {
+            DocKind::Dossier => {
                 dossier::project(&mut wtx.tx, family_id, &doc, None).await?;
                 let d: Dossier =
                     autosurgeon::hydrate(&doc).map_err(|e| AppError::internal(e.to_string()))?;
                 rows += d.children.len() + d.adults.len();
             }
-            Some(DocKind::Planning) => {
+            DocKind::Planning => {
                 rows += project_planning(&mut wtx.tx, &row.id, family_id, &doc).await?;
             }
-            _ => {}
+            DocKind::Catalogue => {}
         }
     }
     crate::db::places::recount(&mut wtx.tx).await?;
@@ -249,8 +264,8 @@ pub async fn rebuild_projections(state: &AppState) -> AppResult<(usize, usize)> 
 
 async fn project_planning(
     conn: &mut sqlx::AnyConnection,
-    doc_id: &str,
-    family_id: &str,
+    doc_id: &DocumentId,
+    family_id: &FamilyId,
     doc: &AutoCommit,
 ) -> AppResult<usize> {
     let requests: BTreeMap<String, BookingRequest> = hydrate_root(doc, "requests")?;

@@ -19,6 +19,8 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use cartable_domain::ids::{FamilyId, StructureId};
+use cartable_domain::roles::Role;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -86,7 +88,7 @@ pub fn new_password() -> String {
 #[derive(Debug, Clone)]
 pub struct FamilyDevice {
     pub session: DeviceSession,
-    pub family_id: String,
+    pub family_id: FamilyId,
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {
@@ -214,12 +216,21 @@ pub struct StaffUser {
 }
 
 impl StaffUser {
-    pub fn structure_id(&self) -> &str {
+    pub fn structure_id(&self) -> &StructureId {
         &self.session.structure_id
     }
 
     pub fn is_admin(&self) -> bool {
-        self.session.role == "staff_admin"
+        self.session.role == Role::StaffAdmin
+    }
+
+    /// This member of staff at `at_ms`, for the audit log.
+    pub fn who(&self, at_ms: i64) -> crate::db::audit::Who<'_> {
+        crate::db::audit::Who {
+            account_id: &self.session.account_id,
+            structure_id: &self.session.structure_id,
+            at_ms,
+        }
     }
 
     /// Configuration and invoicing are for administrators only.
@@ -237,7 +248,7 @@ impl FromRequestParts<AppState> for StaffUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let session = authenticate(parts, state).await?;
-        if !session.role.starts_with("staff_") {
+        if !session.role.is_staff() {
             return Err(forbidden("Réservé au personnel de la structure"));
         }
         Ok(StaffUser { session })

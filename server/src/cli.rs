@@ -5,6 +5,7 @@ use crate::admin::{self, NewLogin};
 use crate::settings::Settings;
 use cartable_domain::catalogue::Contact;
 use cartable_domain::dossier::ChildSheet;
+use cartable_domain::ids::StructureId;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -204,6 +205,7 @@ async fn admin_command(state: &AppState, cmd: AdminCommand) -> anyhow::Result<()
                 login,
                 password: None,
             };
+            let structure = StructureId::new(structure);
             let c = admin::create_staff(state, &structure, &who, !agent).await?;
             println!(
                 "compte créé : {} / mot de passe (à usage unique) : {}",
@@ -242,6 +244,7 @@ async fn admin_command(state: &AppState, cmd: AdminCommand) -> anyhow::Result<()
                     })
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
+            let structure = StructureId::new(structure);
             let (family_id, creds) =
                 admin::create_family(state, &structure, &name, &parents, &children).await?;
             println!("famille créée : {family_id}");

@@ -5,7 +5,6 @@ use crate::AppState;
 use crate::auth::new_id;
 use crate::db::downloads::{self, StoredDownload};
 use crate::db::information::{self, MessageText};
-use crate::db::now_ms;
 use crate::docs::publication;
 use crate::error::{AppError, AppResult};
 use cartable_domain::calendar::paris_date;
@@ -61,7 +60,7 @@ pub async fn publish(state: &AppState, structure_id: &str, staff_id: &str) -> Ap
     let in_a_week = today
         .checked_add(jiff::Span::new().days(7))
         .map_err(|e| AppError::internal(e.to_string()))?;
-    let now = now_ms();
+    let now = state.clock.now().as_millisecond();
     let messages = [
         MessageText {
             title: "Inscriptions aux vacances de Noël",

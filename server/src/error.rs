@@ -38,6 +38,15 @@ pub type AppResult<T> = Result<T, AppError>;
 /// Longest error message sent, in characters.
 const MAX_MESSAGE_CHARS: usize = 300;
 
+impl From<cartable_reconcile::CoreError> for AppError {
+    fn from(e: cartable_reconcile::CoreError) -> Self {
+        match e {
+            cartable_reconcile::CoreError::NoRequest => AppError::not_found(),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl AppError {
     pub fn client(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         AppError::Client {

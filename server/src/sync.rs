@@ -5,16 +5,15 @@
 use crate::AppState;
 use crate::auth::FamilyDevice;
 use crate::db::documents::{self, DocRow};
-use crate::docs::compensation::{Protected, compensate};
-use crate::docs::planning::{DecisionInputs, PlanningRef, decide_and_project, touched_requests};
-use crate::docs::{absences, create, dossier, incoming, review, touched_keys};
+use crate::docs::apply::{self, FamilyDoc};
+use crate::docs::{create, incoming, review};
 use crate::error::{AppError, AppResult};
 use automerge::sync::{Message, State, SyncDoc};
 use automerge::{AutoCommit, Change, ChangeHash};
 use axum::http::StatusCode;
 use cartable_domain::DocKind;
 use cartable_domain::api::ErrorCode;
-use cartable_domain::planning::Planning;
+use cartable_domain::ids::DocumentId;
 use cartable_domain::protocol::{
     self, Compensation, DocMessage, DocumentInfo, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION,
     SyncRequest, SyncResponse,
@@ -22,6 +21,7 @@ use cartable_domain::protocol::{
 use cartable_domain::school_year::SchoolYear;
 use cartable_domain::text::shown;
 use cartable_reconcile::validate::chunks::{Budget, read_changes};
+use cartable_reconcile::{DecisionInputs, Rules};
 use sqlx::AnyConnection;
 use std::collections::{BTreeMap, HashSet};
 
@@ -30,14 +30,13 @@ pub fn school_year_at(now: jiff::Timestamp) -> SchoolYear {
     SchoolYear::of(cartable_domain::calendar::paris_date(now))
 }
 
-fn info(row: &DocRow) -> Option<DocumentInfo> {
-    let kind = DocKind::from_code(&row.kind)?;
-    Some(DocumentInfo {
-        doc_id: cartable_domain::DocumentId::new(row.id.clone()),
-        kind,
-        school_year: row.school_year.clone(),
-        read_only: kind.read_only_for_families(),
-    })
+fn info(row: &DocRow) -> DocumentInfo {
+    DocumentInfo {
+        doc_id: row.id.clone(),
+        kind: row.kind,
+        school_year: row.school_year.map(|y| y.to_string()),
+        read_only: row.kind.read_only_for_families(),
+    }
 }
 
 /// One document of a request: its row, the device's persisted sync state, the message and
@@ -103,10 +102,9 @@ pub async fn handle(
     )
     .await?;
     let current_year = school_year_at(state.clock.now());
-    let year = current_year.to_string();
-    let has_planning = visible.iter().any(|(d, _)| {
-        d.kind == DocKind::Planning.code() && d.school_year.as_deref() == Some(&year)
-    });
+    let has_planning = visible
+        .iter()
+        .any(|(d, _)| d.kind == DocKind::Planning && d.school_year == Some(current_year));
     if !has_planning {
         let row = create::ensure_planning(
             &state.db,
@@ -114,16 +112,14 @@ pub async fn handle(
             structure_id,
             &device.family_id,
             current_year,
+            state.clock.now().as_millisecond(),
         )
         .await?;
         visible.retain(|(d, _)| d.id != row.id);
         visible.push((row, None));
     }
     // "Mes Factures": the family's ledger appears with its first sync.
-    if !visible
-        .iter()
-        .any(|(d, _)| d.kind == DocKind::Ledger.code())
-    {
+    if !visible.iter().any(|(d, _)| d.kind == DocKind::Ledger) {
         match crate::invoicing::ledger::ensure(state, structure_id, &device.family_id).await {
             Ok(row) => visible.push((row, None)),
             Err(e) => {
@@ -131,14 +127,14 @@ pub async fn handle(
             }
         }
     }
-    let by_id: BTreeMap<&str, &(DocRow, Option<Vec<u8>>)> =
-        visible.iter().map(|v| (v.0.id.as_str(), v)).collect();
+    let by_id: BTreeMap<&DocumentId, &(DocRow, Option<Vec<u8>>)> =
+        visible.iter().map(|v| (&v.0.id, v)).collect();
 
     // Validate everything before touching anything.
     let mut budget = Budget::new(state.settings.limits());
     let mut work: Vec<Work<'_>> = Vec::with_capacity(request.docs.len());
     for d in &request.docs {
-        let (row, persisted) = by_id.get(d.doc_id.as_str()).copied().ok_or_else(|| {
+        let (row, persisted) = by_id.get(&d.doc_id).copied().ok_or_else(|| {
             AppError::client(
                 StatusCode::NOT_FOUND,
                 ErrorCode::NotFound,
@@ -160,13 +156,13 @@ pub async fn handle(
         // Every change read strictly and counted (see `cartable_reconcile::validate`).
         let changes = match &message {
             Some(m) => read_changes(m).map_err(|r| {
-                AppError::refused(r, cartable_domain::DocumentId::new(row.id.clone()))
+                AppError::refused(r, row.id.clone())
             })?,
             None => Vec::new(),
         };
         budget
             .spend(&changes)
-            .map_err(|r| AppError::refused(r, cartable_domain::DocumentId::new(row.id.clone())))?;
+            .map_err(|r| AppError::refused(r, row.id.clone()))?;
         work.push((row, persisted.as_deref(), message, changes));
     }
     work.sort_by(|a, b| a.0.id.cmp(&b.0.id));
@@ -178,12 +174,12 @@ pub async fn handle(
             sync_doc(state, device, &visible, row, message, changes, persisted).await?;
         if !restored.is_empty() {
             compensations.push(Compensation {
-                doc_id: cartable_domain::DocumentId::new(row.id.clone()),
+                doc_id: row.id.clone(),
                 paths: restored,
             });
         }
         replies.push(DocMessage {
-            doc_id: cartable_domain::DocumentId::new(row.id.clone()),
+            doc_id: row.id.clone(),
             message: reply,
         });
     }
@@ -192,7 +188,7 @@ pub async fn handle(
         protocol: PROTOCOL_VERSION,
         server_time_ms: state.clock.now().as_millisecond(),
         docs: replies,
-        available: visible.iter().filter_map(|(d, _)| info(d)).collect(),
+        available: visible.iter().map(|(d, _)| info(d)).collect(),
         compensations,
     })
 }
@@ -211,7 +207,7 @@ async fn sync_doc(
         .and_then(|b| State::decode(b).ok())
         .unwrap_or_default();
     let mut brings_changes = !changes.is_empty();
-    let read_only = DocKind::from_code(&row.kind).is_some_and(|k| k.read_only_for_families());
+    let read_only = row.kind.read_only_for_families();
     if brings_changes && read_only {
         // Refused without being merged, unless they are all already there.
         let mut slot = state.docs.lock(&row.id).await;
@@ -231,7 +227,7 @@ async fn sync_doc(
     if brings_changes {
         // Gather what deciding needs before taking the write gate: loading other documents
         // while holding it could deadlock with a writer of those documents.
-        let inputs = if row.kind == DocKind::Planning.code() {
+        let inputs = if row.kind == DocKind::Planning {
             Some(decision_inputs(state, visible).await?)
         } else {
             None
@@ -247,7 +243,7 @@ async fn sync_doc(
                 .map_err(|e| {
                     AppError::refused(
                         cartable_reconcile::validate::Refusal::corrupt(e),
-                        cartable_domain::DocumentId::new(row.id.clone()),
+                        row.id.clone(),
                     )
                 })?;
         }
@@ -319,7 +315,9 @@ async fn save_state(
     Ok(())
 }
 
-/// After a merge: write back forbidden writes, decide requests, update projections.
+/// After a merge: the reconciliation core writes back forbidden writes and decides, with
+/// the place counters it names locked in its order; its effects are applied here, in the
+/// write's transaction.
 async fn reconcile(
     state: &AppState,
     conn: &mut AnyConnection,
@@ -329,10 +327,9 @@ async fn reconcile(
     before: &[ChangeHash],
     inputs: Option<&DecisionInputs>,
 ) -> AppResult<Vec<String>> {
-    let after = doc.get_heads();
-    let patches = doc.diff(before, &after);
-    let kind = DocKind::from_code(&row.kind)
-        .ok_or_else(|| AppError::internal(format!("type de document inconnu {}", row.kind)))?;
+    let kind = row.kind;
+    let now_ms = state.clock.now().as_millisecond();
+    let patches = doc.diff(before, &doc.get_heads());
     // What the device wrote must fit the document's schema before anything uses or stores it.
     incoming::check_merge(state, device, row, kind, doc, &patches)?;
     // Who wrote the dossier's new changes (staff see each field's author), noted before the
@@ -342,67 +339,39 @@ async fn reconcile(
     } else {
         Vec::new()
     };
-    let protected = if kind.read_only_for_families() {
-        Protected::All
-    } else {
-        Protected::Keys(kind.server_only_keys())
+    let plan = cartable_reconcile::plan_sync_with(doc, before, kind, patches)?;
+    let counts = apply::lock_counters(
+        conn,
+        &state.db,
+        &device.session.structure_id,
+        plan.counters(),
+    )
+    .await?;
+    let rules = match (inputs, row.school_year) {
+        (Some(inputs), Some(school_year)) => Some(Rules {
+            inputs,
+            school_year,
+        }),
+        _ => None,
     };
-    let restored = compensate(doc, before, &patches, protected)?;
-    if !restored.is_empty() {
-        tracing::warn!(
-            doc_id = %row.id,
-            device_id = %device.session.device_id,
-            paths = ?restored,
-            "compensated writes to server-only values"
-        );
-        documents::log_compensation(conn, &row.id, &device.session.device_id, &restored).await?;
+    let effects = plan.decide(doc, rules, &counts)?;
+    let at = FamilyDoc {
+        structure_id: &device.session.structure_id,
+        family_id: &device.family_id,
+        doc_id: &row.id,
+    };
+    apply::apply(conn, at, Some(&device.session.device_id), &effects, now_ms).await?;
+    if kind == DocKind::Dossier {
+        let origin = review::SyncOrigin {
+            family_id: &device.family_id,
+            doc_id: &row.id,
+            account_id: &device.session.account_id,
+            device_id: &device.session.device_id,
+            now_ms,
+        };
+        review::after_sync(conn, origin, doc, effects.submitted, &actors).await?;
     }
-    match kind {
-        DocKind::Dossier => {
-            dossier::project(conn, &device.family_id, doc, Some(&patches)).await?;
-            let origin = review::SyncOrigin {
-                family_id: &device.family_id,
-                doc_id: &row.id,
-                account_id: &device.session.account_id,
-                device_id: &device.session.device_id,
-                now_ms: state.clock.now().as_millisecond(),
-            };
-            review::after_sync(conn, origin, doc, &patches, &actors).await?;
-        }
-        DocKind::Planning => {
-            let keys = touched_requests(doc, Some(&patches));
-            if let (false, Some(inputs)) = (keys.is_empty(), inputs) {
-                let year: SchoolYear = row
-                    .school_year
-                    .as_deref()
-                    .unwrap_or_default()
-                    .parse()
-                    .map_err(|e| AppError::internal(format!("{e}")))?;
-                let at = PlanningRef {
-                    db: &state.db,
-                    structure_id: &device.session.structure_id,
-                    family_id: &device.family_id,
-                    doc_id: &row.id,
-                };
-                decide_and_project(conn, at, year, doc, &keys, inputs).await?;
-            }
-            let absences_touched = touched_keys(&patches, "absences").is_none_or(|k| !k.is_empty());
-            if let (true, Some(inputs)) = (absences_touched, inputs) {
-                let planning: Planning = autosurgeon::hydrate(&*doc)
-                    .map_err(|e| AppError::internal(format!("planning illisible : {e}")))?;
-                let keys = absences::touched_absences(&planning, &patches);
-                let at = PlanningRef {
-                    db: &state.db,
-                    structure_id: &device.session.structure_id,
-                    family_id: &device.family_id,
-                    doc_id: &row.id,
-                };
-                absences::decide_and_project(conn, at, doc, &planning, &keys, inputs).await?;
-            }
-        }
-        DocKind::Catalogue | DocKind::Ledger => {}
-    }
-    Ok(restored)
+    Ok(effects.compensated)
 }
 
 /// What deciding needs, from the documents the request already listed (no query): the
@@ -412,34 +381,26 @@ async fn decision_inputs(
     visible: &[(DocRow, Option<Vec<u8>>)],
 ) -> AppResult<DecisionInputs> {
     let rows = || visible.iter().map(|(d, _)| d);
-    let catalogue =
-        match rows().find(|d| d.kind == DocKind::Catalogue.code() && d.family_id.is_none()) {
-            Some(row) => state.catalogues.get(state, row).await?,
-            None => Default::default(),
-        };
-    let dossier = match rows().find(|d| d.kind == DocKind::Dossier.code()) {
+    let catalogue = match rows().find(|d| d.kind == DocKind::Catalogue && d.family_id.is_none()) {
+        Some(row) => state.catalogues.get(state, row).await?,
+        None => Default::default(),
+    };
+    let dossier = match rows().find(|d| d.kind == DocKind::Dossier) {
         Some(row) => state.docs.read(&row.id).await?,
         None => Default::default(),
     };
     let now = state.clock.now();
     let today = cartable_domain::calendar::paris_date(now).to_string();
-    let family_id = rows().find_map(|d| d.family_id.clone()).unwrap_or_default();
-    let valid_documents = crate::db::supporting::valid_kinds(&state.db, &family_id, &today).await?;
-    // The unpaid-invoice rule reads the family's ledger only when the structure has it.
-    let overdue = match (
-        &catalogue.billing.block_bookings_when_overdue,
-        rows().find(|d| d.kind == DocKind::Ledger.code()),
-    ) {
-        (Some(_), Some(row)) => {
-            let ledger: cartable_domain::ledger::Ledger = state.docs.read(&row.id).await?;
-            cartable_domain::rules::OverdueInvoice::blocking(
-                &catalogue,
-                &ledger,
-                cartable_domain::calendar::paris_date(now),
-            )
+    let family_id = rows().find_map(|d| d.family_id.clone());
+    let valid_documents = match family_id {
+        Some(family_id) => {
+            crate::db::supporting::valid_kinds(&state.db, family_id.as_str(), &today).await?
         }
-        _ => None,
+        None => Default::default(),
     };
+    // The unpaid-invoice rule reads the family's ledger only when the structure has it.
+    let ledger = rows().find(|d| d.kind == DocKind::Ledger);
+    let overdue = crate::docs::redecide::overdue_invoice(state, &catalogue, ledger, now).await?;
     Ok(DecisionInputs {
         catalogue,
         dossier,

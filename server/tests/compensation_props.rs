@@ -8,9 +8,9 @@ use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue};
 use cartable_domain::DocKind;
 use cartable_domain::planning::{BookingRequest, Decision, Outcome, Planning};
 use cartable_domain::school_year::SchoolYear;
+use cartable_reconcile::compensation::{Protected, compensate};
 use cartable_reconcile::validate::Limits;
 use cartable_reconcile::validate::patches::{Context, check};
-use cartable_server::docs::compensation::{Protected, compensate};
 use proptest::prelude::*;
 
 const AUTHOR: &str = "0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a";
@@ -34,6 +34,7 @@ fn server_planning() -> AutoCommit {
             rev: "r1".into(),
             outcome: Outcome::Accepted,
             reason: None,
+            cause: None,
             decided_at_ms: 2,
         },
     );

@@ -311,7 +311,7 @@ impl TestServer {
                 let rows = sqlx::query(
                     "SELECT child_id, first_name FROM children WHERE family_id = $1 ORDER BY first_name",
                 )
-                .bind(&family_id)
+                .bind(family_id.as_str())
                 .fetch_all(&self.state.db.pool)
                 .await
                 .expect("children");
@@ -320,13 +320,13 @@ impl TestServer {
                     .map(|r| (r.get::<String, _>("child_id"), r.get::<String, _>("first_name")))
                     .collect();
                 out.push(SeedFamily {
-                    family_id,
+                    family_id: family_id.into_string(),
                     parents,
                     children,
                 });
             }
             Seed {
-                structure_id,
+                structure_id: structure_id.into_string(),
                 staff,
                 families: out,
             }

@@ -3,26 +3,26 @@
 //! It behaves like the real one where the client can tell: it creates every document with its
 //! root structure under its own actor, keeps one persisted sync state per (device, document)
 //! (decoded at each request, as the real server does), answers every document of a request,
-//! decides new booking requests with the domain's rules, and lists the family's documents.
+//! reconciles merged changes with the server's own core (`cartable_reconcile`: compensation,
+//! decisions, place counters), and lists the family's documents.
 
 use crate::error::{Error, Result};
 use crate::transport::Transport;
 use automerge::sync::{Message, State, SyncDoc};
-use automerge::{ActorId, AutoCommit};
-use autosurgeon::{hydrate, reconcile, reconcile_prop};
+use automerge::{ActorId, AutoCommit, ChangeHash};
+use autosurgeon::{hydrate, reconcile};
 use cartable_domain::DocKind;
-use cartable_domain::absences::decide_absence;
 use cartable_domain::api::{DeviceSummary, ErrorCode, LoginRequest, LoginResponse};
 use cartable_domain::catalogue::{Activity, ActivityKind, Catalogue};
 use cartable_domain::dossier::{AdultSheet, ChildSheet, Dossier};
 use cartable_domain::ids::DocumentId;
-use cartable_domain::planning::{AbsenceOutcome, CellKey, Planning};
+use cartable_domain::planning::Planning;
 use cartable_domain::protocol::{
     Compensation, DocMessage, DocumentInfo, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, SyncRequest,
     SyncResponse,
 };
-use cartable_domain::rules::{DecisionContext, decide_cell};
 use cartable_domain::school_year::SchoolYear;
+use cartable_reconcile::{Counts, DecisionInputs, PlaceKey, Rules, plan_sync};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -57,6 +57,8 @@ struct Inner {
     hidden: Vec<DocumentId>,
     compensations_next: Vec<Compensation>,
     offline: bool,
+    /// Places taken per activity and day, moved by the core's decisions.
+    places: BTreeMap<PlaceKey, i64>,
 }
 
 /// The fake server. Share it between clients with `Arc`.
@@ -228,50 +230,51 @@ impl FakeServer {
         doc.commit();
     }
 
-    /// Decides every undecided request of a planning, like the real reconciliation step.
-    fn decide_requests(inner: &mut Inner, id: &DocumentId, now_ms: i64) -> Result<()> {
+    /// Reconciles a document after a merge with the server's own core: compensation of
+    /// forbidden writes, decisions of the touched requests and absences, place counters.
+    fn reconcile(
+        inner: &mut Inner,
+        id: &DocumentId,
+        before: &[ChangeHash],
+        now_ms: i64,
+    ) -> Result<Vec<String>> {
+        let core = |e: cartable_reconcile::CoreError| Error::Document(e.to_string());
         let dossier: Dossier = hydrate(&inner.docs[&DocumentId::new(DOSSIER_ID)].doc)?;
         let catalogue: Catalogue = hydrate(&inner.docs[&DocumentId::new(CATALOGUE_ID)].doc)?;
-        let Some(sdoc) = inner.docs.get_mut(id) else {
-            return Ok(());
+        let Inner { docs, places, .. } = inner;
+        let Some(sdoc) = docs.get_mut(id) else {
+            return Ok(Vec::new());
         };
-        let planning: Planning = hydrate(&sdoc.doc)?;
-        let year: SchoolYear = planning
-            .school_year
-            .parse()
-            .map_err(|_| Error::invalid("year"))?;
         let now = jiff::Timestamp::from_millisecond(now_ms)
             .map_err(|_| Error::invalid("server clock"))?;
-        let ctx = DecisionContext::new(&catalogue, &dossier, year, now);
-        let decisions = crate::docs::root_map(&sdoc.doc, "decisions")?
-            .ok_or_else(|| Error::invalid("no decisions map"))?;
-        for (key, request) in planning.undecided() {
-            let Ok(cell) = CellKey::decode(key) else {
-                continue;
-            };
-            let decision = decide_cell(&ctx, &cell, request, planning.decisions.get(key), 0);
-            reconcile_prop(&mut sdoc.doc, &decisions, key.as_str(), &decision)?;
-        }
-        // Absences, like the real server: billed or not by the activity's rule, at server time.
-        let planning: Planning = hydrate(&sdoc.doc)?;
-        if let Some(outcomes) = crate::docs::root_map(&sdoc.doc, "absence_decisions")? {
-            for (key, declaration) in planning.undecided_absences() {
-                let Ok(cell) = CellKey::decode(key) else {
-                    continue;
-                };
-                let rule = catalogue
-                    .activities
-                    .get(&cell.activity_id)
-                    .map(|a| a.absence.clone())
-                    .unwrap_or_default();
-                let nth = planning.nth_day_of_absence(&cell, |_| true);
-                let decision = decide_absence(&rule, cell.date, now, None, nth);
-                let outcome = AbsenceOutcome::from_decision(&declaration.rev, &decision, now);
-                reconcile_prop(&mut sdoc.doc, &outcomes, key.as_str(), &outcome)?;
-            }
+        let inputs = DecisionInputs {
+            catalogue: std::sync::Arc::new(catalogue),
+            dossier,
+            valid_documents: Default::default(),
+        overdue: None,
+            now,
+        };
+        let school_year = sdoc
+            .info
+            .school_year
+            .as_deref()
+            .and_then(|y| y.parse::<SchoolYear>().ok());
+        let plan = plan_sync(&mut sdoc.doc, before, sdoc.info.kind).map_err(core)?;
+        let counts: Counts = plan
+            .counters()
+            .iter()
+            .map(|k| (k.clone(), places.get(k).copied().unwrap_or(0)))
+            .collect();
+        let rules = school_year.map(|school_year| Rules {
+            inputs: &inputs,
+            school_year,
+        });
+        let effects = plan.decide(&mut sdoc.doc, rules, &counts).map_err(core)?;
+        for (key, delta) in effects.places.iter() {
+            *places.entry(key.clone()).or_insert(0) += delta;
         }
         sdoc.doc.commit();
-        Ok(())
+        Ok(effects.compensated)
     }
 }
 
@@ -294,7 +297,7 @@ fn publish_authors(doc: &mut AutoCommit) -> Result<()> {
             account_id: ACCOUNT.into(),
             name: "Camille Martin".into(),
         };
-        reconcile_prop(doc, &map, actor.as_str(), &author)?;
+        autosurgeon::reconcile_prop(doc, &map, actor.as_str(), &author)?;
     }
     doc.commit();
     Ok(())
@@ -372,10 +375,19 @@ impl Transport for FakeServer {
                 let message = Message::decode(&bytes)
                     .map_err(|e| api_error(400, ErrorCode::MalformedSync, &e.to_string()))?;
                 let sdoc = inner.docs.get_mut(&m.doc_id).expect("checked above");
+                let before = sdoc.doc.get_heads();
                 sdoc.doc.sync().receive_sync_message(&mut state, message)?;
-                if sdoc.info.kind == DocKind::Planning {
-                    Self::decide_requests(&mut inner, &m.doc_id, now_ms)?;
-                } else if sdoc.info.kind == DocKind::Dossier {
+                if sdoc.doc.get_heads() != before {
+                    let paths = Self::reconcile(&mut inner, &m.doc_id, &before, now_ms)?;
+                    if !paths.is_empty() {
+                        inner.compensations_next.push(Compensation {
+                            doc_id: m.doc_id.clone(),
+                            paths,
+                        });
+                    }
+                }
+                let sdoc = inner.docs.get_mut(&m.doc_id).expect("checked above");
+                if sdoc.info.kind == DocKind::Dossier {
                     publish_authors(&mut sdoc.doc)?;
                 }
             }

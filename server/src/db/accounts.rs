@@ -1,13 +1,15 @@
 //! Structures, families, accounts and devices.
 
-use super::{Db, now_ms};
+use super::{Db, id, opt_id, role};
+use cartable_domain::ids::{AccountId, DeviceId, FamilyId, StructureId};
+use cartable_domain::roles::Role;
 use sqlx::Row;
 
 #[derive(Debug, Clone)]
 pub struct Account {
-    pub id: String,
-    pub structure_id: String,
-    pub family_id: Option<String>,
+    pub id: AccountId,
+    pub structure_id: StructureId,
+    pub family_id: Option<FamilyId>,
     pub login: String,
     pub password_hash: String,
     pub display_name: String,
@@ -33,13 +35,14 @@ pub struct DeviceSession {
 
 pub async fn insert_structure(
     conn: &mut sqlx::AnyConnection,
-    id: &str,
+    id: &StructureId,
     name: &str,
+    now_ms: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO structures (id, name, created_at_ms) VALUES ($1, $2, $3)")
-        .bind(id)
+        .bind(id.as_str())
         .bind(name)
-        .bind(now_ms())
+        .bind(now_ms)
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -64,17 +67,18 @@ pub async fn structure_exists(db: &Db, id: &str) -> Result<bool, sqlx::Error> {
 
 pub async fn insert_family(
     db: &Db,
-    id: &str,
-    structure_id: &str,
+    id: &FamilyId,
+    structure_id: &StructureId,
     name: &str,
+    now_ms: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO families (id, structure_id, name, created_at_ms) VALUES ($1, $2, $3, $4)",
     )
-    .bind(id)
-    .bind(structure_id)
+    .bind(id.as_str())
+    .bind(structure_id.as_str())
     .bind(name)
-    .bind(now_ms())
+    .bind(now_ms)
     .execute(&db.pool)
     .await?;
     Ok(())
@@ -90,14 +94,14 @@ pub async fn families_of(db: &Db, structure_id: &str) -> Result<Vec<String>, sql
     rows.iter().map(|r| r.try_get("id")).collect()
 }
 
-pub async fn insert_account(db: &Db, a: &Account) -> Result<(), sqlx::Error> {
+pub async fn insert_account(db: &Db, a: &Account, now_ms: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO accounts (id, structure_id, family_id, login, password_hash, display_name, \
          role, created_at_ms, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
-    .bind(&a.id)
-    .bind(&a.structure_id)
-    .bind(&a.family_id)
+    .bind(a.id.as_str())
+    .bind(a.structure_id.as_str())
+    .bind(a.family_id.as_ref().map(FamilyId::as_str))
     .bind(&a.login)
     .bind(&a.password_hash)
     .bind(&a.display_name)
@@ -111,9 +115,9 @@ pub async fn insert_account(db: &Db, a: &Account) -> Result<(), sqlx::Error> {
 
 fn account_from_row(r: &sqlx::any::AnyRow) -> Result<Account, sqlx::Error> {
     Ok(Account {
-        id: r.try_get("id")?,
-        structure_id: r.try_get("structure_id")?,
-        family_id: r.try_get("family_id")?,
+        id: id(r, "id")?,
+        structure_id: id(r, "structure_id")?,
+        family_id: opt_id(r, "family_id")?,
         login: r.try_get("login")?,
         password_hash: r.try_get("password_hash")?,
         display_name: r.try_get("display_name")?,
@@ -145,8 +149,8 @@ pub async fn account_by_id(db: &Db, id: &str) -> Result<Option<Account>, sqlx::E
 
 pub async fn insert_device(
     db: &Db,
-    id: &str,
-    account_id: &str,
+    id: &DeviceId,
+    account_id: &AccountId,
     token_hash: &str,
     name: &str,
     created_at_ms: i64,
@@ -156,8 +160,8 @@ pub async fn insert_device(
         "INSERT INTO devices (id, account_id, token_hash, name, created_at_ms) \
          VALUES ($1, $2, $3, $4, $5)",
     )
-    .bind(id)
-    .bind(account_id)
+    .bind(id.as_str())
+    .bind(account_id.as_str())
     .bind(token_hash)
     .bind(name)
     .bind(created_at_ms)
@@ -215,12 +219,12 @@ pub struct DeviceRow {
 }
 
 /// Live devices of an account.
-pub async fn devices_of(db: &Db, account_id: &str) -> Result<Vec<DeviceRow>, sqlx::Error> {
+pub async fn devices_of(db: &Db, account_id: &AccountId) -> Result<Vec<DeviceRow>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id, name, created_at_ms, last_seen_ms FROM devices \
          WHERE account_id = $1 AND revoked_at_ms IS NULL ORDER BY created_at_ms, id",
     )
-    .bind(account_id)
+    .bind(account_id.as_str())
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -262,8 +266,9 @@ impl EndReason {
 /// Revokes a device of `account_id`; false when there is no such live device.
 pub async fn revoke_device(
     db: &Db,
-    account_id: &str,
-    device_id: &str,
+    account_id: &AccountId,
+    device_id: &DeviceId,
+    now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
     end_session(db, account_id, device_id, EndReason::Revoked, now_ms()).await
 }

@@ -1,25 +1,33 @@
 //! Append-only log of staff access to sensitive data (health, diet): who, when, what.
 
-use super::now_ms;
+use cartable_domain::ids::{AccountId, FamilyId, StructureId};
 use sqlx::AnyConnection;
 
+/// Who did it: a member of staff of a structure, at an instant of the server's clock.
+#[derive(Debug, Clone, Copy)]
+pub struct Who<'a> {
+    pub account_id: &'a AccountId,
+    pub structure_id: &'a StructureId,
+    pub at_ms: i64,
+}
+
+/// Appends one entry: `action` on `family_id`'s data (if about a family), with `detail`.
 pub async fn record(
     conn: &mut AnyConnection,
-    account_id: &str,
-    structure_id: &str,
+    who: Who<'_>,
     action: &str,
-    family_id: Option<&str>,
+    family_id: Option<&FamilyId>,
     detail: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO audit_log (at_ms, account_id, structure_id, action, family_id, detail) \
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(now_ms())
-    .bind(account_id)
-    .bind(structure_id)
+    .bind(who.at_ms)
+    .bind(who.account_id.as_str())
+    .bind(who.structure_id.as_str())
     .bind(action)
-    .bind(family_id)
+    .bind(family_id.map(FamilyId::as_str))
     .bind(detail)
     .execute(&mut *conn)
     .await?;

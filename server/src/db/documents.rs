@@ -1,26 +1,42 @@
 //! Automerge documents as rows: metadata, chunks (a snapshot plus incremental saves), and
 //! the sync state of each device for each document.
 
-use super::{Db, now_ms};
+use super::{Db, coded, id, opt_id};
+use cartable_domain::DocKind;
+use cartable_domain::ids::{DeviceId, DocumentId, FamilyId, StructureId};
+use cartable_domain::school_year::SchoolYear;
 use sqlx::{AnyConnection, Row};
 
+/// A stored document's metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocRow {
-    pub id: String,
-    pub structure_id: String,
-    pub family_id: Option<String>,
-    pub kind: String,
-    pub school_year: Option<String>,
+    pub id: DocumentId,
+    pub structure_id: StructureId,
+    /// `None` for the structure's shared documents (the catalogue).
+    pub family_id: Option<FamilyId>,
+    pub kind: DocKind,
+    /// Plannings only.
+    pub school_year: Option<SchoolYear>,
     pub version: i64,
 }
 
 fn doc_from_row(r: &sqlx::any::AnyRow) -> Result<DocRow, sqlx::Error> {
+    let school_year: Option<String> = r.try_get("school_year")?;
+    let school_year = school_year
+        .map(|y| {
+            y.parse::<SchoolYear>()
+                .map_err(|e| sqlx::Error::ColumnDecode {
+                    index: "school_year".into(),
+                    source: e.to_string().into(),
+                })
+        })
+        .transpose()?;
     Ok(DocRow {
-        id: r.try_get("id")?,
-        structure_id: r.try_get("structure_id")?,
-        family_id: r.try_get("family_id")?,
-        kind: r.try_get("kind")?,
-        school_year: r.try_get("school_year")?,
+        id: id(r, "id")?,
+        structure_id: id(r, "structure_id")?,
+        family_id: opt_id(r, "family_id")?,
+        kind: coded(r, "kind", "document kind", DocKind::from_code)?,
+        school_year,
         version: r.try_get("version")?,
     })
 }
@@ -29,18 +45,18 @@ fn doc_from_row(r: &sqlx::any::AnyRow) -> Result<DocRow, sqlx::Error> {
 /// query for what every sync request needs first.
 pub async fn visible_with_states(
     db: &Db,
-    structure_id: &str,
-    family_id: &str,
-    device_id: &str,
+    structure_id: &StructureId,
+    family_id: &FamilyId,
+    device_id: &DeviceId,
 ) -> Result<Vec<(DocRow, Option<Vec<u8>>)>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT d.id, d.structure_id, d.family_id, d.kind, d.school_year, d.version, s.state \
          FROM documents d LEFT JOIN sync_states s ON s.doc_id = d.id AND s.device_id = $3 \
          WHERE d.structure_id = $1 AND (d.family_id = $2 OR d.family_id IS NULL) ORDER BY d.id",
     )
-    .bind(structure_id)
-    .bind(family_id)
-    .bind(device_id)
+    .bind(structure_id.as_str())
+    .bind(family_id.as_str())
+    .bind(device_id.as_str())
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -51,15 +67,15 @@ pub async fn visible_with_states(
 /// A family's own documents (dossier, plannings), oldest first.
 pub async fn of_family(
     conn: &mut AnyConnection,
-    structure_id: &str,
-    family_id: &str,
+    structure_id: &StructureId,
+    family_id: &FamilyId,
 ) -> Result<Vec<DocRow>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id, structure_id, family_id, kind, school_year, version FROM documents \
          WHERE structure_id = $1 AND family_id = $2 ORDER BY created_at_ms, id",
     )
-    .bind(structure_id)
-    .bind(family_id)
+    .bind(structure_id.as_str())
+    .bind(family_id.as_str())
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(doc_from_row).collect()
@@ -78,15 +94,15 @@ pub async fn all_documents(db: &Db) -> Result<Vec<DocRow>, sqlx::Error> {
 /// The structure's shared document of `kind` (the catalogue).
 pub async fn structure_document(
     conn: &mut AnyConnection,
-    structure_id: &str,
-    kind: &str,
+    structure_id: &StructureId,
+    kind: DocKind,
 ) -> Result<Option<DocRow>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT id, structure_id, family_id, kind, school_year, version FROM documents \
          WHERE structure_id = $1 AND family_id IS NULL AND kind = $2 ORDER BY created_at_ms LIMIT 1",
     )
-    .bind(structure_id)
-    .bind(kind)
+    .bind(structure_id.as_str())
+    .bind(kind.code())
     .fetch_optional(&mut *conn)
     .await?;
     row.as_ref().map(doc_from_row).transpose()
@@ -95,18 +111,18 @@ pub async fn structure_document(
 /// The family's document of `kind` (and school year for plannings).
 pub async fn family_document(
     conn: &mut AnyConnection,
-    family_id: &str,
-    kind: &str,
-    school_year: Option<&str>,
+    family_id: &FamilyId,
+    kind: DocKind,
+    school_year: Option<SchoolYear>,
 ) -> Result<Option<DocRow>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT id, structure_id, family_id, kind, school_year, version FROM documents \
          WHERE family_id = $1 AND kind = $2 AND ($3 IS NULL OR school_year = $3) \
          ORDER BY created_at_ms LIMIT 1",
     )
-    .bind(family_id)
-    .bind(kind)
-    .bind(school_year)
+    .bind(family_id.as_str())
+    .bind(kind.code())
+    .bind(school_year.map(|y| y.to_string()))
     .fetch_optional(&mut *conn)
     .await?;
     row.as_ref().map(doc_from_row).transpose()
@@ -117,24 +133,25 @@ pub async fn insert_document(
     conn: &mut AnyConnection,
     doc: &DocRow,
     snapshot: &[u8],
+    created_at_ms: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO documents (id, structure_id, family_id, kind, school_year, version, \
          created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(&doc.id)
-    .bind(&doc.structure_id)
-    .bind(&doc.family_id)
-    .bind(&doc.kind)
-    .bind(&doc.school_year)
+    .bind(doc.id.as_str())
+    .bind(doc.structure_id.as_str())
+    .bind(doc.family_id.as_ref().map(FamilyId::as_str))
+    .bind(doc.kind.code())
+    .bind(doc.school_year.map(|y| y.to_string()))
     .bind(doc.version)
-    .bind(now_ms())
+    .bind(created_at_ms)
     .execute(&mut *conn)
     .await?;
     sqlx::query(
         "INSERT INTO document_chunks (doc_id, seq, is_snapshot, data) VALUES ($1, $2, 1, $3)",
     )
-    .bind(&doc.id)
+    .bind(doc.id.as_str())
     .bind(doc.version)
     .bind(snapshot)
     .execute(&mut *conn)
@@ -146,23 +163,26 @@ pub async fn insert_document(
 pub async fn lock_version(
     conn: &mut AnyConnection,
     db: &Db,
-    doc_id: &str,
+    doc_id: &DocumentId,
 ) -> Result<Option<i64>, sqlx::Error> {
     let sql = match db.for_update() {
         "" => "SELECT version FROM documents WHERE id = $1",
         _ => "SELECT version FROM documents WHERE id = $1 FOR UPDATE",
     };
     let row = sqlx::query(sql)
-        .bind(doc_id)
+        .bind(doc_id.as_str())
         .fetch_optional(&mut *conn)
         .await?;
     row.map(|r| r.try_get("version")).transpose()
 }
 
 /// The document's version, without locking.
-pub async fn version(conn: &mut AnyConnection, doc_id: &str) -> Result<Option<i64>, sqlx::Error> {
+pub async fn version(
+    conn: &mut AnyConnection,
+    doc_id: &DocumentId,
+) -> Result<Option<i64>, sqlx::Error> {
     let row = sqlx::query("SELECT version FROM documents WHERE id = $1")
-        .bind(doc_id)
+        .bind(doc_id.as_str())
         .fetch_optional(&mut *conn)
         .await?;
     row.map(|r| r.try_get("version")).transpose()
@@ -172,10 +192,10 @@ pub async fn version(conn: &mut AnyConnection, doc_id: &str) -> Result<Option<i6
 /// `Automerge::load`) and how many chunks they came in.
 pub async fn load_bytes(
     conn: &mut AnyConnection,
-    doc_id: &str,
+    doc_id: &DocumentId,
 ) -> Result<(Vec<u8>, i64), sqlx::Error> {
     let rows = sqlx::query("SELECT data FROM document_chunks WHERE doc_id = $1 ORDER BY seq")
-        .bind(doc_id)
+        .bind(doc_id.as_str())
         .fetch_all(&mut *conn)
         .await?;
     let mut bytes = Vec::new();
@@ -189,14 +209,14 @@ pub async fn load_bytes(
 /// Appends an incremental chunk as version `new_version`.
 pub async fn append_chunk(
     conn: &mut AnyConnection,
-    doc_id: &str,
+    doc_id: &DocumentId,
     new_version: i64,
     data: &[u8],
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO document_chunks (doc_id, seq, is_snapshot, data) VALUES ($1, $2, 0, $3)",
     )
-    .bind(doc_id)
+    .bind(doc_id.as_str())
     .bind(new_version)
     .bind(data)
     .execute(&mut *conn)
@@ -207,18 +227,18 @@ pub async fn append_chunk(
 /// Replaces every chunk with one snapshot as version `new_version`.
 pub async fn compact(
     conn: &mut AnyConnection,
-    doc_id: &str,
+    doc_id: &DocumentId,
     new_version: i64,
     snapshot: &[u8],
 ) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM document_chunks WHERE doc_id = $1")
-        .bind(doc_id)
+        .bind(doc_id.as_str())
         .execute(&mut *conn)
         .await?;
     sqlx::query(
         "INSERT INTO document_chunks (doc_id, seq, is_snapshot, data) VALUES ($1, $2, 1, $3)",
     )
-    .bind(doc_id)
+    .bind(doc_id.as_str())
     .bind(new_version)
     .bind(snapshot)
     .execute(&mut *conn)
@@ -228,21 +248,24 @@ pub async fn compact(
 
 async fn set_version(
     conn: &mut AnyConnection,
-    doc_id: &str,
+    doc_id: &DocumentId,
     version: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE documents SET version = $1 WHERE id = $2")
         .bind(version)
-        .bind(doc_id)
+        .bind(doc_id.as_str())
         .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
 /// Number of chunks stored for a document.
-pub async fn chunk_count(conn: &mut AnyConnection, doc_id: &str) -> Result<i64, sqlx::Error> {
+pub async fn chunk_count(
+    conn: &mut AnyConnection,
+    doc_id: &DocumentId,
+) -> Result<i64, sqlx::Error> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM document_chunks WHERE doc_id = $1")
-        .bind(doc_id)
+        .bind(doc_id.as_str())
         .fetch_one(&mut *conn)
         .await?;
     row.try_get("n")
@@ -250,16 +273,16 @@ pub async fn chunk_count(conn: &mut AnyConnection, doc_id: &str) -> Result<i64, 
 
 pub async fn put_sync_state(
     conn: &mut AnyConnection,
-    device_id: &str,
-    doc_id: &str,
+    device_id: &DeviceId,
+    doc_id: &DocumentId,
     state: &[u8],
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO sync_states (device_id, doc_id, state) VALUES ($1, $2, $3) \
          ON CONFLICT (device_id, doc_id) DO UPDATE SET state = excluded.state",
     )
-    .bind(device_id)
-    .bind(doc_id)
+    .bind(device_id.as_str())
+    .bind(doc_id.as_str())
     .bind(state)
     .execute(&mut *conn)
     .await?;
@@ -268,16 +291,17 @@ pub async fn put_sync_state(
 
 pub async fn log_compensation(
     conn: &mut AnyConnection,
-    doc_id: &str,
-    device_id: &str,
+    doc_id: &DocumentId,
+    device_id: &DeviceId,
     paths: &[String],
+    at_ms: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO compensations (doc_id, device_id, at_ms, paths) VALUES ($1, $2, $3, $4)",
     )
-    .bind(doc_id)
-    .bind(device_id)
-    .bind(now_ms())
+    .bind(doc_id.as_str())
+    .bind(device_id.as_str())
+    .bind(at_ms)
     .bind(paths.join(", "))
     .execute(&mut *conn)
     .await?;

@@ -31,6 +31,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0005_information_downloads.sql"),
     ),
     (
+        6,
+        "decision causes",
+        include_str!("../../../migrations/sqlite/0006_decision_causes.sql"),
+    ),
+    (
         10,
         "invoicing",
         include_str!("../../../migrations/sqlite/0010_invoicing.sql"),
@@ -67,6 +72,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         5,
         "information and downloads",
         include_str!("../../../migrations/postgres/0005_information_downloads.sql"),
+    ),
+    (
+        6,
+        "decision causes",
+        include_str!("../../../migrations/postgres/0006_decision_causes.sql"),
     ),
     (
         10,

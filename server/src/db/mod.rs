@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod actors;
 pub mod attendance;
 pub mod audit;
+pub mod bookings;
 pub mod documents;
 pub mod downloads;
 pub mod group_commit;
@@ -163,7 +164,41 @@ impl Db {
     }
 }
 
-/// Milliseconds since the Unix epoch, from the system clock.
-pub fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
+/// A typed id read from a column.
+pub(crate) fn id<T: From<String>>(row: &sqlx::any::AnyRow, column: &str) -> Result<T, sqlx::Error> {
+    use sqlx::Row;
+    row.try_get::<String, _>(column).map(T::from)
+}
+
+/// A typed id read from a nullable column.
+pub(crate) fn opt_id<T: From<String>>(
+    row: &sqlx::any::AnyRow,
+    column: &str,
+) -> Result<Option<T>, sqlx::Error> {
+    use sqlx::Row;
+    Ok(row.try_get::<Option<String>, _>(column)?.map(T::from))
+}
+
+/// A value stored as its code, e.g. a role or a document kind; an unknown code is a
+/// decoding error (storage holds only what this server wrote).
+pub(crate) fn coded<T>(
+    row: &sqlx::any::AnyRow,
+    column: &str,
+    what: &str,
+    from_code: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, sqlx::Error> {
+    use sqlx::Row;
+    let code: String = row.try_get(column)?;
+    from_code(&code).ok_or_else(|| sqlx::Error::ColumnDecode {
+        index: column.to_string(),
+        source: format!("unknown {what} {code:?}").into(),
+    })
+}
+
+/// An account's role column.
+pub(crate) fn role(
+    row: &sqlx::any::AnyRow,
+    column: &str,
+) -> Result<cartable_domain::roles::Role, sqlx::Error> {
+    coded(row, column, "role", cartable_domain::roles::Role::from_code)
 }

@@ -3,23 +3,25 @@
 //! processes sharing one PostgreSQL.
 
 use super::Db;
+use cartable_domain::ids::{ActivityId, StructureId};
 use sqlx::{AnyConnection, Row};
 
 /// Locks the counter of (activity, day) for the rest of the transaction; returns its value.
 pub async fn lock(
     conn: &mut AnyConnection,
     db: &Db,
-    structure_id: &str,
-    activity_id: &str,
-    day: &str,
+    structure_id: &StructureId,
+    activity_id: &ActivityId,
+    day: jiff::civil::Date,
 ) -> Result<i64, sqlx::Error> {
+    let day = day.to_string();
     sqlx::query(
         "INSERT INTO activity_places (structure_id, activity_id, day, taken) \
          VALUES ($1, $2, $3, 0) ON CONFLICT (structure_id, activity_id, day) DO NOTHING",
     )
-    .bind(structure_id)
-    .bind(activity_id)
-    .bind(day)
+    .bind(structure_id.as_str())
+    .bind(activity_id.as_str())
+    .bind(&day)
     .execute(&mut *conn)
     .await?;
     let sql = match db.for_update() {
@@ -33,9 +35,9 @@ pub async fn lock(
         }
     };
     let row = sqlx::query(sql)
-        .bind(structure_id)
-        .bind(activity_id)
-        .bind(day)
+        .bind(structure_id.as_str())
+        .bind(activity_id.as_str())
+        .bind(&day)
         .fetch_one(&mut *conn)
         .await?;
     row.try_get("taken")
@@ -44,25 +46,27 @@ pub async fn lock(
 /// Adds `delta` (±1) to a locked counter.
 pub async fn add(
     conn: &mut AnyConnection,
-    structure_id: &str,
-    activity_id: &str,
-    day: &str,
+    structure_id: &StructureId,
+    activity_id: &ActivityId,
+    day: jiff::civil::Date,
     delta: i64,
 ) -> Result<(), sqlx::Error> {
+    let day = day.to_string();
     sqlx::query(
         "UPDATE activity_places SET taken = taken + $1 \
          WHERE structure_id = $2 AND activity_id = $3 AND day = $4",
     )
     .bind(delta)
-    .bind(structure_id)
-    .bind(activity_id)
-    .bind(day)
+    .bind(structure_id.as_str())
+    .bind(activity_id.as_str())
+    .bind(&day)
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-/// Recounts every counter from the booking projection (after a rebuild).
+/// Recounts every counter from the booking projection (after a rebuild): the places held
+/// are the rows whose standing decision holds one (`holds_place`, the domain's rule).
 pub async fn recount(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM activity_places")
         .execute(&mut *conn)
@@ -71,7 +75,7 @@ pub async fn recount(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
         "INSERT INTO activity_places (structure_id, activity_id, day, taken) \
          SELECT f.structure_id, b.activity_id, b.day, COUNT(*) FROM booking_requests b \
          JOIN families f ON f.id = b.family_id \
-         WHERE (b.wanted = 1 AND b.outcome = 'accepted') OR b.outcome = 'kept_billable' \
+         WHERE b.holds_place = 1 \
          GROUP BY f.structure_id, b.activity_id, b.day",
     )
     .execute(&mut *conn)

@@ -4,6 +4,7 @@
 //! from the documents alone (`cartable-server admin rebuild-projections`).
 
 use cartable_domain::dossier::{AdultSheet, ChildSheet};
+use cartable_domain::ids::{DocumentId, FamilyId};
 use cartable_domain::planning::{BookingRequest, CellKey, Decision};
 use sqlx::{AnyConnection, Row};
 
@@ -121,27 +122,31 @@ pub async fn delete_adult(
 
 pub async fn upsert_booking(
     conn: &mut AnyConnection,
-    doc_id: &str,
-    family_id: &str,
+    doc_id: &DocumentId,
+    family_id: &FamilyId,
     key: &CellKey,
     request: &BookingRequest,
     decision: Option<&Decision>,
 ) -> Result<(), sqlx::Error> {
+    // The standing decision holds the place until the current request is decided.
+    let holds_place = decision.is_some_and(Decision::holds_place);
     let decision = decision.filter(|d| d.rev == request.rev);
     sqlx::query(
         "INSERT INTO booking_requests (doc_id, family_id, child_id, day, activity_id, wanted, \
-         rev, requested_by, requested_at_ms, outcome, reason, decided_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         rev, requested_by, requested_at_ms, outcome, reason, decided_at_ms, holds_place, \
+         refusal_cause) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
          ON CONFLICT (doc_id, child_id, day, activity_id) DO UPDATE SET \
          wanted = excluded.wanted, rev = excluded.rev, requested_by = excluded.requested_by, \
          requested_at_ms = excluded.requested_at_ms, outcome = excluded.outcome, \
-         reason = excluded.reason, decided_at_ms = excluded.decided_at_ms",
+         reason = excluded.reason, decided_at_ms = excluded.decided_at_ms, \
+         holds_place = excluded.holds_place, refusal_cause = excluded.refusal_cause",
     )
-    .bind(doc_id)
-    .bind(family_id)
-    .bind(&key.child_id)
+    .bind(doc_id.as_str())
+    .bind(family_id.as_str())
+    .bind(key.child_id.as_str())
     .bind(key.date.to_string())
-    .bind(&key.activity_id)
+    .bind(key.activity_id.as_str())
     .bind(flag(request.wanted))
     .bind(&request.rev)
     .bind(&request.by)
@@ -149,6 +154,8 @@ pub async fn upsert_booking(
     .bind(decision.map(|d| d.outcome.code()))
     .bind(decision.and_then(|d| d.reason.clone()))
     .bind(decision.map(|d| d.decided_at_ms))
+    .bind(flag(holds_place))
+    .bind(decision.and_then(|d| d.cause).map(|c| c.code()))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -156,17 +163,17 @@ pub async fn upsert_booking(
 
 pub async fn delete_booking(
     conn: &mut AnyConnection,
-    doc_id: &str,
+    doc_id: &DocumentId,
     key: &CellKey,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "DELETE FROM booking_requests WHERE doc_id = $1 AND child_id = $2 AND day = $3 \
          AND activity_id = $4",
     )
-    .bind(doc_id)
-    .bind(&key.child_id)
+    .bind(doc_id.as_str())
+    .bind(key.child_id.as_str())
     .bind(key.date.to_string())
-    .bind(&key.activity_id)
+    .bind(key.activity_id.as_str())
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -200,8 +207,8 @@ pub async fn child_ids(
 /// Projects one absence declaration and its outcome (if decided).
 pub async fn upsert_absence(
     conn: &mut AnyConnection,
-    doc_id: &str,
-    family_id: &str,
+    doc_id: &DocumentId,
+    family_id: &FamilyId,
     key: &CellKey,
     declaration: &cartable_domain::planning::AbsenceDeclaration,
     declared_at_ms: i64,
@@ -218,11 +225,11 @@ pub async fn upsert_absence(
          billed = excluded.billed, outcome_reason = excluded.outcome_reason, \
          decided_at_ms = excluded.decided_at_ms",
     )
-    .bind(doc_id)
-    .bind(family_id)
-    .bind(&key.child_id)
+    .bind(doc_id.as_str())
+    .bind(family_id.as_str())
+    .bind(key.child_id.as_str())
     .bind(key.date.to_string())
-    .bind(&key.activity_id)
+    .bind(key.activity_id.as_str())
     .bind(&declaration.rev)
     .bind(&declaration.by)
     .bind(declared_at_ms)

@@ -2,7 +2,10 @@
 //! (`dossier_versions`), and which device sent each Automerge actor's changes
 //! (`device_actors`), so that staff see who changed each field.
 
+use super::{coded, id};
 use automerge::ChangeHash;
+use cartable_domain::dossier::ReviewStatus;
+use cartable_domain::ids::{AccountId, DeviceId, DocumentId, FamilyId, StructureId};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -11,15 +14,14 @@ use std::str::FromStr;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Version {
     pub id: i64,
-    pub family_id: String,
-    pub doc_id: String,
+    pub family_id: FamilyId,
+    pub doc_id: DocumentId,
     pub rev: String,
     /// The dossier as submitted.
     pub heads: Vec<ChangeHash>,
-    pub submitted_by: String,
+    pub submitted_by: AccountId,
     pub submitted_at_ms: i64,
-    /// `pending`, `approved`, `rejected` or `superseded`.
-    pub status: String,
+    pub status: ReviewStatus,
     pub reviewed_by: Option<String>,
     pub reviewed_at_ms: Option<i64>,
     pub reason: Option<String>,
@@ -29,11 +31,11 @@ pub struct Version {
 /// A version about to be recorded.
 #[derive(Debug, Clone)]
 pub struct NewVersion<'a> {
-    pub family_id: &'a str,
-    pub doc_id: &'a str,
+    pub family_id: &'a FamilyId,
+    pub doc_id: &'a DocumentId,
     pub rev: &'a str,
     pub heads: &'a [ChangeHash],
-    pub submitted_by: &'a str,
+    pub submitted_by: &'a AccountId,
     pub submitted_at_ms: i64,
     pub requested_documents: &'a [String],
 }
@@ -67,13 +69,13 @@ fn version_of(r: &sqlx::any::AnyRow) -> Result<Version, sqlx::Error> {
     let docs: String = r.try_get("requested_documents")?;
     Ok(Version {
         id: r.try_get("id")?,
-        family_id: r.try_get("family_id")?,
-        doc_id: r.try_get("doc_id")?,
+        family_id: id(r, "family_id")?,
+        doc_id: id(r, "doc_id")?,
         rev: r.try_get("rev")?,
         heads: decode_heads(&heads)?,
-        submitted_by: r.try_get("submitted_by")?,
+        submitted_by: id(r, "submitted_by")?,
         submitted_at_ms: r.try_get("submitted_at_ms")?,
-        status: r.try_get("status")?,
+        status: coded(r, "status", "review status", ReviewStatus::from_code)?,
         reviewed_by: r.try_get("reviewed_by")?,
         reviewed_at_ms: r.try_get("reviewed_at_ms")?,
         reason: r.try_get("reason")?,
@@ -91,7 +93,7 @@ pub async fn insert_pending(
         "UPDATE dossier_versions SET status = 'superseded' \
          WHERE family_id = $1 AND status = 'pending'",
     )
-    .bind(v.family_id)
+    .bind(v.family_id.as_str())
     .execute(&mut *conn)
     .await?;
     sqlx::query(
@@ -99,11 +101,11 @@ pub async fn insert_pending(
          submitted_at_ms, status, requested_documents) \
          VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7)",
     )
-    .bind(v.family_id)
-    .bind(v.doc_id)
+    .bind(v.family_id.as_str())
+    .bind(v.doc_id.as_str())
     .bind(v.rev)
     .bind(encode_heads(v.heads))
-    .bind(v.submitted_by)
+    .bind(v.submitted_by.as_str())
     .bind(v.submitted_at_ms)
     .bind(serde_json::to_string(v.requested_documents).unwrap_or_else(|_| "[]".into()))
     .execute(&mut *conn)
@@ -114,16 +116,16 @@ pub async fn insert_pending(
 /// The family's most recent version with `status` (any status when `None`).
 pub async fn latest(
     conn: &mut AnyConnection,
-    family_id: &str,
-    status: Option<&str>,
+    family_id: &FamilyId,
+    status: Option<ReviewStatus>,
 ) -> Result<Option<Version>, sqlx::Error> {
     let sql = format!(
         "SELECT {COLUMNS} FROM dossier_versions WHERE family_id = $1 \
          AND ($2 = '' OR status = $2) ORDER BY id DESC LIMIT 1"
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(family_id)
-        .bind(status.unwrap_or(""))
+        .bind(family_id.as_str())
+        .bind(status.map_or("", ReviewStatus::code))
         .fetch_optional(&mut *conn)
         .await?;
     row.as_ref().map(version_of).transpose()
@@ -133,8 +135,8 @@ pub async fn latest(
 pub async fn set_outcome(
     conn: &mut AnyConnection,
     id: i64,
-    status: &str,
-    reviewed_by: &str,
+    status: ReviewStatus,
+    reviewed_by: &AccountId,
     reviewed_at_ms: i64,
     reason: Option<&str>,
 ) -> Result<(), sqlx::Error> {
@@ -142,8 +144,8 @@ pub async fn set_outcome(
         "UPDATE dossier_versions SET status = $1, reviewed_by = $2, reviewed_at_ms = $3, \
          reason = $4 WHERE id = $5",
     )
-    .bind(status)
-    .bind(reviewed_by)
+    .bind(status.code())
+    .bind(reviewed_by.as_str())
     .bind(reviewed_at_ms)
     .bind(reason)
     .bind(id)
@@ -178,8 +180,8 @@ pub struct Listed {
 /// oldest submission first (the order to review them in).
 pub async fn list(
     conn: &mut AnyConnection,
-    structure_id: &str,
-    status: &str,
+    structure_id: &StructureId,
+    status: ReviewStatus,
 ) -> Result<Vec<Listed>, sqlx::Error> {
     let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("v.{c}")).collect();
     let sql = format!(
@@ -192,8 +194,8 @@ pub async fn list(
         columns.join(", ")
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(structure_id)
-        .bind(status)
+        .bind(structure_id.as_str())
+        .bind(status.code())
         .fetch_all(&mut *conn)
         .await?;
     rows.iter()
@@ -212,8 +214,8 @@ pub async fn list(
 pub async fn record_actors(
     conn: &mut AnyConnection,
     actors: &[String],
-    device_id: &str,
-    account_id: &str,
+    device_id: &DeviceId,
+    account_id: &AccountId,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
     for actor in actors {
@@ -222,8 +224,8 @@ pub async fn record_actors(
              VALUES ($1, $2, $3, $4) ON CONFLICT (actor_hex) DO NOTHING",
         )
         .bind(actor)
-        .bind(device_id)
-        .bind(account_id)
+        .bind(device_id.as_str())
+        .bind(account_id.as_str())
         .bind(now_ms)
         .execute(&mut *conn)
         .await?;
@@ -234,14 +236,14 @@ pub async fn record_actors(
 /// The owners of the actors that devices of `family_id`'s accounts sent, by actor hex.
 pub async fn actor_owners(
     conn: &mut AnyConnection,
-    family_id: &str,
+    family_id: &FamilyId,
 ) -> Result<HashMap<String, ActorOwner>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT d.actor_hex, d.account_id, a.display_name, v.name AS device_name \
          FROM device_actors d JOIN accounts a ON a.id = d.account_id \
          LEFT JOIN devices v ON v.id = d.device_id WHERE a.family_id = $1",
     )
-    .bind(family_id)
+    .bind(family_id.as_str())
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()

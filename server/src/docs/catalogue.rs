@@ -7,6 +7,7 @@ use crate::db::documents::DocRow;
 use crate::error::{AppError, AppResult};
 use cartable_domain::DocKind;
 use cartable_domain::catalogue::Catalogue;
+use cartable_domain::ids::{DocumentId, StructureId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -14,7 +15,7 @@ use std::sync::{Arc, Mutex};
 /// planning write needs its structure's catalogue, and it changes rarely.
 #[derive(Debug, Default)]
 pub struct CatalogueCache {
-    by_doc: Mutex<HashMap<String, (i64, Arc<Catalogue>)>>,
+    by_doc: Mutex<HashMap<DocumentId, (i64, Arc<Catalogue>)>>,
 }
 
 impl CatalogueCache {
@@ -36,16 +37,16 @@ impl CatalogueCache {
 }
 
 /// The catalogue document's id for a structure.
-pub async fn doc_id(state: &AppState, structure_id: &str) -> AppResult<String> {
+pub async fn doc_id(state: &AppState, structure_id: &StructureId) -> AppResult<DocumentId> {
     let mut conn = state.db.pool.acquire().await?;
-    documents::structure_document(&mut conn, structure_id, DocKind::Catalogue.code())
+    documents::structure_document(&mut conn, structure_id, DocKind::Catalogue)
         .await?
         .map(|row| row.id)
         .ok_or_else(AppError::not_found)
 }
 
 /// The current catalogue.
-pub async fn read(state: &AppState, structure_id: &str) -> AppResult<Catalogue> {
+pub async fn read(state: &AppState, structure_id: &StructureId) -> AppResult<Catalogue> {
     let id = doc_id(state, structure_id).await?;
     state.docs.read(&id).await
 }
@@ -53,7 +54,7 @@ pub async fn read(state: &AppState, structure_id: &str) -> AppResult<Catalogue> 
 /// Applies `change` to the catalogue and stores it, all or nothing.
 pub async fn update(
     state: &AppState,
-    structure_id: &str,
+    structure_id: &StructureId,
     change: impl FnOnce(&mut Catalogue) -> AppResult<()>,
 ) -> AppResult<Catalogue> {
     let id = doc_id(state, structure_id).await?;

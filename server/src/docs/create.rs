@@ -11,6 +11,7 @@ use automerge::{ActorId, AutoCommit};
 use cartable_domain::DocKind;
 use cartable_domain::catalogue::Catalogue;
 use cartable_domain::dossier::Dossier;
+use cartable_domain::ids::{DocumentId, FamilyId, StructureId};
 use cartable_domain::planning::Planning;
 use cartable_domain::school_year::SchoolYear;
 use sqlx::AnyConnection;
@@ -26,69 +27,68 @@ async fn insert(
     conn: &mut AnyConnection,
     row: DocRow,
     mut doc: AutoCommit,
+    now_ms: i64,
 ) -> Result<DocRow, AppError> {
-    documents::insert_document(conn, &row, &doc.save()).await?;
+    documents::insert_document(conn, &row, &doc.save(), now_ms).await?;
     Ok(row)
+}
+
+fn new_row(
+    structure_id: &StructureId,
+    family_id: Option<&FamilyId>,
+    kind: DocKind,
+    school_year: Option<SchoolYear>,
+) -> DocRow {
+    DocRow {
+        id: DocumentId::new(crate::auth::new_id()),
+        structure_id: structure_id.clone(),
+        family_id: family_id.cloned(),
+        kind,
+        school_year,
+        version: 1,
+    }
 }
 
 /// Creates a family's dossier with its first sheets and projects them.
 pub async fn create_dossier(
     conn: &mut AnyConnection,
     actor: &ActorId,
-    structure_id: &str,
-    family_id: &str,
+    structure_id: &StructureId,
+    family_id: &FamilyId,
     dossier: &Dossier,
+    now_ms: i64,
 ) -> Result<DocRow, AppError> {
     let mut value = dossier.clone();
     value.family_id = family_id.to_string();
     let doc = doc_with(actor, &value)?;
     for (id, sheet) in &value.children {
-        projections::upsert_child(conn, family_id, id, sheet).await?;
+        projections::upsert_child(conn, family_id.as_str(), id, sheet).await?;
     }
     for (id, sheet) in &value.adults {
-        projections::upsert_adult(conn, family_id, id, sheet).await?;
+        projections::upsert_adult(conn, family_id.as_str(), id, sheet).await?;
     }
-    let row = DocRow {
-        id: crate::auth::new_id(),
-        structure_id: structure_id.to_string(),
-        family_id: Some(family_id.to_string()),
-        kind: DocKind::Dossier.code().to_string(),
-        school_year: None,
-        version: 1,
-    };
-    insert(conn, row, doc).await
+    let row = new_row(structure_id, Some(family_id), DocKind::Dossier, None);
+    insert(conn, row, doc, now_ms).await
 }
 
 /// Returns the family's planning for `year`, creating it if needed.
 pub async fn ensure_planning(
     db: &Db,
     actor: &ActorId,
-    structure_id: &str,
-    family_id: &str,
+    structure_id: &StructureId,
+    family_id: &FamilyId,
     year: SchoolYear,
+    now_ms: i64,
 ) -> Result<DocRow, AppError> {
     let mut wtx = db.begin_write().await?;
-    let year_name = year.to_string();
-    if let Some(row) = documents::family_document(
-        &mut wtx.tx,
-        family_id,
-        DocKind::Planning.code(),
-        Some(&year_name),
-    )
-    .await?
+    if let Some(row) =
+        documents::family_document(&mut wtx.tx, family_id, DocKind::Planning, Some(year)).await?
     {
         return Ok(row);
     }
-    let doc = doc_with(actor, &Planning::new(family_id, year))?;
-    let row = DocRow {
-        id: crate::auth::new_id(),
-        structure_id: structure_id.to_string(),
-        family_id: Some(family_id.to_string()),
-        kind: DocKind::Planning.code().to_string(),
-        school_year: Some(year_name),
-        version: 1,
-    };
-    let row = insert(&mut wtx.tx, row, doc).await?;
+    let doc = doc_with(actor, &Planning::new(family_id.as_str(), year))?;
+    let row = new_row(structure_id, Some(family_id), DocKind::Planning, Some(year));
+    let row = insert(&mut wtx.tx, row, doc, now_ms).await?;
     wtx.commit().await?;
     Ok(row)
 }
@@ -97,19 +97,13 @@ pub async fn ensure_planning(
 pub async fn create_catalogue(
     conn: &mut AnyConnection,
     actor: &ActorId,
-    structure_id: &str,
+    structure_id: &StructureId,
     catalogue: &Catalogue,
+    now_ms: i64,
 ) -> Result<DocRow, AppError> {
     let doc = doc_with(actor, catalogue)?;
-    let row = DocRow {
-        id: crate::auth::new_id(),
-        structure_id: structure_id.to_string(),
-        family_id: None,
-        kind: DocKind::Catalogue.code().to_string(),
-        school_year: None,
-        version: 1,
-    };
-    insert(conn, row, doc).await
+    let row = new_row(structure_id, None, DocKind::Catalogue, None);
+    insert(conn, row, doc, now_ms).await
 }
 
 /// Creates a family's ledger document (empty; the server fills it from its tables).

@@ -10,10 +10,11 @@ use sqlx::AnyConnection;
 /// Projects the sheets that `patches` touched (all of them when `patches` is `None`).
 pub async fn project(
     conn: &mut AnyConnection,
-    family_id: &str,
+    family_id: &cartable_domain::ids::FamilyId,
     doc: &AutoCommit,
     patches: Option<&[Patch]>,
 ) -> Result<(), crate::error::AppError> {
+    let family_id = family_id.as_str();
     let dossier: Dossier = autosurgeon::hydrate(doc)
         .map_err(|e| crate::error::AppError::internal(format!("dossier illisible : {e}")))?;
     let children = patches.and_then(|p| touched_keys(p, "children"));

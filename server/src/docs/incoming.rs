@@ -22,7 +22,7 @@ use sqlx::AnyConnection;
 
 /// Marks a refusal as being about document `row`.
 fn refused(row: &DocRow, refusal: Refusal) -> AppError {
-    AppError::refused(refusal, DocumentId::new(row.id.clone()))
+    AppError::refused(refusal, row.id.clone())
 }
 
 /// Gives `message` exactly these changes to apply.

@@ -102,7 +102,12 @@ pub async fn refresh(state: &AppState, structure_id: &str) -> AppResult<()> {
     let now = state.clock.now();
     let row = {
         let mut conn = state.db.pool.acquire().await?;
-        documents::structure_document(&mut conn, structure_id, DocKind::Catalogue.code()).await?
+        documents::structure_document(
+            &mut conn,
+            &cartable_domain::ids::StructureId::from(structure_id),
+            DocKind::Catalogue,
+        )
+        .await?
     };
     let Some(doc_id) = row.map(|r| r.id) else {
         // A structure without a catalogue has nothing to publish into.

@@ -8,12 +8,17 @@ use crate::docs::review::write_review;
 use crate::error::{AppError, AppResult};
 use cartable_domain::DocKind;
 use cartable_domain::dossier::Dossier;
+use cartable_domain::ids::FamilyId;
 
 /// Records that the family sent a document of `kind`. Returns true when it had been asked for.
-pub async fn document_received(state: &AppState, family_id: &str, kind: &str) -> AppResult<bool> {
+pub async fn document_received(
+    state: &AppState,
+    family_id: &FamilyId,
+    kind: &str,
+) -> AppResult<bool> {
     let doc_id = {
         let mut conn = state.db.pool.acquire().await?;
-        documents::family_document(&mut conn, family_id, DocKind::Dossier.code(), None).await?
+        documents::family_document(&mut conn, family_id, DocKind::Dossier, None).await?
     };
     let Some(doc_id) = doc_id.map(|row| row.id) else {
         return Ok(false);

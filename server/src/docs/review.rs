@@ -8,14 +8,12 @@
 //! dossier like any server decision.
 
 use crate::db::reviews::{self, ActorOwner, NewVersion};
-use crate::docs::compensation::root_key;
 use crate::error::{AppError, AppResult};
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ChangeHash, Patch, PatchAction, Prop, ROOT, ReadDoc};
 use cartable_domain::conflicts::Author;
-use cartable_domain::dossier::{
-    Dossier, QF_CERTIFICATE, REVIEW_APPROVED, REVIEW_PENDING, Review, submission_change,
-};
+use cartable_domain::dossier::{Dossier, QF_CERTIFICATE, Review, ReviewStatus, submission_change};
+use cartable_domain::ids::{AccountId, DeviceId, DocumentId, FamilyId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::AnyConnection;
@@ -433,10 +431,10 @@ pub fn requested_documents(changes: &[FieldChange]) -> Vec<String> {
 /// Where a sync of a dossier came from.
 #[derive(Debug, Clone, Copy)]
 pub struct SyncOrigin<'a> {
-    pub family_id: &'a str,
-    pub doc_id: &'a str,
-    pub account_id: &'a str,
-    pub device_id: &'a str,
+    pub family_id: &'a FamilyId,
+    pub doc_id: &'a DocumentId,
+    pub account_id: &'a AccountId,
+    pub device_id: &'a DeviceId,
     pub now_ms: i64,
 }
 
@@ -460,15 +458,12 @@ pub async fn after_sync(
     conn: &mut AnyConnection,
     at: SyncOrigin<'_>,
     doc: &mut AutoCommit,
-    patches: &[Patch],
+    submitted: bool,
     actors: &[String],
 ) -> AppResult<()> {
     reviews::record_actors(conn, actors, at.device_id, at.account_id, at.now_ms).await?;
     publish_authors(conn, at.family_id, doc).await?;
-    if !patches
-        .iter()
-        .any(|p| root_key(p).as_deref() == Some("submission"))
-    {
+    if !submitted {
         return Ok(());
     }
     let dossier: Dossier = autosurgeon::hydrate(&*doc)
@@ -487,7 +482,7 @@ pub async fn after_sync(
     }
     let heads = submission_change(doc).map_or_else(|| doc.get_heads(), |h| vec![h]);
     let owners = reviews::actor_owners(conn, at.family_id).await?;
-    let base = match reviews::latest(conn, at.family_id, Some(REVIEW_APPROVED)).await? {
+    let base = match reviews::latest(conn, at.family_id, Some(ReviewStatus::Approved)).await? {
         Some(v) => v.heads,
         None => creation_heads(doc, &owners),
     };
@@ -508,7 +503,7 @@ pub async fn after_sync(
     )
     .await?;
     let review = Review {
-        status: REVIEW_PENDING.into(),
+        status: ReviewStatus::Pending,
         reason: None,
         at_ms: at.now_ms,
         rev: submission.rev,
@@ -523,7 +518,7 @@ pub async fn after_sync(
 /// of a conflict. Nothing is written when every author is already there.
 pub async fn publish_authors(
     conn: &mut AnyConnection,
-    family_id: &str,
+    family_id: &FamilyId,
     doc: &mut AutoCommit,
 ) -> AppResult<()> {
     let owners = reviews::actor_owners(conn, family_id).await?;
@@ -564,7 +559,7 @@ pub async fn publish_authors(
 pub fn approval_in_force_since(review: Option<&Review>) -> Option<i64> {
     review.and_then(|r| {
         r.approved_at_ms
-            .or((r.status == REVIEW_APPROVED).then_some(r.at_ms))
+            .or((r.status == ReviewStatus::Approved).then_some(r.at_ms))
     })
 }
 

@@ -7,6 +7,7 @@
 use crate::db::{Backend, Db, documents};
 use crate::error::AppError;
 use automerge::{ActorId, AutoCommit};
+use cartable_domain::ids::DocumentId;
 use sqlx::AnyConnection;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -33,7 +34,7 @@ pub struct DocStore {
     db: Db,
     actor: ActorId,
     capacity: usize,
-    slots: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Slot>>>>,
+    slots: Mutex<HashMap<DocumentId, Arc<tokio::sync::Mutex<Slot>>>>,
 }
 
 impl DocStore {
@@ -53,13 +54,13 @@ impl DocStore {
     }
 
     /// Locks the slot of `doc_id` (loading nothing yet).
-    pub async fn lock(&self, doc_id: &str) -> SlotGuard {
+    pub async fn lock(&self, doc_id: &DocumentId) -> SlotGuard {
         let slot = {
             let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
             if slots.len() >= self.capacity && !slots.contains_key(doc_id) {
                 evict_idle(&mut slots, self.capacity / 2);
             }
-            slots.entry(doc_id.to_string()).or_default().clone()
+            slots.entry(doc_id.clone()).or_default().clone()
         };
         let mut guard = slot.lock_owned().await;
         guard.last_used = Some(Instant::now());
@@ -71,7 +72,7 @@ impl DocStore {
         &self,
         conn: &mut AnyConnection,
         slot: &mut Slot,
-        doc_id: &str,
+        doc_id: &DocumentId,
         version: i64,
     ) -> Result<(), AppError> {
         if slot.loaded.as_ref().is_some_and(|l| l.version == version) {
@@ -92,7 +93,7 @@ impl DocStore {
     pub async fn ensure_current_for_read(
         &self,
         slot: &mut Slot,
-        doc_id: &str,
+        doc_id: &DocumentId,
     ) -> Result<(), AppError> {
         // SQLite serves one process: a loaded copy is current (every write goes through it).
         if self.db.backend == Backend::Sqlite && slot.loaded.is_some() {
@@ -106,7 +107,7 @@ impl DocStore {
     }
 
     /// Hydrates a document for reading, through the slot cache.
-    pub async fn read<T: autosurgeon::Hydrate>(&self, doc_id: &str) -> Result<T, AppError> {
+    pub async fn read<T: autosurgeon::Hydrate>(&self, doc_id: &DocumentId) -> Result<T, AppError> {
         let mut slot = self.lock(doc_id).await;
         self.ensure_current_for_read(&mut slot, doc_id).await?;
         let loaded = slot.loaded.as_ref().ok_or_else(AppError::not_found)?;
@@ -120,8 +121,8 @@ impl DocStore {
     }
 }
 
-fn evict_idle(slots: &mut HashMap<String, Arc<tokio::sync::Mutex<Slot>>>, keep: usize) {
-    let mut idle: Vec<(String, Instant)> = slots
+fn evict_idle(slots: &mut HashMap<DocumentId, Arc<tokio::sync::Mutex<Slot>>>, keep: usize) {
+    let mut idle: Vec<(DocumentId, Instant)> = slots
         .iter()
         .filter(|(_, s)| Arc::strong_count(s) == 1)
         .filter_map(|(k, s)| {

@@ -8,12 +8,13 @@ use super::store::{DocStore, Loaded, SlotGuard};
 use crate::db::{Db, WriteTx, documents};
 use crate::error::{AppError, AppResult};
 use automerge::{AutoCommit, ChangeHash};
+use cartable_domain::ids::DocumentId;
 use sqlx::AnyConnection;
 
 pub struct DocWrite {
     slot: Option<SlotGuard>,
     tx: Option<WriteTx>,
-    doc_id: String,
+    doc_id: DocumentId,
     /// Heads before this write.
     pub before: Vec<ChangeHash>,
 }
@@ -21,13 +22,13 @@ pub struct DocWrite {
 impl DocStore {
     /// Starts a write to `doc_id`: locks its slot, opens a write transaction, locks the
     /// document row and loads the current version.
-    pub async fn begin_write(&self, db: &Db, doc_id: &str) -> AppResult<DocWrite> {
+    pub async fn begin_write(&self, db: &Db, doc_id: &DocumentId) -> AppResult<DocWrite> {
         let slot = self.lock(doc_id).await;
         let tx = db.begin_write().await?;
         let mut write = DocWrite {
             slot: Some(slot),
             tx: Some(tx),
-            doc_id: doc_id.to_string(),
+            doc_id: doc_id.clone(),
             before: Vec::new(),
         };
         let (Some(slot), Some(tx)) = (write.slot.as_mut(), write.tx.as_mut()) else {

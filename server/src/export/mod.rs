@@ -16,6 +16,7 @@ use automerge::AutoCommit;
 use cartable_domain::DocKind;
 use cartable_domain::catalogue::Catalogue;
 use cartable_domain::dossier::Dossier;
+use cartable_domain::ids::{DocumentId, FamilyId, StructureId};
 use cartable_domain::planning::Planning;
 use cartable_domain::supporting::sanitize_file_name;
 use serde::Serialize;
@@ -177,7 +178,7 @@ async fn journal_json(
 
 /// The raw document, saved again as one compact file.
 async fn automerge_bytes(conn: &mut AnyConnection, doc_id: &str) -> AppResult<Vec<u8>> {
-    let (bytes, _) = documents::load_bytes(conn, doc_id).await?;
+    let (bytes, _) = documents::load_bytes(conn, &DocumentId::from(doc_id)).await?;
     let mut doc = AutoCommit::load(&bytes)
         .map_err(|e| AppError::internal(format!("document {doc_id} illisible : {e}")))?;
     Ok(doc.save())
@@ -197,19 +198,25 @@ pub async fn collect(state: &AppState, structure_id: &str, family_id: &str) -> A
     export.json("dossier-versions.json", &versions)?;
     let journal = journal_json(&mut conn, structure_id, family_id).await?;
     export.json("journal.json", &journal)?;
-    let docs = documents::of_family(&mut conn, structure_id, family_id).await?;
+    let docs = documents::of_family(
+        &mut conn,
+        &StructureId::from(structure_id),
+        &FamilyId::from(family_id),
+    )
+    .await?;
     drop(conn);
     let mut dossier = None;
     let mut plannings = Vec::new();
     for row in &docs {
-        let name = match (DocKind::from_code(&row.kind), row.school_year.as_deref()) {
-            (Some(DocKind::Dossier), _) => {
+        let year = row.school_year.map(|y| y.to_string());
+        let name = match (row.kind, year.as_deref()) {
+            (DocKind::Dossier, _) => {
                 let read: Dossier = state.docs.read(&row.id).await?;
                 export.json("dossier.json", &read)?;
                 dossier = Some(read);
                 "dossier".to_string()
             }
-            (Some(DocKind::Planning), Some(year)) => {
+            (DocKind::Planning, Some(year)) => {
                 let planning: Planning = state.docs.read(&row.id).await?;
                 export.json(
                     &format!("planning/{}.json", sanitize_file_name(year)),
@@ -218,7 +225,7 @@ pub async fn collect(state: &AppState, structure_id: &str, family_id: &str) -> A
                 plannings.push((year.to_string(), planning));
                 format!("planning-{}", sanitize_file_name(year))
             }
-            _ => format!("{}-{}", sanitize_file_name(&row.kind), row.id),
+            _ => format!("{}-{}", sanitize_file_name(row.kind.code()), row.id),
         };
         let mut conn = state.db.pool.acquire().await?;
         let bytes = automerge_bytes(&mut conn, &row.id).await?;
@@ -248,13 +255,14 @@ pub async fn collect(state: &AppState, structure_id: &str, family_id: &str) -> A
     export.json("documents.json", &listed)?;
 
     // Activities are named from the structure's catalogue; without it, by their ids.
-    let catalogue = match crate::docs::catalogue::read(state, structure_id).await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::warn!(error = %e, "export : catalogue illisible, activités non nommées");
-            Catalogue::default()
-        }
-    };
+    let catalogue =
+        match crate::docs::catalogue::read(state, &StructureId::from(structure_id)).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "export : catalogue illisible, activités non nommées");
+                Catalogue::default()
+            }
+        };
     plannings.sort_by(|a, b| a.0.cmp(&b.0));
     let page = summary::html(&summary::SummaryInput {
         family: &family,

@@ -262,6 +262,7 @@ fn plannings(out: &mut String, input: &SummaryInput<'_>, names: &HashMap<&str, S
                     RequestState::Accepted => "acceptée".to_string(),
                     RequestState::Refused { reason } => format!("refusée : {reason}"),
                     RequestState::Cancelled => "annulée".to_string(),
+                    RequestState::CancelledByStructure { reason } => format!("annulée : {reason}"),
                     RequestState::KeptBillable { reason } => format!("maintenue : {reason}"),
                 };
                 let absence = match (
@@ -282,8 +283,8 @@ fn plannings(out: &mut String, input: &SummaryInput<'_>, names: &HashMap<&str, S
                         &input
                             .catalogue
                             .activities
-                            .get(&cell.activity_id)
-                            .map_or_else(|| cell.activity_id.clone(), |a| a.name.clone()),
+                            .get(cell.activity_id.as_str())
+                            .map_or_else(|| cell.activity_id.to_string(), |a| a.name.clone()),
                     ),
                     if request.wanted {
                         "réservation".into()
@@ -549,6 +550,7 @@ mod tests {
                 rev: "r1".into(),
                 outcome: Outcome::Refused,
                 reason: Some("Complet : les 120 places de ce jour sont prises".into()),
+                cause: Some(cartable_domain::refusal::RefusalCause::Full),
                 decided_at_ms: 0,
             },
         );

@@ -8,8 +8,8 @@
 
 use crate::AppState;
 use crate::auth::{FamilyDevice, new_id};
+use crate::db::audit;
 use crate::db::supporting::{self, NewDocument, Stored};
-use crate::db::{audit, now_ms};
 use crate::docs::requested;
 use crate::error::{AppError, AppResult};
 use crate::objects;
@@ -23,6 +23,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use cartable_domain::ids::FamilyId;
 use cartable_domain::supporting::{
     self as domain, SENSITIVE_KINDS, SupportingDocument, sanitize_file_name,
 };
@@ -133,7 +134,7 @@ async fn upload(
         valid_until,
         idempotency_key: &key,
         uploaded_by: &device.session.account_id,
-        uploaded_at_ms: now_ms(),
+        uploaded_at_ms: state.clock.now().as_millisecond(),
     };
     if let Err(e) = supporting::insert(&state.db, &new).await {
         objects::remove(&state, &object_key, "document not recorded").await;
@@ -185,12 +186,16 @@ async fn content(
         && SENSITIVE_KINDS.contains(&stored.doc.kind.as_str())
     {
         let mut conn = state.db.pool.acquire().await?;
-        audit::record(
-            &mut conn,
+        let who = audit::Who {
             account_id,
             structure_id,
+            at_ms: state.clock.now().as_millisecond(),
+        };
+        audit::record(
+            &mut conn,
+            who,
             "download_document",
-            Some(&stored.doc.family_id),
+            Some(&FamilyId::from(&stored.doc.family_id)),
             &format!("{} {}", stored.doc.kind, stored.doc.id),
         )
         .await?;

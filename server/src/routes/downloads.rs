@@ -30,7 +30,7 @@ impl axum::extract::FromRequestParts<AppState> for Member {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let session = authenticate(parts, state).await?;
         Ok(Member {
-            structure_id: session.structure_id,
+            structure_id: session.structure_id.into_string(),
         })
     }
 }

@@ -25,10 +25,14 @@ async fn download(State(state): State<AppState>, device: FamilyDevice) -> AppRes
     let now = paris_datetime(state.clock.now());
     let (file, size) = archive::write(&state, content, now).await?;
     let mut conn = state.db.pool.acquire().await?;
+    let who = audit::Who {
+        account_id: &device.session.account_id,
+        structure_id: &structure_id,
+        at_ms: state.clock.now().as_millisecond(),
+    };
     audit::record(
         &mut conn,
-        &device.session.account_id,
-        &structure_id,
+        who,
         "export_family_data",
         Some(&device.family_id),
         &format!("{size} octets"),

@@ -11,6 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cartable_domain::api::ErrorCode;
+use cartable_domain::ids::{AccountId, FamilyId, StructureId};
 use cartable_domain::supporting::{ContentError, FileType, check_content};
 
 /// Room for the request above the file itself, for the outer body limit layer.
@@ -109,11 +110,11 @@ fn is_length_limit(mut e: &(dyn std::error::Error + 'static)) -> bool {
 #[derive(Debug)]
 pub enum Caller {
     Family {
-        family_id: String,
+        family_id: FamilyId,
     },
     Staff {
-        account_id: String,
-        structure_id: String,
+        account_id: AccountId,
+        structure_id: StructureId,
     },
 }
 
@@ -124,7 +125,7 @@ impl FromRequestParts<AppState> for Caller {
         let session = authenticate(parts, state).await?;
         match session.family_id {
             Some(family_id) => Ok(Caller::Family { family_id }),
-            None if session.role.starts_with("staff_") => Ok(Caller::Staff {
+            None if session.role.is_staff() => Ok(Caller::Staff {
                 account_id: session.account_id,
                 structure_id: session.structure_id,
             }),

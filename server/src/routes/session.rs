@@ -45,9 +45,9 @@ async fn family_login(
     Ok(Json(LoginResponse {
         token,
         device_id,
-        account_id: account.id,
-        family_id,
-        structure_id: account.structure_id,
+        account_id: account.id.into_string(),
+        family_id: family_id.into_string(),
+        structure_id: account.structure_id.into_string(),
         display_name: account.display_name,
         must_change_password: account.must_change_password,
         known_device: Some(verified.known_device),
@@ -73,8 +73,8 @@ async fn staff_login(
     Ok(Json(StaffLoginResponse {
         token,
         device_id,
-        account_id: account.id,
-        structure_id: account.structure_id,
+        account_id: account.id.into_string(),
+        structure_id: account.structure_id.into_string(),
         display_name: account.display_name,
         role: account.role,
         must_change_password: account.must_change_password,
@@ -185,7 +185,7 @@ async fn devices(
 async fn revoke(
     State(state): State<AppState>,
     device: FamilyDevice,
-    Path(device_id): Path<String>,
+    Path(device_id): Path<DeviceId>,
 ) -> AppResult<StatusCode> {
     revoke_session(&state, &device.session, &device_id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -153,7 +153,9 @@ Aucune activité à afficher.",
         );
         match cell.state() {
             CellState::Refused { reason } => notes.push(format!("{what} : refusé, {reason}")),
-            CellState::KeptBillable { reason } => notes.push(format!("{what} : {reason}")),
+            CellState::KeptBillable { reason } | CellState::CancelledByStructure { reason } => {
+                notes.push(format!("{what} : {reason}"))
+            }
             _ => {}
         }
         if let Some(outcome) = cell.absence.as_ref().and_then(|a| a.outcome.as_ref()) {

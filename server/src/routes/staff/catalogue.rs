@@ -4,12 +4,13 @@
 use crate::AppState;
 use crate::auth::StaffUser;
 use crate::docs::catalogue;
+use crate::docs::closures::{self, ClosuresPreview};
 use crate::error::{AppError, AppResult};
 use crate::routes::Json as JsonBody;
 use crate::routes::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use cartable_domain::catalogue::{Activity, Catalogue, Closure, Contact, DeadlineRule};
 use jiff::civil::{Date, DateTime, Time};
@@ -23,6 +24,10 @@ pub fn router() -> Router<AppState> {
             put(put_activity).delete(delete_activity),
         )
         .route("/api/v1/staff/catalogue/closures", put(put_closures))
+        .route(
+            "/api/v1/staff/catalogue/closures/preview",
+            post(preview_closures),
+        )
         .route("/api/v1/staff/catalogue/settings", put(put_settings))
 }
 
@@ -201,13 +206,8 @@ async fn delete_activity(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn put_closures(
-    State(state): State<AppState>,
-    staff: StaffUser,
-    JsonBody(closures): JsonBody<Vec<Closure>>,
-) -> AppResult<Json<Catalogue>> {
-    staff.require_admin()?;
-    for c in &closures {
+fn check_closures(closures: &[Closure]) -> AppResult<()> {
+    for c in closures {
         check_date("from", &c.from, false)?;
         check_date("to", &c.to, false)?;
         if c.to < c.from {
@@ -220,12 +220,38 @@ async fn put_closures(
             return Err(bad("label : libellé de fermeture vide".into()));
         }
     }
+    Ok(())
+}
+
+/// Replaces the closures; bookings on days a closure now closes are cancelled by the
+/// structure (see `docs::closures`).
+async fn put_closures(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    JsonBody(closures): JsonBody<Vec<Closure>>,
+) -> AppResult<Json<Catalogue>> {
+    staff.require_admin()?;
+    check_closures(&closures)?;
     let updated = catalogue::update(&state, staff.structure_id(), |c| {
         c.closures = closures;
         Ok(())
     })
     .await?;
+    closures::after_change(&state, staff.structure_id(), &updated).await;
     Ok(Json(updated))
+}
+
+/// What replacing the closures with this list would cancel, without changing anything.
+async fn preview_closures(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    JsonBody(list): JsonBody<Vec<Closure>>,
+) -> AppResult<Json<ClosuresPreview>> {
+    check_closures(&list)?;
+    let current = catalogue::read(&state, staff.structure_id()).await?;
+    Ok(Json(
+        closures::preview(&state, staff.structure_id(), &current, list).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]

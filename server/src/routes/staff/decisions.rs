@@ -3,16 +3,18 @@
 
 use crate::AppState;
 use crate::auth::StaffUser;
-use crate::db::documents;
-use crate::docs::planning::{PlanningRef, cell, record_decision};
+use crate::docs::apply::{self, FamilyDoc};
+use crate::docs::redecide;
 use crate::error::{AppError, AppResult};
 use crate::routes::Json as JsonBody;
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use cartable_domain::DocKind;
+use cartable_domain::ids::{ActivityId, ChildId, FamilyId};
 use cartable_domain::planning::{CellKey, Decision, Outcome};
 use cartable_domain::school_year::SchoolYear;
+use cartable_reconcile::DecisionInputs;
+use cartable_reconcile::redecide::{StaffDecision, plan_override};
 use serde::Deserialize;
 use sqlx::Row;
 
@@ -23,10 +25,10 @@ pub fn router() -> Router<AppState> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Override {
-    pub family_id: String,
-    pub child_id: String,
+    pub family_id: FamilyId,
+    pub child_id: ChildId,
     pub date: jiff::civil::Date,
-    pub activity_id: String,
+    pub activity_id: ActivityId,
     pub outcome: Outcome,
     /// Shown to the family.
     pub reason: String,
@@ -44,68 +46,49 @@ async fn override_decision(
         ));
     }
     let family = sqlx::query("SELECT structure_id FROM families WHERE id = $1")
-        .bind(&req.family_id)
+        .bind(req.family_id.as_str())
         .fetch_optional(&state.db.pool)
         .await?;
     match family {
-        Some(row) if row.try_get::<String, _>("structure_id")? == staff.structure_id() => {}
+        Some(row) if *staff.structure_id() == row.try_get::<String, _>("structure_id")? => {}
         _ => return Err(AppError::not_found()),
     }
-    let year = SchoolYear::of(req.date).to_string();
-    let row = {
-        let mut conn = state.db.pool.acquire().await?;
-        documents::family_document(
-            &mut conn,
-            &req.family_id,
-            DocKind::Planning.code(),
-            Some(&year),
-        )
-        .await?
-        .ok_or_else(AppError::not_found)?
+    let cell_key = CellKey::new(&req.child_id, req.date, &req.activity_id);
+    let school_year = SchoolYear::of(req.date);
+    let doc_id = redecide::planning_of(&state, &req.family_id, school_year).await?;
+    let inputs = DecisionInputs {
+        catalogue: Default::default(),
+        dossier: Default::default(),
+        valid_documents: Default::default(),
+        overdue: None,
+        now: state.clock.now(),
     };
-    let cell_key = CellKey::new(req.child_id.as_str(), req.date, req.activity_id.as_str());
-    let key = cell_key.encode();
-    let mut write = state.docs.begin_write(&state.db, &row.id).await?;
-    let (conn, doc) = write.parts()?;
-    let (request, previous) = cell(doc, &key)?;
-    let Some(request) = request else {
-        return Err(AppError::not_found());
-    };
-    let decision = Decision {
-        rev: request.rev.clone(),
-        outcome: req.outcome,
-        reason: Some(format!("{reason} (décision de la structure)")),
-        decided_at_ms: jiff::Timestamp::now().as_millisecond(),
-    };
-    let at = PlanningRef {
-        db: &state.db,
+    let at = FamilyDoc {
         structure_id: staff.structure_id(),
         family_id: &req.family_id,
-        doc_id: &row.id,
+        doc_id: &doc_id,
     };
-    // Lock the day's counter like any decision does.
-    crate::db::places::lock(
-        conn,
-        &state.db,
-        staff.structure_id(),
-        &req.activity_id,
-        &req.date.to_string(),
-    )
-    .await?;
-    record_decision(
-        conn,
-        at,
-        doc,
-        &cell_key,
-        &request,
-        previous.as_ref(),
-        &decision,
-    )
-    .await?;
+    let staff_decision = StaffDecision {
+        outcome: req.outcome,
+        reason: reason.to_string(),
+    };
+    let mut write = state.docs.begin_write(&state.db, &doc_id).await?;
+    let (conn, doc) = write.parts()?;
+    let plan = plan_override(doc, &cell_key, staff_decision)?;
+    // The day's counter is locked like for any decision.
+    let counts =
+        apply::lock_counters(conn, &state.db, staff.structure_id(), plan.counters()).await?;
+    let effects = plan.decide(doc, &inputs, school_year, &counts)?;
+    apply::apply(conn, at, None, &effects, inputs.now.as_millisecond()).await?;
+    let decision = effects
+        .decisions()
+        .map(|(_, d)| d.clone())
+        .next()
+        .ok_or_else(|| AppError::internal("décision non écrite"))?;
+    let key = cell_key.encode();
     crate::db::audit::record(
         conn,
-        &staff.session.account_id,
-        staff.structure_id(),
+        staff.who(decision.decided_at_ms),
         "override_decision",
         Some(&req.family_id),
         &format!("{key} → {} : {reason}", req.outcome.code()),

@@ -5,7 +5,7 @@
 
 use crate::AppState;
 use crate::auth::StaffUser;
-use crate::db::{audit, now_ms, supporting};
+use crate::db::{audit, supporting};
 use crate::docs::redecide;
 use crate::error::{AppError, AppResult};
 use crate::routes::Json as JsonBody;
@@ -13,6 +13,7 @@ use crate::routes::{Path, Query};
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use cartable_domain::ids::FamilyId;
 use cartable_domain::supporting::{DocumentStatus, SupportingDocument};
 use serde::Deserialize;
 
@@ -117,7 +118,7 @@ async fn answer(
         id,
         status,
         &staff.session.account_id,
-        now_ms(),
+        state.clock.now().as_millisecond(),
         reason,
     )
     .await?;
@@ -130,10 +131,9 @@ async fn answer(
     let mut conn = state.db.pool.acquire().await?;
     audit::record(
         &mut conn,
-        &staff.session.account_id,
-        staff.structure_id(),
+        staff.who(state.clock.now().as_millisecond()),
         &format!("document_{}", status.code()),
-        Some(&stored.doc.family_id),
+        Some(&FamilyId::from(&stored.doc.family_id)),
         &format!(
             "{} {} {}",
             stored.doc.kind,
@@ -144,7 +144,8 @@ async fn answer(
     .await?;
     drop(conn);
     if status == DocumentStatus::Accepted {
-        redecide::after_review(state, staff.structure_id(), &stored.doc.family_id).await;
+        let family_id = FamilyId::from(&stored.doc.family_id);
+        redecide::after_review(state, staff.structure_id(), &family_id).await;
     }
     Ok(Json(stored.doc))
 }

@@ -17,9 +17,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use cartable_domain::DocKind;
 use cartable_domain::dossier::{
-    Dossier, QF_CERTIFICATE, REVIEW_APPROVED, REVIEW_PENDING, REVIEW_REJECTED, Review,
-    sheets_changed_since,
+    Dossier, QF_CERTIFICATE, Review, ReviewStatus, sheets_changed_since,
 };
+use cartable_domain::ids::{AccountId, DocumentId, FamilyId};
 use cartable_domain::rules::document_label_fr;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sqlx::Row;
@@ -36,10 +36,9 @@ pub fn router() -> Router<AppState> {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VersionView {
     pub id: i64,
-    /// `pending`, `approved`, `rejected` or `superseded`.
-    pub status: String,
+    pub status: ReviewStatus,
     pub rev: String,
-    pub submitted_by: String,
+    pub submitted_by: AccountId,
     pub submitted_by_name: Option<String>,
     pub submitted_at_ms: i64,
     pub reviewed_by: Option<String>,
@@ -50,7 +49,7 @@ pub struct VersionView {
 /// A family in the list of dossiers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ListedDossier {
-    pub family_id: String,
+    pub family_id: FamilyId,
     pub family_name: String,
     pub version: VersionView,
     pub requested_documents: Vec<RequestedDocument>,
@@ -68,7 +67,7 @@ pub struct RequestedDocument {
 /// One family's dossier under review.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DossierReview {
-    pub family_id: String,
+    pub family_id: FamilyId,
     pub family_name: String,
     /// The dossier as it stands now.
     pub dossier: Dossier,
@@ -104,7 +103,7 @@ fn requested(kinds: &[String]) -> Vec<RequestedDocument> {
 fn version_view(v: &Version, submitted_by_name: Option<String>) -> VersionView {
     VersionView {
         id: v.id,
-        status: v.status.clone(),
+        status: v.status,
         rev: v.rev.clone(),
         submitted_by: v.submitted_by.clone(),
         submitted_by_name,
@@ -126,13 +125,17 @@ async fn list(
     staff: StaffUser,
     Query(query): Query<ListQuery>,
 ) -> AppResult<Json<Vec<ListedDossier>>> {
-    let status = query.status.as_deref().unwrap_or(REVIEW_PENDING);
-    if ![REVIEW_PENDING, REVIEW_APPROVED, REVIEW_REJECTED].contains(&status) {
-        return Err(AppError::bad_request(format!(
-            "status : « {} » inconnu (pending, approved ou rejected)",
-            cartable_domain::text::shown(status, 40)
-        )));
-    }
+    let status = match query.status.as_deref() {
+        None => ReviewStatus::Pending,
+        Some(code) => ReviewStatus::from_code(code)
+            .filter(|s| *s != ReviewStatus::Superseded)
+            .ok_or_else(|| {
+                AppError::bad_request(format!(
+                    "status : « {} » inconnu (pending, approved ou rejected)",
+                    cartable_domain::text::shown(code, 40)
+                ))
+            })?,
+    };
     let mut conn = state.db.pool.acquire().await?;
     let rows = reviews::list(&mut conn, staff.structure_id(), status).await?;
     Ok(Json(
@@ -151,20 +154,20 @@ async fn list(
 async fn family_dossier(
     state: &AppState,
     staff: &StaffUser,
-    family_id: &str,
-) -> AppResult<(String, String)> {
+    family_id: &FamilyId,
+) -> AppResult<(String, DocumentId)> {
     let mut conn = state.db.pool.acquire().await?;
     let family = sqlx::query("SELECT name, structure_id FROM families WHERE id = $1")
-        .bind(family_id)
+        .bind(family_id.as_str())
         .fetch_optional(&mut *conn)
         .await?;
     let name = match family {
-        Some(row) if row.try_get::<String, _>("structure_id")? == staff.structure_id() => {
+        Some(row) if *staff.structure_id() == row.try_get::<String, _>("structure_id")? => {
             row.try_get::<String, _>("name")?
         }
         _ => return Err(AppError::not_found()),
     };
-    let row = documents::family_document(&mut conn, family_id, DocKind::Dossier.code(), None)
+    let row = documents::family_document(&mut conn, family_id, DocKind::Dossier, None)
         .await?
         .ok_or_else(AppError::not_found)?;
     Ok((name, row.id))
@@ -173,13 +176,13 @@ async fn family_dossier(
 async fn show(
     State(state): State<AppState>,
     staff: StaffUser,
-    Path(family_id): Path<String>,
+    Path(family_id): Path<FamilyId>,
 ) -> AppResult<Json<DossierReview>> {
     let (family_name, doc_id) = family_dossier(&state, &staff, &family_id).await?;
     let (latest, approved, owners, submitted_by_name) = {
         let mut conn = state.db.pool.acquire().await?;
         let latest = reviews::latest(&mut conn, &family_id, None).await?;
-        let approved = reviews::latest(&mut conn, &family_id, Some(REVIEW_APPROVED)).await?;
+        let approved = reviews::latest(&mut conn, &family_id, Some(ReviewStatus::Approved)).await?;
         let owners = reviews::actor_owners(&mut conn, &family_id).await?;
         let name = match &latest {
             Some(v) => reviews::account_name(&mut conn, &v.submitted_by).await?,
@@ -187,7 +190,9 @@ async fn show(
         };
         (latest, approved, owners, name)
     };
-    let pending = latest.as_ref().filter(|v| v.status == REVIEW_PENDING);
+    let pending = latest
+        .as_ref()
+        .filter(|v| v.status == ReviewStatus::Pending);
 
     // Work on copies at the compared versions so the document is locked only briefly.
     let (current, base, mut target_doc, old, new, modified_since_submission) = {
@@ -252,8 +257,7 @@ async fn show(
     let mut tx = state.db.begin_write().await?;
     audit::record(
         &mut tx.tx,
-        &staff.session.account_id,
-        staff.structure_id(),
+        staff.who(state.clock.now().as_millisecond()),
         "read_dossier_health_diet",
         Some(&family_id),
         &format!(
@@ -309,7 +313,7 @@ fn body<T: DeserializeOwned + Default>(bytes: &Bytes) -> AppResult<T> {
 async fn approve(
     State(state): State<AppState>,
     staff: StaffUser,
-    Path(family_id): Path<String>,
+    Path(family_id): Path<FamilyId>,
     bytes: Bytes,
 ) -> AppResult<Json<Review>> {
     let req: ApproveBody = body(&bytes)?;
@@ -319,7 +323,7 @@ async fn approve(
 async fn reject(
     State(state): State<AppState>,
     staff: StaffUser,
-    Path(family_id): Path<String>,
+    Path(family_id): Path<FamilyId>,
     bytes: Bytes,
 ) -> AppResult<Json<Review>> {
     let req: RejectBody = body(&bytes)?;
@@ -337,7 +341,7 @@ async fn reject(
 async fn answer(
     state: &AppState,
     staff: &StaffUser,
-    family_id: &str,
+    family_id: &FamilyId,
     reason: Option<&str>,
     version_id: Option<i64>,
 ) -> AppResult<Json<Review>> {
@@ -346,7 +350,7 @@ async fn answer(
     let mut write = state.docs.begin_write(&state.db, &doc_id).await?;
     let (conn, doc) = write.parts()?;
     // Read under the document's lock: a submission arriving now waits for this answer.
-    let pending = reviews::latest(conn, family_id, Some(REVIEW_PENDING))
+    let pending = reviews::latest(conn, family_id, Some(ReviewStatus::Pending))
         .await?
         .ok_or_else(|| {
             AppError::conflict("Aucune demande de validation en attente pour ce dossier")
@@ -361,11 +365,10 @@ async fn answer(
     let approved = reason.is_none();
     let review = Review {
         status: if approved {
-            REVIEW_APPROVED
+            ReviewStatus::Approved
         } else {
-            REVIEW_REJECTED
-        }
-        .into(),
+            ReviewStatus::Rejected
+        },
         reason: reason.map(String::from),
         at_ms: now,
         rev: pending.rev.clone(),
@@ -380,7 +383,7 @@ async fn answer(
     reviews::set_outcome(
         conn,
         pending.id,
-        &review.status,
+        review.status,
         &staff.session.account_id,
         now,
         reason,
@@ -388,8 +391,7 @@ async fn answer(
     .await?;
     audit::record(
         conn,
-        &staff.session.account_id,
-        staff.structure_id(),
+        staff.who(now),
         if approved {
             "approve_dossier"
         } else {

@@ -4,8 +4,8 @@
 
 use crate::AppState;
 use crate::auth::{StaffUser, new_id};
+use crate::db::audit;
 use crate::db::downloads::{self, StoredDownload};
-use crate::db::{audit, now_ms};
 use crate::docs::publication;
 use crate::error::{AppError, AppResult};
 use crate::objects;
@@ -102,7 +102,7 @@ async fn publish(
         id: new_id(),
         structure_id: staff.structure_id().to_string(),
         object_key: new_id(),
-        published_by: staff.session.account_id.clone(),
+        published_by: staff.session.account_id.to_string(),
         download: Download {
             title: title.to_string(),
             description: description.to_string(),
@@ -110,7 +110,7 @@ async fn publish(
             content_type: file_type.content_type().to_string(),
             size_bytes: size,
             sha256: hex::encode(Sha256::digest(&bytes)),
-            published_at_ms: now_ms(),
+            published_at_ms: state.clock.now().as_millisecond(),
         },
     };
     objects::store(&state, &stored.object_key, bytes).await?;
@@ -121,8 +121,7 @@ async fn publish(
     let mut conn = state.db.pool.acquire().await?;
     audit::record(
         &mut conn,
-        &staff.session.account_id,
-        staff.structure_id(),
+        staff.who(state.clock.now().as_millisecond()),
         "publish_download",
         None,
         &format!("{} {}", stored.id, stored.download.file_name),
@@ -150,8 +149,7 @@ async fn withdraw(
     let mut conn = state.db.pool.acquire().await?;
     audit::record(
         &mut conn,
-        &staff.session.account_id,
-        staff.structure_id(),
+        staff.who(state.clock.now().as_millisecond()),
         "withdraw_download",
         None,
         &id,

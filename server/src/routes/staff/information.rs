@@ -4,8 +4,8 @@
 
 use crate::AppState;
 use crate::auth::{StaffUser, new_id};
+use crate::db::audit;
 use crate::db::information::{self, Message, MessageText};
-use crate::db::{audit, now_ms};
 use crate::docs::publication;
 use crate::error::{AppError, AppResult};
 use crate::routes::Json as JsonBody;
@@ -139,8 +139,7 @@ async fn audit(state: &AppState, staff: &StaffUser, action: &str, detail: &str) 
     let mut conn = state.db.pool.acquire().await?;
     audit::record(
         &mut conn,
-        &staff.session.account_id,
-        staff.structure_id(),
+        staff.who(state.clock.now().as_millisecond()),
         action,
         None,
         detail,
@@ -171,7 +170,7 @@ async fn create(
         &id,
         checked.text(),
         &staff.session.account_id,
-        now_ms(),
+        state.clock.now().as_millisecond(),
     )
     .await?;
     audit(&state, &staff, "publish_information", &id).await?;
@@ -194,7 +193,7 @@ async fn replace(
         &id,
         checked.text(),
         &staff.session.account_id,
-        now_ms(),
+        state.clock.now().as_millisecond(),
     )
     .await?;
     if !found {

@@ -57,8 +57,7 @@ fn parse_date(value: &str) -> AppResult<Date> {
 }
 
 /// SQL condition for a cell that holds a place.
-const HOLDS_PLACE: &str =
-    "((b.wanted = 1 AND b.outcome = 'accepted') OR b.outcome = 'kept_billable')";
+const HOLDS_PLACE: &str = "b.holds_place = 1";
 
 async fn day_list(
     State(state): State<AppState>,
@@ -78,7 +77,7 @@ async fn day_list(
     );
     let mut tx = state.db.begin_write().await?;
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(staff.structure_id())
+        .bind(staff.structure_id().as_str())
         .bind(&day)
         .bind(&activity_id)
         .fetch_all(&mut *tx.tx)
@@ -104,8 +103,7 @@ async fn day_list(
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     audit::record(
         &mut tx.tx,
-        &staff.session.account_id,
-        staff.structure_id(),
+        staff.who(state.clock.now().as_millisecond()),
         "read_day_list_health_diet",
         None,
         &format!("{activity_id} {day}: {} enfants", children.len()),
@@ -156,7 +154,7 @@ async fn counts(
          GROUP BY b.day, b.activity_id ORDER BY b.day, b.activity_id"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(staff.structure_id())
+        .bind(staff.structure_id().as_str())
         .bind(from.to_string())
         .bind(to.to_string())
         .fetch_all(&state.db.pool)

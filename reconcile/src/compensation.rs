@@ -4,8 +4,9 @@
 //! When a merged change touched a server-only part of a document, the server writes the
 //! values it had before the merge back over it, as a new change that follows the bad one.
 
+use crate::patches::root_key;
 use automerge::{
-    AutoCommit, ChangeHash, ObjId, ObjType, Patch, PatchAction, Prop, ROOT, ReadDoc, Value,
+    AutoCommit, ChangeHash, ObjId, ObjType, Patch, Prop, ROOT, ReadDoc, Value,
     transaction::Transactable,
 };
 use std::collections::BTreeSet;
@@ -17,18 +18,6 @@ pub enum Protected<'a> {
     All,
     /// These root keys only.
     Keys(&'a [&'a str]),
-}
-
-/// The root key a patch falls under.
-pub fn root_key(patch: &Patch) -> Option<String> {
-    match patch.path.first() {
-        Some((_, Prop::Map(key))) => Some(key.clone()),
-        Some((_, Prop::Seq(_))) => None,
-        None => match &patch.action {
-            PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => Some(key.clone()),
-            _ => None,
-        },
-    }
 }
 
 /// Restores the protected root keys touched by `patches` to their value at `before`.
@@ -44,8 +33,9 @@ pub fn compensate(
         .filter_map(root_key)
         .filter(|k| match protected {
             Protected::All => true,
-            Protected::Keys(keys) => keys.contains(&k.as_str()),
+            Protected::Keys(keys) => keys.contains(k),
         })
+        .map(str::to_string)
         .collect();
     let mut restored = Vec::new();
     for key in touched {

@@ -1,0 +1,153 @@
+//! Applying what the reconciliation core decided, in the transaction of the document write:
+//! place counters, projections, the compensation log and the family's notifications. The
+//! one place where the core's [`Effects`] meet storage.
+
+use crate::db::{Db, documents, places, projections};
+use crate::error::AppResult;
+use cartable_domain::ids::{DeviceId, DocumentId, FamilyId, StructureId};
+use cartable_reconcile::{BookingRow, Counts, Effects, Event, PlaceKey, Rows, SheetRows};
+use sqlx::AnyConnection;
+
+/// The family document a write is about.
+#[derive(Debug, Clone, Copy)]
+pub struct FamilyDoc<'a> {
+    pub structure_id: &'a StructureId,
+    pub family_id: &'a FamilyId,
+    pub doc_id: &'a DocumentId,
+}
+
+/// Locks the counters `keys` (given in locking order by the core) for the rest of the
+/// transaction and reads their values.
+pub async fn lock_counters(
+    conn: &mut AnyConnection,
+    db: &Db,
+    structure_id: &StructureId,
+    keys: &[PlaceKey],
+) -> AppResult<Counts> {
+    let mut counts = Counts::new();
+    for key in keys {
+        let taken = places::lock(conn, db, structure_id, &key.activity_id, key.date).await?;
+        counts.insert(key.clone(), taken);
+    }
+    Ok(counts)
+}
+
+/// Applies `effects` of a write to `at`. `device` is the device whose sync caused them, if
+/// any (compensations are logged against it).
+pub async fn apply(
+    conn: &mut AnyConnection,
+    at: FamilyDoc<'_>,
+    device: Option<&DeviceId>,
+    effects: &Effects,
+    now_ms: i64,
+) -> AppResult<()> {
+    if !effects.compensated.is_empty() {
+        tracing::warn!(
+            doc_id = %at.doc_id,
+            device_id = ?device,
+            paths = ?effects.compensated,
+            "compensated writes to server-only values"
+        );
+        if let Some(device) = device {
+            documents::log_compensation(conn, at.doc_id, device, &effects.compensated, now_ms)
+                .await?;
+        }
+    }
+    for key in &effects.unreadable_keys {
+        tracing::warn!(doc_id = %at.doc_id, key, "ignoring a request with an unreadable cell key");
+    }
+    for (key, delta) in effects.places.iter() {
+        places::add(conn, at.structure_id, &key.activity_id, key.date, delta).await?;
+    }
+    for row in &effects.bookings {
+        match row {
+            BookingRow::Upsert {
+                key,
+                request,
+                decision,
+                ..
+            } => {
+                projections::upsert_booking(
+                    conn,
+                    at.doc_id,
+                    at.family_id,
+                    key,
+                    request,
+                    decision.as_ref(),
+                )
+                .await?;
+            }
+            BookingRow::Delete { key } => {
+                projections::delete_booking(conn, at.doc_id, key).await?;
+            }
+        }
+    }
+    for row in &effects.absences {
+        projections::upsert_absence(
+            conn,
+            at.doc_id,
+            at.family_id,
+            &row.key,
+            &row.declaration,
+            row.declared_at_ms,
+            row.outcome.as_ref(),
+        )
+        .await?;
+    }
+    if let Some(sheets) = &effects.sheets {
+        project_sheets(conn, at.family_id, sheets).await?;
+    }
+    notify(conn, at, &effects.events).await
+}
+
+/// The family's notifications. Until the push outbox exists they are logged; this is where
+/// they will be enqueued, in the same transaction.
+async fn notify(_conn: &mut AnyConnection, at: FamilyDoc<'_>, events: &[Event]) -> AppResult<()> {
+    for event in events {
+        tracing::debug!(family_id = %at.family_id, ?event, "family notification");
+    }
+    Ok(())
+}
+
+async fn project_sheets(
+    conn: &mut AnyConnection,
+    family_id: &FamilyId,
+    sheets: &SheetRows,
+) -> AppResult<()> {
+    match &sheets.children {
+        Rows::Changed(rows) => {
+            for (id, sheet) in rows {
+                match sheet {
+                    Some(sheet) => projections::upsert_child(conn, family_id, id, sheet).await?,
+                    None => projections::delete_child(conn, family_id, id).await?,
+                }
+            }
+        }
+        Rows::All(all) => {
+            for old in projections::child_ids(conn, family_id).await? {
+                if !all.contains_key(&old) {
+                    projections::delete_child(conn, family_id, &old).await?;
+                }
+            }
+            for (id, sheet) in all {
+                projections::upsert_child(conn, family_id, id, sheet).await?;
+            }
+        }
+    }
+    match &sheets.adults {
+        Rows::Changed(rows) => {
+            for (id, sheet) in rows {
+                match sheet {
+                    Some(sheet) => projections::upsert_adult(conn, family_id, id, sheet).await?,
+                    None => projections::delete_adult(conn, family_id, id).await?,
+                }
+            }
+        }
+        Rows::All(all) => {
+            for (id, sheet) in all {
+                projections::upsert_adult(conn, family_id, id, sheet).await?;
+            }
+        }
+    }
+    Ok(())
+}
