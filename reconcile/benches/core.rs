@@ -92,7 +92,7 @@ fn request(rev: String, wanted: bool) -> BookingRequest {
 /// The server's copy of a full year, every request decided, and its counters.
 fn full_year(inputs: &DecisionInputs) -> (AutoCommit, AutoCommit, Counts) {
     let mut server = AutoCommit::new().with_actor(ActorId::from(vec![0xEE; 16]));
-    autosurgeon::reconcile(&mut server, &Planning::new("f", YEAR)).expect("planning");
+    autosurgeon::reconcile(&mut server, Planning::new("f", YEAR)).expect("planning");
     server.commit();
     let mut phone = server.fork().with_actor(ActorId::from(vec![1; 16]));
     let requests = root_map(&phone, "requests").expect("requests");

@@ -155,9 +155,7 @@ pub async fn handle(
         };
         // Every change read strictly and counted (see `cartable_reconcile::validate`).
         let changes = match &message {
-            Some(m) => read_changes(m).map_err(|r| {
-                AppError::refused(r, row.id.clone())
-            })?,
+            Some(m) => read_changes(m).map_err(|r| AppError::refused(r, row.id.clone()))?,
             None => Vec::new(),
         };
         budget
@@ -329,7 +327,8 @@ async fn reconcile(
 ) -> AppResult<Vec<String>> {
     let kind = row.kind;
     let now_ms = state.clock.now().as_millisecond();
-    let patches = doc.diff(before, &doc.get_heads());
+    let after = doc.get_heads();
+    let patches = doc.diff(before, &after);
     // What the device wrote must fit the document's schema before anything uses or stores it.
     incoming::check_merge(state, device, row, kind, doc, &patches)?;
     // Who wrote the dossier's new changes (staff see each field's author), noted before the

@@ -4,14 +4,16 @@
 use crate::TestServer;
 use automerge::{AutoCommit, ChangeHash};
 use cartable_domain::api::ErrorCode;
+use cartable_domain::ids::DocumentId;
 
 /// The document `doc_id` as stored (every chunk loaded), independent of the server's cache.
 pub fn stored(server: &TestServer, doc_id: &str) -> AutoCommit {
     server.block_on(async {
         let mut conn = server.state.db.pool.acquire().await.expect("connection");
-        let (bytes, _) = cartable_server::db::documents::load_bytes(&mut conn, doc_id)
-            .await
-            .expect("document bytes");
+        let (bytes, _) =
+            cartable_server::db::documents::load_bytes(&mut conn, &DocumentId::new(doc_id))
+                .await
+                .expect("document bytes");
         AutoCommit::load(&bytes).expect("stored document loads")
     })
 }
@@ -20,7 +22,7 @@ pub fn stored(server: &TestServer, doc_id: &str) -> AutoCommit {
 pub fn version(server: &TestServer, doc_id: &str) -> i64 {
     server.block_on(async {
         let mut conn = server.state.db.pool.acquire().await.expect("connection");
-        cartable_server::db::documents::version(&mut conn, doc_id)
+        cartable_server::db::documents::version(&mut conn, &DocumentId::new(doc_id))
             .await
             .expect("version")
             .expect("document exists")
@@ -33,7 +35,7 @@ pub fn holds(server: &TestServer, doc_id: &str, hash: &ChangeHash) -> bool {
         .get_change_meta_by_hash(hash)
         .is_some();
     let in_memory = server.block_on(async {
-        let mut slot = server.state.docs.lock(doc_id).await;
+        let mut slot = server.state.docs.lock(&DocumentId::new(doc_id)).await;
         slot.loaded
             .as_mut()
             .is_some_and(|l| l.doc.get_change_meta_by_hash(hash).is_some())

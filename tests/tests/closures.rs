@@ -24,7 +24,7 @@ fn state_on(client: &Client, child: &str, day: Date) -> RequestState {
 fn taken(server: &TestServer, day: Date) -> i64 {
     server.block_on(async {
         sqlx::query(
-            "SELECT COALESCE(SUM(taken), 0) AS n FROM activity_places \
+            "SELECT CAST(COALESCE(SUM(taken), 0) AS BIGINT) AS n FROM activity_places \
              WHERE activity_id = 'cantine' AND day = $1",
         )
         .bind(day.to_string())

@@ -172,7 +172,12 @@ fn values_of_the_wrong_type_or_shape_are_refused_and_the_family_keeps_syncing() 
 
         // The server's copy still reads, and both parents' phones keep syncing.
         let read: Dossier = server
-            .block_on(server.state.docs.read(&dossier))
+            .block_on(
+                server
+                    .state
+                    .docs
+                    .read(&cartable_domain::ids::DocumentId::new(dossier.as_str())),
+            )
             .expect("the dossier still reads");
         assert_eq!(
             read.children.get(&child).map(|c| c.first_name.as_str()),

@@ -131,10 +131,17 @@ fn families_booking_the_same_days_in_opposite_orders_never_deadlock() {
             ids
         };
         let children = [sorted(0), sorted(1)];
-        let mut day = date(2026, 11, 3);
-        for _ in 0..12 {
-            let (first, second) = (day, day.tomorrow().expect("day"));
-            day = second.tomorrow().expect("day");
+        // Two consecutive days both activities run: Monday and Tuesday, Thursday and Friday
+        // (no evening care on Wednesdays), six school weeks.
+        let monday = date(2026, 11, 9);
+        let pairs = (0..6).flat_map(|week| {
+            let m = monday
+                .checked_add(jiff::Span::new().days(7 * week))
+                .expect("day");
+            let next = |d: Date, n: i64| d.checked_add(jiff::Span::new().days(n)).expect("day");
+            [(m, next(m, 1)), (next(m, 3), next(m, 4))]
+        });
+        for (first, second) in pairs {
             let orders = [[second, first], [first, second]];
             for (f, client) in clients.iter().enumerate() {
                 for (child, d) in children[f].iter().zip(orders[f]) {

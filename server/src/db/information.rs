@@ -74,7 +74,9 @@ pub async fn insert(
     write.commit().await
 }
 
-/// Replaces a message's text and dates; false when it is not in the structure.
+/// Replaces a message's text and dates; false when it is not in the structure. The
+/// `updated_at_ms` moves forward on every change, also when the clock did not (phones show a
+/// message whose `updated_at_ms` is past their read marker as unread again).
 pub async fn update(
     db: &Db,
     structure_id: &str,
@@ -86,7 +88,8 @@ pub async fn update(
     let mut write = db.begin_write().await?;
     let done = sqlx::query(
         "UPDATE information_messages SET title = $1, body = $2, published_from = $3, \
-         published_until = $4, updated_by = $5, updated_at_ms = $6 \
+         published_until = $4, updated_by = $5, \
+         updated_at_ms = CASE WHEN $6 > updated_at_ms THEN $6 ELSE updated_at_ms + 1 END \
          WHERE id = $7 AND structure_id = $8",
     )
     .bind(text.title)

@@ -57,7 +57,7 @@ impl ActorRegistry {
         actors: &BTreeSet<ActorId>,
         now_ms: i64,
     ) -> AppResult<()> {
-        let sender = DeviceId::new(device.session.device_id.clone());
+        let sender = device.session.device_id.clone();
         for actor in actors {
             let hex = actor.to_hex_string();
             let owner = match self.cached(actor) {

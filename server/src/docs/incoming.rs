@@ -13,7 +13,6 @@ use crate::error::{AppError, AppResult};
 use automerge::sync::{ChunkList, Message};
 use automerge::{AutoCommit, Change, ChangeHash, Patch};
 use cartable_domain::DocKind;
-use cartable_domain::ids::DocumentId;
 use cartable_reconcile::validate::actors::actors_of;
 use cartable_reconcile::validate::incoming::{has_change, need, sort};
 use cartable_reconcile::validate::patches::{self, Context};
