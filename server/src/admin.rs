@@ -134,7 +134,7 @@ async fn new_account(
             login: login.clone(),
             password_hash: hash,
             display_name: display_name.clone(),
-            role: role.to_string(),
+            role,
             // A generated password was printed for someone else to hand over: one-time.
             must_change_password: who.password.is_none(),
         },

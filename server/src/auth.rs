@@ -123,7 +123,7 @@ pub async fn session_for_token(state: &AppState, token: &str) -> Result<DeviceSe
         );
         return Err(session_expired());
     }
-    let lifetime = sessions::lifetime(&state.settings, &session.role);
+    let lifetime = sessions::lifetime(&state.settings, session.role);
     state
         .seen
         .touch(

@@ -13,7 +13,7 @@ const PRUNE_ABOVE: usize = 100_000;
 
 #[derive(Debug, Default)]
 pub struct LastSeen {
-    written: Mutex<HashMap<DeviceId, i64>>,
+    written: Mutex<HashMap<String, i64>>,
 }
 
 impl LastSeen {

@@ -140,7 +140,6 @@ fn days_already_past_are_never_cancelled_by_a_closure() {
     on_each_backend(|server| {
         server.clock.set(paris(date(2026, 11, 23), 9, 0));
         let seed = server.seed(1);
-        let token = staff_token(server, &seed);
         let family = &seed.families[0];
         let phone = Device::new();
         let client = signed_in(server, family, 0, &phone);
@@ -152,6 +151,8 @@ fn days_already_past_are_never_cancelled_by_a_closure() {
         client.sync().expect("sync");
         // Tuesday: a closure of the whole week only cancels from today on.
         server.clock.set(paris(tuesday, 7, 0));
+        // Staff sessions end after half an hour unused: sign in again.
+        let token = staff_token(server, &seed);
         let list = json!([{"from": "2026-11-23", "to": "2026-11-27", "label": "Travaux"}]);
         let preview = closures(
             server,

@@ -113,7 +113,7 @@ fn families_created_at_once_while_phones_sync_all_succeed() {
                             };
                             cartable_server::admin::create_family(
                                 &state,
-                                &structure,
+                                &cartable_domain::ids::StructureId::from(&structure),
                                 &format!("Famille Nouvelle {i}"),
                                 &[parent],
                                 &[],

@@ -143,7 +143,7 @@ fn create_family_with_one_time_passwords(
         }];
         let (_, creds) = admin::create_family(
             &server.state,
-            structure_id,
+            &cartable_domain::ids::StructureId::from(structure_id),
             "Famille Nouvelle",
             &parents,
             &[],
@@ -238,7 +238,7 @@ fn staff_issue_one_time_passwords_within_their_structure_and_role() {
         let agent_login = server.block_on(async {
             admin::create_staff(
                 &server.state,
-                &seed.structure_id,
+                &cartable_domain::ids::StructureId::from(&seed.structure_id),
                 &NewLogin {
                     first_name: "Alain".into(),
                     last_name: "Agent".into(),

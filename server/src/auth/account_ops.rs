@@ -119,10 +119,10 @@ pub async fn issue_one_time_password(
         ..
     } = issuer
     {
-        if *structure_id != account.structure_id {
+        if account.structure_id != *structure_id {
             return Err(AppError::not_found());
         }
-        if is_staff_role(&account.role) && !is_admin {
+        if is_staff_role(account.role) && !is_admin {
             return Err(AppError::client(
                 StatusCode::FORBIDDEN,
                 ErrorCode::Forbidden,
@@ -168,12 +168,16 @@ async fn reset(state: &AppState, issuer: &Issuer, account: &Account) -> AppResul
         now,
     )
     .await?;
+    let actor_id = cartable_domain::ids::AccountId::from(actor);
     audit::record(
         &mut wtx.tx,
-        actor,
-        &account.structure_id,
+        audit::Who {
+            account_id: &actor_id,
+            structure_id: &account.structure_id,
+            at_ms: now,
+        },
         "issue_one_time_password",
-        account.family_id.as_deref(),
+        account.family_id.as_ref(),
         &format!("compte {} ({detail})", account.id),
     )
     .await?;
@@ -186,7 +190,7 @@ async fn reset(state: &AppState, issuer: &Issuer, account: &Account) -> AppResul
         "one-time password issued"
     );
     Ok(OneTimePassword {
-        account_id: account.id.clone(),
+        account_id: account.id.to_string(),
         login: account.login.clone(),
         password,
     })

@@ -50,7 +50,7 @@ pub async fn verify(state: &AppState, ip: IpAddr, req: &LoginRequest) -> AppResu
     let known = match (&presented, &account) {
         (Some(hash), Some(a)) => login_attempts::known_device_account(&state.db, hash)
             .await?
-            .is_some_and(|owner| owner == a.id),
+            .is_some_and(|owner| a.id == owner),
         _ => false,
     };
     let known_hash = if known { presented.as_deref() } else { None };
@@ -125,7 +125,7 @@ pub async fn open_session(
     ip: IpAddr,
 ) -> AppResult<(String, String)> {
     let token = super::new_token();
-    let device_id = super::new_id();
+    let device_id = cartable_domain::ids::DeviceId::new(super::new_id());
     let now = state.clock.now().as_millisecond();
     accounts::insert_device(
         &state.db,
@@ -145,5 +145,5 @@ pub async fn open_session(
         one_time_password = account.must_change_password,
         "signed in"
     );
-    Ok((device_id, token))
+    Ok((device_id.into_string(), token))
 }

@@ -8,6 +8,7 @@
 
 use crate::db::accounts::DeviceSession;
 use crate::settings::Settings;
+use cartable_domain::roles::Role;
 
 /// Limits of one kind of session, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,12 +31,12 @@ fn ms(secs: u64) -> i64 {
 }
 
 /// True for the roles of staff accounts.
-pub fn is_staff_role(role: &str) -> bool {
-    role.starts_with("staff_")
+pub fn is_staff_role(role: Role) -> bool {
+    role.is_staff()
 }
 
 /// The limits of sessions of accounts with `role`.
-pub fn lifetime(settings: &Settings, role: &str) -> Lifetime {
+pub fn lifetime(settings: &Settings, role: Role) -> Lifetime {
     if is_staff_role(role) {
         Lifetime {
             idle_ms: ms(settings.staff_session_idle_secs),
@@ -86,7 +87,7 @@ pub fn session_expired(
     session: &DeviceSession,
     now_ms: i64,
 ) -> Option<Expiry> {
-    lifetime(settings, &session.role).expired(session.created_at_ms, session.last_seen_ms, now_ms)
+    lifetime(settings, session.role).expired(session.created_at_ms, session.last_seen_ms, now_ms)
 }
 
 /// How often a session's last use is written: every five minutes, or a tenth of the idle
@@ -104,11 +105,11 @@ mod tests {
     #[test]
     fn staff_sessions_are_shorter_than_families() {
         let s = Settings::default();
-        let staff = lifetime(&s, "staff_agent");
-        let family = lifetime(&s, "parent");
+        let staff = lifetime(&s, Role::StaffAgent);
+        let family = lifetime(&s, Role::Parent);
         assert!(staff.idle_ms < family.idle_ms);
         assert!(staff.max_ms < family.max_ms);
-        assert_eq!(lifetime(&s, "staff_admin"), staff);
+        assert_eq!(lifetime(&s, Role::StaffAdmin), staff);
     }
 
     #[test]

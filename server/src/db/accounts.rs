@@ -13,7 +13,7 @@ pub struct Account {
     pub login: String,
     pub password_hash: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     /// The password was issued by someone else (one-time): it must be replaced first.
     pub must_change_password: bool,
 }
@@ -21,11 +21,11 @@ pub struct Account {
 /// The device and account behind a bearer token.
 #[derive(Debug, Clone)]
 pub struct DeviceSession {
-    pub device_id: String,
-    pub account_id: String,
-    pub structure_id: String,
-    pub family_id: Option<String>,
-    pub role: String,
+    pub device_id: DeviceId,
+    pub account_id: AccountId,
+    pub structure_id: StructureId,
+    pub family_id: Option<FamilyId>,
+    pub role: Role,
     /// When the device signed in (the session's absolute lifetime counts from here).
     pub created_at_ms: i64,
     /// Last recorded use (idle expiry counts from here; written every few minutes).
@@ -105,8 +105,8 @@ pub async fn insert_account(db: &Db, a: &Account, now_ms: i64) -> Result<(), sql
     .bind(&a.login)
     .bind(&a.password_hash)
     .bind(&a.display_name)
-    .bind(&a.role)
-    .bind(now_ms())
+    .bind(a.role.code())
+    .bind(now_ms)
     .bind(i64::from(a.must_change_password))
     .execute(&db.pool)
     .await?;
@@ -121,7 +121,7 @@ fn account_from_row(r: &sqlx::any::AnyRow) -> Result<Account, sqlx::Error> {
         login: r.try_get("login")?,
         password_hash: r.try_get("password_hash")?,
         display_name: r.try_get("display_name")?,
-        role: r.try_get("role")?,
+        role: role(r, "role")?,
         must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
     })
 }
@@ -186,11 +186,11 @@ pub async fn session_by_token_hash(
     .await?;
     row.map(|r| {
         Ok(DeviceSession {
-            device_id: r.try_get("device_id")?,
-            account_id: r.try_get("account_id")?,
-            structure_id: r.try_get("structure_id")?,
-            family_id: r.try_get("family_id")?,
-            role: r.try_get("role")?,
+            device_id: id(&r, "device_id")?,
+            account_id: id(&r, "account_id")?,
+            structure_id: id(&r, "structure_id")?,
+            family_id: opt_id(&r, "family_id")?,
+            role: role(&r, "role")?,
             created_at_ms: r.try_get("created_at_ms")?,
             last_seen_ms: r.try_get("last_seen_ms")?,
             must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
@@ -270,7 +270,7 @@ pub async fn revoke_device(
     device_id: &DeviceId,
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    end_session(db, account_id, device_id, EndReason::Revoked, now_ms()).await
+    end_session(db, account_id, device_id, EndReason::Revoked, now_ms).await
 }
 
 /// Ends a live session of `account_id` for `reason`; false when there is none.

@@ -62,7 +62,7 @@ async fn staff_login(
     let name = login::device_name(&req.device_name)?;
     let verified = login::verify(&state, ip, &req).await?;
     let account = verified.account;
-    if account.family_id.is_some() || !is_staff_role(&account.role) {
+    if account.family_id.is_some() || !is_staff_role(account.role) {
         return Err(AppError::client(
             StatusCode::FORBIDDEN,
             ErrorCode::Forbidden,
@@ -76,7 +76,7 @@ async fn staff_login(
         account_id: account.id.into_string(),
         structure_id: account.structure_id.into_string(),
         display_name: account.display_name,
-        role: account.role,
+        role: account.role.code().to_string(),
         must_change_password: account.must_change_password,
         known_device: Some(verified.known_device),
     }))
@@ -126,7 +126,7 @@ pub async fn sessions_of(
     session: &DeviceSession,
 ) -> AppResult<Vec<DeviceSummary>> {
     let rows = accounts::devices_of(&state.db, &session.account_id).await?;
-    let limits = lifetime(&state.settings, &session.role);
+    let limits = lifetime(&state.settings, session.role);
     let now = state.clock.now().as_millisecond();
     Ok(rows
         .into_iter()
@@ -136,7 +136,7 @@ pub async fn sessions_of(
                 .is_none()
         })
         .map(|d| DeviceSummary {
-            current: d.id == session.device_id,
+            current: session.device_id == d.id,
             expires_at_ms: Some(limits.expires_at_ms(d.created_at_ms, d.last_seen_ms)),
             device_id: d.id,
             name: d.name,
@@ -185,7 +185,7 @@ async fn devices(
 async fn revoke(
     State(state): State<AppState>,
     device: FamilyDevice,
-    Path(device_id): Path<DeviceId>,
+    Path(device_id): Path<String>,
 ) -> AppResult<StatusCode> {
     revoke_session(&state, &device.session, &device_id).await?;
     Ok(StatusCode::NO_CONTENT)

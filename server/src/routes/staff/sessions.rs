@@ -37,7 +37,7 @@ async fn logout(
     State(state): State<AppState>,
     AnySession(session): AnySession,
 ) -> AppResult<StatusCode> {
-    if !crate::auth::sessions::is_staff_role(&session.role) {
+    if !crate::auth::sessions::is_staff_role(session.role) {
         return Err(not_staff());
     }
     end_own_session(&state, &session).await?;
@@ -66,7 +66,7 @@ async fn one_time_password(
     Path(account_id): Path<String>,
 ) -> AppResult<Json<OneTimePassword>> {
     let issuer = Issuer::Staff {
-        account_id: staff.session.account_id.clone(),
+        account_id: staff.session.account_id.to_string(),
         structure_id: staff.structure_id().to_string(),
         is_admin: staff.is_admin(),
     };
