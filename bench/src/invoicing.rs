@@ -69,7 +69,7 @@ async fn seed(state: &AppState, families: usize) -> anyhow::Result<String> {
                 "INSERT INTO families (id, structure_id, name, created_at_ms) VALUES ($1, $2, $3, $4)",
             )
             .bind(&family_id)
-            .bind(&structure_id)
+            .bind(structure_id.as_str())
             .bind(format!("Famille {i}"))
             .bind(now)
             .execute(&mut *tx.tx)
@@ -134,7 +134,7 @@ async fn seed(state: &AppState, families: usize) -> anyhow::Result<String> {
         }
         tx.commit().await?;
     }
-    Ok(structure_id)
+    Ok(structure_id.into_string())
 }
 
 fn main() -> anyhow::Result<()> {
@@ -162,9 +162,10 @@ fn main() -> anyhow::Result<()> {
     let month: BillingMonth = "2026-11".parse()?;
     // Phase by phase, as `run::issue` does them, to see where the time goes.
     let report = rt.block_on(async {
-        let catalogue = cartable_server::docs::catalogue::read(&state, &structure_id)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let catalogue =
+            cartable_server::docs::catalogue::read(&state, &structure_id.as_str().into())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
         let t0 = Instant::now();
         let drafts = run::drafts(&state, &structure_id, &catalogue, month)
             .await

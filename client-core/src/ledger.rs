@@ -15,7 +15,7 @@ use cartable_domain::DocKind;
 use cartable_domain::calendar::closure_on;
 use cartable_domain::ledger::{DocumentKind, Ledger, LedgerLine, PaymentMethod};
 use cartable_domain::money::format_eur;
-use cartable_domain::planning::{CellKey, Outcome, Planning};
+use cartable_domain::planning::{CellKey, Planning};
 use cartable_domain::pricing::{BillingMonth, PriceFor, day_price, qf_for_month, sibling_rank};
 use cartable_domain::school_year::SchoolYear;
 use serde::Serialize;
@@ -255,13 +255,15 @@ pub(crate) fn price(
         let Ok(cell) = CellKey::decode(key) else {
             continue;
         };
-        let holds = matches!(decision.outcome, Outcome::Accepted | Outcome::KeptBillable);
-        if holds && cell.activity_id == activity_id && month.contains(cell.date) {
+        if decision.outcome.holds_place()
+            && cell.activity_id.as_str() == activity_id
+            && month.contains(cell.date)
+        {
             let birth = dossier
                 .children
-                .get(&cell.child_id)
+                .get(cell.child_id.as_str())
                 .and_then(|c| c.birth_date.parse().ok());
-            users.push((cell.child_id.clone(), birth));
+            users.push((cell.child_id.to_string(), birth));
         }
     }
     users.push((child_id.to_string(), child.birth_date.parse().ok()));

@@ -110,6 +110,9 @@ pub enum Redecision {
     Closure,
     /// A member of staff overrode the decision.
     Override,
+    /// Bookings the structure records as accepted without deciding them (bookings taken
+    /// before it used Cartable, the demo's history): the family is not notified.
+    Recorded,
 }
 
 /// Something the family should hear about.

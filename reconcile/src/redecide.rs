@@ -102,13 +102,21 @@ impl RedecisionPlan {
                     decided_at_ms: now.as_millisecond(),
                 }),
                 (Redecision::Override, None, _) => None,
+                (Redecision::Recorded, _, _) => Some(Decision {
+                    rev: request.rev.clone(),
+                    outcome: Outcome::Accepted,
+                    reason: None,
+                    cause: None,
+                    decided_at_ms: now.as_millisecond(),
+                }),
             };
             let Some(decision) = decision else {
                 continue;
             };
             let before = previous.map(|p| p.outcome);
-            if before != Some(decision.outcome)
-                || decision.reason != previous.and_then(|p| p.reason.clone())
+            if self.why != Redecision::Recorded
+                && (before != Some(decision.outcome)
+                    || decision.reason != previous.and_then(|p| p.reason.clone()))
             {
                 ledger.effects.events.push(Event::BookingRedecided {
                     key: key.clone(),
@@ -137,7 +145,7 @@ pub fn plan_refusals(doc: &AutoCommit, why: Redecision, today: Date) -> Redecisi
     let lifted: fn(RefusalCause) -> bool = match why {
         Redecision::FamilyFile => RefusalCause::follows_family_file,
         Redecision::Payment => RefusalCause::follows_payment,
-        Redecision::Closure | Redecision::Override => |_| false,
+        Redecision::Closure | Redecision::Override | Redecision::Recorded => |_| false,
     };
     let cells = standing_cells(doc, today, |request, decision| {
         request.wanted
@@ -181,6 +189,20 @@ pub fn plan_override(
         RedecisionPlan::new(Redecision::Override, vec![(key.clone(), request, previous)]);
     plan.staff = Some(staff);
     Ok(plan)
+}
+
+/// Bookings recorded as accepted on the structure's word, for the cells of `keys` whose
+/// current request asks for a place (bookings taken before the structure used Cartable):
+/// no rule is checked, places are counted like any decision.
+pub fn plan_recorded(doc: &AutoCommit, keys: &[CellKey]) -> RedecisionPlan {
+    let cells = keys
+        .iter()
+        .filter_map(|key| match cell(doc, &key.encode()) {
+            (Some(request), previous) if request.wanted => Some((key.clone(), request, previous)),
+            _ => None,
+        })
+        .collect();
+    RedecisionPlan::new(Redecision::Recorded, cells)
 }
 
 fn standing_cells(

@@ -74,7 +74,7 @@ pub fn plan_sync_with(
             Some(keys) => keys.into_iter().collect(),
             None => request_keys(doc),
         },
-        DocKind::Dossier | DocKind::Catalogue => Vec::new(),
+        DocKind::Dossier | DocKind::Catalogue | DocKind::Ledger => Vec::new(),
     };
     let cells: Vec<TouchedCell> = keys
         .into_iter()
@@ -165,7 +165,7 @@ impl SyncPlan {
                 ledger.effects.sheets = Some(sheet_rows(doc, &self.patches)?);
                 ledger.effects.submitted = touches_root(&self.patches, "submission");
             }
-            DocKind::Catalogue => {}
+            DocKind::Catalogue | DocKind::Ledger => {}
         }
         ledger.effects.compensated = self.compensated;
         Ok(ledger.effects)

@@ -8,7 +8,10 @@ use automerge::transaction::Transactable;
 use cartable_domain::dossier::{Review, ReviewStatus};
 use cartable_domain::planning::Outcome;
 use cartable_domain::refusal::RefusalCause;
-use cartable_reconcile::redecide::{StaffDecision, plan_closures, plan_family_file, plan_override};
+use cartable_domain::rules::OverdueInvoice;
+use cartable_reconcile::redecide::{
+    StaffDecision, plan_closures, plan_family_file, plan_override, plan_recorded, plan_refusals,
+};
 use cartable_reconcile::{BookingRow, Counts, Event, Redecision};
 use common::{World, catalogue, closure};
 use jiff::civil::date;
@@ -265,5 +268,87 @@ fn a_staff_override_of_a_withdrawal_into_accepted_counts_like_a_rebuild() {
             }
         )
         .is_err()
+    );
+}
+
+#[test]
+fn a_payment_decides_again_the_bookings_refused_for_an_unpaid_invoice_only() {
+    let mut billed = catalogue(30);
+    if let Some(canteen) = billed.activities.get_mut("cantine") {
+        canteen.tariff = Some(Default::default());
+    }
+    let mut w = World::new(billed);
+    w.inputs.overdue = Some(OverdueInvoice {
+        number: "F2026-000007".into(),
+        due_on: date(2026, 10, 31),
+    });
+    let monday = date(2026, 11, 30);
+    let wednesday = date(2026, 12, 2);
+    w.ask("c1", monday, "cantine", true);
+    w.ask("c1", wednesday, "mercredi", true);
+    w.sync();
+    let unpaid = w.decision("c1", monday, "cantine").expect("decided");
+    assert_eq!(unpaid.cause, Some(RefusalCause::UnpaidInvoice));
+    // The Wednesday centre is free: refused for the dossier, not for the invoice.
+    let dossier = w.decision("c1", wednesday, "mercredi").expect("decided");
+    assert_eq!(dossier.cause, Some(RefusalCause::DossierNotApproved));
+    // A review picks only the refusal for the family's file; a payment only the other.
+    let review = plan_refusals(&w.server, Redecision::FamilyFile, date(2026, 11, 20));
+    assert_eq!(review.cells().count(), 1);
+    assert!(review.cells().all(|k| k.activity_id.as_str() == "mercredi"));
+    w.inputs.overdue = None;
+    w.inputs.now = common::paris("2026-11-20T10:00");
+    let plan = plan_refusals(&w.server, Redecision::Payment, date(2026, 11, 20));
+    assert_eq!(plan.cells().count(), 1);
+    let counts = locked(&w, plan.counters());
+    let inputs = w.inputs.clone();
+    let effects = plan
+        .decide(&mut w.server, &inputs, common::YEAR, &counts)
+        .expect("decide");
+    w.moved(&effects);
+    let accepted = w.decision("c1", monday, "cantine").expect("decided");
+    assert_eq!(accepted.outcome, Outcome::Accepted);
+    assert_eq!(w.taken(monday, "cantine"), 1);
+    assert_eq!(
+        w.decision("c1", wednesday, "mercredi").map(|d| d.outcome),
+        Some(Outcome::Refused)
+    );
+    assert!(matches!(
+        effects.events.as_slice(),
+        [Event::BookingRedecided {
+            why: Redecision::Payment,
+            after: Outcome::Accepted,
+            ..
+        }]
+    ));
+    assert_eq!(w.live_counts(), w.rebuilt_counts());
+}
+
+#[test]
+fn recorded_bookings_are_accepted_without_rules_and_counted_without_events() {
+    let mut w = World::new(catalogue(1));
+    let monday = date(2026, 11, 30);
+    // Two children on a day with one place: recording does not check the capacity.
+    w.ask("c1", monday, "cantine", true);
+    w.ask("c2", monday, "cantine", true);
+    w.phone.commit();
+    w.server.merge(&mut w.phone).expect("merge");
+    let keys = [
+        cartable_domain::planning::CellKey::new("c1", monday, "cantine"),
+        cartable_domain::planning::CellKey::new("c2", monday, "cantine"),
+    ];
+    let plan = plan_recorded(&w.server, &keys);
+    let counts = locked(&w, plan.counters());
+    let inputs = w.inputs.clone();
+    let effects = plan
+        .decide(&mut w.server, &inputs, common::YEAR, &counts)
+        .expect("decide");
+    w.moved(&effects);
+    assert_eq!(w.taken(monday, "cantine"), 2);
+    assert!(effects.events.is_empty());
+    assert_eq!(w.live_counts(), w.rebuilt_counts());
+    assert_eq!(
+        w.decision("c2", monday, "cantine").map(|d| d.outcome),
+        Some(Outcome::Accepted)
     );
 }

@@ -254,7 +254,7 @@ pub async fn rebuild_projections(state: &AppState) -> AppResult<(usize, usize)> 
             DocKind::Planning => {
                 rows += project_planning(&mut wtx.tx, &row.id, family_id, &doc).await?;
             }
-            DocKind::Catalogue => {}
+            DocKind::Catalogue | DocKind::Ledger => {}
         }
     }
     crate::db::places::recount(&mut wtx.tx).await?;

@@ -6,20 +6,23 @@
 
 use crate::AppState;
 use crate::db::attendance;
-use crate::docs::planning::{PlanningRef, record_decision};
-use crate::docs::{catalogue, create};
+use crate::docs::apply::FamilyDoc;
+use crate::docs::{catalogue, create, redecide};
 use crate::error::{AppError, AppResult};
 use crate::invoicing::{payments, quotient, run};
 use automerge::ROOT;
 use autosurgeon::reconcile_prop;
 use cartable_domain::calendar::{closure_on, paris_date};
 use cartable_domain::catalogue::{Activity, ActivityKind, Catalogue, Closure, DeadlineRule};
-use cartable_domain::planning::{BookingRequest, CellKey, Decision, Outcome};
+use cartable_domain::ids::{FamilyId, StructureId};
+use cartable_domain::planning::{BookingRequest, CellKey};
 use cartable_domain::pricing::BillingMonth;
 use cartable_domain::school_year::SchoolYear;
 use cartable_domain::tariffs::{
     Billing, Issuer, Package, PackageSpan, PriceRule, QfBand, SiblingDiscount, Surcharge, Tariff,
 };
+use cartable_reconcile::DecisionInputs;
+use cartable_reconcile::redecide::plan_recorded;
 use sqlx::Row;
 
 /// The holiday centre's activity id.
@@ -161,11 +164,12 @@ async fn family_people(
 }
 
 /// Books `cells` (child, activity, day) for a family as accepted, as if the parents had
-/// booked in time.
+/// booked in time: their requests are written, then recorded as accepted by the decision
+/// core (places counted like any booking).
 async fn book(
     state: &AppState,
-    structure_id: &str,
-    family_id: &str,
+    structure_id: &StructureId,
+    family_id: &FamilyId,
     account_id: &str,
     cells: &[CellKey],
 ) -> AppResult<()> {
@@ -173,40 +177,53 @@ async fn book(
     let mut years: Vec<SchoolYear> = cells.iter().map(|c| SchoolYear::of(c.date)).collect();
     years.sort();
     years.dedup();
+    // Recording needs no rule: only the clock.
+    let inputs = DecisionInputs {
+        catalogue: Default::default(),
+        dossier: Default::default(),
+        valid_documents: Default::default(),
+        overdue: None,
+        now,
+    };
     for year in years {
-        let row =
-            create::ensure_planning(&state.db, state.docs.actor(), structure_id, family_id, year)
-                .await?;
-        let at = PlanningRef {
-            db: &state.db,
+        let row = create::ensure_planning(
+            &state.db,
+            state.docs.actor(),
+            structure_id,
+            family_id,
+            year,
+            now.as_millisecond(),
+        )
+        .await?;
+        let at = FamilyDoc {
             structure_id,
             family_id,
             doc_id: &row.id,
         };
-        let mut write = state.docs.begin_write(&state.db, &row.id).await?;
-        let (conn, doc) = write.parts()?;
-        let requests = match automerge::ReadDoc::get(doc, ROOT, "requests")? {
-            Some((_, id)) => id,
-            None => return Err(AppError::internal("planning sans demandes")),
-        };
-        for cell in cells.iter().filter(|c| SchoolYear::of(c.date) == year) {
-            let request = BookingRequest {
-                wanted: true,
-                rev: crate::auth::new_id(),
-                by: account_id.to_string(),
-                at_ms: now.as_millisecond(),
+        let keys: Vec<CellKey> = cells
+            .iter()
+            .filter(|c| SchoolYear::of(c.date) == year)
+            .cloned()
+            .collect();
+        redecide::on_planning(state, at, year, &inputs, |doc| {
+            let requests = match automerge::ReadDoc::get(doc, ROOT, "requests")? {
+                Some((_, id)) => id,
+                None => return Err(AppError::internal("planning sans demandes")),
             };
-            reconcile_prop(&mut *doc, &requests, cell.encode().as_str(), &request)
-                .map_err(|e| AppError::internal(format!("réservation de démonstration : {e}")))?;
-            let decision = Decision {
-                rev: request.rev.clone(),
-                outcome: Outcome::Accepted,
-                reason: None,
-                decided_at_ms: now.as_millisecond(),
-            };
-            record_decision(conn, at, doc, cell, &request, None, &decision).await?;
-        }
-        write.commit(state.settings.compaction_threshold).await?;
+            for cell in &keys {
+                let request = BookingRequest {
+                    wanted: true,
+                    rev: crate::auth::new_id(),
+                    by: account_id.to_string(),
+                    at_ms: now.as_millisecond(),
+                };
+                reconcile_prop(&mut *doc, &requests, cell.encode().as_str(), &request).map_err(
+                    |e| AppError::internal(format!("réservation de démonstration : {e}")),
+                )?;
+            }
+            Ok(plan_recorded(doc, &keys))
+        })
+        .await?;
     }
     Ok(())
 }
@@ -214,9 +231,9 @@ async fn book(
 /// QFs, last month's bookings and attendance, its invoices, and one of them paid.
 pub async fn fill_last_month(
     state: &AppState,
-    structure_id: &str,
+    structure_id: &StructureId,
     admin_id: &str,
-    families: &[(String, u32)],
+    families: &[(FamilyId, u32)],
 ) -> AppResult<()> {
     let catalogue = catalogue::read(state, structure_id).await?;
     let now = state.clock.now();
@@ -308,7 +325,7 @@ pub async fn fill_last_month(
                 structure_id,
                 admin_id,
                 payments::NewPayment {
-                    family_id: family_id.clone(),
+                    family_id: family_id.to_string(),
                     method: "card".into(),
                     amount_cents: invoice.total_cents,
                     received_on: None,

@@ -58,7 +58,7 @@ pub fn martin_family(server: &TestServer) -> Seed {
         let rows = sqlx::query(
             "SELECT child_id, first_name FROM children WHERE family_id = $1 ORDER BY first_name",
         )
-        .bind(&family_id)
+        .bind(family_id.as_str())
         .fetch_all(&server.state.db.pool)
         .await
         .expect("children");
@@ -72,10 +72,10 @@ pub fn martin_family(server: &TestServer) -> Seed {
             })
             .collect();
         Seed {
-            structure_id,
+            structure_id: structure_id.into_string(),
             staff,
             families: vec![SeedFamily {
-                family_id,
+                family_id: family_id.into_string(),
                 parents,
                 children,
             }],

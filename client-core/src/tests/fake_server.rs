@@ -251,7 +251,7 @@ impl FakeServer {
             catalogue: std::sync::Arc::new(catalogue),
             dossier,
             valid_documents: Default::default(),
-        overdue: None,
+            overdue: None,
             now,
         };
         let school_year = sdoc

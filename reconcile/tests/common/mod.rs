@@ -82,6 +82,7 @@ impl World {
                 catalogue: Arc::new(catalogue),
                 dossier: dossier(),
                 valid_documents: Default::default(),
+                overdue: None,
                 now: paris("2026-11-02T10:00"),
             },
             rev: 0,

@@ -110,21 +110,15 @@ pub async fn create_catalogue(
 pub async fn create_ledger(
     conn: &mut AnyConnection,
     actor: &ActorId,
-    structure_id: &str,
-    family_id: &str,
+    structure_id: &StructureId,
+    family_id: &FamilyId,
+    now_ms: i64,
 ) -> Result<DocRow, AppError> {
     let ledger = cartable_domain::ledger::Ledger {
         family_id: family_id.to_string(),
         ..Default::default()
     };
     let doc = doc_with(actor, &ledger)?;
-    let row = DocRow {
-        id: crate::auth::new_id(),
-        structure_id: structure_id.to_string(),
-        family_id: Some(family_id.to_string()),
-        kind: DocKind::Ledger.code().to_string(),
-        school_year: None,
-        version: 1,
-    };
-    insert(conn, row, doc).await
+    let row = new_row(structure_id, Some(family_id), DocKind::Ledger, None);
+    insert(conn, row, doc, now_ms).await
 }

@@ -75,17 +75,21 @@ pub async fn overdue_invoice(
         return Ok(None);
     };
     let ledger: Ledger = state.docs.read(&row.id).await?;
-    Ok(OverdueInvoice::blocking(catalogue, &ledger, paris_date(now)))
+    Ok(OverdueInvoice::blocking(
+        catalogue,
+        &ledger,
+        paris_date(now),
+    ))
 }
 
 /// Runs one re-decision on one planning: `plan` picks the cells from the document as it is
-/// under the write lock. Returns how many decisions were written.
+/// under the write lock (and may first write requests of the structure's own). Returns how many decisions were written.
 pub async fn on_planning(
     state: &AppState,
     at: FamilyDoc<'_>,
     school_year: SchoolYear,
     inputs: &DecisionInputs,
-    plan: impl FnOnce(&AutoCommit) -> AppResult<RedecisionPlan>,
+    plan: impl FnOnce(&mut AutoCommit) -> AppResult<RedecisionPlan>,
 ) -> AppResult<Effects> {
     let mut write = state.docs.begin_write(&state.db, at.doc_id).await?;
     let (conn, doc) = write.parts()?;

@@ -9,6 +9,7 @@ use crate::db::invoices::{self, InvoiceRow};
 use crate::docs::catalogue;
 use crate::error::{AppError, AppResult};
 use cartable_domain::calendar::paris_date;
+use cartable_domain::ids::StructureId;
 use cartable_domain::invoicing::{InvoiceLine, LineKind};
 use cartable_domain::ledger::{DocumentKind, document_number};
 use cartable_domain::money::format_eur;
@@ -56,7 +57,7 @@ pub async fn issue(
     }
     let original: InvoiceContent = serde_json::from_str(&invoice.content)
         .map_err(|e| AppError::internal(format!("facture illisible : {e}")))?;
-    let catalogue = catalogue::read(state, structure_id).await?;
+    let catalogue = catalogue::read(state, &StructureId::from(structure_id)).await?;
     let now = state.clock.now();
     let today = paris_date(now);
     let year = i64::from(today.year());

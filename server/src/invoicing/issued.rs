@@ -6,6 +6,7 @@ use super::{ledger, pdf};
 use crate::AppState;
 use crate::db::invoices::InvoiceRow;
 use crate::error::{AppError, AppResult};
+use cartable_domain::ids::{FamilyId, StructureId};
 use sqlx::AnyConnection;
 use std::collections::BTreeSet;
 
@@ -57,7 +58,7 @@ pub async fn on_issued(
     row: &InvoiceRow,
 ) -> AppResult<String> {
     let ledger = ledger::ledger_row_in(conn, state, &row.structure_id, &row.family_id).await?;
-    Ok(ledger.id)
+    Ok(ledger.id.into_string())
 }
 
 /// After the commit: PDFs rendered and stored, ledgers republished. Failures are logged: a
@@ -72,6 +73,11 @@ pub async fn after_commit(state: &AppState, structure_id: &str, rows: &[InvoiceR
     }
     // A credit note may settle an overdue invoice.
     for row in rows.iter().filter(|r| r.kind == "credit_note") {
-        crate::docs::redecide::after_payment(state, structure_id, &row.family_id).await;
+        crate::docs::redecide::after_payment(
+            state,
+            &StructureId::from(structure_id),
+            &FamilyId::from(&row.family_id),
+        )
+        .await;
     }
 }

@@ -13,6 +13,7 @@ use crate::db::documents::{self, DocRow};
 use crate::db::invoices::{self, InvoiceRow, PaymentRow};
 use crate::error::{AppError, AppResult};
 use cartable_domain::DocKind;
+use cartable_domain::ids::{FamilyId, StructureId};
 use cartable_domain::ledger::{Credit, Debit, DocumentKind, Ledger, LedgerPayment, allocate};
 use cartable_domain::tariffs::BillingMode;
 use sqlx::{AnyConnection, Row};
@@ -151,19 +152,26 @@ pub async fn ledger_row_in(
         .bind(family_id)
         .fetch_optional(&mut *conn)
         .await?;
-    if let Some(row) =
-        documents::family_document(conn, family_id, DocKind::Ledger.code(), None).await?
-    {
+    let family_id = FamilyId::from(family_id);
+    if let Some(row) = documents::family_document(conn, &family_id, DocKind::Ledger, None).await? {
         return Ok(row);
     }
-    crate::docs::create::create_ledger(conn, state.docs.actor(), structure_id, family_id).await
+    crate::docs::create::create_ledger(
+        conn,
+        state.docs.actor(),
+        &StructureId::from(structure_id),
+        &family_id,
+        state.clock.now().as_millisecond(),
+    )
+    .await
 }
 
 async fn ledger_row(state: &AppState, structure_id: &str, family_id: &str) -> AppResult<DocRow> {
     {
         let mut conn = state.db.pool.acquire().await?;
+        let family_id = FamilyId::from(family_id);
         if let Some(row) =
-            documents::family_document(&mut conn, family_id, DocKind::Ledger.code(), None).await?
+            documents::family_document(&mut conn, &family_id, DocKind::Ledger, None).await?
         {
             return Ok(row);
         }
@@ -176,7 +184,7 @@ async fn ledger_row(state: &AppState, structure_id: &str, family_id: &str) -> Ap
 
 /// Writes the family's ledger document from the tables (creating it the first time).
 pub async fn publish(state: &AppState, structure_id: &str, family_id: &str) -> AppResult<()> {
-    let mode = crate::docs::catalogue::read(state, structure_id)
+    let mode = crate::docs::catalogue::read(state, &StructureId::from(structure_id))
         .await
         .map(|c| c.billing.mode)
         .unwrap_or_default();
@@ -208,7 +216,7 @@ pub async fn publish(state: &AppState, structure_id: &str, family_id: &str) -> A
 pub async fn ensure(state: &AppState, structure_id: &str, family_id: &str) -> AppResult<DocRow> {
     publish(state, structure_id, family_id).await?;
     let mut conn = state.db.pool.acquire().await?;
-    documents::family_document(&mut conn, family_id, DocKind::Ledger.code(), None)
+    documents::family_document(&mut conn, &FamilyId::from(family_id), DocKind::Ledger, None)
         .await?
         .ok_or_else(|| AppError::internal("relevé de compte introuvable après création"))
 }

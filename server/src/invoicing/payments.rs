@@ -5,6 +5,7 @@ use super::ledger;
 use crate::AppState;
 use crate::db::invoices::{self, PaymentRow};
 use crate::error::{AppError, AppResult};
+use cartable_domain::ids::{FamilyId, StructureId};
 use cartable_domain::ledger::PaymentMethod;
 use serde::Deserialize;
 
@@ -92,6 +93,11 @@ pub async fn record(
     ledger::mark_changed(&mut tx.tx, structure_id, &p.family_id).await?;
     tx.commit().await?;
     ledger::publish_after_commit(state, structure_id, &p.family_id).await;
-    crate::docs::redecide::after_payment(state, structure_id, &p.family_id).await;
+    crate::docs::redecide::after_payment(
+        state,
+        &StructureId::from(structure_id),
+        &FamilyId::from(&p.family_id),
+    )
+    .await;
     Ok(row)
 }

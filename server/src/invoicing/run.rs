@@ -18,6 +18,7 @@ use crate::docs::catalogue;
 use crate::error::{AppError, AppResult};
 use cartable_domain::calendar::{add_days, paris_date};
 use cartable_domain::catalogue::Catalogue;
+use cartable_domain::ids::StructureId;
 use cartable_domain::invoicing::{InvoiceDraft, LineKind, compute};
 use cartable_domain::ledger::{DocumentKind, document_number};
 use cartable_domain::pricing::BillingMonth;
@@ -92,7 +93,7 @@ pub async fn preview(
     structure_id: &str,
     month: BillingMonth,
 ) -> AppResult<Preview> {
-    let catalogue = catalogue::read(state, structure_id).await?;
+    let catalogue = catalogue::read(state, &StructureId::from(structure_id)).await?;
     let all = drafts(state, structure_id, &catalogue, month).await?;
     let issued = {
         let mut conn = state.db.pool.acquire().await?;
@@ -158,7 +159,7 @@ pub async fn issue(
     month: BillingMonth,
     issued_by: &str,
 ) -> AppResult<IssueReport> {
-    let catalogue = catalogue::read(state, structure_id).await?;
+    let catalogue = catalogue::read(state, &StructureId::from(structure_id)).await?;
     let all = drafts(state, structure_id, &catalogue, month).await?;
     let now = state.clock.now();
     let today = paris_date(now);
@@ -274,7 +275,7 @@ pub async fn family_snapshot(
     structure_id: &str,
     family_id: &str,
 ) -> AppResult<FamilySnapshot> {
-    let catalogue = catalogue::read(state, structure_id).await?;
+    let catalogue = catalogue::read(state, &StructureId::from(structure_id)).await?;
     let month = BillingMonth::of(paris_date(state.clock.now()));
     let mut conn = state.db.pool.acquire().await?;
     let families = inputs::load(&mut conn, structure_id, &catalogue, month).await?;

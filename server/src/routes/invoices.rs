@@ -29,7 +29,7 @@ async fn invoice_pdf(
         invoices::by_number(&mut conn, &device.session.structure_id, &number).await?
     };
     let row = row
-        .filter(|r| r.family_id == device.family_id)
+        .filter(|r| r.family_id == device.family_id.as_str())
         .ok_or_else(AppError::not_found)?;
     let bytes = pdf::pdf_of(&state, &row).await?;
     Ok(attachment(

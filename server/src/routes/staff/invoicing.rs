@@ -18,6 +18,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use cartable_domain::calendar::{format_date_fr, paris_date};
+use cartable_domain::ids::StructureId;
 use cartable_domain::ledger::{DocumentKind, Ledger, payment_status};
 use cartable_domain::pricing::BillingMonth;
 use serde::{Deserialize, Serialize};
@@ -326,7 +327,7 @@ async fn export_csv(
     )
     .await?;
     let names = sqlx::query("SELECT id, name FROM families WHERE structure_id = $1")
-        .bind(staff.structure_id())
+        .bind(staff.structure_id().as_str())
         .fetch_all(&mut *conn)
         .await?;
     let names: BTreeMap<String, String> = names
@@ -369,7 +370,7 @@ pub async fn annual_pdf_for(
     y: i16,
 ) -> AppResult<Response> {
     let s = annual::statement(state, structure_id, family_id, y).await?;
-    let c = catalogue::read(state, structure_id).await?;
+    let c = catalogue::read(state, &StructureId::from(structure_id)).await?;
     let today = format_date_fr(paris_date(state.clock.now()));
     let doc = annual::printed(&s, &run::issuer(&c), &today);
     let bytes = tokio::task::spawn_blocking(move || cartable_invoice_pdf::render(&doc))
