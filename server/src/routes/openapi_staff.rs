@@ -66,11 +66,36 @@ pub fn add(spec: &mut Value) {
         },
         "/api/v1/staff/catalogue/closures": {"put": {
             "summary": "Replace the closed periods (administrators)",
+            "description": "Bookings holding a place on a day a new closure closes, from \
+                today on, are cancelled by the structure (not billed, the closure's label \
+                as the reason, places released); removing a closure books nobody again.",
             "security": [{"device": []}],
             "requestBody": json_body(json!({"type": "array", "items": schema_ref("Closure")})),
             "responses": {"200": catalogue.clone(),
                 "400": error_response("bad_request: a date or an activity is wrong"),
                 "403": error_response("forbidden: administrators only")}
+        }},
+        "/api/v1/staff/catalogue/closures/preview": {"post": {
+            "summary": "How many bookings replacing the closed periods with this list would cancel",
+            "description": "Changes nothing. Counts the bookings holding a place, from today \
+                on, on the days the list closes, in total and per closure of the list.",
+            "security": [{"device": []}],
+            "requestBody": json_body(json!({"type": "array", "items": schema_ref("Closure")})),
+            "responses": {"200": json_ok("What the list would cancel", json!({
+                    "type": "object",
+                    "required": ["cancelled_bookings", "families", "closures"],
+                    "properties": {
+                        "cancelled_bookings": {"type": "integer", "minimum": 0},
+                        "families": {"type": "integer", "minimum": 0},
+                        "closures": {"type": "array", "items": {
+                            "type": "object",
+                            "required": ["label", "from", "to", "cancelled_bookings"],
+                            "properties": {
+                                "label": {"type": "string"},
+                                "from": {"type": "string"},
+                                "to": {"type": "string"},
+                                "cancelled_bookings": {"type": "integer", "minimum": 0}}}}}})),
+                "400": error_response("bad_request: a date or an activity is wrong")}
         }},
         "/api/v1/staff/catalogue/settings": {"put": {
             "summary": "Structure name, contact details, opening on public holidays (administrators)",
