@@ -6,7 +6,7 @@
 //! with the write.
 
 use crate::places::PlaceDeltas;
-use cartable_domain::dossier::{AdultSheet, ChildSheet};
+use cartable_domain::dossier::{AdultSheet, ChildSheet, ReviewStatus};
 use cartable_domain::planning::{
     AbsenceDeclaration, AbsenceOutcome, BookingRequest, CellKey, Decision, Outcome,
 };
@@ -127,5 +127,11 @@ pub enum Event {
         after: Outcome,
         cause: Option<RefusalCause>,
         why: Redecision,
+    },
+    /// Staff answered the dossier the family submitted: approved, or rejected with a
+    /// reason to correct.
+    DossierAnswered {
+        status: ReviewStatus,
+        reason: Option<String>,
     },
 }

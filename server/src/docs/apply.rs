@@ -100,11 +100,31 @@ pub async fn apply(
     notify(conn, at, &effects.events).await
 }
 
-/// The family's notifications. Until the push outbox exists they are logged; this is where
-/// they will be enqueued, in the same transaction.
-async fn notify(_conn: &mut AnyConnection, at: FamilyDoc<'_>, events: &[Event]) -> AppResult<()> {
+/// The family's notifications: THE single place where the server applies notification
+/// events, whoever produced them (the core's effects of a sync, a re-decision after a
+/// review, a payment or a closure, a staff override; a staff answer to the dossier).
+///
+/// It runs inside the transaction of the write that produced the events, after the
+/// document and the projections were written: an event commits with the decision it
+/// reports, or not at all, and a rolled-back write notifies nobody. `events` come in the
+/// order they happened, all about `at.family_id`:
+///
+/// - [`Event::BookingRefused`]: a booking sent by one of the family's devices was refused
+///   (the cause is typed; the French reason is in the planning document);
+/// - [`Event::BookingRedecided`]: the structure changed a standing decision (`why`: the
+///   family's file was approved, an invoice was paid, a closure was added, staff
+///   overrode it, or bookings were recorded);
+/// - [`Event::DossierAnswered`]: staff approved or rejected the family's dossier.
+///
+/// Today they are only logged. The push outbox enqueues them here, with `conn` (same
+/// transaction), one entry per event; nothing else in the server needs to change.
+pub async fn notify(
+    _conn: &mut AnyConnection,
+    at: FamilyDoc<'_>,
+    events: &[Event],
+) -> AppResult<()> {
     for event in events {
-        tracing::debug!(family_id = %at.family_id, ?event, "family notification");
+        tracing::debug!(family_id = %at.family_id, doc_id = %at.doc_id, ?event, "family notification");
     }
     Ok(())
 }

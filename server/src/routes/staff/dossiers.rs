@@ -7,6 +7,7 @@ use crate::AppState;
 use crate::auth::StaffUser;
 use crate::db::reviews::{self, Version};
 use crate::db::{audit, documents};
+use crate::docs::apply::{self, FamilyDoc};
 use crate::docs::redecide;
 use crate::docs::review::{self, Authors, FieldChange};
 use crate::error::{AppError, AppResult};
@@ -21,6 +22,7 @@ use cartable_domain::dossier::{
 };
 use cartable_domain::ids::{AccountId, DocumentId, FamilyId};
 use cartable_domain::rules::document_label_fr;
+use cartable_reconcile::Event;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sqlx::Row;
 
@@ -405,6 +407,16 @@ async fn answer(
         ),
     )
     .await?;
+    let at = FamilyDoc {
+        structure_id: staff.structure_id(),
+        family_id,
+        doc_id: &doc_id,
+    };
+    let answered = Event::DossierAnswered {
+        status: review.status,
+        reason: review.reason.clone(),
+    };
+    apply::notify(conn, at, std::slice::from_ref(&answered)).await?;
     write.commit(state.settings.compaction_threshold).await?;
     if approved {
         redecide::after_review(state, staff.structure_id(), family_id).await;
