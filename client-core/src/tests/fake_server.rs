@@ -207,6 +207,15 @@ impl FakeServer {
         hydrate(doc).expect("server hydrates")
     }
 
+    /// Places taken on `day` for `activity`, as the core's decisions moved the counter.
+    pub fn places(&self, activity: &str, day: jiff::civil::Date) -> i64 {
+        self.lock()
+            .places
+            .get(&PlaceKey::new(activity, day))
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// Staff edit an activity's weekdays in the catalogue.
     pub fn set_weekdays(&self, activity: &str, weekdays: Vec<u8>) {
         self.edit_catalogue(|cat| {

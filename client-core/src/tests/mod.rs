@@ -2,6 +2,7 @@
 
 mod api_tests;
 mod conflict_tests;
+mod convergence_tests;
 mod fake_server;
 mod news_tests;
 mod planning_view_tests;
