@@ -14,6 +14,8 @@ use crate::export::ExportSummary;
 use crate::http::HttpTransport;
 use crate::planning::PlanningEntry;
 use crate::publications::{self, DownloadView, InformationPage};
+use crate::push::PushSetup;
+use crate::push::notification::Notification;
 use crate::session::{Account, Session};
 use crate::status::SyncStatus;
 use crate::store::{self, MetaKey, Store};
@@ -25,6 +27,7 @@ use cartable_domain::api::{DeviceSummary, ErrorCode, LoginRequest, PasswordChang
 use cartable_domain::catalogue::Catalogue;
 use cartable_domain::dossier::Dossier;
 use cartable_domain::ids::DocumentId;
+use cartable_domain::push::{PushKind, PushPayload, PushSubscriptionView};
 use cartable_domain::school_year::SchoolYear;
 use jiff::civil::Date;
 use serde::Serialize;
@@ -610,4 +613,66 @@ impl Client {
         self.transport
             .revoke_device(&session.account.server_url, &session.token, device_id)
     }
+
+    /// Push notifications, step 1: what the app subscribes to its push service with (the
+    /// server's VAPID key, this device's `p256dh` and `auth`). The device's keys are created
+    /// the first time and kept in the store (needs the network for the server's key).
+    pub fn push_setup(&self) -> Result<PushSetup> {
+        crate::push::setup(&self.inner, self.transport.as_ref())
+    }
+
+    /// Push notifications, step 2: registers the `endpoint` the push service gave and the
+    /// kinds wanted on this device (call again to change them; needs the network).
+    pub fn register_push(
+        &self,
+        endpoint: &str,
+        kinds: &[PushKind],
+    ) -> Result<PushSubscriptionView> {
+        crate::push::register(&self.inner, self.transport.as_ref(), endpoint, kinds)
+    }
+
+    /// The server's record of this device's subscription, `None` when not subscribed.
+    pub fn push_subscription(&self) -> Result<Option<PushSubscriptionView>> {
+        crate::push::subscription(&self.inner, self.transport.as_ref())
+    }
+
+    /// Stops push notifications to this device (logging out does it too).
+    pub fn unregister_push(&self) -> Result<()> {
+        crate::push::unregister(&self.inner, self.transport.as_ref())
+    }
+
+    /// Decrypts a received push message (the raw `aes128gcm` body) without touching the
+    /// network: which event happened and which documents to sync.
+    pub fn open_push(&self, body: &[u8]) -> Result<PushPayload> {
+        crate::push::open(&self.inner(), body)
+    }
+
+    /// The notification to show for `payload`, written from the data on this device (sync
+    /// first so that it is up to date).
+    pub fn push_notification(&self, payload: &PushPayload) -> Result<Notification> {
+        crate::push::notification::build(&mut self.inner(), payload)
+    }
+
+    /// A received push message, start to finish: decrypted, the device synced (best
+    /// effort: offline, the notification is built from what the device has), and the
+    /// notification to show.
+    pub fn receive_push(&self, body: &[u8]) -> Result<ReceivedPush> {
+        let payload = self.open_push(body)?;
+        let sync_error = self.sync().err().map(|e| e.to_string());
+        let notification = self.push_notification(&payload)?;
+        Ok(ReceivedPush {
+            notification,
+            payload,
+            sync_error,
+        })
+    }
+}
+
+/// What [`Client::receive_push`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReceivedPush {
+    pub notification: Notification,
+    pub payload: PushPayload,
+    /// Why the sync before building the notification failed (offline...), if it did.
+    pub sync_error: Option<String>,
 }

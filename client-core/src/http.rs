@@ -11,6 +11,7 @@ use cartable_domain::api::{
     ApiErrorBody, DeviceSummary, ErrorCode, LoginRequest, LoginResponse, PasswordChange,
 };
 use cartable_domain::protocol::{self, SyncRequest, SyncResponse};
+use cartable_domain::push::{PushSubscriptionRequest, PushSubscriptionView, VapidKey};
 use cartable_domain::supporting::SupportingDocument;
 use std::time::Duration;
 use ureq::http::Response;
@@ -187,6 +188,53 @@ impl Transport for HttpTransport {
         let response = self
             .agent
             .delete(url(server_url, &format!("devices/{device_id}")))
+            .header("Authorization", bearer(token))
+            .call()
+            .map_err(network)?;
+        expect_empty(response)
+    }
+
+    fn push_vapid_key(&self, server_url: &str, token: &str) -> Result<VapidKey> {
+        let response = self
+            .agent
+            .get(url(server_url, "push/vapid-key"))
+            .header("Authorization", bearer(token))
+            .call()
+            .map_err(network)?;
+        read_json(response)
+    }
+
+    fn put_push_subscription(
+        &self,
+        server_url: &str,
+        token: &str,
+        request: &PushSubscriptionRequest,
+    ) -> Result<PushSubscriptionView> {
+        let body = serde_json::to_vec(request).map_err(|e| Error::Protocol(e.to_string()))?;
+        let response = self
+            .agent
+            .put(url(server_url, "push/subscription"))
+            .header("Authorization", bearer(token))
+            .header("Content-Type", "application/json")
+            .send(&body[..])
+            .map_err(network)?;
+        read_json(response)
+    }
+
+    fn get_push_subscription(&self, server_url: &str, token: &str) -> Result<PushSubscriptionView> {
+        let response = self
+            .agent
+            .get(url(server_url, "push/subscription"))
+            .header("Authorization", bearer(token))
+            .call()
+            .map_err(network)?;
+        read_json(response)
+    }
+
+    fn delete_push_subscription(&self, server_url: &str, token: &str) -> Result<()> {
+        let response = self
+            .agent
+            .delete(url(server_url, "push/subscription"))
             .header("Authorization", bearer(token))
             .call()
             .map_err(network)?;

@@ -8,6 +8,7 @@
 use crate::error::{Error, Result};
 use cartable_domain::api::{DeviceSummary, LoginRequest, LoginResponse, PasswordChange};
 use cartable_domain::protocol::{SyncRequest, SyncResponse};
+use cartable_domain::push::{PushSubscriptionRequest, PushSubscriptionView, VapidKey};
 use cartable_domain::supporting::SupportingDocument;
 
 /// One supporting document to upload (`POST /api/v1/documents`).
@@ -88,6 +89,35 @@ pub trait Transport: Send + Sync {
     /// in bytes.
     fn export(&self, server_url: &str, token: &str, out: &mut dyn std::io::Write) -> Result<u64> {
         let _ = (server_url, token, out);
+        Err(unsupported())
+    }
+
+    /// `GET /api/v1/push/vapid-key`: the key devices subscribe with.
+    fn push_vapid_key(&self, server_url: &str, token: &str) -> Result<VapidKey> {
+        let _ = (server_url, token);
+        Err(unsupported())
+    }
+
+    /// `PUT /api/v1/push/subscription`: registers this device's subscription and kinds.
+    fn put_push_subscription(
+        &self,
+        server_url: &str,
+        token: &str,
+        request: &PushSubscriptionRequest,
+    ) -> Result<PushSubscriptionView> {
+        let _ = (server_url, token, request);
+        Err(unsupported())
+    }
+
+    /// `GET /api/v1/push/subscription` (a `not_found` error when there is none).
+    fn get_push_subscription(&self, server_url: &str, token: &str) -> Result<PushSubscriptionView> {
+        let _ = (server_url, token);
+        Err(unsupported())
+    }
+
+    /// `DELETE /api/v1/push/subscription`.
+    fn delete_push_subscription(&self, server_url: &str, token: &str) -> Result<()> {
+        let _ = (server_url, token);
         Err(unsupported())
     }
 }

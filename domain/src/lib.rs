@@ -23,6 +23,7 @@ pub mod password;
 pub mod planning;
 pub mod pricing;
 pub mod protocol;
+pub mod push;
 pub mod refusal;
 pub mod roles;
 pub mod rules;

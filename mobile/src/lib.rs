@@ -3,7 +3,7 @@
 //! This crate is the public face only: uniffi records and enums that mirror the core's types
 //! in shapes apps draw directly (flat records, dates as "YYYY-MM-DD"), one object,
 //! [`CartableClient`] (its calls grouped by concern: `client.rs`, `documents.rs`,
-//! `publications.rs`, `invoices.rs`, `export.rs`), and one small error, [`CartableError`]. The logic lives in
+//! `publications.rs`, `invoices.rs`, `export.rs`, `push.rs`), and one small error, [`CartableError`]. The logic lives in
 //! `cartable-core`. `mobile/README.md` tells app developers how to build and call it.
 
 uniffi::setup_scaffolding!();
@@ -21,6 +21,7 @@ mod invoices;
 mod news;
 mod planning;
 mod publications;
+mod push;
 mod session;
 mod views;
 
@@ -42,6 +43,9 @@ pub use invoices::{Balance, BookingPrice, Invoice, InvoiceLine, Payment};
 pub use news::{AbsenceNews, DecisionNews, DecisionOutcome};
 pub use planning::{PlanningEntry, RequestState};
 pub use publications::{Download, InformationMessage, InformationPage};
+pub use push::{
+    PushKind, PushKindOption, PushNotification, PushSetup, PushSubscription, push_kind_options,
+};
 pub use session::{
     Account, ChangedDocument, Compensation, DocumentKind, LogoutOutcome, RefusedChanges,
     SyncReport, SyncStatus,

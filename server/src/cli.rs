@@ -82,6 +82,13 @@ enum AdminCommand {
     RebuildProjections,
     /// Issue a new one-time password for a login (ends its sessions); prints it.
     ResetPassword { login: String },
+    /// Create a new VAPID key pair for push notifications. Devices subscribed with the old
+    /// key keep receiving messages until they subscribe again; `--prune` deletes keys no
+    /// subscription uses any more.
+    RotateVapidKey {
+        #[arg(long)]
+        prune: bool,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -266,6 +273,14 @@ async fn admin_command(state: &AppState, cmd: AdminCommand) -> anyhow::Result<()
         AdminCommand::RebuildProjections => {
             let (docs, rows) = admin::rebuild_projections(state).await?;
             println!("projections reconstruites : {docs} documents, {rows} lignes");
+        }
+        AdminCommand::RotateVapidKey { prune } => {
+            let key = crate::push::vapid::rotate(&state.db, crate::db::now_ms()).await?;
+            println!("nouvelle clé VAPID publique : {}", key.public_key);
+            if prune {
+                let n = crate::push::vapid::prune(&state.db).await?;
+                println!("anciennes clés supprimées : {n}");
+            }
         }
     }
     Ok(())

@@ -79,7 +79,9 @@ pub async fn publish(state: &AppState, structure_id: &str, staff_id: &str) -> Ap
         },
     ];
     for text in messages {
-        information::insert(&state.db, structure_id, &new_id(), text, staff_id, now).await?;
+        let mut write = state.db.begin_write().await?;
+        information::insert(&mut write.tx, structure_id, &new_id(), text, staff_id, now).await?;
+        write.commit().await?;
     }
     let bytes = one_page_pdf(&[
         "Reglement interieur des services periscolaires",

@@ -16,6 +16,7 @@ pub mod error;
 pub mod export;
 pub mod invoicing;
 pub mod objects;
+pub mod push;
 pub mod routes;
 pub mod seen;
 pub mod settings;
@@ -47,12 +48,16 @@ pub struct AppState {
     pub actors: Arc<docs::actors::ActorRegistry>,
     /// Incoming changes waiting for the changes they depend on.
     pub orphans: Arc<docs::orphans::OrphanStash>,
+    /// Push notifications: sender and worker wake-up.
+    pub push: Arc<push::PushRuntime>,
 }
 
 impl AppState {
     /// Connects to storage (running migrations) and builds the shared state.
     pub async fn open(settings: Settings) -> anyhow::Result<AppState> {
         let db = Db::connect(&settings).await?;
+        // The VAPID key pair devices subscribe with, created at first start.
+        push::vapid::ensure(&db, db::now_ms()).await?;
         Self::with_db(db, settings)
     }
 
@@ -75,24 +80,39 @@ impl AppState {
             publication: Arc::default(),
             actors: Arc::default(),
             orphans: Arc::default(),
+            push: Arc::new(push::PushRuntime::new(&settings)?),
             settings: Arc::new(settings),
             db,
         })
     }
 }
 
-/// Serves the API on `listener` until `shutdown` completes.
+/// Serves the API on `listener` until `shutdown` completes, with the push worker running
+/// beside it (unless `push_worker` is off); both stop together.
 pub async fn launch(
     state: AppState,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
+    let worker = state.settings.push_worker.then(|| {
+        let state = state.clone();
+        let mut stopped = worker_stopped.clone();
+        tokio::spawn(push::worker::run(state, async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        }))
+    });
     let app = routes::router(state);
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await?;
+    .await;
+    let _ = stop_worker.send(true);
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
+    served?;
     Ok(())
 }

@@ -60,6 +60,26 @@ pub struct Settings {
     pub upload_timeout_secs: u64,
     /// Longest pause while a request body arrives, in seconds.
     pub body_idle_timeout_secs: u64,
+    /// Push: run the sending worker in this process.
+    pub push_worker: bool,
+    /// Push: how often the worker looks for due messages when nothing woke it (ms).
+    pub push_poll_ms: u64,
+    /// Push: deliveries claimed per round, and sent at once.
+    pub push_batch: i64,
+    pub push_concurrency: usize,
+    /// Push: a claimed delivery not marked within this time is sent again (seconds).
+    pub push_lease_secs: u64,
+    /// Push: first retry delay and longest delay between retries (ms).
+    pub push_retry_base_ms: u64,
+    pub push_retry_max_ms: u64,
+    /// Push: time allowed for one push service request (seconds).
+    pub push_request_timeout_secs: u64,
+    /// Push: the VAPID contact push services may use (`mailto:` or `https:`).
+    pub push_contact: String,
+    /// Push: accept `http://` endpoints (tests and local push services only).
+    pub push_allow_http_endpoints: bool,
+    /// Push: remind families this many days before a document's validity ends.
+    pub push_expiry_notice_days: i64,
 }
 
 const DAY: u64 = 24 * 60 * 60;
@@ -95,6 +115,17 @@ impl Default for Settings {
             request_timeout_secs: 60,
             upload_timeout_secs: 15 * 60,
             body_idle_timeout_secs: 30,
+            push_worker: true,
+            push_poll_ms: 1000,
+            push_batch: 256,
+            push_concurrency: 64,
+            push_lease_secs: 120,
+            push_retry_base_ms: 30_000,
+            push_retry_max_ms: 3_600_000,
+            push_request_timeout_secs: 30,
+            push_contact: "mailto:postmaster@localhost".into(),
+            push_allow_http_endpoints: false,
+            push_expiry_notice_days: 14,
         }
     }
 }
@@ -132,6 +163,17 @@ impl fmt::Debug for Settings {
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("upload_timeout_secs", &self.upload_timeout_secs)
             .field("body_idle_timeout_secs", &self.body_idle_timeout_secs)
+            .field("push_worker", &self.push_worker)
+            .field("push_poll_ms", &self.push_poll_ms)
+            .field("push_batch", &self.push_batch)
+            .field("push_concurrency", &self.push_concurrency)
+            .field("push_lease_secs", &self.push_lease_secs)
+            .field("push_retry_base_ms", &self.push_retry_base_ms)
+            .field("push_retry_max_ms", &self.push_retry_max_ms)
+            .field("push_request_timeout_secs", &self.push_request_timeout_secs)
+            .field("push_contact", &self.push_contact)
+            .field("push_allow_http_endpoints", &self.push_allow_http_endpoints)
+            .field("push_expiry_notice_days", &self.push_expiry_notice_days)
             .finish()
     }
 }
@@ -286,6 +328,23 @@ impl Settings {
                 "CARTABLE_UPLOAD_TIMEOUT_SECS" => self.upload_timeout_secs = parse(&name, &value)?,
                 "CARTABLE_BODY_IDLE_TIMEOUT_SECS" => {
                     self.body_idle_timeout_secs = parse(&name, &value)?
+                }
+                "CARTABLE_PUSH_WORKER" => self.push_worker = parse(&name, &value)?,
+                "CARTABLE_PUSH_POLL_MS" => self.push_poll_ms = parse(&name, &value)?,
+                "CARTABLE_PUSH_BATCH" => self.push_batch = parse(&name, &value)?,
+                "CARTABLE_PUSH_CONCURRENCY" => self.push_concurrency = parse(&name, &value)?,
+                "CARTABLE_PUSH_LEASE_SECS" => self.push_lease_secs = parse(&name, &value)?,
+                "CARTABLE_PUSH_RETRY_BASE_MS" => self.push_retry_base_ms = parse(&name, &value)?,
+                "CARTABLE_PUSH_RETRY_MAX_MS" => self.push_retry_max_ms = parse(&name, &value)?,
+                "CARTABLE_PUSH_REQUEST_TIMEOUT_SECS" => {
+                    self.push_request_timeout_secs = parse(&name, &value)?
+                }
+                "CARTABLE_PUSH_CONTACT" => self.push_contact = value,
+                "CARTABLE_PUSH_ALLOW_HTTP_ENDPOINTS" => {
+                    self.push_allow_http_endpoints = parse(&name, &value)?
+                }
+                "CARTABLE_PUSH_EXPIRY_NOTICE_DAYS" => {
+                    self.push_expiry_notice_days = parse(&name, &value)?
                 }
                 _ => {}
             }

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod family;
 pub mod hostile;
 pub mod http;
+pub mod push_service;
 pub mod raw;
 pub mod routes;
 pub mod staff;
@@ -112,6 +113,9 @@ pub fn test_settings(dir: &std::path::Path) -> Settings {
         data_dir: dir.to_path_buf(),
         max_sync_body_bytes: 256 * 1024,
         compaction_threshold: 4,
+        // The tests' push service listens on plain http on loopback.
+        push_allow_http_endpoints: true,
+        push_poll_ms: 100,
         ..Settings::default()
     }
 }

@@ -16,6 +16,8 @@ mod invoices;
 mod planning;
 #[path = "cartable/publications.rs"]
 mod publications;
+#[path = "cartable/push.rs"]
+mod push;
 #[path = "cartable/render.rs"]
 mod render;
 
@@ -247,6 +249,7 @@ fn run(client: &Client, command: Command) -> Result<Output, Error> {
                 to_json(&catalogue),
             ))
         }
+        Command::Push { action } => push::run(client, action),
         Command::Devices => {
             let devices = client.devices()?;
             Ok(Output::new(render::devices(&devices), to_json(&devices)))

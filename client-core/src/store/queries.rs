@@ -34,6 +34,11 @@ pub enum MetaKey {
     /// The server's proof that this device signed in before (kept across logouts: it
     /// protects the next login from lockouts caused by someone else, and holds nothing).
     KnownDevice,
+    /// This device's Web Push keys (base64url): P-256 private scalar, public point, auth
+    /// secret. Created once; wiped at logout.
+    PushPrivateKey,
+    PushPublicKey,
+    PushAuth,
 }
 
 impl MetaKey {
@@ -53,6 +58,9 @@ impl MetaKey {
             MetaKey::Login => "login",
             MetaKey::MustChangePassword => "must_change_password",
             MetaKey::KnownDevice => "known_device",
+            MetaKey::PushPrivateKey => "push_private_key",
+            MetaKey::PushPublicKey => "push_public_key",
+            MetaKey::PushAuth => "push_auth",
         }
     }
 }

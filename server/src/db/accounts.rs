@@ -273,7 +273,8 @@ pub async fn revoke_device(
     end_session(db, account_id, device_id, EndReason::Revoked, now_ms).await
 }
 
-/// Ends a live session of `account_id` for `reason`; false when there is none.
+/// Ends a live session of `account_id` for `reason`, with its push subscription; false when
+/// there is none.
 pub async fn end_session(
     db: &Db,
     account_id: &str,
@@ -292,6 +293,9 @@ pub async fn end_session(
     .bind(account_id)
     .execute(&mut *wtx.tx)
     .await?;
+    if done.rows_affected() > 0 {
+        crate::push::subscriptions::delete_of_device(&mut wtx.tx, device_id, at_ms).await?;
+    }
     wtx.commit().await?;
     Ok(done.rows_affected() > 0)
 }
@@ -315,6 +319,7 @@ pub async fn end_other_sessions(
     .bind(keep.unwrap_or(""))
     .execute(&mut *conn)
     .await?;
+    crate::push::subscriptions::delete_of_ended_devices(conn, account_id, at_ms).await?;
     Ok(done.rows_affected())
 }
 

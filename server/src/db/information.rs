@@ -47,15 +47,15 @@ fn message_of(r: &sqlx::any::AnyRow) -> Result<Message, sqlx::Error> {
     })
 }
 
+/// Stores a new message on the write transaction's connection `conn`.
 pub async fn insert(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     structure_id: &str,
     id: &str,
     text: MessageText<'_>,
     by: &str,
     at_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut write = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO information_messages (id, structure_id, title, body, published_from, \
          published_until, created_by, created_at_ms, updated_by, updated_at_ms) \
@@ -69,23 +69,22 @@ pub async fn insert(
     .bind(text.published_until)
     .bind(by)
     .bind(at_ms)
-    .execute(&mut *write.tx)
+    .execute(&mut *conn)
     .await?;
-    write.commit().await
+    Ok(())
 }
 
 /// Replaces a message's text and dates; false when it is not in the structure. The
 /// `updated_at_ms` moves forward on every change, also when the clock did not (phones show a
 /// message whose `updated_at_ms` is past their read marker as unread again).
 pub async fn update(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     structure_id: &str,
     id: &str,
     text: MessageText<'_>,
     by: &str,
     at_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut write = db.begin_write().await?;
     let done = sqlx::query(
         "UPDATE information_messages SET title = $1, body = $2, published_from = $3, \
          published_until = $4, updated_by = $5, \
@@ -100,21 +99,22 @@ pub async fn update(
     .bind(at_ms)
     .bind(id)
     .bind(structure_id)
-    .execute(&mut *write.tx)
+    .execute(&mut *conn)
     .await?;
-    write.commit().await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Deletes a message; false when it is not in the structure.
-pub async fn delete(db: &Db, structure_id: &str, id: &str) -> Result<bool, sqlx::Error> {
-    let mut write = db.begin_write().await?;
+pub async fn delete(
+    conn: &mut sqlx::AnyConnection,
+    structure_id: &str,
+    id: &str,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("DELETE FROM information_messages WHERE id = $1 AND structure_id = $2")
         .bind(id)
         .bind(structure_id)
-        .execute(&mut *write.tx)
+        .execute(&mut *conn)
         .await?;
-    write.commit().await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -41,6 +41,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0010_invoicing.sql"),
     ),
     (
+        20,
+        "push notifications",
+        include_str!("../../../migrations/sqlite/0020_push.sql"),
+    ),
+    (
         30,
         "sessions, passwords and login throttling",
         include_str!("../../../migrations/sqlite/0030_sessions_passwords_throttle.sql"),
@@ -82,6 +87,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         10,
         "invoicing",
         include_str!("../../../migrations/postgres/0010_invoicing.sql"),
+    ),
+    (
+        20,
+        "push notifications",
+        include_str!("../../../migrations/postgres/0020_push.sql"),
     ),
     (
         30,

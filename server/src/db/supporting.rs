@@ -181,17 +181,17 @@ pub async fn expiring(
         .collect()
 }
 
-/// Records staff's answer; false when no such document is in the structure.
+/// Records staff's answer on the write transaction's connection `conn`; returns the
+/// document's family, or `None` when no such document is in the structure.
 pub async fn review(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     structure_id: &str,
     id: &str,
     status: DocumentStatus,
     reviewed_by: &str,
     at_ms: i64,
     reason: Option<&str>,
-) -> Result<bool, sqlx::Error> {
-    let mut write = db.begin_write().await?;
+) -> Result<Option<String>, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE supporting_documents SET status = $1, reviewed_by = $2, reviewed_at_ms = $3, \
          reason = $4 WHERE id = $5 AND structure_id = $6",
@@ -202,10 +202,17 @@ pub async fn review(
     .bind(reason)
     .bind(id)
     .bind(structure_id)
-    .execute(&mut *write.tx)
+    .execute(&mut *conn)
     .await?;
-    write.commit().await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok(None);
+    }
+    sqlx::query("SELECT family_id FROM supporting_documents WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get("family_id"))
+        .transpose()
 }
 
 /// True when `child_id` is a child of `family_id`.

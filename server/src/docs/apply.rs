@@ -4,6 +4,8 @@
 
 use crate::db::{Db, documents, places, projections};
 use crate::error::AppResult;
+use crate::push::causes;
+use cartable_domain::dossier::ReviewStatus;
 use cartable_domain::ids::{DeviceId, DocumentId, FamilyId, StructureId};
 use cartable_reconcile::{BookingRow, Counts, Effects, Event, PlaceKey, Rows, SheetRows};
 use sqlx::AnyConnection;
@@ -97,7 +99,7 @@ pub async fn apply(
     if let Some(sheets) = &effects.sheets {
         project_sheets(conn, at.family_id, sheets).await?;
     }
-    notify(conn, at, &effects.events).await
+    notify(conn, at, device, &effects.events, now_ms).await
 }
 
 /// The family's notifications: THE single place where the server applies notification
@@ -116,15 +118,67 @@ pub async fn apply(
 ///   overrode it, or bookings were recorded);
 /// - [`Event::DossierAnswered`]: staff approved or rejected the family's dossier.
 ///
-/// Today they are only logged. The push outbox enqueues them here, with `conn` (same
-/// transaction), one entry per event; nothing else in the server needs to change.
+/// They are written to the push outbox on `conn` (same transaction): one message per write
+/// and kind, since the phone reads what changed from the documents it syncs. `device` (the
+/// device whose sync caused the write) has the answer in hand and is not told of its own
+/// refusals. The push worker picks them up within its polling interval.
 pub async fn notify(
-    _conn: &mut AnyConnection,
+    conn: &mut AnyConnection,
     at: FamilyDoc<'_>,
+    device: Option<&DeviceId>,
     events: &[Event],
+    now_ms: i64,
 ) -> AppResult<()> {
+    let mut refused = false;
+    let mut redecided = false;
     for event in events {
         tracing::debug!(family_id = %at.family_id, doc_id = %at.doc_id, ?event, "family notification");
+        match event {
+            Event::BookingRefused { .. } => refused = true,
+            Event::BookingRedecided { .. } => redecided = true,
+            Event::DossierAnswered { status, .. } => {
+                let approved = match status {
+                    ReviewStatus::Approved => true,
+                    ReviewStatus::Rejected => false,
+                    _ => continue,
+                };
+                causes::dossier_reviewed(
+                    conn,
+                    at.structure_id,
+                    at.family_id,
+                    at.doc_id,
+                    approved,
+                    now_ms,
+                )
+                .await?;
+            }
+        }
+    }
+    // One message per write and kind: the phone reads what changed from the document.
+    if refused {
+        let device = device.map(|d| d.as_str());
+        causes::bookings_decided(
+            conn,
+            at.structure_id,
+            at.family_id,
+            at.doc_id,
+            false,
+            device,
+            now_ms,
+        )
+        .await?;
+    }
+    if redecided {
+        causes::bookings_decided(
+            conn,
+            at.structure_id,
+            at.family_id,
+            at.doc_id,
+            true,
+            None,
+            now_ms,
+        )
+        .await?;
     }
     Ok(())
 }

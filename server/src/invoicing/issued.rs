@@ -50,15 +50,39 @@ pub fn row(
 /// THE place where an issued document (invoice, credit note, statement) is committed: called
 /// in the issuing transaction for every document, just after its row is written, so what is
 /// done here commits with it or not at all. It makes sure the family's ledger document
-/// exists (the document the phone syncs to show it) and returns its id: "a new invoice is
-/// available" notifications are enqueued here, in the push outbox, with that id.
+/// exists (the document the phone syncs to show it), enqueues the "new invoice" push
+/// notification with that id, and returns the id.
 pub async fn on_issued(
     conn: &mut AnyConnection,
     state: &AppState,
     row: &InvoiceRow,
 ) -> AppResult<String> {
     let ledger = ledger::ledger_row_in(conn, state, &row.structure_id, &row.family_id).await?;
+    crate::push::causes::invoice_issued(
+        conn,
+        &row.structure_id,
+        &row.family_id,
+        &row.number,
+        ledger.id.as_str(),
+        row.issued_at_ms,
+    )
+    .await?;
     Ok(ledger.id.into_string())
+}
+
+async fn release_notifications(
+    state: &AppState,
+    structure_id: &str,
+    families: &BTreeSet<&str>,
+) -> AppResult<()> {
+    let now = state.clock.now().as_millisecond();
+    let mut write = state.db.begin_write().await?;
+    for family_id in families {
+        crate::push::causes::invoice_ready(&mut write.tx, structure_id, family_id, now).await?;
+    }
+    write.commit().await?;
+    state.push.wake();
+    Ok(())
 }
 
 /// After the commit: PDFs rendered and stored, ledgers republished. Failures are logged: a
@@ -68,8 +92,12 @@ pub async fn after_commit(state: &AppState, structure_id: &str, rows: &[InvoiceR
         tracing::error!(error = %e, "invoice PDFs not stored; rendered on demand");
     }
     let families: BTreeSet<&str> = rows.iter().map(|r| r.family_id.as_str()).collect();
-    for family_id in families {
+    for family_id in &families {
         ledger::publish_after_commit(state, structure_id, family_id).await;
+    }
+    // The ledgers show the new documents: their notifications may go.
+    if let Err(e) = release_notifications(state, structure_id, &families).await {
+        tracing::warn!(error = %e, "invoice notifications held until their delay ends");
     }
     // A credit note may settle an overdue invoice.
     for row in rows.iter().filter(|r| r.kind == "credit_note") {

@@ -11,8 +11,10 @@ pub mod invoices;
 pub mod openapi;
 pub mod openapi_invoicing;
 pub mod openapi_publications;
+pub mod openapi_push;
 pub mod openapi_sessions;
 pub mod openapi_staff;
+pub mod push;
 pub mod session;
 pub mod staff;
 pub mod sync;
@@ -28,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .merge(documents::router(&state))
         .merge(health::router())
         .merge(openapi::router())
+        .merge(push::router())
         .merge(session::router())
         .merge(staff::router(&state))
         .merge(downloads::router())

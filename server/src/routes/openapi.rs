@@ -106,6 +106,7 @@ pub fn spec() -> Value {
     super::openapi_sessions::add(&mut spec);
     super::openapi_staff::add(&mut spec);
     super::openapi_invoicing::add(&mut spec);
+    super::openapi_push::add(&mut spec);
     add_common_responses(&mut spec);
     spec
 }

@@ -195,6 +195,12 @@ pub enum Command {
     Catalogue,
     /// Les appareils connectés à ce compte.
     Devices,
+    /// Notifications push : ce que l'application déclare à son service de notification,
+    /// l'abonnement enregistré sur le serveur, et la lecture d'un message reçu.
+    Push {
+        #[command(subcommand)]
+        action: PushCommand,
+    },
     /// Révoque un appareil de ce compte (téléphone perdu…).
     Revoke {
         /// Identifiant de l'appareil (voir `cartable devices`).
@@ -348,5 +354,31 @@ pub enum DossierCommand {
         /// Nom.
         #[arg(value_name = "NOM")]
         last_name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PushCommand {
+    /// Affiche la clé VAPID du serveur, les clés de cet appareil (p256dh, auth) et
+    /// l'abonnement enregistré sur le serveur.
+    Show,
+    /// Enregistre l'adresse donnée par le service de notification et les sujets voulus.
+    Register {
+        /// Adresse (endpoint) donnée par le service de notification.
+        endpoint: String,
+        /// Sujet voulu (répétable) : invoice, information, booking, document, dossier ;
+        /// tous par défaut.
+        #[arg(long = "kind", value_name = "SUJET")]
+        kinds: Vec<String>,
+    },
+    /// Arrête les notifications sur cet appareil.
+    Unregister,
+    /// Déchiffre un message reçu (corps aes128gcm brut, fichier ou `-` pour l'entrée
+    /// standard) et affiche la notification.
+    Open {
+        file: PathBuf,
+        /// Synchronise d'abord, comme l'application à la réception.
+        #[arg(long)]
+        sync: bool,
     },
 }

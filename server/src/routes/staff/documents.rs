@@ -8,6 +8,7 @@ use crate::auth::StaffUser;
 use crate::db::{audit, supporting};
 use crate::docs::redecide;
 use crate::error::{AppError, AppResult};
+use crate::push::causes;
 use crate::routes::Json as JsonBody;
 use crate::routes::{Path, Query};
 use axum::extract::State;
@@ -112,8 +113,10 @@ async fn answer(
     status: DocumentStatus,
     reason: Option<&str>,
 ) -> AppResult<Json<SupportingDocument>> {
-    let found = supporting::review(
-        &state.db,
+    let now = state.clock.now().as_millisecond();
+    let mut write = state.db.begin_write().await?;
+    let family_id = supporting::review(
+        &mut write.tx,
         staff.structure_id(),
         id,
         status,
@@ -121,10 +124,19 @@ async fn answer(
         state.clock.now().as_millisecond(),
         reason,
     )
+    .await?
+    .ok_or_else(AppError::not_found)?;
+    causes::document_reviewed(
+        &mut write.tx,
+        staff.structure_id(),
+        &family_id,
+        id,
+        status == DocumentStatus::Accepted,
+        now,
+    )
     .await?;
-    if !found {
-        return Err(AppError::not_found());
-    }
+    write.commit().await?;
+    state.push.wake();
     let stored = supporting::by_id(&state.db, id)
         .await?
         .ok_or_else(AppError::not_found)?;

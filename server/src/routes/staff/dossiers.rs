@@ -416,8 +416,9 @@ async fn answer(
         status: review.status,
         reason: review.reason.clone(),
     };
-    apply::notify(conn, at, std::slice::from_ref(&answered)).await?;
+    apply::notify(conn, at, None, std::slice::from_ref(&answered), now).await?;
     write.commit(state.settings.compaction_threshold).await?;
+    state.push.wake();
     if approved {
         redecide::after_review(state, staff.structure_id(), family_id).await;
     }

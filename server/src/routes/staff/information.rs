@@ -8,6 +8,7 @@ use crate::db::audit;
 use crate::db::information::{self, Message, MessageText};
 use crate::docs::publication;
 use crate::error::{AppError, AppResult};
+use crate::push::causes;
 use crate::routes::Json as JsonBody;
 use crate::routes::Path;
 use axum::extract::State;
@@ -164,8 +165,10 @@ async fn create(
 ) -> AppResult<(StatusCode, Json<MessageView>)> {
     let checked = check(req, paris_date(state.clock.now()))?;
     let id = new_id();
+    let now = state.clock.now().as_millisecond();
+    let mut write = state.db.begin_write().await?;
     information::insert(
-        &state.db,
+        &mut write.tx,
         staff.structure_id(),
         &id,
         checked.text(),
@@ -173,6 +176,10 @@ async fn create(
         state.clock.now().as_millisecond(),
     )
     .await?;
+    causes::information_published(&mut write.tx, staff.structure_id(), &id, &checked.from, now)
+        .await?;
+    write.commit().await?;
+    state.push.wake();
     audit(&state, &staff, "publish_information", &id).await?;
     Ok((
         StatusCode::CREATED,
@@ -187,8 +194,10 @@ async fn replace(
     JsonBody(req): JsonBody<MessageBody>,
 ) -> AppResult<Json<MessageView>> {
     let checked = check(req, paris_date(state.clock.now()))?;
+    let now = state.clock.now().as_millisecond();
+    let mut write = state.db.begin_write().await?;
     let found = information::update(
-        &state.db,
+        &mut write.tx,
         staff.structure_id(),
         &id,
         checked.text(),
@@ -199,6 +208,9 @@ async fn replace(
     if !found {
         return Err(AppError::not_found());
     }
+    causes::information_changed(&mut write.tx, staff.structure_id(), &id, &checked.from, now)
+        .await?;
+    write.commit().await?;
     audit(&state, &staff, "change_information", &id).await?;
     Ok(Json(stored(&state, &staff, &id).await?))
 }
@@ -208,9 +220,18 @@ async fn withdraw(
     staff: StaffUser,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
-    if !information::delete(&state.db, staff.structure_id(), &id).await? {
+    let mut write = state.db.begin_write().await?;
+    if !information::delete(&mut write.tx, staff.structure_id(), &id).await? {
         return Err(AppError::not_found());
     }
+    causes::information_withdrawn(
+        &mut write.tx,
+        staff.structure_id(),
+        &id,
+        state.clock.now().as_millisecond(),
+    )
+    .await?;
+    write.commit().await?;
     audit(&state, &staff, "withdraw_information", &id).await?;
     publication::republish(&state, staff.structure_id()).await;
     Ok(StatusCode::NO_CONTENT)

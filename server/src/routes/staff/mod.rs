@@ -1,6 +1,6 @@
 //! The staff JSON API: catalogue configuration, daily lists and counts, decision overrides,
-//! dossier review, supporting documents, information and downloads, attendance, tariffs
-//! and invoicing.
+//! dossier review, supporting documents, information and downloads, attendance, tariffs,
+//! invoicing and push delivery counts.
 //! Every route takes a [`crate::auth::StaffUser`] and stays inside that user's structure.
 
 pub mod attendance;
@@ -12,6 +12,7 @@ pub mod downloads;
 pub mod information;
 pub mod invoicing;
 pub mod lists;
+pub mod push;
 pub mod sessions;
 pub mod tariffs;
 
@@ -31,4 +32,5 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(lists::router())
         .merge(sessions::router())
         .merge(tariffs::router())
+        .merge(push::router())
 }

@@ -266,6 +266,28 @@ class Cartable private constructor(
      */
     suspend fun exportData(dest: File): ExportSummary = read { exportData(dest.path) }
 
+    /**
+     * What to subscribe the push service with: the server's VAPID key and this phone's keys
+     * (needs the network). See [CartableClient.pushSetup].
+     */
+    suspend fun pushSetup(): PushSetup = read { pushSetup() }
+
+    /** Registers the push service's [endpoint] and the [kinds] wanted on this phone. */
+    suspend fun registerPush(endpoint: String, kinds: List<PushKind>): PushSubscription =
+        read { registerPush(endpoint, kinds) }
+
+    /** The server's record of this phone's subscription, null when not subscribed. */
+    suspend fun pushSubscription(): PushSubscription? = read { pushSubscription() }
+
+    /** Stops notifications to this phone. */
+    suspend fun unregisterPush() = read { unregisterPush() }
+
+    /**
+     * A received push message (raw encrypted body): decrypted, synced, and the notification
+     * to show. See [CartableClient.receivePush].
+     */
+    suspend fun receivePush(body: ByteArray): PushNotification = change { receivePush(body) }
+
     /** The devices signed in to this account (needs the network). */
     suspend fun devices(): List<Device> = read { devices() }
 

@@ -23,6 +23,9 @@ class TestServer private constructor(private val process: Process, val url: Stri
                 binary, "demo", "--listen", "127.0.0.1:0", "--data-dir", dataDir.toString(),
             ).redirectError(log)
             builder.environment()["CARTABLE_LOG"] = "cartable_server=warn"
+            // The tests' push service listens on plain http on loopback.
+            builder.environment()["CARTABLE_PUSH_ALLOW_HTTP_ENDPOINTS"] = "true"
+            builder.environment()["CARTABLE_PUSH_POLL_MS"] = "100"
             val process = builder.start()
             Runtime.getRuntime().addShutdownHook(Thread { process.destroyForcibly() })
 
