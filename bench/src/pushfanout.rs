@@ -146,7 +146,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                     "INSERT INTO families (id, structure_id, name, created_at_ms) VALUES ($1, $2, $1, $3)",
                 )
                 .bind(&family)
-                .bind(&structure_id)
+                .bind(structure_id.as_str())
                 .bind(now)
                 .execute(&mut *write.tx)
                 .await?;
@@ -155,7 +155,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                      display_name, role, created_at_ms) VALUES ($1, $2, $1, $1, '-', $1, 'parent', $3)",
                 )
                 .bind(&family)
-                .bind(&structure_id)
+                .bind(structure_id.as_str())
                 .bind(now)
                 .execute(&mut *write.tx)
                 .await?;
@@ -176,7 +176,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                  VALUES ($1, $1, $2, $3, $4, $5, $6, ',information,', $7, $8, $8)",
             )
             .bind(&device)
-            .bind(&structure_id)
+            .bind(structure_id.as_str())
             .bind(&family)
             .bind(format!("http://{sink_addr}/push/{device}"))
             .bind(&p256dh)

@@ -275,7 +275,8 @@ async fn admin_command(state: &AppState, cmd: AdminCommand) -> anyhow::Result<()
             println!("projections reconstruites : {docs} documents, {rows} lignes");
         }
         AdminCommand::RotateVapidKey { prune } => {
-            let key = crate::push::vapid::rotate(&state.db, crate::db::now_ms()).await?;
+            let key =
+                crate::push::vapid::rotate(&state.db, state.clock.now().as_millisecond()).await?;
             println!("nouvelle clé VAPID publique : {}", key.public_key);
             if prune {
                 let n = crate::push::vapid::prune(&state.db).await?;

@@ -57,7 +57,7 @@ impl AppState {
     pub async fn open(settings: Settings) -> anyhow::Result<AppState> {
         let db = Db::connect(&settings).await?;
         // The VAPID key pair devices subscribe with, created at first start.
-        push::vapid::ensure(&db, db::now_ms()).await?;
+        push::vapid::ensure(&db, jiff::Timestamp::now().as_millisecond()).await?;
         Self::with_db(db, settings)
     }
 

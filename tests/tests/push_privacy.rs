@@ -1,7 +1,8 @@
 //! What a family is told, and what is never in a notification: the events of a family's
-//! file and its invoices reach the parents' phones, each notification is written on the
-//! phone from its own data, and a child's allergy planted in the dossier never appears in
-//! any push body, decrypted payload or server log.
+//! file and its invoices reach the parents' phones (the one that already has the answer
+//! excepted), each notification is written on the phone from its own data, and a child's
+//! allergy planted in the dossier never appears in any push body, decrypted payload or
+//! server log.
 
 use cartable_domain::calendar::format_date_fr;
 use cartable_domain::push::{PushEvent, PushKind};
@@ -84,6 +85,27 @@ fn family_events_reach_the_other_phones_and_no_health_data_is_in_any_push_or_log
             .expect("plant the allergy");
         a.sync().expect("sync");
 
+        // B books today's lunch after yesterday's 15:00 deadline: refused. B's sync answers
+        // with the refusal; A is told by push.
+        b.book(lea, monday, "cantine").expect("book");
+        b.sync().expect("sync");
+        assert!(service.wait_until(WAIT, |r| r.len() == 1));
+        let refused = service.delivered_to("a");
+        assert_eq!(refused.len(), 1, "the other parent is told");
+        assert_eq!(refused[0].urgency, "high");
+        assert_eq!(refused[0].topic, "booking");
+        let shown = a.receive_push(&refused[0].body).expect("receive");
+        assert_eq!(shown.payload.event, PushEvent::BookingRefused);
+        assert_eq!(shown.notification.title, "Réservation refusée");
+        assert!(
+            shown
+                .notification
+                .body
+                .starts_with("Restauration scolaire de Léa le lundi 30 novembre 2026 : "),
+            "{}",
+            shown.notification.body
+        );
+
         // A document sent, then accepted by staff.
         a.queue_document(
             "assurance.pdf",
@@ -104,7 +126,7 @@ fn family_events_reach_the_other_phones_and_no_health_data_is_in_any_push_or_log
             None,
         );
         assert_eq!(status, 200, "{body}");
-        assert!(service.wait_until(WAIT, |r| r.len() == 2));
+        assert!(service.wait_until(WAIT, |r| r.len() == 3));
         let accepted = service.delivered_to("b").pop().expect("to b");
         let shown = b.receive_push(&accepted.body).expect("receive");
         assert_eq!(shown.notification.title, "Justificatif accepté");
@@ -124,7 +146,7 @@ fn family_events_reach_the_other_phones_and_no_health_data_is_in_any_push_or_log
             Some(&json!({"reason": "Numéro de téléphone manquant"})),
         );
         assert_eq!(status, 200, "{body}");
-        assert!(service.wait_until(WAIT, |r| r.len() == 4));
+        assert!(service.wait_until(WAIT, |r| r.len() == 5));
         let rejected = service.delivered_to("a").pop().expect("to a");
         let shown = a.receive_push(&rejected.body).expect("receive");
         assert_eq!(shown.payload.event, PushEvent::DossierRejected);
@@ -148,7 +170,7 @@ fn family_events_reach_the_other_phones_and_no_health_data_is_in_any_push_or_log
             .collect();
         mark(server, &token, "2026-11-02", "cantine", &marks);
         issue(server, &token, "2026-11");
-        assert!(service.wait_until(WAIT, |r| r.len() == 6));
+        assert!(service.wait_until(WAIT, |r| r.len() == 7));
         let invoiced = service.delivered_to("b").pop().expect("to b");
         assert_eq!(
             (invoiced.topic.as_str(), invoiced.urgency.as_str()),

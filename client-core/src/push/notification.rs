@@ -163,15 +163,15 @@ fn bookings(inner: &mut Inner, payload: &PushPayload) -> Result<Notification> {
         let cell = CellKey::decode(key).ok()?;
         let child = dossier
             .children
-            .get(&cell.child_id)
+            .get(cell.child_id.as_str())
             .map(|c| c.first_name.clone())
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "votre enfant".into());
         let activity = catalogue
             .activities
-            .get(&cell.activity_id)
+            .get(cell.activity_id.as_str())
             .map(|a| a.name.clone())
-            .unwrap_or_else(|| cell.activity_id.clone());
+            .unwrap_or_else(|| cell.activity_id.to_string());
         Some(format!("{activity} de {child} le {}", fr_date(cell.date)))
     };
     let redecided = payload.event == PushEvent::BookingRedecided;

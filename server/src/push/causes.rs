@@ -6,6 +6,7 @@ use crate::db::documents;
 use cartable_domain::DocKind;
 use cartable_domain::DocumentId;
 use cartable_domain::calendar::start_of_day;
+use cartable_domain::ids::StructureId;
 use cartable_domain::push::PushEvent;
 use sqlx::AnyConnection;
 
@@ -14,9 +15,9 @@ async fn catalogue_doc(
     structure_id: &str,
 ) -> Result<Vec<DocumentId>, sqlx::Error> {
     Ok(
-        documents::structure_document(conn, structure_id, DocKind::Catalogue.code())
+        documents::structure_document(conn, &StructureId::new(structure_id), DocKind::Catalogue)
             .await?
-            .map(|row| DocumentId::new(row.id))
+            .map(|row| row.id)
             .into_iter()
             .collect(),
     )

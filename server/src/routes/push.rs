@@ -127,9 +127,9 @@ async fn register(
     };
     let s = Subscription {
         id: new_id(),
-        device_id: device.session.device_id.clone(),
-        structure_id: device.session.structure_id.clone(),
-        family_id: device.family_id.clone(),
+        device_id: device.session.device_id.to_string(),
+        structure_id: device.session.structure_id.to_string(),
+        family_id: device.family_id.to_string(),
         endpoint: req.endpoint.trim().to_string(),
         p256dh: req.p256dh.clone(),
         auth: req.auth.clone(),
