@@ -282,3 +282,90 @@ fn a_body_that_stalls_is_answered_with_a_timeout_error() {
     let body: serde_json::Value = serde_json::from_str(&body).expect("JSON error body");
     assert_eq!(body["code"], "timeout", "{body}");
 }
+
+#[test]
+fn texts_with_a_nul_character_are_refused_on_every_backend() {
+    cartable_tests::on_each_backend(|server| {
+        let seed = server.seed(1);
+        let staff = staff_token(server, &seed);
+        // PostgreSQL cannot store a NUL in a text: it must be a refusal, not a server error.
+        let login = json(
+            &server.url,
+            "POST",
+            "/api/v1/login",
+            None,
+            &json!({"login": "a\u{0}b", "password": "x", "device_name": "Téléphone"}),
+        );
+        let message = assert_api_error(&login, 400, "bad_request");
+        assert!(message.contains("caractère nul"), "{message}");
+        let query = call(
+            &server.url,
+            "GET",
+            "/api/v1/staff/counts?from=2026-12-01%00&to=2026-12-02",
+            Some(&staff),
+            &[],
+            b"",
+        );
+        assert_api_error(&query, 400, "bad_request");
+    });
+}
+
+#[test]
+fn staff_texts_over_their_documented_length_are_refused_and_the_catalogue_kept() {
+    cartable_tests::on_each_backend(|server| {
+        let seed = server.seed(1);
+        let staff = staff_token(server, &seed);
+        let closure = |label: &str, activities: &[&str]| {
+            json!([{"from": "2026-12-21", "to": "2026-12-24", "label": label,
+                    "activities": activities}])
+        };
+        let put = |body: &serde_json::Value| {
+            json(
+                &server.url,
+                "PUT",
+                "/api/v1/staff/catalogue/closures",
+                Some(&staff),
+                body,
+            )
+        };
+        let kept = put(&closure("Vacances de Noël", &[]));
+        assert_eq!(kept.status, 200, "{}", kept.text());
+
+        let long = put(&closure(&"0".repeat(201), &[]));
+        let message = assert_api_error(&long, 400, "bad_request");
+        assert!(message.contains("label"), "{message}");
+        let control = put(&closure("Noël\u{7}", &[]));
+        assert_api_error(&control, 400, "bad_request");
+        let unknown = put(&closure("Grève", &["piscine"]));
+        let message = assert_api_error(&unknown, 400, "bad_request");
+        assert!(message.contains("piscine"), "{message}");
+
+        let name = json(
+            &server.url,
+            "PUT",
+            "/api/v1/staff/catalogue/settings",
+            Some(&staff),
+            &json!({"structure_name": "M".repeat(201)}),
+        );
+        assert_api_error(&name, 400, "bad_request");
+
+        let catalogue = call(
+            &server.url,
+            "GET",
+            "/api/v1/staff/catalogue",
+            Some(&staff),
+            &[],
+            b"",
+        )
+        .json();
+        let closures = catalogue["closures"].as_array().expect("closures");
+        assert_eq!(closures.len(), 1, "{catalogue}");
+        assert_eq!(closures[0]["label"], "Vacances de Noël");
+        assert!(
+            catalogue["structure_name"]
+                .as_str()
+                .is_some_and(|n| n.chars().count() <= 200),
+            "{catalogue}"
+        );
+    });
+}

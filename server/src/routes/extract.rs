@@ -54,7 +54,25 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         json_refused(&path, &inner)
     })?;
     de.end().map_err(|e| json_refused(".", &e))?;
+    if has_escaped_nul(bytes) {
+        return Err(nul_refused());
+    }
     Ok(value)
+}
+
+/// True when a JSON text holds the escape `\u0000` (a raw NUL byte is already a syntax
+/// error). No stored text may contain it: PostgreSQL refuses it in `text` columns, and no
+/// name, reason or message of a person has one.
+fn has_escaped_nul(json: &[u8]) -> bool {
+    json.windows(6).enumerate().any(|(at, w)| {
+        w == b"\\u0000"
+            // The backslash must itself be unescaped: an odd run of backslashes ends here.
+            && json[..=at].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1
+    })
+}
+
+fn nul_refused() -> AppError {
+    AppError::bad_request("Requête invalide : un texte contient un caractère nul")
 }
 
 fn json_refused(path: &str, e: &serde_json::Error) -> AppError {
@@ -152,6 +170,9 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        if parts.uri.query().is_some_and(|q| q.contains("%00")) {
+            return Err(nul_refused());
+        }
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(Query(value)),
             Err(rejection) => Err(query_refused(&rejection)),
@@ -180,6 +201,10 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        // No id or name that exists holds a NUL character.
+        if parts.uri.path().contains("%00") {
+            return Err(AppError::not_found());
+        }
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(value)) => Ok(Path(value)),
             Err(PathRejection::FailedToDeserializePathParams(_)) => Err(AppError::not_found()),
@@ -316,6 +341,20 @@ mod tests {
         );
         assert_eq!(refused(r#"{"login": "#), "Requête JSON incomplète");
         assert!(refused("{oops}").starts_with("JSON illisible (ligne 1"));
+    }
+
+    #[test]
+    fn an_escaped_nul_in_a_text_is_refused_but_an_escaped_backslash_is_not() {
+        let message = refused(r#"{"login": "a\u0000b", "attempts": 1}"#);
+        assert!(message.contains("caractère nul"), "{message}");
+        let message = refused(r#"{"login": "a\\\u0000", "attempts": 1}"#);
+        assert!(message.contains("caractère nul"), "{message}");
+        // `\\u0000` is a backslash followed by the letters "u0000": a harmless text.
+        let body: Body = match parse_json(r#"{"login": "a\\u0000", "attempts": 1}"#.as_bytes()) {
+            Ok(body) => body,
+            Err(e) => panic!("an escaped backslash was refused: {e:?}"),
+        };
+        assert_eq!(body.login, "a\\u0000");
     }
 
     #[test]

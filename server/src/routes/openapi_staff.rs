@@ -206,8 +206,10 @@ pub fn add(spec: &mut Value) {
     });
     let schemas = json!({
         "Contact": {"type": "object", "properties": {
-            "phone": {"type": "string"}, "email": {"type": "string"},
-            "address": {"type": "string"}, "opening_hours": {"type": "string"}}},
+            "phone": {"type": "string", "maxLength": 40},
+            "email": {"type": "string", "maxLength": 200},
+            "address": {"type": "string", "maxLength": 500},
+            "opening_hours": {"type": "string", "maxLength": 1000}}},
         "Closure": {"type": "object", "required": ["from", "to", "label"], "properties": {
             "from": {"type": "string", "format": "date"},
             "to": {"type": "string", "format": "date"},

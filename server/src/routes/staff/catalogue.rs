@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use cartable_domain::catalogue::{Activity, Catalogue, Closure, Contact, DeadlineRule};
+use cartable_domain::text;
 use jiff::civil::{Date, DateTime, Time};
 use serde::Deserialize;
 
@@ -45,7 +46,7 @@ fn check_date(field: &str, value: &str, optional: bool) -> AppResult<()> {
     } else {
         Err(bad(format!(
             "{field} : date attendue au format AAAA-MM-JJ, reçu « {} »",
-            cartable_domain::text::shown(value, 40)
+            text::shown(value, 40)
         )))
     }
 }
@@ -56,7 +57,7 @@ fn check_time(field: &str, value: &str) -> AppResult<()> {
     } else {
         Err(bad(format!(
             "{field} : heure attendue au format HH:MM, reçu « {} »",
-            cartable_domain::text::shown(value, 40)
+            text::shown(value, 40)
         )))
     }
 }
@@ -65,7 +66,7 @@ fn check_instant(field: &str, value: &str) -> AppResult<()> {
     value.parse::<DateTime>().map(|_| ()).map_err(|_| {
         bad(format!(
             "{field} : instant attendu au format AAAA-MM-JJTHH:MM, reçu « {} »",
-            cartable_domain::text::shown(value, 40)
+            text::shown(value, 40)
         ))
     })
 }
@@ -137,11 +138,30 @@ fn check_rule(rule: &DeadlineRule) -> AppResult<()> {
     }
 }
 
+/// The structure's contact details, shown to families on the Informations screen.
+fn check_contact(contact: &Contact) -> AppResult<()> {
+    let checks = [
+        ("contact.phone", text::check_line(&contact.phone, 40)),
+        ("contact.email", text::check_line(&contact.email, 200)),
+        (
+            "contact.address",
+            text::check_multiline(&contact.address, 500),
+        ),
+        (
+            "contact.opening_hours",
+            text::check_multiline(&contact.opening_hours, 1000),
+        ),
+    ];
+    for (field, result) in checks {
+        result.map_err(|e| bad(format!("{field} : {e}")))?;
+    }
+    Ok(())
+}
+
 /// Checks an activity sent by staff; the message names the faulty field.
 pub fn check_activity(a: &Activity) -> AppResult<()> {
-    if a.name.trim().is_empty() || a.name.chars().count() > 200 {
-        return Err(bad("name : nom d'activité vide ou trop long".into()));
-    }
+    text::check_required(&a.name, 200).map_err(|e| bad(format!("name : {e}")))?;
+    text::check_line(&a.kind, 40).map_err(|e| bad(format!("kind : {e}")))?;
     if a.weekdays.is_empty() {
         return Err(bad("weekdays : au moins un jour de la semaine".into()));
     }
@@ -178,7 +198,7 @@ async fn put_activity(
     if !cartable_domain::ids::is_valid_id(&activity_id) {
         return Err(bad(format!(
             "identifiant d'activité invalide « {} » (minuscules, chiffres, - et _)",
-            cartable_domain::text::shown(&activity_id, 40)
+            text::shown(&activity_id, 40)
         )));
     }
     check_activity(&activity)?;
@@ -216,9 +236,8 @@ fn check_closures(closures: &[Closure]) -> AppResult<()> {
                 c.label
             )));
         }
-        if c.label.trim().is_empty() {
-            return Err(bad("label : libellé de fermeture vide".into()));
-        }
+        text::check_required(&c.label, 200)
+            .map_err(|e| bad(format!("label : libellé de fermeture : {e}")))?;
     }
     Ok(())
 }
@@ -233,6 +252,16 @@ async fn put_closures(
     staff.require_admin()?;
     check_closures(&closures)?;
     let updated = catalogue::update(&state, staff.structure_id(), |c| {
+        let unknown = closures
+            .iter()
+            .flat_map(|closure| &closure.activities)
+            .find(|id| !c.activities.contains_key(id.as_str()));
+        if let Some(id) = unknown {
+            return Err(bad(format!(
+                "activities : activité « {} » inconnue",
+                text::shown(id, 40)
+            )));
+        }
         c.closures = closures;
         Ok(())
     })
@@ -268,12 +297,11 @@ async fn put_settings(
     JsonBody(settings): JsonBody<Settings>,
 ) -> AppResult<Json<Catalogue>> {
     staff.require_admin()?;
-    if settings
-        .structure_name
-        .as_deref()
-        .is_some_and(|n| n.trim().is_empty())
-    {
-        return Err(bad("structure_name : nom vide".into()));
+    if let Some(name) = &settings.structure_name {
+        text::check_required(name, 200).map_err(|e| bad(format!("structure_name : {e}")))?;
+    }
+    if let Some(contact) = &settings.contact {
+        check_contact(contact)?;
     }
     let updated = catalogue::update(&state, staff.structure_id(), |c| {
         if let Some(name) = settings.structure_name {
