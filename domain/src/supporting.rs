@@ -82,6 +82,48 @@ impl FileType {
             FileType::Png => "image/png",
         }
     }
+
+    /// The extension a stored file of this type carries.
+    pub fn extension(self) -> &'static str {
+        match self {
+            FileType::Pdf => "pdf",
+            FileType::Jpeg => "jpg",
+            FileType::Png => "png",
+        }
+    }
+
+    fn accepts_extension(self, ext: &str) -> bool {
+        match self {
+            FileType::Pdf => ext == "pdf",
+            FileType::Jpeg => ext == "jpg" || ext == "jpeg",
+            FileType::Png => ext == "png",
+        }
+    }
+}
+
+/// The name a file is stored and offered under: [`sanitize_file_name`], whose extension follows
+/// the type found in its content. A fitting extension is kept (`photo.JPEG` for a JPEG); any
+/// other (`ordonnance.html`, `scan.exe`, `photo.jpg` holding a PNG) is replaced, and a name
+/// without one gets it, so that a downloaded file opens as what it really is.
+pub fn stored_file_name(name: &str, file_type: FileType) -> String {
+    let clean = sanitize_file_name(name);
+    let stem = match clean.rsplit_once('.') {
+        Some((stem, ext))
+            if !stem.is_empty()
+                && (1..=5).contains(&ext.len())
+                && ext.chars().all(|c| c.is_ascii_alphanumeric()) =>
+        {
+            if file_type.accepts_extension(&ext.to_ascii_lowercase()) {
+                return clean;
+            }
+            stem
+        }
+        _ => clean.as_str(),
+    };
+    // Room for the extension within the longest kept name.
+    let room = MAX_FILE_NAME_CHARS - 1 - file_type.extension().len();
+    let stem: String = stem.chars().take(room).collect();
+    format!("{}.{}", stem.trim_end(), file_type.extension())
 }
 
 /// Why a file was refused.
@@ -211,6 +253,26 @@ mod tests {
         assert_eq!(sanitize_file_name("../"), "document");
         assert_eq!(sanitize_file_name(".htaccess"), "htaccess");
         assert_eq!(sanitize_file_name(&"é".repeat(300)).chars().count(), 100);
+    }
+
+    #[test]
+    fn the_stored_name_carries_the_extension_of_the_checked_type() {
+        assert_eq!(stored_file_name("photo.JPEG", FileType::Jpeg), "photo.JPEG");
+        assert_eq!(stored_file_name("photo.jpg", FileType::Png), "photo.png");
+        assert_eq!(
+            stored_file_name("ordonnance.html", FileType::Pdf),
+            "ordonnance.pdf"
+        );
+        assert_eq!(stored_file_name("scan.exe", FileType::Pdf), "scan.pdf");
+        assert_eq!(
+            stored_file_name("Certificat Dr. Martin", FileType::Pdf),
+            "Certificat Dr. Martin.pdf"
+        );
+        assert_eq!(stored_file_name("", FileType::Png), "document.png");
+        assert_eq!(stored_file_name(".pdf", FileType::Pdf), "pdf.pdf");
+        let long = stored_file_name(&format!("{}.exe", "é".repeat(300)), FileType::Pdf);
+        assert_eq!(long.chars().count(), MAX_FILE_NAME_CHARS);
+        assert!(long.ends_with("é.pdf"), "{long}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod auth;
 pub mod cli;
 pub mod clock;
+pub mod data_dir;
 pub mod db;
 pub mod demo;
 pub mod demo_billing;
@@ -63,7 +64,8 @@ impl AppState {
 
     pub fn with_db(db: Db, settings: Settings) -> anyhow::Result<AppState> {
         let files_dir = settings.data_dir.join("files");
-        std::fs::create_dir_all(&files_dir)?;
+        data_dir::create_private(&settings.data_dir)?;
+        data_dir::create_private(&files_dir)?;
         let files = object_store::local::LocalFileSystem::new_with_prefix(&files_dir)?;
         // Recognisable as the server's by every process, and usable by no device.
         let actor = cartable_reconcile::validate::actors::server_actor(rand::random());

@@ -42,6 +42,8 @@ pub struct Settings {
     pub db_max_connections: u32,
     /// Largest accepted supporting document (PDF, JPEG, PNG), in bytes.
     pub max_document_bytes: usize,
+    /// Most bytes of supporting documents one family may store, all together.
+    pub family_documents_quota_bytes: u64,
     /// Most Automerge changes one sync request may bring, all documents together.
     pub max_changes_per_sync: usize,
     /// Most Automerge operations one sync request may bring, all documents together.
@@ -106,6 +108,7 @@ impl Default for Settings {
             doc_cache_capacity: 4096,
             db_max_connections: 16,
             max_document_bytes: 10 * 1024 * 1024,
+            family_documents_quota_bytes: 200 * 1024 * 1024,
             max_changes_per_sync: limits.max_changes_per_request,
             max_ops_per_sync: limits.max_ops_per_request,
             max_string_bytes: limits.max_string_bytes,
@@ -154,6 +157,10 @@ impl fmt::Debug for Settings {
             .field("doc_cache_capacity", &self.doc_cache_capacity)
             .field("db_max_connections", &self.db_max_connections)
             .field("max_document_bytes", &self.max_document_bytes)
+            .field(
+                "family_documents_quota_bytes",
+                &self.family_documents_quota_bytes,
+            )
             .field("max_changes_per_sync", &self.max_changes_per_sync)
             .field("max_ops_per_sync", &self.max_ops_per_sync)
             .field("max_string_bytes", &self.max_string_bytes)
@@ -314,6 +321,9 @@ impl Settings {
                 "CARTABLE_DOC_CACHE_CAPACITY" => self.doc_cache_capacity = parse(&name, &value)?,
                 "CARTABLE_DB_MAX_CONNECTIONS" => self.db_max_connections = parse(&name, &value)?,
                 "CARTABLE_MAX_DOCUMENT_BYTES" => self.max_document_bytes = parse(&name, &value)?,
+                "CARTABLE_FAMILY_DOCUMENTS_QUOTA_BYTES" => {
+                    self.family_documents_quota_bytes = parse(&name, &value)?
+                }
                 "CARTABLE_MAX_CHANGES_PER_SYNC" => {
                     self.max_changes_per_sync = parse(&name, &value)?
                 }

@@ -584,3 +584,72 @@ fn an_activity_requiring_insurance_is_booked_once_the_insurance_is_accepted() {
         );
     });
 }
+
+#[test]
+fn a_family_over_its_quota_is_refused_and_names_follow_the_checked_type() {
+    for backend in backends() {
+        eprintln!("-- backend {backend:?}");
+        // Room for two small PDFs, not three.
+        let quota = 2 * PDF.len() as u64 + 10;
+        let server = TestServer::start_with(backend, |s| s.family_documents_quota_bytes = quota);
+        let seed = server.seed(2);
+        let (a, b) = (&seed.families[0], &seed.families[1]);
+        let token_a = family_token(&server, a, 0);
+        let first = uploaded(
+            upload(
+                &server,
+                &token_a,
+                "q1",
+                "kind=insurance",
+                &[("X-File-Name", "attestation.html")],
+                PDF,
+            ),
+            201,
+        );
+        assert_eq!(first.file_name, "attestation.pdf");
+        let second = uploaded(
+            upload(
+                &server,
+                &token_a,
+                "q2",
+                "kind=other",
+                &[("X-File-Name", "Certificat%20Dr.%20Martin")],
+                PDF,
+            ),
+            201,
+        );
+        assert_eq!(second.file_name, "Certificat Dr. Martin.pdf");
+
+        let (status, body) = upload(&server, &token_a, "q3", "kind=other", &[], PDF);
+        assert_eq!(status, 413, "{}", String::from_utf8_lossy(&body));
+        let err: ApiErrorBody = serde_json::from_slice(&body).expect("typed error");
+        assert_eq!(err.code, ErrorCode::QuotaExceeded);
+        assert!(err.message.contains("plein"), "{}", err.message);
+        assert_eq!(stored_rows(&server, &a.family_id), 2, "nothing stored");
+        assert_eq!(stored_files(&server).len(), 2, "no object file");
+        // A retry of an accepted upload still answers it.
+        uploaded(
+            upload(&server, &token_a, "q1", "kind=insurance", &[], PDF),
+            200,
+        );
+        // Another family has its own quota.
+        let token_b = family_token(&server, b, 0);
+        uploaded(
+            upload(&server, &token_b, "b1", "kind=insurance", &[], PDF),
+            201,
+        );
+
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let data = &server.state.settings.data_dir;
+            for dir in [data.clone(), data.join("files")] {
+                let mode = std::fs::metadata(&dir)
+                    .expect("folder")
+                    .permissions()
+                    .mode();
+                assert_eq!(mode & 0o777, 0o700, "{}", dir.display());
+            }
+        }
+    }
+}

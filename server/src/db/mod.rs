@@ -110,7 +110,7 @@ impl Db {
                 crate::settings::redact_url(other)
             ),
             None => {
-                std::fs::create_dir_all(&settings.data_dir)?;
+                crate::data_dir::create_private(&settings.data_dir)?;
                 let path = settings.data_dir.join("cartable.sqlite3");
                 (
                     format!("sqlite://{}?mode=rwc", path.display()),

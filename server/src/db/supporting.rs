@@ -216,6 +216,18 @@ pub async fn review(
 }
 
 /// True when `child_id` is a child of `family_id`.
+/// Bytes of supporting documents the family stored, all kinds and states together.
+pub async fn family_total_bytes(db: &Db, family_id: &str) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) AS total \
+         FROM supporting_documents WHERE family_id = $1",
+    )
+    .bind(family_id)
+    .fetch_one(&db.pool)
+    .await?;
+    row.try_get("total")
+}
+
 pub async fn is_child_of(db: &Db, family_id: &str, child_id: &str) -> Result<bool, sqlx::Error> {
     let row = sqlx::query("SELECT 1 AS one FROM children WHERE family_id = $1 AND child_id = $2")
         .bind(family_id)

@@ -23,9 +23,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use cartable_domain::api::ErrorCode;
 use cartable_domain::ids::FamilyId;
 use cartable_domain::supporting::{
-    self as domain, SENSITIVE_KINDS, SupportingDocument, sanitize_file_name,
+    self as domain, SENSITIVE_KINDS, SupportingDocument, stored_file_name,
 };
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -97,7 +98,6 @@ async fn upload(
         .map(|n| percent_decode(&n))
         .or(query.file_name)
         .unwrap_or_default();
-    let file_name = sanitize_file_name(&raw_name);
 
     // A retried upload: answer what the first one stored.
     if let Some(existing) =
@@ -114,8 +114,22 @@ async fn upload(
         )));
     }
     let (bytes, file_type) = read_checked_file(&headers, body, max).await?;
+    let file_name = stored_file_name(&raw_name, file_type);
     let sha = hex::encode(Sha256::digest(&bytes));
     let size = i64::try_from(bytes.len()).map_err(|_| too_large(max))?;
+    let used = supporting::family_total_bytes(&state.db, &device.family_id).await?;
+    let quota = state.settings.family_documents_quota_bytes;
+    if u64::try_from(used.saturating_add(size)).unwrap_or(u64::MAX) > quota {
+        return Err(AppError::client(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::QuotaExceeded,
+            format!(
+                "L'espace de documents de la famille est plein ({} Mo au plus) : \
+                 demandez à la structure de retirer les documents qui ne servent plus",
+                quota / (1024 * 1024)
+            ),
+        ));
+    }
 
     let id = new_id();
     let object_key = new_id();

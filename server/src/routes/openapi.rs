@@ -145,7 +145,7 @@ fn add_supporting_documents(spec: &mut Value) {
                     "200": {"description": "Already received (same Idempotency-Key)", "content": one},
                     "400": error_response("bad_request: empty file, unknown kind, not a child of the family"),
                     "401": error_response("unauthorized"),
-                    "413": error_response("payload_too_large"),
+                    "413": error_response("payload_too_large (the file), or quota_exceeded (the family's documents together)"),
                     "415": error_response("unsupported_media_type: not a PDF, JPEG or PNG, or truncated")
                 }
             },

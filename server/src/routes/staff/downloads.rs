@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 use cartable_domain::information::{Download, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS};
-use cartable_domain::supporting::{HEADER_FILE_NAME, sanitize_file_name};
+use cartable_domain::supporting::{HEADER_FILE_NAME, stored_file_name};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -106,7 +106,7 @@ async fn publish(
         download: Download {
             title: title.to_string(),
             description: description.to_string(),
-            file_name: sanitize_file_name(&raw_name),
+            file_name: stored_file_name(&raw_name, file_type),
             content_type: file_type.content_type().to_string(),
             size_bytes: size,
             sha256: hex::encode(Sha256::digest(&bytes)),
