@@ -228,16 +228,16 @@ async fn delete_activity(
 
 fn check_closures(closures: &[Closure]) -> AppResult<()> {
     for c in closures {
+        text::check_required(&c.label, 200)
+            .map_err(|e| bad(format!("label : libellé de fermeture : {e}")))?;
         check_date("from", &c.from, false)?;
         check_date("to", &c.to, false)?;
         if c.to < c.from {
             return Err(bad(format!(
                 "fermeture « {} » : fin avant le début",
-                c.label
+                text::shown(&c.label, 40)
             )));
         }
-        text::check_required(&c.label, 200)
-            .map_err(|e| bad(format!("label : libellé de fermeture : {e}")))?;
     }
     Ok(())
 }
