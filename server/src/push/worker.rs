@@ -384,6 +384,8 @@ pub async fn run(state: AppState, shutdown: impl Future<Output = ()>) {
     loop {
         let busy = match round(&state).await {
             Ok(r) => r.did_something(),
+            // The pool is closed only when the process is shutting down: nothing to report.
+            Err(_) if state.db.pool.is_closed() => return,
             Err(e) => {
                 tracing::error!(error = %e, "push round failed");
                 false
