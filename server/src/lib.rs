@@ -4,6 +4,7 @@
 //! tests and the load generator start the real server with [`launch`] on any listener.
 
 pub mod admin;
+pub mod admin_page;
 pub mod auth;
 pub mod cli;
 pub mod clock;

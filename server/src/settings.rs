@@ -82,6 +82,9 @@ pub struct Settings {
     pub push_allow_http_endpoints: bool,
     /// Push: remind families this many days before a document's validity ends.
     pub push_expiry_notice_days: i64,
+    /// Admin page: mark its session cookie `Secure` (set it when the server is reached over
+    /// TLS, directly or through a reverse proxy).
+    pub admin_secure_cookie: bool,
 }
 
 const DAY: u64 = 24 * 60 * 60;
@@ -128,6 +131,7 @@ impl Default for Settings {
             push_request_timeout_secs: 30,
             push_contact: "mailto:postmaster@localhost".into(),
             push_allow_http_endpoints: false,
+            admin_secure_cookie: false,
             push_expiry_notice_days: 14,
         }
     }
@@ -181,6 +185,7 @@ impl fmt::Debug for Settings {
             .field("push_contact", &self.push_contact)
             .field("push_allow_http_endpoints", &self.push_allow_http_endpoints)
             .field("push_expiry_notice_days", &self.push_expiry_notice_days)
+            .field("admin_secure_cookie", &self.admin_secure_cookie)
             .finish()
     }
 }
@@ -303,6 +308,7 @@ impl Settings {
                         .collect()
                 }
                 "CARTABLE_CLIENT_IP_HEADER" => self.client_ip_header = value,
+                "CARTABLE_ADMIN_SECURE_COOKIE" => self.admin_secure_cookie = parse(&name, &value)?,
                 "CARTABLE_FAMILY_SESSION_IDLE_SECS" => {
                     self.family_session_idle_secs = parse(&name, &value)?
                 }

@@ -50,6 +50,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "sessions, passwords and login throttling",
         include_str!("../../../migrations/sqlite/0030_sessions_passwords_throttle.sql"),
     ),
+    (
+        40,
+        "admin page sessions and second factor",
+        include_str!("../../../migrations/sqlite/0040_admin_page.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -97,6 +102,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         30,
         "sessions, passwords and login throttling",
         include_str!("../../../migrations/postgres/0030_sessions_passwords_throttle.sql"),
+    ),
+    (
+        40,
+        "admin page sessions and second factor",
+        include_str!("../../../migrations/postgres/0040_admin_page.sql"),
     ),
 ];
 

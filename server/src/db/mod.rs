@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod actors;
+pub mod admin_page;
 pub mod attendance;
 pub mod audit;
 pub mod bookings;

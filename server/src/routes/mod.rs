@@ -27,6 +27,7 @@ pub use extract::{Json, Path, Query};
 
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
+        .merge(crate::admin_page::router())
         .merge(documents::router(&state))
         .merge(health::router())
         .merge(openapi::router())

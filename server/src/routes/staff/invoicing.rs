@@ -106,7 +106,7 @@ pub struct InvoiceSummary {
     pub refers_to: String,
 }
 
-async fn summaries(
+pub async fn summaries(
     state: &AppState,
     structure_id: &str,
     rows: Vec<InvoiceRow>,

@@ -145,6 +145,19 @@ async fn counts(
             "période invalide (au plus 400 jours)",
         ));
     }
+    Ok(Json(
+        day_counts(&state.db, staff.structure_id(), from, to).await?,
+    ))
+}
+
+/// Places taken per day and activity of a structure, from `from` to `to` included (the
+/// staff API's counts and the admin page's charts).
+pub async fn day_counts(
+    db: &crate::db::Db,
+    structure_id: &cartable_domain::ids::StructureId,
+    from: Date,
+    to: Date,
+) -> Result<Vec<DayCount>, sqlx::Error> {
     let sql = format!(
         "SELECT b.day, b.activity_id, COUNT(*) AS n, COUNT(a.rev) AS absent \
          FROM booking_requests b JOIN families f ON f.id = b.family_id \
@@ -154,13 +167,12 @@ async fn counts(
          GROUP BY b.day, b.activity_id ORDER BY b.day, b.activity_id"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(staff.structure_id().as_str())
+        .bind(structure_id.as_str())
         .bind(from.to_string())
         .bind(to.to_string())
-        .fetch_all(&state.db.pool)
+        .fetch_all(&db.pool)
         .await?;
-    let counts = rows
-        .iter()
+    rows.iter()
         .map(|r| {
             Ok(DayCount {
                 date: r.try_get("day")?,
@@ -169,6 +181,5 @@ async fn counts(
                 absent: r.try_get("absent")?,
             })
         })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Json(counts))
+        .collect()
 }

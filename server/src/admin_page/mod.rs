@@ -1,0 +1,84 @@
+//! The admin page: server-rendered HTML under `/admin/` for the structure's staff, in
+//! French, with askama templates compiled into the binary, one style sheet of our own and
+//! no script.
+//!
+//! Security: sign-in through the server's own login, session and password rules
+//! ([`session`], [`login`]); a second factor for administrators ([`second_factor`]); a CSRF
+//! token checked on every POST ([`csrf`]); no state change on GET; roles checked by the
+//! extractor each route takes ([`session::PageStaff`], [`session::PageAdmin`]); every query
+//! limited to the structure of the member of staff; and the headers below on every answer.
+
+pub mod assets;
+pub mod charts;
+pub mod cookies;
+pub mod csrf;
+pub mod dashboard;
+pub mod families;
+pub mod format;
+pub mod login;
+pub mod password;
+pub mod render;
+pub mod second_factor;
+pub mod session;
+pub mod staff_accounts;
+pub mod totp;
+
+use crate::AppState;
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+
+/// The pages' content security policy: our own style sheet, no script at all, forms posted
+/// to this server only, never in a frame.
+pub const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(login::to_dashboard))
+        .route("/admin/", get(dashboard::page))
+        .route("/admin/style.css", get(assets::style))
+        .route("/admin/connexion", get(login::form).post(login::submit))
+        .route("/admin/deconnexion", post(login::logout))
+        .route(
+            "/admin/double-authentification",
+            get(second_factor::form).post(second_factor::submit),
+        )
+        .route(
+            "/admin/mot-de-passe",
+            get(password::form).post(password::submit),
+        )
+        .route("/admin/familles", get(families::search))
+        .route("/admin/familles/{family_id}", get(families::show))
+        .route(
+            "/admin/familles/{family_id}/appareils/{device_id}/revoquer",
+            post(families::revoke_device),
+        )
+        .route("/admin/personnel", get(staff_accounts::list))
+        .layer(axum::middleware::from_fn(csrf::check))
+        .layer(axum::middleware::map_response(page_headers))
+}
+
+async fn page_headers(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_CSP),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
+    // Pages carry personal data: never kept by the browser or a proxy (the style sheet
+    // chose its own caching).
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
