@@ -5,7 +5,9 @@
 //! databases (each server under test gets a fresh database); without it the PostgreSQL run
 //! is reported as skipped, and with `CARTABLE_REQUIRE_ALL=1` it is a failure.
 
+pub mod admin_page;
 pub mod billing;
+pub mod chromium;
 pub mod cli;
 pub mod family;
 pub mod hostile;

@@ -18,7 +18,9 @@ pub struct Route {
 /// Value put in a path parameter when only the route matters.
 pub const PROBE_VALUE: &str = "zz-probe";
 
-/// Every path template the router serves under `/api` or `/healthz`.
+/// Every path template the router serves under `/api` or `/healthz`. The admin page's HTML
+/// pages (`/admin/...`) are not part of the JSON API nor of its OpenAPI description; their
+/// own tests (`admin_security`, `admin_browser`) cover them.
 pub fn api_paths(server: &TestServer) -> Vec<String> {
     let router = cartable_server::routes::router(server.state.clone());
     let debug = format!("{router:?}");

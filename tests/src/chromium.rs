@@ -1,0 +1,134 @@
+//! Headless Chromium driven through chromedriver (WebDriver) for the admin page's browser
+//! tests: found on the path (Debian's `chromium` and `chromium-driver`), started on a free
+//! port, with full-page screenshots saved under `<target>/screenshots/admin/`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// A program on the path.
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Chromium and chromedriver, or why the browser tests cannot run. Under
+/// `CARTABLE_REQUIRE_ALL=1` their absence is a failure; otherwise the test says SKIPPED.
+pub fn find() -> Option<(PathBuf, PathBuf)> {
+    let browser = ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|n| on_path(n));
+    let driver = on_path("chromedriver");
+    match (browser, driver) {
+        (Some(b), Some(d)) => Some((b, d)),
+        _ if crate::require_all() => {
+            panic!("CARTABLE_REQUIRE_ALL=1 but chromium or chromedriver is not on the path")
+        }
+        _ => {
+            eprintln!("SKIPPED: chromium not found (install chromium and chromium-driver)");
+            None
+        }
+    }
+}
+
+/// A running chromedriver, stopped when dropped.
+pub struct Driver {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts chromedriver on a free port and waits until it answers.
+pub fn start_driver(driver: &Path) -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let child = Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let url = format!("http://127.0.0.1:{port}");
+    let driver = Driver { child, url };
+    for _ in 0..200 {
+        if ureq::get(format!("{}/status", driver.url)).call().is_ok() {
+            return driver;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("chromedriver did not answer on {}", driver.url);
+}
+
+/// A WebDriver session of headless Chromium.
+pub async fn connect(driver: &Driver, browser: &Path) -> fantoccini::Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": browser.to_string_lossy(),
+            "args": [
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-dev-shm-usage",
+                "--disable-gpu",
+                "--window-size=1280,900",
+                "--lang=fr-FR",
+                "--force-device-scale-factor=1",
+            ],
+        }),
+    );
+    fantoccini::ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("WebDriver session")
+}
+
+/// Where screenshots go: `$CARGO_TARGET_DIR/screenshots/admin` (the target folder of the
+/// running test binary when the variable is not set).
+pub fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::current_exe()
+                .ok()
+                .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.to_path_buf()))
+        })
+        .unwrap_or_else(|| PathBuf::from("target"));
+    let dir = target.join("screenshots").join("admin");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    dir
+}
+
+/// Saves a screenshot of the whole page (the window is made as tall as the page first).
+pub async fn full_page_screenshot(client: &fantoccini::Client, name: &str) -> PathBuf {
+    let height = client
+        .execute(
+            "return Math.max(document.documentElement.scrollHeight, document.body.scrollHeight);",
+            vec![],
+        )
+        .await
+        .ok()
+        .and_then(|v| v.as_u64())
+        .unwrap_or(900)
+        .clamp(600, 8000);
+    let _ = client
+        .set_window_size(1280, u32::try_from(height).unwrap_or(900) + 140)
+        .await;
+    let png = client.screenshot().await.expect("screenshot");
+    let path = screenshot_dir().join(format!("{name}.png"));
+    std::fs::write(&path, png).expect("write screenshot");
+    let _ = client.set_window_size(1280, 900).await;
+    eprintln!("screenshot: {}", path.display());
+    path
+}

@@ -1,0 +1,236 @@
+//! The admin page in a real headless Chromium (WebDriver through chromedriver): an
+//! administrator's first login with the second factor set up from the secret the page
+//! shows (the code computed here), the dashboard's charts, the family search and a
+//! family's page, logout. Full-page screenshots go to `<target>/screenshots/admin/`.
+//! Without Chromium the test says SKIPPED (a failure under `CARTABLE_REQUIRE_ALL=1`).
+
+use cartable_domain::calendar::{add_days, paris_date};
+use cartable_domain::ids::{FamilyId, StructureId};
+use cartable_domain::planning::CellKey;
+use cartable_server::{demo, demo_billing};
+use cartable_tests::admin_page::code;
+use cartable_tests::chromium::{self, full_page_screenshot};
+use cartable_tests::{Backend, TestServer};
+use fantoccini::Locator;
+use sqlx::Row;
+
+/// This week's bookings for the demo families, so that the dashboard has something to draw.
+fn book_this_week(server: &TestServer) {
+    server.block_on(async {
+        let state = &server.state;
+        let structure_id =
+            cartable_server::db::accounts::structure_by_name(&state.db, demo::STRUCTURE_NAME)
+                .await
+                .expect("query")
+                .expect("demo structure");
+        let structure_id = StructureId::new(structure_id);
+        let today = paris_date(state.clock.now());
+        let monday = add_days(
+            today,
+            -i64::from(today.weekday().to_monday_one_offset() - 1),
+        )
+        .expect("monday");
+        let families = sqlx::query(
+            "SELECT f.id, MIN(a.id) AS account_id FROM families f JOIN accounts a \
+             ON a.family_id = f.id WHERE f.structure_id = $1 GROUP BY f.id ORDER BY f.id",
+        )
+        .bind(structure_id.as_str())
+        .fetch_all(&state.db.pool)
+        .await
+        .expect("families");
+        for (index, f) in families.iter().enumerate() {
+            let family_id = FamilyId::new(f.get::<String, _>("id"));
+            let account_id: String = f.get("account_id");
+            let children = sqlx::query("SELECT child_id FROM children WHERE family_id = $1")
+                .bind(family_id.as_str())
+                .fetch_all(&state.db.pool)
+                .await
+                .expect("children");
+            let mut cells = Vec::new();
+            for c in &children {
+                let child: String = c.get("child_id");
+                for offset in 0..5 {
+                    let day = add_days(monday, offset).expect("day");
+                    let weekday = offset + 1;
+                    if weekday != 3 {
+                        cells.push(CellKey::new(child.clone(), day, "cantine"));
+                    }
+                    if index == 0 && (weekday == 2 || weekday == 4) {
+                        cells.push(CellKey::new(child.clone(), day, "garderie-soir"));
+                    }
+                    if index == 1 && weekday == 3 {
+                        cells.push(CellKey::new(child.clone(), day, "mercredi"));
+                    }
+                    if index == 1 && weekday == 1 {
+                        cells.push(CellKey::new(child.clone(), day, "garderie-matin"));
+                    }
+                }
+            }
+            demo_billing::book(state, &structure_id, &family_id, &account_id, &cells)
+                .await
+                .expect("bookings");
+        }
+    });
+}
+
+async fn text_of(client: &fantoccini::Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .expect("text")
+}
+
+/// Waits (pages load after a click) until the element's text contains `want`.
+async fn wait_text(client: &fantoccini::Client, css: &str, want: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = client.find(Locator::Css(css)).await
+            && let Ok(t) = e.text().await
+        {
+            if t.contains(want) {
+                return t;
+            }
+            last = t;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{css}: waited for {want:?}, last saw {last:?}");
+}
+
+async fn fill(client: &fantoccini::Client, css: &str, value: &str) {
+    let field = client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    field.clear().await.expect("clear");
+    field.send_keys(value).await.expect("type");
+}
+
+async fn click(client: &fantoccini::Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+#[test]
+fn admin_login_with_totp_dashboard_and_families() {
+    let Some((browser, driver)) = chromium::find() else {
+        return;
+    };
+    let server = TestServer::start(Backend::Sqlite);
+    server
+        .block_on(demo::ensure_demo(&server.state))
+        .expect("demo data");
+    book_this_week(&server);
+    // A parent's phone, for the family's page to list.
+    let phone = cartable_tests::http::json(
+        &server.url,
+        "POST",
+        "/api/v1/login",
+        None,
+        &serde_json::json!({
+            "login": "samira.benali",
+            "password": demo::PARENT_PASSWORD,
+            "device_name": "Téléphone de Samira",
+        }),
+    );
+    assert_eq!(phone.status, 200, "{}", phone.text());
+    let driver = chromium::start_driver(&driver);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let c = chromium::connect(&driver, &browser).await;
+        let base = server.url.clone();
+
+        // Signed out: the dashboard's address leads to the login page.
+        c.goto(&format!("{base}/admin/")).await.expect("goto");
+        assert!(
+            c.current_url()
+                .await
+                .expect("url")
+                .path()
+                .ends_with("/admin/connexion")
+        );
+        wait_text(&c, "h1", "Connexion du personnel").await;
+        full_page_screenshot(&c, "01-connexion").await;
+
+        // A wrong password is said next to the fields.
+        fill(&c, "#login", "admin").await;
+        fill(&c, "#password", "pas-le-bon").await;
+        click(&c, "button.primary").await;
+        wait_text(&c, "#erreur-connexion", "incorrect").await;
+        full_page_screenshot(&c, "02-connexion-refusee").await;
+
+        fill(&c, "#login", "admin").await;
+        fill(&c, "#password", demo::STAFF_PASSWORD).await;
+        click(&c, "button.primary").await;
+
+        // First login of an administrator: the second factor is set up.
+        wait_text(&c, "h1", "Activer la double authentification").await;
+        c.find(Locator::Css(".qr svg")).await.expect("QR code");
+        let secret = text_of(&c, "#totp-secret").await.replace(' ', "");
+        full_page_screenshot(&c, "03-double-authentification").await;
+        fill(&c, "#code", "000000").await;
+        click(&c, "button.primary").await;
+        wait_text(&c, "#erreur-code", "Code incorrect").await;
+        full_page_screenshot(&c, "04-code-errone").await;
+        fill(&c, "#code", &code(&server, &secret, 0)).await;
+        click(&c, "button.primary").await;
+        wait_text(&c, "h1", "Vos codes de secours").await;
+        let codes = c
+            .find_all(Locator::Css("#codes-secours code"))
+            .await
+            .expect("codes");
+        assert_eq!(codes.len(), 10);
+        full_page_screenshot(&c, "05-codes-de-secours").await;
+
+        // The dashboard with its charts.
+        click(&c, "a.button.primary").await;
+        wait_text(&c, "h1", "Tableau de bord").await;
+        c.find(Locator::Css("svg[aria-labelledby='semaine-t semaine-d']"))
+            .await
+            .expect("week chart");
+        let week = text_of(&c, "#titre-semaine").await;
+        assert!(week.starts_with("Semaine du lundi"), "{week}");
+        let source = c.source().await.expect("source");
+        assert!(source.contains("Restauration scolaire"));
+        full_page_screenshot(&c, "06-tableau-de-bord").await;
+
+        // Families: all of them, then a search by a child's first name.
+        click(&c, "nav a[href='/admin/familles']").await;
+        wait_text(&c, "h1", "Familles").await;
+        let all = text_of(&c, "#titre-resultats").await;
+        assert!(all.starts_with("Toutes les familles"), "{all}");
+        fill(&c, "#q", "Inès").await;
+        click(&c, "form.search button").await;
+        let results = wait_text(&c, "#titre-resultats", "Résultats pour").await;
+        let results = format!("{results} {}", text_of(&c, "table tbody").await);
+        assert!(results.contains("Famille Benali"), "{results}");
+        assert!(!results.contains("Famille Martin"), "{results}");
+        full_page_screenshot(&c, "07-recherche-familles").await;
+
+        // A family's page: children with dates in French, parents and devices.
+        click(&c, "table tbody a").await;
+        wait_text(&c, "h1", "Famille Benali").await;
+        let children = text_of(&c, "section[aria-labelledby='titre-enfants'] table").await;
+        assert!(children.contains("jeudi 21 juin 2018"), "{children}");
+        assert!(children.contains("Végétarien"), "{children}");
+        let devices = text_of(&c, "section[aria-labelledby='titre-parents']").await;
+        assert!(devices.contains("Déconnecter"), "{devices}");
+        full_page_screenshot(&c, "08-famille").await;
+
+        // Logout.
+        click(&c, "header form button").await;
+        wait_text(&c, ".notice", "déconnecté").await;
+        c.close().await.expect("close");
+    });
+}
