@@ -160,6 +160,7 @@ async fn serve(
     println!("Cartable écoute sur http://{addr}");
     println!("  API : http://{addr}/api/openapi.json   santé : http://{addr}/healthz");
     println!("  stockage : {}", state.db.backend.name());
+    println!("Page d'administration (personnel) : http://{addr}/admin/");
     if let Some(logins) = demo {
         println!("Comptes de démonstration :");
         for l in logins {
@@ -171,6 +172,10 @@ async fn serve(
                 l.family.unwrap_or("")
             );
         }
+        println!(
+            "  L'administratrice active la double authentification à sa première connexion \
+             (une application TOTP sur téléphone : FreeOTP, Aegis...)."
+        );
         println!(
             "Essayez : cargo run -p cartable-core --bin cartable -- login --server http://{addr} \
              camille.martin --password demo-parent"

@@ -1,5 +1,6 @@
 //! The demo structure: a town hall with a school, two families of two children, two parent
-//! logins per family and a staff administrator, last month invoiced (see `demo_billing`).
+//! logins per family, a staff administrator and an agent, last month invoiced (see
+//! `demo_billing`).
 //! Created once, reopened afterwards.
 
 use crate::AppState;
@@ -13,6 +14,7 @@ pub const STRUCTURE_NAME: &str = "Mairie de Saint-Aubin-sur-Loire";
 /// Demo passwords are public: they only ever protect demo data.
 pub const PARENT_PASSWORD: &str = "demo-parent";
 pub const STAFF_PASSWORD: &str = "demo-admin";
+pub const AGENT_PASSWORD: &str = "demo-agent";
 
 /// A demo login as printed at start-up.
 #[derive(Debug, Clone)]
@@ -190,15 +192,40 @@ pub async fn ensure_demo(state: &AppState) -> AppResult<Vec<DemoLogin>> {
         }
         crate::demo_billing::fill_last_month(state, &structure_id, &staff.id, &billed).await?;
     }
-    let mut logins = vec![DemoLogin {
-        role: "personnel (administratrice)",
-        family: None,
-        credentials: Credentials {
-            login: "admin".into(),
-            password: STAFF_PASSWORD.into(),
-            display_name: "Nadia Leroy".into(),
+    // The agent came later than the demo's first version: created on its own.
+    if accounts::account_by_login(&state.db, "agent")
+        .await?
+        .is_none()
+        && let Some(structure_id) = accounts::structure_by_name(&state.db, STRUCTURE_NAME).await?
+    {
+        admin::create_staff(
+            state,
+            &cartable_domain::ids::StructureId::new(structure_id),
+            &login("Paul", "Girard", "agent", AGENT_PASSWORD),
+            false,
+        )
+        .await?;
+    }
+    let mut logins = vec![
+        DemoLogin {
+            role: "personnel (administratrice)",
+            family: None,
+            credentials: Credentials {
+                login: "admin".into(),
+                password: STAFF_PASSWORD.into(),
+                display_name: "Nadia Leroy".into(),
+            },
         },
-    }];
+        DemoLogin {
+            role: "personnel (agent)",
+            family: None,
+            credentials: Credentials {
+                login: "agent".into(),
+                password: AGENT_PASSWORD.into(),
+                display_name: "Paul Girard".into(),
+            },
+        },
+    ];
     for f in families() {
         for p in f.parents {
             logins.push(DemoLogin {

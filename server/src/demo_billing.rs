@@ -166,7 +166,7 @@ async fn family_people(
 /// Books `cells` (child, activity, day) for a family as accepted, as if the parents had
 /// booked in time: their requests are written, then recorded as accepted by the decision
 /// core (places counted like any booking).
-async fn book(
+pub async fn book(
     state: &AppState,
     structure_id: &StructureId,
     family_id: &FamilyId,
