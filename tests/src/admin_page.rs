@@ -186,3 +186,142 @@ pub fn sign_in(server: &TestServer, login: &str, password: &str) -> SignedIn {
         recovery_codes,
     }
 }
+
+/// The tags `<name ...>` of a page, as their attribute text.
+fn tags<'a>(html: &'a str, name: &str) -> Vec<&'a str> {
+    let open = format!("<{name}");
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find(&open) {
+        let after = &rest[at + open.len()..];
+        let boundary = after.chars().next().is_some_and(|c| c == ' ' || c == '>');
+        let end = after.find('>').unwrap_or(after.len());
+        if boundary {
+            out.push(&after[..end]);
+        }
+        rest = &after[end..];
+    }
+    out
+}
+
+fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let marker = format!(" {name}=\"");
+    let at = tag.find(&marker)? + marker.len();
+    let end = tag[at..].find('"')?;
+    Some(&tag[at..at + end])
+}
+
+/// What an automated reading finds wrong in a page's structure (RGAA basics): the page's
+/// language, one h1 and a main landmark, a label for every field, headers of tables with
+/// their scope and a caption for every table, charts and images named, and every
+/// `aria-describedby` pointing at an element of the page.
+pub fn accessibility_problems(html: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    if !html.contains("<html lang=\"fr\">") {
+        problems.push("no lang=\"fr\" on <html>".to_string());
+    }
+    let h1 = tags(html, "h1").len();
+    if h1 != 1 {
+        problems.push(format!("{h1} h1 headings"));
+    }
+    if tags(html, "main").is_empty() {
+        problems.push("no <main>".to_string());
+    }
+    let ids: Vec<&str> = html
+        .split(" id=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .collect();
+    for input in tags(html, "input") {
+        if attribute(input, "type") == Some("hidden") {
+            continue;
+        }
+        match attribute(input, "id") {
+            Some(id) if html.contains(&format!("<label for=\"{id}\"")) => {}
+            _ => problems.push(format!("input without a label: <input{input}>")),
+        }
+    }
+    for th in tags(html, "th") {
+        if attribute(th, "scope").is_none() {
+            problems.push(format!("<th{th}> without scope"));
+        }
+    }
+    let tables = tags(html, "table").len();
+    let captions = tags(html, "caption").len();
+    if captions < tables {
+        problems.push(format!("{tables} tables but {captions} captions"));
+    }
+    for svg in tags(html, "svg") {
+        if attribute(svg, "role") != Some("img")
+            || (attribute(svg, "aria-label").is_none()
+                && attribute(svg, "aria-labelledby").is_none())
+        {
+            problems.push(format!("<svg{svg}> not named as an image"));
+        }
+    }
+    for img in tags(html, "img") {
+        if attribute(img, "alt").is_none() {
+            problems.push(format!("<img{img}> without alt"));
+        }
+    }
+    for piece in html.split(" aria-describedby=\"").skip(1) {
+        let value = piece.split('"').next().unwrap_or("");
+        for id in value.split_whitespace() {
+            if !ids.contains(&id) {
+                problems.push(format!("aria-describedby points at missing #{id}"));
+            }
+        }
+    }
+    for piece in html.split(" aria-labelledby=\"").skip(1) {
+        let value = piece.split('"').next().unwrap_or("");
+        for id in value.split_whitespace() {
+            if !ids.contains(&id) {
+                problems.push(format!("aria-labelledby points at missing #{id}"));
+            }
+        }
+    }
+    problems
+}
+
+/// Panics with the page when it has accessibility problems.
+pub fn assert_accessible(what: &str, a: &Answer) {
+    let html = a.text();
+    let problems = accessibility_problems(&html);
+    assert!(
+        problems.is_empty(),
+        "{what}: {}\n{html}",
+        problems.join("\n")
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_structure_check_finds_what_is_missing() {
+        let bad = "<html><body><h1>A</h1><h1>B</h1><input id=\"x\" name=\"x\">\
+                   <table><tr><th>t</th></tr></table><svg viewBox=\"0 0 1 1\"></svg>\
+                   <p aria-describedby=\"nope\"></p></body></html>";
+        let problems = accessibility_problems(bad);
+        for expected in [
+            "lang",
+            "2 h1",
+            "<main>",
+            "input without a label",
+            "without scope",
+            "captions",
+            "not named",
+            "#nope",
+        ] {
+            assert!(
+                problems.iter().any(|p| p.contains(expected)),
+                "{expected}: {problems:?}"
+            );
+        }
+        let good = "<html lang=\"fr\"><main><h1>A</h1><label for=\"x\">X</label>\
+                    <input id=\"x\" aria-describedby=\"h\"><p id=\"h\">aide</p>\
+                    <table><caption>c</caption><tr><th scope=\"col\">t</th></tr></table></main></html>";
+        assert_eq!(accessibility_problems(good), Vec::<String>::new());
+    }
+}

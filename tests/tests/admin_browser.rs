@@ -228,9 +228,41 @@ fn admin_login_with_totp_dashboard_and_families() {
         assert!(devices.contains("Déconnecter"), "{devices}");
         full_page_screenshot(&c, "08-famille").await;
 
+        // The administrator signs the parent's phone out.
+        click(&c, "section[aria-labelledby='titre-parents'] button.danger").await;
+        wait_text(&c, ".notice", "a été déconnecté").await;
+        let devices = text_of(&c, "section[aria-labelledby='titre-parents']").await;
+        assert!(!devices.contains("Téléphone de Samira"), "{devices}");
+        full_page_screenshot(&c, "09-appareil-deconnecte").await;
+
+        // Staff accounts.
+        click(&c, "nav a[href='/admin/personnel']").await;
+        wait_text(&c, "h1", "Personnel").await;
+        let staff = text_of(&c, "table tbody").await;
+        assert!(
+            staff.contains("Activée") && staff.contains("Paul Girard"),
+            "{staff}"
+        );
+        full_page_screenshot(&c, "10-personnel").await;
+
         // Logout.
         click(&c, "header form button").await;
         wait_text(&c, ".notice", "déconnecté").await;
+
+        // An agent: no second factor, no invoices, no staff page.
+        fill(&c, "#login", "agent").await;
+        fill(&c, "#password", demo::AGENT_PASSWORD).await;
+        click(&c, "button.primary").await;
+        wait_text(&c, "h1", "Tableau de bord").await;
+        let source = c.source().await.expect("source");
+        assert!(!source.contains("Factures en retard"));
+        assert!(!source.contains("/admin/personnel"));
+        full_page_screenshot(&c, "11-tableau-agent").await;
+        c.goto(&format!("{base}/admin/personnel"))
+            .await
+            .expect("goto");
+        wait_text(&c, "h1", "Accès refusé").await;
+        full_page_screenshot(&c, "12-acces-refuse").await;
         c.close().await.expect("close");
     });
 }

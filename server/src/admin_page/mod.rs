@@ -56,8 +56,14 @@ pub fn router() -> Router<AppState> {
             post(families::revoke_device),
         )
         .route("/admin/personnel", get(staff_accounts::list))
+        .route("/admin/{*rest}", get(unknown_page))
         .layer(axum::middleware::from_fn(csrf::check))
         .layer(axum::middleware::map_response(page_headers))
+}
+
+/// Any other address under /admin: a page saying so (not the API's JSON).
+async fn unknown_page() -> Response {
+    render::not_found()
 }
 
 async fn page_headers(mut response: Response) -> Response {

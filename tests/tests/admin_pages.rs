@@ -1,0 +1,234 @@
+//! Every admin page reads well (an automated check of its structure: language, headings,
+//! landmarks, labels, table headers, named charts, described errors), on SQLite and
+//! PostgreSQL; the dashboard's overdue invoices for administrators only; a one-time
+//! password replaced on the page before anything else; the `Secure` cookie setting; an
+//! unknown address answers a page.
+
+use cartable_domain::ids::StructureId;
+use cartable_server::admin::{self, NewLogin};
+use cartable_server::demo;
+use cartable_tests::admin_page::{Browser, assert_accessible, sign_in};
+use cartable_tests::{TestServer, backends, on_each_backend};
+use sqlx::Row;
+
+/// Moves the server's clock to noon (UTC) two days after the latest due date of the demo's
+/// invoices, so that the unpaid one is overdue.
+fn after_due_dates(server: &TestServer) -> String {
+    let due: String = server.block_on(async {
+        sqlx::query("SELECT MAX(due_on) AS due FROM invoices WHERE due_on <> ''")
+            .fetch_one(&server.state.db.pool)
+            .await
+            .expect("due dates")
+            .get("due")
+    });
+    let day: jiff::civil::Date = due.parse().expect("date");
+    let later = day
+        .checked_add(jiff::Span::new().days(2))
+        .expect("date")
+        .at(12, 0, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .expect("instant")
+        .timestamp();
+    server.clock.set(later);
+    due
+}
+
+#[test]
+fn every_page_reads_well_and_overdue_invoices_are_for_administrators() {
+    on_each_backend(|server| {
+        server
+            .block_on(demo::ensure_demo(&server.state))
+            .expect("demo");
+        after_due_dates(server);
+        let unpaid: String = server.block_on(async {
+            sqlx::query(
+                "SELECT number FROM invoices i WHERE kind = 'invoice' AND NOT EXISTS \
+                 (SELECT 1 FROM payments p WHERE p.family_id = i.family_id) ORDER BY number LIMIT 1",
+            )
+            .fetch_one(&server.state.db.pool)
+            .await
+            .expect("an unpaid invoice")
+            .get("number")
+        });
+
+        let mut anonymous = Browser::new(&server.url);
+        let login = anonymous.get("/admin/connexion");
+        assert_accessible("login", &login);
+        let refused = anonymous.post_form(
+            "/admin/connexion",
+            "/admin/connexion",
+            &[("login", "admin"), ("password", "faux")],
+        );
+        assert_eq!(refused.status, 401);
+        assert_accessible("login refused", &refused);
+        let unknown = anonymous.get("/admin/nulle-part");
+        assert_eq!(unknown.status, 404);
+        assert!(unknown.header("content-type").starts_with("text/html"));
+        assert_accessible("unknown page", &unknown);
+
+        let mut b = Browser::new(&server.url);
+        b.post_form(
+            "/admin/connexion",
+            "/admin/connexion",
+            &[("login", "admin"), ("password", demo::STAFF_PASSWORD)],
+        );
+        let setup = b.get("/admin/double-authentification");
+        assert_accessible("second factor set-up", &setup);
+        let wrong = b.post_form(
+            "/admin/double-authentification",
+            "/admin/double-authentification",
+            &[("code", "12")],
+        );
+        assert_accessible("wrong code", &wrong);
+
+        let mut admin_page = sign_in(server, "admin", demo::STAFF_PASSWORD).browser;
+        let dash = admin_page.get("/admin/");
+        assert_accessible("dashboard", &dash);
+        let html = dash.text();
+        assert!(html.contains("Factures en retard"));
+        assert!(html.contains(&unpaid), "overdue invoice {unpaid} listed");
+        let families = admin_page.get("/admin/familles");
+        assert_accessible("families", &families);
+        let first = families
+            .text()
+            .split("href=\"/admin/familles/")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .map(String::from)
+            .expect("a family link");
+        assert_accessible(
+            "family",
+            &admin_page.get(&format!("/admin/familles/{first}")),
+        );
+        assert_accessible("staff", &admin_page.get("/admin/personnel"));
+        assert_accessible("password", &admin_page.get("/admin/mot-de-passe"));
+        assert_accessible("not found", &admin_page.get("/admin/familles/inconnue"));
+
+        // The agent sees the day's work, not the invoices.
+        let mut agent = sign_in(server, "agent", demo::AGENT_PASSWORD).browser;
+        let dash = agent.get("/admin/");
+        assert_accessible("agent dashboard", &dash);
+        assert!(!dash.text().contains(&unpaid));
+        let refused = agent.get("/admin/personnel");
+        assert_eq!(refused.status, 403);
+        assert_accessible("refused", &refused);
+    });
+}
+
+#[test]
+fn a_one_time_password_is_replaced_first() {
+    on_each_backend(|server| {
+        let seed = server.seed(0);
+        let issued = server
+            .block_on(admin::create_staff(
+                &server.state,
+                &StructureId::new(seed.structure_id.clone()),
+                &NewLogin {
+                    first_name: "Lina".into(),
+                    last_name: "Nouvelle".into(),
+                    login: format!("lina.{}", &seed.structure_id[..8]),
+                    password: None,
+                },
+                false,
+            ))
+            .expect("agent with a one-time password");
+        let mut b = Browser::new(&server.url);
+        let a = b.post_form(
+            "/admin/connexion",
+            "/admin/connexion",
+            &[("login", &issued.login), ("password", &issued.password)],
+        );
+        assert_eq!(a.status, 303);
+        for path in ["/admin/", "/admin/familles"] {
+            let r = b.get(path);
+            assert_eq!(r.status, 303, "{path}");
+            assert_eq!(r.header("location"), "/admin/mot-de-passe");
+        }
+        let page = b.get("/admin/mot-de-passe");
+        assert!(page.text().contains("ne sert qu'une fois"));
+        let mismatch = b.post_form(
+            "/admin/mot-de-passe",
+            "/admin/mot-de-passe",
+            &[
+                ("current", &issued.password),
+                ("new", "une phrase assez longue"),
+                ("confirm", "une autre phrase longue"),
+            ],
+        );
+        assert_eq!(mismatch.status, 400);
+        assert!(
+            mismatch
+                .text()
+                .contains("aria-describedby=\"erreur-confirm\"")
+        );
+        assert_accessible("password mismatch", &mismatch);
+        let short = b.post_form(
+            "/admin/mot-de-passe",
+            "/admin/mot-de-passe",
+            &[
+                ("current", &issued.password),
+                ("new", "court"),
+                ("confirm", "court"),
+            ],
+        );
+        assert_eq!(short.status, 400);
+        assert!(
+            short
+                .text()
+                .contains("aria-describedby=\"aide-new erreur-new\"")
+        );
+        let done = b.post_form(
+            "/admin/mot-de-passe",
+            "/admin/mot-de-passe",
+            &[
+                ("current", &issued.password),
+                ("new", "une phrase assez longue"),
+                ("confirm", "une phrase assez longue"),
+            ],
+        );
+        assert_eq!(done.status, 303, "{}", done.text());
+        let dash = b.get(done.header("location"));
+        assert_eq!(dash.status, 200);
+        assert!(dash.text().contains("Votre mot de passe a été changé"));
+        // The one-time password no longer opens anything.
+        let mut again = Browser::new(&server.url);
+        let old = again.post_form(
+            "/admin/connexion",
+            "/admin/connexion",
+            &[("login", &issued.login), ("password", &issued.password)],
+        );
+        assert_eq!(old.status, 401);
+    });
+}
+
+#[test]
+fn the_cookie_is_secure_when_the_setting_says_so() {
+    for backend in backends() {
+        let server = TestServer::start_with(backend, |s| s.admin_secure_cookie = true);
+        let seed = server.seed(0);
+        let mut b = Browser::new(&server.url);
+        let page = b.get("/admin/connexion");
+        let login_cookie = page.header("set-cookie").to_string();
+        assert!(login_cookie.contains("; Secure"), "{login_cookie}");
+        let a = b.post_form(
+            "/admin/connexion",
+            "/admin/connexion",
+            &[
+                ("login", &seed.staff.login),
+                ("password", &seed.staff.password),
+            ],
+        );
+        let session = a
+            .headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .map(|(_, v)| v.as_str())
+            .find(|v| v.starts_with("cartable_admin="))
+            .expect("session cookie")
+            .to_string();
+        assert!(
+            session.contains("; Secure") && session.contains("HttpOnly"),
+            "{session}"
+        );
+    }
+}
