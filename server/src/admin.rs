@@ -302,3 +302,24 @@ fn hydrate_root<T: autosurgeon::Hydrate + Default>(doc: &AutoCommit, key: &str) 
     autosurgeon::hydrate_prop(doc, &automerge::ROOT, key)
         .map_err(|e| AppError::internal(format!("{key} illisible : {e}")))
 }
+
+/// Resets a staff login's second factor (a lost phone): it is set up again at the next
+/// login, and the account's sessions end.
+pub async fn reset_second_factor(state: &AppState, login: &str) -> AppResult<()> {
+    let account = accounts::account_by_login(&state.db, &login.trim().to_lowercase())
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if account.family_id.is_some() {
+        return Err(AppError::bad_request(
+            "Ce compte est un compte de famille : il n'a pas de double authentification",
+        ));
+    }
+    let now = state.clock.now().as_millisecond();
+    crate::db::admin_page::reset_second_factor(&state.db, &account.id, now).await?;
+    tracing::info!(
+        event = "second_factor_reset",
+        account_id = %account.id,
+        "second factor reset from the command line"
+    );
+    Ok(())
+}

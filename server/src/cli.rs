@@ -82,6 +82,9 @@ enum AdminCommand {
     RebuildProjections,
     /// Issue a new one-time password for a login (ends its sessions); prints it.
     ResetPassword { login: String },
+    /// Forget a staff login's second factor (a lost phone): set up again at the next login
+    /// (ends its sessions).
+    ResetSecondFactor { login: String },
     /// Create a new VAPID key pair for push notifications. Devices subscribed with the old
     /// key keep receiving messages until they subscribe again; `--prune` deletes keys no
     /// subscription uses any more.
@@ -273,6 +276,12 @@ async fn admin_command(state: &AppState, cmd: AdminCommand) -> anyhow::Result<()
             println!(
                 "{} / nouveau mot de passe (à usage unique) : {}",
                 otp.login, otp.password
+            );
+        }
+        AdminCommand::ResetSecondFactor { login } => {
+            admin::reset_second_factor(state, &login).await?;
+            println!(
+                "{login} : double authentification réinitialisée, à activer à la prochaine connexion"
             );
         }
         AdminCommand::RebuildProjections => {

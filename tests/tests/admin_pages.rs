@@ -6,8 +6,9 @@
 
 use cartable_domain::ids::StructureId;
 use cartable_server::admin::{self, NewLogin};
+use cartable_server::clock::Clock;
 use cartable_server::demo;
-use cartable_tests::admin_page::{Browser, assert_accessible, sign_in};
+use cartable_tests::admin_page::{Browser, assert_accessible, code, sign_in};
 use cartable_tests::{TestServer, backends, on_each_backend};
 use sqlx::Row;
 
@@ -231,4 +232,72 @@ fn the_cookie_is_secure_when_the_setting_says_so() {
             "{session}"
         );
     }
+}
+
+fn password_step(server: &TestServer, login: &str, password: &str) -> Browser {
+    let mut b = Browser::new(&server.url);
+    let a = b.post_form(
+        "/admin/connexion",
+        "/admin/connexion",
+        &[("login", login), ("password", password)],
+    );
+    assert_eq!(a.status, 303, "{}", a.text());
+    assert_eq!(a.header("location"), "/admin/double-authentification");
+    b
+}
+
+fn send_code(b: &mut Browser, code: &str) -> cartable_tests::family::Answer {
+    b.post_form(
+        "/admin/double-authentification",
+        "/admin/double-authentification",
+        &[("code", code)],
+    )
+}
+
+#[test]
+fn codes_are_counted_per_account_and_a_lost_phone_is_reset() {
+    on_each_backend(|server| {
+        let seed = server.seed(0);
+        let (login, password) = (seed.staff.login.clone(), seed.staff.password.clone());
+        let secret = sign_in(server, &login, &password)
+            .secret
+            .expect("administrator's secret");
+        // Five wrong codes in a first session (which ends), then the limit holds for the
+        // account in a new session, even with the right code.
+        let mut first = password_step(server, &login, &password);
+        for _ in 0..5 {
+            send_code(&mut first, "111111");
+        }
+        let mut second = password_step(server, &login, &password);
+        server
+            .clock
+            .set(server.clock.now() + jiff::SignedDuration::from_secs(30));
+        let held = send_code(&mut second, &code(server, &secret, 0));
+        assert_eq!(held.status, 429, "{}", held.text());
+        assert!(held.text().contains("Trop de codes"));
+        // After the window, the right code passes.
+        let window = server.state.settings.login_window_secs;
+        server.clock.set(
+            server.clock.now()
+                + jiff::SignedDuration::from_secs(i64::try_from(window).expect("secs") + 1),
+        );
+        let mut third = password_step(server, &login, &password);
+        let ok = send_code(&mut third, &code(server, &secret, 0));
+        assert_eq!(ok.status, 303, "{}", ok.text());
+        assert_eq!(third.get("/admin/").status, 200);
+
+        // A lost phone: the second factor is reset, sessions end, set up again.
+        server
+            .block_on(admin::reset_second_factor(&server.state, &login))
+            .expect("reset");
+        assert_eq!(third.get("/admin/").status, 303, "sessions ended");
+        let again = sign_in(server, &login, &password);
+        let new_secret = again.secret.expect("set up again");
+        assert_ne!(new_secret, secret);
+        assert!(
+            server
+                .block_on(admin::reset_second_factor(&server.state, "nobody"))
+                .is_err()
+        );
+    });
 }

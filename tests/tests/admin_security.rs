@@ -210,6 +210,8 @@ fn cookies_second_factor_and_logout() {
         assert_eq!(later.status, 303, "{}", later.text());
 
         // Five wrong codes end the half-open session.
+        let window = server.state.settings.login_window_secs;
+        advance(server, i64::try_from(window).expect("secs") + 1);
         let mut b4 = Browser::new(&server.url);
         b4.post_form(
             "/admin/connexion",
@@ -270,9 +272,11 @@ fn cookies_second_factor_and_logout() {
     });
 }
 
-/// Signs an administrator in again with a code of a step not used yet.
+/// Signs an administrator in again with a code of a step not used yet, once the window
+/// counting wrong codes is over.
 fn sign_in_again(server: &TestServer, login: &str, password: &str, secret: &str) -> Browser {
-    advance(server, 30);
+    let window = server.state.settings.login_window_secs;
+    advance(server, i64::try_from(window).expect("secs") + 1);
     let mut b = Browser::new(&server.url);
     let a = b.post_form(
         "/admin/connexion",

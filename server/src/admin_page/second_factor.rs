@@ -9,7 +9,7 @@ use super::session::{Current, PendingSecondFactor};
 use super::{cookies, totp};
 use crate::AppState;
 use crate::auth::client_ip::ClientIp;
-use crate::auth::login;
+use crate::auth::{login, throttle};
 use crate::db::accounts::{self, Account, EndReason};
 use crate::db::admin_page;
 use askama::Template;
@@ -122,6 +122,32 @@ pub async fn submit(
     let Some(factor) = admin_page::second_factor(&state.db, &c.account.id).await? else {
         return page(&state, &c, StatusCode::CONFLICT, None).await;
     };
+    // Codes are counted per account, across sessions, like passwords.
+    let limits = [throttle::Limit {
+        key: format!("second-factor:{}", c.account.id),
+        max: i64::from(state.settings.login_attempts),
+    }];
+    let attempt = match throttle::attempt(&state, &limits).await? {
+        throttle::Verdict::Allowed(a) => a,
+        throttle::Verdict::Refused { retry_after_secs } => {
+            tracing::warn!(
+                event = "second_factor_throttled",
+                account_id = %c.account.id,
+                %ip,
+                "second factor refused: too many codes"
+            );
+            let minutes = retry_after_secs.div_ceil(60).max(1);
+            return page(
+                &state,
+                &c,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(format!(
+                    "Trop de codes essayés : réessayez dans {minutes} minute(s)"
+                )),
+            )
+            .await;
+        }
+    };
     let now = state.clock.now();
     let now_ms = now.as_millisecond();
     let now_secs = u64::try_from(now.as_second()).unwrap_or(0);
@@ -192,6 +218,7 @@ pub async fn submit(
         )
         .await;
     }
+    throttle::succeeded(&state, attempt).await?;
     // A new session once the second factor is given; the half-open one ends.
     let (device_id, token) =
         login::open_session(&state, &c.account, super::login::DEVICE_NAME, ip).await?;

@@ -190,3 +190,31 @@ pub async fn recovery_codes_left(db: &Db, account_id: &str) -> Result<i64, sqlx:
     .await?;
     row.try_get("n")
 }
+
+/// Forgets an account's second factor and recovery codes (it is set up again at the next
+/// login) and ends its sessions; false when the account had none.
+pub async fn reset_second_factor(
+    db: &Db,
+    account_id: &str,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut wtx = db.begin_write().await?;
+    sqlx::query("DELETE FROM staff_recovery_codes WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut *wtx.tx)
+        .await?;
+    let done = sqlx::query("DELETE FROM staff_second_factors WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut *wtx.tx)
+        .await?;
+    super::accounts::end_other_sessions(
+        &mut wtx.tx,
+        account_id,
+        None,
+        super::accounts::EndReason::Revoked,
+        now_ms,
+    )
+    .await?;
+    wtx.commit().await?;
+    Ok(done.rows_affected() > 0)
+}
