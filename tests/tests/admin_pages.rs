@@ -301,3 +301,67 @@ fn codes_are_counted_per_account_and_a_lost_phone_is_reset() {
         );
     });
 }
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n";
+
+/// A family of `seed` submits its dossier and sends a document, both waiting for staff.
+fn waiting_for_review(server: &TestServer, seed: &cartable_tests::Seed) {
+    let family = &seed.families[0];
+    let device = cartable_tests::Device::new();
+    let phone = cartable_tests::family::signed_in(server, family, 0, &device);
+    phone
+        .set_child_field(&family.children[0].0, "diet", "sans_porc")
+        .expect("diet");
+    phone.sync().expect("sync");
+    phone.submit_dossier().expect("Je valide mes modifications");
+    phone.sync().expect("submission sent");
+    let token = cartable_tests::family::family_token(server, family, 1);
+    let sent = cartable_tests::http::call(
+        &server.url,
+        "POST",
+        "/api/v1/documents?kind=insurance",
+        Some(&token),
+        &[
+            ("Content-Type", "application/pdf"),
+            ("Idempotency-Key", "k1"),
+        ],
+        PDF,
+    );
+    assert_eq!(sent.status, 201, "{}", sent.text());
+}
+
+#[test]
+fn the_dashboard_lists_what_waits_in_its_own_structure_only() {
+    on_each_backend(|server| {
+        let a = server.seed(1);
+        let b = server.seed(1);
+        waiting_for_review(server, &a);
+        waiting_for_review(server, &b);
+        let mut admin_a = sign_in(server, &a.staff.login, &a.staff.password).browser;
+        let dash = admin_a.get("/admin/");
+        assert_eq!(dash.status, 200);
+        let html = dash.text();
+        let family_a = format!("/admin/familles/{}", a.families[0].family_id);
+        let family_b = format!("/admin/familles/{}", b.families[0].family_id);
+        assert_eq!(
+            html.matches(&family_a).count(),
+            2,
+            "a dossier and a document: {html}"
+        );
+        assert!(html.contains("Dossier envoyé par Alex Famille0"), "{html}");
+        assert!(
+            html.contains("Attestation d&#39;assurance")
+                || html.contains("Attestation d'assurance"),
+            "{html}"
+        );
+        assert!(!html.contains(&family_b), "nothing of the other structure");
+        assert_accessible("dashboard with reviews", &dash);
+        let page = admin_a.get(&family_a);
+        assert!(
+            page.text().contains("en attente de validation"),
+            "{}",
+            page.text()
+        );
+        assert!(page.text().contains("En attente de vérification"));
+    });
+}
