@@ -232,12 +232,56 @@ fn lowercase_first(s: &str) -> String {
 
 /// Why a booking would be refused, or `None` when it would be accepted: the checks in the
 /// order the module describes, the first failing one giving the cause and the reason.
-/// The phone uses it to refuse offline what the server would refuse.
 pub fn booking_refusal(
     ctx: &DecisionContext<'_>,
     key: &CellKey,
     places_taken: u32,
 ) -> Option<Refusal> {
+    refusal(ctx, key, Checks::All { places_taken })
+}
+
+/// The refusal the server is certain to give a booking of `key`, judged on a device from what
+/// it synced (catalogue, dossier) at its idea of the server's time; `previous` is the cell's
+/// last decision, if any. `None` when the server may accept it.
+///
+/// Only what cannot change between now and the next sync without staff editing the
+/// catalogue or the dossier counts: an unknown child, a day outside the school year, a day
+/// the activity does not run (weekday, period, closure, public holiday), a child who is not
+/// eligible, a booking deadline that passed or a read-only period. Not counted: the approval
+/// of the dossier, supporting documents and unpaid invoices (settled on the server, possibly
+/// before the sync), capacity (places change), a booking window that opens later (it may be
+/// open when the request arrives), and a configuration the server cannot read.
+///
+/// The checks are those of [`booking_refusal`], in the same order, so that a refusal found
+/// here has the server's cause and wording. A cell that holds a place is never refused (see
+/// [`decide_cell`]).
+pub fn certain_refusal(
+    ctx: &DecisionContext<'_>,
+    key: &CellKey,
+    previous: Option<&Decision>,
+) -> Option<Refusal> {
+    if previous.is_some_and(Decision::holds_place) {
+        return None;
+    }
+    refusal(ctx, key, Checks::Certain)
+}
+
+/// Which checks [`refusal`] makes.
+#[derive(Debug, Clone, Copy)]
+enum Checks {
+    /// Every check, as the server decides, with the places taken on that day.
+    All { places_taken: u32 },
+    /// Only those a device can be certain of (see [`certain_refusal`]).
+    Certain,
+}
+
+impl Checks {
+    fn all(self) -> bool {
+        matches!(self, Checks::All { .. })
+    }
+}
+
+fn refusal(ctx: &DecisionContext<'_>, key: &CellKey, checks: Checks) -> Option<Refusal> {
     let Some(child) = ctx.dossier.children.get(key.child_id.as_str()) else {
         return Some(Refusal::new(
             RefusalCause::UnknownChild,
@@ -254,22 +298,28 @@ pub fn booking_refusal(
         ));
     }
     if let Some(closed) = closure_on(ctx.catalogue, key.activity_id.as_str(), key.date) {
-        return Some(Refusal::new(closed_cause(&closed), closed.label_fr()));
+        let cause = closed_cause(&closed);
+        if checks.all() || cause != RefusalCause::Misconfigured {
+            return Some(Refusal::new(cause, closed.label_fr()));
+        }
     }
     let activity = ctx.catalogue.activities.get(key.activity_id.as_str())?;
     if let Err(e) = check_eligibility(&activity.eligibility, child, key.date) {
         return Some(Refusal::new(RefusalCause::NotEligible, e.reason_fr()));
     }
-    if activity.requires_approved_dossier && !ctx.dossier_approved() {
+    if checks.all() && activity.requires_approved_dossier && !ctx.dossier_approved() {
         return Some(Refusal::new(
             RefusalCause::DossierNotApproved,
             dossier_refusal(ctx.dossier),
         ));
     }
-    if let Some(missing) = missing_documents(activity, ctx.valid_documents) {
+    if checks.all()
+        && let Some(missing) = missing_documents(activity, ctx.valid_documents)
+    {
         return Some(Refusal::new(RefusalCause::DocumentsMissing, missing));
     }
-    if let Some(invoice) = ctx.overdue
+    if checks.all()
+        && let Some(invoice) = ctx.overdue
         && activity.tariff.is_some()
     {
         return Some(unpaid_invoice_refusal(invoice));
@@ -280,9 +330,13 @@ pub fn booking_refusal(
         } else {
             RefusalCause::Deadline
         };
-        return Some(Refusal::new(cause, locked.reason_fr));
+        let certain = cause == RefusalCause::Deadline && locked.opens.is_none();
+        if checks.all() || certain {
+            return Some(Refusal::new(cause, locked.reason_fr));
+        }
     }
-    if let Some(capacity) = activity.capacity
+    if let Checks::All { places_taken } = checks
+        && let Some(capacity) = activity.capacity
         && places_taken >= capacity
     {
         return Some(Refusal::new(
@@ -838,5 +892,68 @@ mod tests {
             "{problems:?}"
         );
         assert!(catalogue_problems(&fixture().0).is_empty());
+    }
+
+    #[test]
+    fn a_device_refuses_what_the_server_would_with_the_same_cause_and_wording() {
+        let (c, d) = fixture();
+        let now = paris("2026-11-29T15:01");
+        let ctx = DecisionContext::new(&c, &d, SchoolYear(2026), now);
+        let cells = [
+            CellKey::new("c9", date(2026, 11, 30), "cantine"),
+            CellKey::new("c1", date(2027, 9, 6), "cantine"),
+            CellKey::new("c1", date(2026, 12, 2), "cantine"),
+            CellKey::new("c1", date(2026, 12, 21), "cantine"),
+            CellKey::new("c1", date(2026, 11, 11), "mercredi"),
+            CellKey::new("c2", date(2026, 12, 2), "mercredi"),
+            CellKey::new("c1", date(2026, 11, 30), "cantine"),
+        ];
+        for key in &cells {
+            let certain = certain_refusal(&ctx, key, None).expect("refused offline");
+            let server = decide(&ctx, key, &request(true), 0);
+            assert_eq!(Some(certain.cause), server.cause, "{key:?}");
+            assert_eq!(Some(certain.reason_fr), server.reason, "{key:?}");
+        }
+        assert_eq!(
+            certain_refusal(&ctx, &cells[6], None).map(|r| r.cause),
+            Some(RefusalCause::Deadline)
+        );
+        // A cell that holds a place is asked again, never refused.
+        let accepted = Decision {
+            rev: "r0".into(),
+            outcome: Outcome::Accepted,
+            reason: None,
+            cause: None,
+            decided_at_ms: 0,
+        };
+        assert_eq!(certain_refusal(&ctx, &cells[6], Some(&accepted)), None);
+    }
+
+    #[test]
+    fn a_device_does_not_refuse_what_the_server_may_still_accept() {
+        let (mut c, d) = fixture();
+        let now = paris("2026-11-20T10:00");
+        // The dossier is not approved and the insurance is missing: settled on the server.
+        let wednesday = CellKey::new("c1", date(2026, 11, 25), "mercredi");
+        let ctx = DecisionContext::new(&c, &d, SchoolYear(2026), now);
+        assert!(booking_refusal(&ctx, &wednesday, 0).is_some());
+        assert_eq!(certain_refusal(&ctx, &wednesday, None), None);
+        // Places change.
+        let monday = CellKey::new("c1", date(2026, 11, 30), "cantine");
+        assert!(booking_refusal(&ctx, &monday, 30).is_some());
+        assert_eq!(certain_refusal(&ctx, &monday, None), None);
+        // A configuration the server cannot read may be fixed before the sync.
+        if let Some(a) = c.activities.get_mut("cantine") {
+            a.booking_rules = vec![DeadlineRule::DaysBefore {
+                days: 1,
+                at: "15h".into(),
+                skip_weekends: false,
+                skip_public_holidays: false,
+                skip_weekdays: vec![],
+            }];
+        }
+        let ctx = DecisionContext::new(&c, &d, SchoolYear(2026), now);
+        assert!(booking_refusal(&ctx, &monday, 0).is_some());
+        assert_eq!(certain_refusal(&ctx, &monday, None), None);
     }
 }
