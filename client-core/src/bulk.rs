@@ -5,24 +5,27 @@
 //! Each planning document gets ONE local edit (one Automerge change, one store transaction):
 //! either every cell of the pattern is durably written or none is. Each cell is still a request
 //! of its own, with its own `rev`, and the server decides each on its own (closures, deadlines,
-//! capacity). The device does not pre-refuse what the server decides: a cell in a closure is
-//! written and comes back refused with the closure's name, so the parent sees why. It only
-//! skips what cannot be a booking at all (a weekday the activity never runs on) and what is
-//! already asked for.
+//! capacity). A booking the server is certain to refuse is not written, as for a single
+//! booking ([`crate::foreseen`]): closed days, public holidays, days the activity does not
+//! run, passed booking deadlines and children not eligible are skipped, and the report lists
+//! each skipped cell with the server's cause and French reason. What only the server knows
+//! (places left, the dossier's approval, documents) is written and decided at the next sync.
+//! Cells already asked for are not written again.
 
 use crate::client::Inner;
 use crate::docs::root_map;
 use crate::error::{Error, Result};
+use crate::foreseen::Foresight;
 use crate::planning::{catalogue, dossier, fr_date, planning_id};
 use crate::view::{CellReader, catalogue_downloaded, check_range, child_name, days, holds_booking};
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjType};
 use autosurgeon::reconcile_prop;
 use cartable_domain::DocKind;
-use cartable_domain::calendar::ClosedReason;
 use cartable_domain::catalogue::iso_weekday;
 use cartable_domain::ids::{hex_id, is_valid_id};
 use cartable_domain::planning::{AbsenceDeclaration, BookingRequest, CellKey};
+use cartable_domain::refusal::RefusalCause;
 use cartable_domain::school_year::SchoolYear;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -62,7 +65,31 @@ pub struct SkippedCell {
     pub child_id: String,
     pub date: Date,
     pub activity_id: String,
+    /// The server's reason, e.g. "Fermé : Vacances de Noël".
     pub reason: String,
+    /// The cause the server would give; `None` when the cell has no planning document.
+    pub cause: Option<RefusalCause>,
+}
+
+impl SkippedCell {
+    fn new(key: CellKey, reason: String, cause: Option<RefusalCause>) -> Self {
+        Self {
+            child_id: key.child_id.into_string(),
+            date: key.date,
+            activity_id: key.activity_id.into_string(),
+            reason,
+            cause,
+        }
+    }
+}
+
+/// What a bulk edit of requests asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PatternEdit {
+    /// Bookings, those the server is certain to refuse skipped, judged at `server_now_ms`.
+    Book { server_now_ms: i64 },
+    /// Withdrawals (never refused on the device).
+    Withdraw,
 }
 
 /// What a bulk edit wrote.
@@ -196,16 +223,24 @@ fn validate(inner: &mut Inner, b: &BulkBooking) -> Result<(Vec<String>, Vec<Acti
     Ok((children, pattern))
 }
 
-/// Books (`wanted`) or withdraws (`!wanted`) every cell of the pattern.
+/// Books or withdraws every cell of the pattern.
 pub(crate) fn write_pattern(
     inner: &mut Inner,
     b: &BulkBooking,
-    wanted: bool,
+    edit: PatternEdit,
     now_ms: i64,
 ) -> Result<BulkReport> {
     let account_id = inner.session()?.account.account_id.clone();
     let (children, pattern) = validate(inner, b)?;
     let catalogue = catalogue(inner)?;
+    let dossier = dossier(inner)?;
+    let foresight = match edit {
+        PatternEdit::Book { server_now_ms } => {
+            Some(Foresight::new(&catalogue, &dossier, server_now_ms)?)
+        }
+        PatternEdit::Withdraw => None,
+    };
+    let wanted = foresight.is_some();
     let mut report = BulkReport::default();
 
     // The cells of the pattern, grouped by school year (one planning document each).
@@ -213,21 +248,8 @@ pub(crate) fn write_pattern(
     for date in days(b.from, b.to) {
         let weekday = iso_weekday(date.weekday());
         for item in pattern.iter().filter(|p| p.weekdays.contains(&weekday)) {
-            let runs = catalogue
-                .activities
-                .get(&item.activity_id)
-                .is_some_and(|a| a.runs_on(date));
             for child in &children {
                 let key = CellKey::new(child.as_str(), date, item.activity_id.as_str());
-                if wanted && !runs {
-                    report.skipped.push(SkippedCell {
-                        reason: ClosedReason::NotThatWeekday { weekday }.label_fr(),
-                        child_id: key.child_id.into_string(),
-                        date,
-                        activity_id: key.activity_id.into_string(),
-                    });
-                    continue;
-                }
                 by_year.entry(SchoolYear::of(date)).or_default().push(key);
             }
         }
@@ -240,12 +262,11 @@ pub(crate) fn write_pattern(
     let mut batches = Vec::new();
     for (year, keys) in by_year {
         let Some(doc_id) = planning_id(inner, year) else {
-            report.skipped.extend(keys.into_iter().map(|k| SkippedCell {
-                reason: format!("Pas de planning pour l'année scolaire {year}"),
-                child_id: k.child_id.into_string(),
-                date: k.date,
-                activity_id: k.activity_id.into_string(),
-            }));
+            let reason = format!("Pas de planning pour l'année scolaire {year}");
+            report.skipped.extend(
+                keys.into_iter()
+                    .map(|k| SkippedCell::new(k, reason.clone(), None)),
+            );
             continue;
         };
         let Inner { store, docs, .. } = &mut *inner;
@@ -265,6 +286,17 @@ pub(crate) fn write_pattern(
             };
             if already {
                 report.unchanged += 1;
+                continue;
+            }
+            if let Some(refusal) = foresight
+                .as_ref()
+                .and_then(|f| f.refusal(&key, decision.as_ref()))
+            {
+                report.skipped.push(SkippedCell::new(
+                    key,
+                    refusal.reason_fr,
+                    Some(refusal.cause),
+                ));
                 continue;
             }
             items.push((

@@ -435,15 +435,54 @@ impl Client {
 
     /// Asks to book `activity_id` for `child_id` on `date`. Durable on return; the server
     /// decides at the next sync (the entry shows "pending" until then).
+    ///
+    /// A booking the server is certain to refuse, as this device knows from its last sync
+    /// (a closed day, a public holiday, a day the activity does not run, a passed booking
+    /// deadline, a child who is not eligible), is not written: it fails with
+    /// [`Error::WouldBeRefused`] and the server's cause and French reason. Deadlines are
+    /// judged at [`Client::server_now_ms`]. [`Client::book_insisting`] writes it anyway.
     pub fn book(&self, child_id: &str, date: Date, activity_id: &str) -> Result<()> {
         let now = self.clock.now_ms();
-        crate::planning::write_request(&mut self.inner(), child_id, date, activity_id, true, now)
+        let mut inner = self.inner();
+        let server_now_ms = now.saturating_add(inner.clock_offset_ms()?);
+        crate::planning::write_request(
+            &mut inner,
+            child_id,
+            date,
+            activity_id,
+            crate::planning::Ask::Book { server_now_ms },
+            now,
+        )
     }
 
-    /// Asks to withdraw a booking of `activity_id` for `child_id` on `date`.
+    /// Asks to book a cell even though the server will refuse it (see [`Client::book`]): the
+    /// request is written as is and the structure's staff may accept it by an override; until
+    /// then the server's refusal shows at the next sync. Unknown children and activities, and
+    /// days the activity never runs on, are still refused.
+    pub fn book_insisting(&self, child_id: &str, date: Date, activity_id: &str) -> Result<()> {
+        let now = self.clock.now_ms();
+        crate::planning::write_request(
+            &mut self.inner(),
+            child_id,
+            date,
+            activity_id,
+            crate::planning::Ask::BookInsisting,
+            now,
+        )
+    }
+
+    /// Asks to withdraw a booking of `activity_id` for `child_id` on `date`. Never refused on
+    /// the device: after the cancellation deadline the server keeps the booking and bills it.
     pub fn cancel(&self, child_id: &str, date: Date, activity_id: &str) -> Result<()> {
         let now = self.clock.now_ms();
-        crate::planning::write_request(&mut self.inner(), child_id, date, activity_id, false, now)
+        crate::planning::write_request(
+            &mut self.inner(),
+            child_id,
+            date,
+            activity_id,
+            crate::planning::Ask::Withdraw,
+            now,
+        )
     }
 
     /// The requests of a school year (default: the current one by the server's clock), each
@@ -489,11 +528,20 @@ impl Client {
 
     /// Books a weekly pattern for several children over a period, in one durable local edit
     /// per planning document. Each cell is a request of its own that the server decides at the
-    /// next sync (closures and deadlines are not pre-refused here: the parent sees the server's
-    /// reason). Days an activity never runs on and cells already booked are not written.
+    /// next sync. Cells already booked are not written, nor those the server is certain to
+    /// refuse (closed days, public holidays, days the activity does not run, passed booking
+    /// deadlines, a child not eligible, as [`Client::book`] refuses them): the report lists
+    /// each with the server's reason.
     pub fn book_pattern(&self, booking: BulkBooking) -> Result<BulkReport> {
         let now = self.clock.now_ms();
-        crate::bulk::write_pattern(&mut self.inner(), &booking, true, now)
+        let mut inner = self.inner();
+        let server_now_ms = now.saturating_add(inner.clock_offset_ms()?);
+        crate::bulk::write_pattern(
+            &mut inner,
+            &booking,
+            crate::bulk::PatternEdit::Book { server_now_ms },
+            now,
+        )
     }
 
     /// Withdraws every booking of the pattern (cells booked or asked for), in one durable
@@ -501,7 +549,12 @@ impl Client {
     /// billed).
     pub fn cancel_pattern(&self, booking: BulkBooking) -> Result<BulkReport> {
         let now = self.clock.now_ms();
-        crate::bulk::write_pattern(&mut self.inner(), &booking, false, now)
+        crate::bulk::write_pattern(
+            &mut self.inner(),
+            &booking,
+            crate::bulk::PatternEdit::Withdraw,
+            now,
+        )
     }
 
     /// Declares `child_id` absent on every booked day from `from` to `to` (each booked

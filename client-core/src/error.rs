@@ -7,6 +7,7 @@
 
 use cartable_domain::api::{ApiErrorBody, ErrorCode};
 use cartable_domain::ids::DocumentId;
+use cartable_domain::refusal::RefusalCause;
 
 /// Everything that can go wrong in the client core.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +64,18 @@ pub enum Error {
     #[error("{0}")]
     InvalidInput(String),
 
+    /// The server is certain to refuse this booking, as the device knows from what it synced
+    /// (a closed day, a public holiday, a passed deadline, a child who is not eligible...):
+    /// nothing was written. [`crate::Client::book_insisting`] writes it anyway, as a request
+    /// for the structure's staff to decide.
+    #[error("{reason}")]
+    WouldBeRefused {
+        /// The cause the server would give.
+        cause: RefusalCause,
+        /// The server's very French sentence, e.g. "Fermé : Vacances de Noël".
+        reason: String,
+    },
+
     /// The sync did not settle within the allowed number of round trips. What was exchanged is
     /// kept; syncing again continues from there.
     #[error("la synchronisation n'a pas abouti en {rounds} échanges ; réessayez")]
@@ -91,6 +104,7 @@ impl Error {
             Error::AlreadyLoggedIn => "already_logged_in",
             Error::NotDownloaded(_) => "not_downloaded",
             Error::InvalidInput(_) => "invalid_input",
+            Error::WouldBeRefused { .. } => "would_be_refused",
             Error::SyncDidNotSettle { .. } => "sync_did_not_settle",
             Error::Document(_) => "document",
             Error::Storage(_) => "storage",

@@ -29,6 +29,7 @@ mod docs;
 mod dossier;
 mod error;
 mod export;
+mod foreseen;
 mod http;
 mod ledger;
 mod names;

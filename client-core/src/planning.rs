@@ -8,6 +8,7 @@
 use crate::client::Inner;
 use crate::docs::root_map;
 use crate::error::{Error, Result};
+use crate::foreseen::Foresight;
 use cartable_domain::DocKind;
 use cartable_domain::catalogue::Catalogue;
 use cartable_domain::dossier::Dossier;
@@ -105,16 +106,35 @@ pub(crate) fn entries(inner: &mut Inner, year: SchoolYear) -> Result<Vec<Plannin
     Ok(out)
 }
 
-/// Writes a booking (`wanted`) or a withdrawal (`!wanted`) for one cell, after checking the
-/// child, the activity and the day against what this device knows.
+/// What a parent asks for one cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ask {
+    /// A booking, refused on the device when the server is certain to refuse it
+    /// ([`crate::foreseen`]), judged at `server_now_ms`.
+    Book { server_now_ms: i64 },
+    /// A booking written whatever the device foresees: a request for staff to decide.
+    BookInsisting,
+    /// A withdrawal (never refused on the device: the server always takes it).
+    Withdraw,
+}
+
+impl Ask {
+    fn wanted(self) -> bool {
+        !matches!(self, Ask::Withdraw)
+    }
+}
+
+/// Writes a booking or a withdrawal for one cell, after checking the child, the activity and
+/// the day against what this device knows. `now_ms` (device clock) stamps the request.
 pub(crate) fn write_request(
     inner: &mut Inner,
     child_id: &str,
     date: Date,
     activity_id: &str,
-    wanted: bool,
+    ask: Ask,
     now_ms: i64,
 ) -> Result<()> {
+    let wanted = ask.wanted();
     let account_id = inner.session()?.account.account_id.clone();
     if !is_valid_id(child_id) {
         return Err(Error::invalid(format!("enfant inconnu « {child_id} »")));
@@ -147,21 +167,14 @@ pub(crate) fn write_request(
         )));
     }
     let catalogue = catalogue(inner)?;
-    if !catalogue.activities.is_empty() {
-        let activity = catalogue
-            .activities
-            .get(activity_id)
-            .ok_or_else(|| Error::invalid(format!("activité inconnue : « {activity_id} »")))?;
-        if wanted && !activity.runs_on(date) {
-            return Err(Error::invalid(format!(
-                "{} n'a pas lieu le {}",
-                activity.name,
-                fr_date(date)
-            )));
-        }
+    if !catalogue.activities.is_empty() && !catalogue.activities.contains_key(activity_id) {
+        return Err(Error::invalid(format!(
+            "activité inconnue : « {activity_id} »"
+        )));
     }
 
-    let key = CellKey::new(child_id, date, activity_id).encode();
+    let cell = CellKey::new(child_id, date, activity_id);
+    let key = cell.encode();
     let planning: Planning = hydrate_doc(inner, Some(doc_id.clone()))?;
     match (planning.requests.get(&key), planning.state_of(&key)) {
         // Same wish already standing: nothing to write (a new rev would ask the server again).
@@ -173,6 +186,22 @@ pub(crate) fn write_request(
             )));
         }
         _ => {}
+    }
+    match ask {
+        Ask::Book { server_now_ms } => Foresight::new(&catalogue, &dossier, server_now_ms)?
+            .check(&cell, planning.decisions.get(&key))?,
+        Ask::BookInsisting => {
+            if let Some(activity) = catalogue.activities.get(activity_id)
+                && !activity.runs_on(date)
+            {
+                return Err(Error::invalid(format!(
+                    "{} n'a pas lieu le {}",
+                    activity.name,
+                    fr_date(date)
+                )));
+            }
+        }
+        Ask::Withdraw => {}
     }
 
     let request = BookingRequest {

@@ -77,6 +77,12 @@ fn unknown_children_activities_and_days_without_service_are_refused_clearly() {
     let err = client.book(LEA, MONDAY, "piscine").expect_err("activity");
     assert!(err.to_string().contains("activité inconnue"), "{err}");
     let err = client.book(LEA, WEDNESDAY, CANTINE).expect_err("day");
+    assert_eq!(err.to_string(), "Pas d'accueil le mercredi");
+    assert_eq!(err.code(), "would_be_refused");
+    // Insisting does not make the activity run on Wednesdays.
+    let err = client
+        .book_insisting(LEA, WEDNESDAY, CANTINE)
+        .expect_err("day");
     assert_eq!(
         err.to_string(),
         "Restauration scolaire n'a pas lieu le mercredi 2 décembre 2026"

@@ -4,6 +4,7 @@ mod api_tests;
 mod conflict_tests;
 mod convergence_tests;
 mod fake_server;
+mod foreseen_tests;
 mod news_tests;
 mod planning_view_tests;
 mod sync_tests;
