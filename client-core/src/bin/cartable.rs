@@ -111,6 +111,12 @@ struct Failure<'a> {
 impl Failure<'_> {
     /// The French message: offline, it says that nothing made on this device is lost.
     fn message(&self) -> String {
+        if let Error::WouldBeRefused { reason, .. } = &self.error {
+            return format!(
+                "réservation refusée d'avance : {reason}. Rien n'a été enregistré ; pour \
+                 demander quand même une dérogation à la structure, relancez avec --insist."
+            );
+        }
         let Error::Network(detail) = &self.error else {
             return self.error.to_string();
         };
@@ -220,12 +226,20 @@ fn run(client: &Client, command: Command) -> Result<Output, Error> {
             child,
             date,
             activity,
-        } => planning::write_request(client, &child, &date, &activity, true),
+            insist,
+        } => {
+            let ask = if insist {
+                planning::Ask::BookInsisting
+            } else {
+                planning::Ask::Book
+            };
+            planning::write_request(client, &child, &date, &activity, ask)
+        }
         Command::Cancel {
             child,
             date,
             activity,
-        } => planning::write_request(client, &child, &date, &activity, false),
+        } => planning::write_request(client, &child, &date, &activity, planning::Ask::Cancel),
         Command::BookPattern(args) => planning::pattern(client, args, true),
         Command::CancelPattern(args) => planning::pattern(client, args, false),
         Command::Absence {

@@ -114,6 +114,10 @@ pub enum Command {
         /// Activité : son nom ou son identifiant (voir `cartable catalogue`).
         #[arg(value_name = "ACTIVITÉ")]
         activity: String,
+        /// Enregistre la demande même si la structure la refusera (jour fermé, date limite
+        /// passée…) : une demande de dérogation, que la structure peut accepter.
+        #[arg(long)]
+        insist: bool,
     },
     /// Annule la réservation d'une activité pour un enfant un jour donné.
     Cancel {

@@ -69,30 +69,41 @@ pub fn requests(client: &Client, year: Option<String>) -> Result<Output, Error> 
     ))
 }
 
-/// `cartable book|cancel ENFANT DATE ACTIVITÉ`.
+/// What `cartable book` or `cancel` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    /// A booking, refused here when the structure is certain to refuse it.
+    Book,
+    /// `book --insist`: a booking written even so (a request for a staff override).
+    BookInsisting,
+    Cancel,
+}
+
+/// `cartable book [--insist]|cancel ENFANT DATE ACTIVITÉ`.
 pub fn write_request(
     client: &Client,
     child: &str,
     date: &str,
     activity: &str,
-    wanted: bool,
+    ask: Ask,
 ) -> Result<Output, Error> {
     let date = parse_date(date)?;
     let dossier = client.dossier()?;
     let child_id = resolve_child(&dossier, child)?;
     let catalogue = client.catalogue()?;
     let activity_id = resolve_activity(&catalogue, activity)?;
-    if wanted {
-        client.book(&child_id, date, &activity_id)?;
-    } else {
-        client.cancel(&child_id, date, &activity_id)?;
+    match ask {
+        Ask::Book => client.book(&child_id, date, &activity_id)?,
+        Ask::BookInsisting => client.book_insisting(&child_id, date, &activity_id)?,
+        Ask::Cancel => client.cancel(&child_id, date, &activity_id)?,
     }
+    let wanted = ask != Ask::Cancel;
     let child_name = render::child_name(&dossier, &child_id);
     let activity_name = render::activity_name(&catalogue, &activity_id);
-    let what = if wanted {
-        "Réservation demandée"
-    } else {
-        "Annulation demandée"
+    let what = match ask {
+        Ask::Book => "Réservation demandée",
+        Ask::BookInsisting => "Demande de dérogation enregistrée",
+        Ask::Cancel => "Annulation demandée",
     };
     Ok(Output::new(
         format!(
@@ -100,7 +111,13 @@ pub fn write_request(
              synchronisation, puis la structure décidera.",
             format_date_fr(date)
         ),
-        json!({"child_id": child_id, "date": date, "activity_id": activity_id, "wanted": wanted}),
+        json!({
+            "child_id": child_id,
+            "date": date,
+            "activity_id": activity_id,
+            "wanted": wanted,
+            "insisting": ask == Ask::BookInsisting,
+        }),
     ))
 }
 
