@@ -124,15 +124,34 @@ impl CartableClient {
 
     /// Asks to book `activity_id` for `child_id` on `date` ("YYYY-MM-DD"). Offline: durable on
     /// return, shown as `Pending` until the server decides at the next `sync` (accepted, or
-    /// refused with a reason: deadline passed, full, closed...).
+    /// refused with a reason: full, dossier not approved...).
     ///
-    /// Fails at once with `InvalidInput` when the phone already knows it cannot be (unknown
-    /// child or activity, activity not running that weekday, bad date), `NotDownloaded`
-    /// before the first sync.
+    /// Fails at once, writing nothing, with `WouldBeRefused` (the server's cause and reason)
+    /// when the phone already knows the server will refuse it: closed day, public holiday,
+    /// day the activity does not run, booking deadline passed, child not eligible. Fails with
+    /// `InvalidInput` for an unknown child or activity or a bad date, `NotDownloaded` before
+    /// the first sync.
     pub fn book(&self, child_id: String, date: String, activity_id: String) -> Result<()> {
         guarded(|| {
             let date = parse_date(&date)?;
             core(|| self.core.book(&child_id, date, &activity_id))
+        })
+    }
+
+    /// Books even though the server will refuse it (after `book` failed with
+    /// `WouldBeRefused` and the parent insists): the request is written and sent at the next
+    /// `sync`, the server refuses it with its reason, and the structure's staff may accept it
+    /// by an override. Still `InvalidInput` for an unknown child or activity, or a weekday the
+    /// activity never runs on.
+    pub fn book_insisting(
+        &self,
+        child_id: String,
+        date: String,
+        activity_id: String,
+    ) -> Result<()> {
+        guarded(|| {
+            let date = parse_date(&date)?;
+            core(|| self.core.book_insisting(&child_id, date, &activity_id))
         })
     }
 

@@ -71,6 +71,19 @@ pub enum CartableError {
         reason: String,
     },
 
+    /// `book` was not written: the structure's server is certain to refuse it, as the phone
+    /// knows from its last sync (closed day, public holiday, day the activity does not run,
+    /// booking deadline passed, child not eligible). Show `reason` (the server's very
+    /// words); to ask the structure for an exception anyway, call `bookInsisting`.
+    #[error("{reason}")]
+    WouldBeRefused {
+        /// The server's refusal cause: `closure`, `public_holiday`, `not_running`,
+        /// `deadline`, `not_eligible`, `unknown_child` or `outside_school_year`.
+        cause: String,
+        /// French, for the parent (the server's wording, e.g. "Fermé : Vacances de Noël").
+        reason: String,
+    },
+
     /// The server answered with an error of its own.
     #[error("{reason}")]
     Server {
@@ -120,7 +133,8 @@ pub type Result<T, E = CartableError> = std::result::Result<T, E>;
 #[uniffi::export]
 impl CartableError {
     /// The stable code of this error, to log or branch on: `network`, `unauthorized`,
-    /// `not_logged_in`, `already_logged_in`, `not_downloaded`, `invalid_input`, `server`,
+    /// `not_logged_in`, `already_logged_in`, `not_downloaded`, `invalid_input`,
+    /// `would_be_refused`, `server`,
     /// `changes_refused`, `storage`, `internal` or `password_change_required` (the server's
     /// own code is in `Server.code` and `ChangesRefused.code`).
     pub fn error_code(&self) -> String {
@@ -132,6 +146,7 @@ impl CartableError {
             CartableError::AlreadyLoggedIn { .. } => "already_logged_in",
             CartableError::NotDownloaded { .. } => "not_downloaded",
             CartableError::InvalidInput { .. } => "invalid_input",
+            CartableError::WouldBeRefused { .. } => "would_be_refused",
             CartableError::Server { .. } => "server",
             CartableError::ChangesRefused { .. } => "changes_refused",
             CartableError::Storage { .. } => "storage",
@@ -213,6 +228,10 @@ pub(crate) fn from_core(e: cartable_core::Error) -> CartableError {
         E::AlreadyLoggedIn => CartableError::AlreadyLoggedIn { reason },
         E::NotDownloaded(_) => CartableError::NotDownloaded { reason },
         E::InvalidInput(_) => CartableError::InvalidInput { reason },
+        E::WouldBeRefused { cause, .. } => CartableError::WouldBeRefused {
+            cause: cause.code().to_string(),
+            reason,
+        },
         E::Document(ref detail) | E::Storage(ref detail) => {
             tracing::error!(detail = %detail, "stockage local en échec");
             CartableError::Storage { reason }
@@ -282,5 +301,17 @@ mod tests {
         assert!(matches!(e, CartableError::Network { .. }), "{e:?}");
         let e = from_core(cartable_core::Error::Document("x".into()));
         assert!(matches!(e, CartableError::Storage { .. }), "{e:?}");
+        let e = from_core(cartable_core::Error::WouldBeRefused {
+            cause: cartable_core::domain::refusal::RefusalCause::Closure,
+            reason: "Fermé : Vacances de Noël".into(),
+        });
+        assert_eq!(
+            e,
+            CartableError::WouldBeRefused {
+                cause: "closure".into(),
+                reason: "Fermé : Vacances de Noël".into()
+            }
+        );
+        assert_eq!(e.error_code(), "would_be_refused");
     }
 }

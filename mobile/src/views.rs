@@ -317,8 +317,11 @@ pub struct SkippedCell {
     pub date: String,
     /// The activity's id.
     pub activity_id: String,
-    /// Why, in French.
+    /// Why, in French: the server's reason, e.g. "Fermé : Vacances de Noël".
     pub reason: String,
+    /// The server's refusal cause (`closure`, `public_holiday`, `deadline`, `not_running`,
+    /// `not_eligible`...); none when the phone has no planning for that school year.
+    pub cause: Option<String>,
 }
 
 /// What a bulk edit wrote. Each written cell is decided by the server at the next sync.
@@ -345,6 +348,7 @@ impl From<cartable_core::BulkReport> for BulkReport {
                     date: s.date.to_string(),
                     activity_id: s.activity_id,
                     reason: s.reason,
+                    cause: s.cause.map(|c| c.code().to_string()),
                 })
                 .collect(),
         }

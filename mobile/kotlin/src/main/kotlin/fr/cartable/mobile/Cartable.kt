@@ -126,9 +126,21 @@ class Cartable private constructor(
     /** The planning grid of the month containing [anyDay]. */
     suspend fun planningMonth(anyDay: LocalDate): PlanningView = read { planningMonth(anyDay.toString()) }
 
-    /** Asks to book (offline; decided at the next [sync]). See [CartableClient.book]. */
+    /**
+     * Asks to book (offline; decided at the next [sync]). Throws
+     * [CartableException.WouldBeRefused] when the server is certain to refuse it. See
+     * [CartableClient.book].
+     */
     suspend fun book(childId: String, date: LocalDate, activityId: String) =
         change { book(childId, date.toString(), activityId) }
+
+    /**
+     * Books even though the server will refuse it, after [book] failed with
+     * [CartableException.WouldBeRefused]: a request for the structure's staff to decide.
+     * See [CartableClient.bookInsisting].
+     */
+    suspend fun bookInsisting(childId: String, date: LocalDate, activityId: String) =
+        change { bookInsisting(childId, date.toString(), activityId) }
 
     /** Asks to withdraw a booking (offline). See [CartableClient.cancel]. */
     suspend fun cancel(childId: String, date: LocalDate, activityId: String) =

@@ -45,12 +45,19 @@ class BookingTest {
             var wednesday = today().plusDays(8)
             while (wednesday.dayOfWeek != DayOfWeek.WEDNESDAY) wednesday = wednesday.plusDays(1)
 
-            val refused = assertThrows<CartableException.InvalidInput> {
+            val refused = assertThrows<CartableException.WouldBeRefused> {
                 phone.book(lea.id, wednesday.toString(), "cantine")
             }
-            assertTrue(refused.reason.contains("n'a pas lieu"), refused.reason)
-            assertEquals("invalid_input", refused.errorCode())
+            assertEquals("Pas d'accueil le mercredi", refused.reason)
+            assertEquals("not_running", refused.cause)
+            assertEquals("would_be_refused", refused.errorCode())
             assertEquals(refused.reason, refused.userMessage())
+            assertEquals(0uL, phone.status().pendingChanges, "nothing written")
+            // Insisting does not make the canteen run on Wednesdays.
+            val invalid = assertThrows<CartableException.InvalidInput> {
+                phone.bookInsisting(lea.id, wednesday.toString(), "cantine")
+            }
+            assertTrue(invalid.reason.contains("n'a pas lieu"), invalid.reason)
 
             val cell = phone.planningWeek(wednesday.toString()).rows.single { it.date == wednesday.toString() }
                 .cells.single { it.childId == lea.id && it.activityId == "cantine" }
@@ -60,7 +67,7 @@ class BookingTest {
     }
 
     @Test
-    fun `a canteen day in a closure is refused by the server with the closure's name`() {
+    fun `a canteen day in a closure is refused offline with the server's words, and by the server when insisting`() {
         signedIn().use { phone ->
             val lea = lea(phone)
             val earliest = today().plusDays(8)
@@ -73,11 +80,36 @@ class BookingTest {
                 .firstOrNull { !it.isBefore(earliest) && it.dayOfWeek.value in listOf(1, 2, 4, 5) }
             assumeTrue(day != null, "no closure ahead in the demo calendar")
 
-            phone.book(lea.id, day.toString(), "cantine")
+            val offline = assertThrows<CartableException.WouldBeRefused> {
+                phone.book(lea.id, day.toString(), "cantine")
+            }
+            assertTrue(offline.cause in listOf("closure", "public_holiday"), offline.cause)
+            assertTrue(offline.reason.isNotBlank())
+
+            phone.bookInsisting(lea.id, day.toString(), "cantine")
             phone.sync()
             val state = entry(phone, lea.id, day.toString(), "cantine").state
-            assertTrue(state is RequestState.Refused, "$state")
-            assertTrue((state as RequestState.Refused).reason.isNotBlank())
+            assertEquals(RequestState.Refused(offline.reason), state)
+        }
+    }
+
+    @Test
+    fun `a canteen day past its booking deadline is refused offline with the deadline`() {
+        signedIn().use { phone ->
+            val lea = lea(phone)
+            val view = phone.planningView(listOf(lea.id), today().toString(), today().plusDays(7).toString())
+            val locked = view.rows.flatMap { it.cells }
+                .firstOrNull { cell ->
+                    val state = cell.state
+                    cell.activityId == "cantine" && state is CellState.Locked && state.opensMs == null
+                }
+            assumeTrue(locked != null, "no locked canteen day this week in the demo calendar")
+
+            val refused = assertThrows<CartableException.WouldBeRefused> {
+                phone.book(lea.id, locked!!.date, "cantine")
+            }
+            assertEquals("deadline", refused.cause)
+            assertEquals((locked!!.state as CellState.Locked).reason, refused.reason)
         }
     }
 
@@ -106,6 +138,7 @@ class BookingTest {
             val report = phone.bookPattern(booking)
             assertTrue(report.written >= 4uL, "$report")
             assertTrue(report.skipped.all { it.reason.isNotBlank() })
+            assertTrue(report.skipped.all { it.cause != null }, "${report.skipped}")
             phone.sync()
             for (cell in cells) {
                 assertEquals(RequestState.Accepted, entry(phone, hugo.id, cell.date, "garderie-soir").state)
