@@ -158,9 +158,11 @@ fn run(args: Args) -> anyhow::Result<()> {
     let accepted = count(|s| *s == RequestState::Accepted);
     let refused = count(|s| matches!(s, RequestState::Refused { .. }));
     println!(
-        "school year {year}: {} requests written, {accepted} accepted, {refused} refused \
-         (public holidays) of {} ({:.1} s to book and sync)",
+        "school year {year}: {} requests written ({} skipped on the phone: public holidays, \
+         passed deadlines), {accepted} accepted, {refused} refused of {} ({:.1} s to book and \
+         sync)",
         report.written,
+        report.skipped.len(),
         entries.len(),
         started.elapsed().as_secs_f64()
     );
