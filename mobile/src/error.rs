@@ -78,8 +78,9 @@ pub enum CartableError {
     #[error("{reason}")]
     WouldBeRefused {
         /// The server's refusal cause: `closure`, `public_holiday`, `not_running`,
-        /// `deadline`, `not_eligible`, `unknown_child` or `outside_school_year`.
-        cause: String,
+        /// `deadline`, `not_eligible`, `unknown_child` or `outside_school_year`. (Not called
+        /// `cause`: Kotlin's `Throwable.cause` is the exception's cause.)
+        refusal_cause: String,
         /// French, for the parent (the server's wording, e.g. "Fermé : Vacances de Noël").
         reason: String,
     },
@@ -229,7 +230,7 @@ pub(crate) fn from_core(e: cartable_core::Error) -> CartableError {
         E::NotDownloaded(_) => CartableError::NotDownloaded { reason },
         E::InvalidInput(_) => CartableError::InvalidInput { reason },
         E::WouldBeRefused { cause, .. } => CartableError::WouldBeRefused {
-            cause: cause.code().to_string(),
+            refusal_cause: cause.code().to_string(),
             reason,
         },
         E::Document(ref detail) | E::Storage(ref detail) => {
@@ -308,7 +309,7 @@ mod tests {
         assert_eq!(
             e,
             CartableError::WouldBeRefused {
-                cause: "closure".into(),
+                refusal_cause: "closure".into(),
                 reason: "Fermé : Vacances de Noël".into()
             }
         );

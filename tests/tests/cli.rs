@@ -136,6 +136,36 @@ fn the_command_line_speaks_french_with_names_and_french_dates() {
         let unknown = fails(store, &["book", "Zoé", &jj_mm_aaaa(monday), "cantine"]);
         assert!(unknown.contains("aucun enfant « Zoé »"), "{unknown}");
 
+        // A day the structure closed is refused in advance with its words, unless insisting.
+        let thursday = add_days(monday, 3).expect("Thursday");
+        let token = cartable_tests::family::staff_token(server, &seed);
+        let closure = serde_json::json!([
+            {"from": thursday.to_string(), "to": thursday.to_string(), "label": "Grève des agents"}
+        ]);
+        let (status, body) = cartable_tests::staff::send(
+            &server.url,
+            "PUT",
+            "/api/v1/staff/catalogue/closures",
+            Some(&token),
+            Some(&closure),
+        );
+        assert_eq!(status, 200, "{body}");
+        ok(store, &["sync"]);
+        let refused = fails(store, &["book", "Hugo", &jj_mm_aaaa(thursday), "cantine"]);
+        assert!(
+            refused.contains("réservation refusée d'avance : Fermé : Grève des agents")
+                && refused.contains("--insist"),
+            "{refused}"
+        );
+        let insisted = ok(
+            store,
+            &["book", "--insist", "Hugo", &jj_mm_aaaa(thursday), "cantine"],
+        );
+        assert!(
+            insisted.starts_with("Demande de dérogation enregistrée pour Hugo"),
+            "{insisted}"
+        );
+
         // Scripts still get ids in JSON.
         let json: serde_json::Value =
             serde_json::from_str(&ok(store, &["--json", "dossier", "show"])).expect("JSON");

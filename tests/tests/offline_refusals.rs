@@ -102,7 +102,9 @@ fn a_refusal_on_the_phone_has_the_servers_cause_and_words() {
                 .book_insisting(child, day, activity)
                 .expect("insisting writes the request");
         }
-        client.book(child, date(2026, 12, 1), "cantine").expect("on time");
+        client
+            .book(child, date(2026, 12, 1), "cantine")
+            .expect("on time");
         client.sync().expect("sync");
         for ((day, activity, _), reason) in cases.iter().zip(&offline) {
             assert_eq!(

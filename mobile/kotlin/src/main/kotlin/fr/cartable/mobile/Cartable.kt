@@ -320,6 +320,7 @@ val CartableException.reason: String
         is CartableException.AlreadyLoggedIn -> reason
         is CartableException.NotDownloaded -> reason
         is CartableException.InvalidInput -> reason
+        is CartableException.WouldBeRefused -> reason
         is CartableException.Server -> reason
         is CartableException.ChangesRefused -> reason
         is CartableException.Storage -> reason

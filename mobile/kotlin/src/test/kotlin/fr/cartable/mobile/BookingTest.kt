@@ -49,7 +49,7 @@ class BookingTest {
                 phone.book(lea.id, wednesday.toString(), "cantine")
             }
             assertEquals("Pas d'accueil le mercredi", refused.reason)
-            assertEquals("not_running", refused.cause)
+            assertEquals("not_running", refused.refusalCause)
             assertEquals("would_be_refused", refused.errorCode())
             assertEquals(refused.reason, refused.userMessage())
             assertEquals(0uL, phone.status().pendingChanges, "nothing written")
@@ -83,7 +83,7 @@ class BookingTest {
             val offline = assertThrows<CartableException.WouldBeRefused> {
                 phone.book(lea.id, day.toString(), "cantine")
             }
-            assertTrue(offline.cause in listOf("closure", "public_holiday"), offline.cause)
+            assertTrue(offline.refusalCause in listOf("closure", "public_holiday"), offline.refusalCause)
             assertTrue(offline.reason.isNotBlank())
 
             phone.bookInsisting(lea.id, day.toString(), "cantine")
@@ -108,7 +108,7 @@ class BookingTest {
             val refused = assertThrows<CartableException.WouldBeRefused> {
                 phone.book(lea.id, locked!!.date, "cantine")
             }
-            assertEquals("deadline", refused.cause)
+            assertEquals("deadline", refused.refusalCause)
             assertEquals((locked!!.state as CellState.Locked).reason, refused.reason)
         }
     }
