@@ -110,10 +110,19 @@ fn a_real_month_of_two_children_is_invoiced_to_the_cent_and_printed() {
         for d in [date(2026, 11, 2), date(2026, 11, 3)] {
             client.book(&hugo, d, "cantine").expect("book Hugo");
         }
-        // 11 November is a public holiday: that booking is refused, the others accepted.
-        for d in [date(2026, 11, 4), date(2026, 11, 11), date(2026, 11, 18)] {
+        // 11 November is a public holiday: that booking is refused, the others accepted. The
+        // phone refuses it in advance; insisting sends it for the server to refuse.
+        for d in [date(2026, 11, 4), date(2026, 11, 18)] {
             client.book(&lea, d, "mercredi").expect("book Wednesday");
         }
+        let holiday = date(2026, 11, 11);
+        assert!(matches!(
+            client.book(&lea, holiday, "mercredi"),
+            Err(cartable_core::Error::WouldBeRefused { .. })
+        ));
+        client
+            .book_insisting(&lea, holiday, "mercredi")
+            .expect("book the holiday anyway");
         client.sync().expect("sync bookings");
 
         // Léa is sick on Thursday 5: declared on Tuesday 3 at 09:00, in time.

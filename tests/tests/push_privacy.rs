@@ -85,9 +85,9 @@ fn family_events_reach_the_other_phones_and_no_health_data_is_in_any_push_or_log
             .expect("plant the allergy");
         a.sync().expect("sync");
 
-        // B books today's lunch after yesterday's 15:00 deadline: refused. B's sync answers
-        // with the refusal; A is told by push.
-        b.book(lea, monday, "cantine").expect("book");
+        // B books today's lunch after yesterday's 15:00 deadline, insisting past the phone's
+        // own refusal: refused. B's sync answers with the refusal; A is told by push.
+        b.book_insisting(lea, monday, "cantine").expect("book");
         b.sync().expect("sync");
         assert!(service.wait_until(WAIT, |r| r.len() == 1));
         let refused = service.delivered_to("a");
