@@ -9,21 +9,8 @@ pub const PALETTE: [&str; 6] = [
     "#1d4e89", "#b4451f", "#2a7a3b", "#7b3f98", "#8a6d00", "#00707a",
 ];
 
-/// Text escaped for SVG and HTML.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Text escaped for SVG and HTML: the escaping of the family file's summary page.
+pub use crate::export::summary::escape;
 
 /// One bar: a label, a value, an optional limit (capacity) and a note after the value.
 #[derive(Debug, Clone)]
