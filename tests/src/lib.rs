@@ -9,6 +9,7 @@ pub mod admin_page;
 pub mod billing;
 pub mod chromium;
 pub mod cli;
+pub mod daily;
 pub mod family;
 pub mod hostile;
 pub mod http;

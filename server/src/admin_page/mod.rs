@@ -9,10 +9,13 @@
 //! limited to the structure of the member of staff; and the headers below on every answer.
 
 pub mod assets;
+pub mod attendance_sheet;
 pub mod charts;
 pub mod cookies;
 pub mod csrf;
+pub mod daily_lists;
 pub mod dashboard;
+pub mod day_choice;
 pub mod families;
 pub mod format;
 pub mod login;
@@ -56,6 +59,8 @@ pub fn router() -> Router<AppState> {
             post(families::revoke_device),
         )
         .route("/admin/personnel", get(staff_accounts::list))
+        .merge(daily_lists::routes())
+        .merge(attendance_sheet::routes())
         .route("/admin/{*rest}", get(unknown_page))
         .layer(axum::middleware::from_fn(csrf::check))
         .layer(axum::middleware::map_response(page_headers))

@@ -47,7 +47,7 @@ pub struct DayList {
     pub children: Vec<ExpectedChild>,
 }
 
-fn parse_date(value: &str) -> AppResult<Date> {
+pub fn parse_date(value: &str) -> AppResult<Date> {
     value.parse().map_err(|_| {
         AppError::bad_request(format!(
             "date invalide « {} » (AAAA-MM-JJ)",
@@ -64,7 +64,26 @@ async fn day_list(
     staff: StaffUser,
     Path((date, activity_id)): Path<(String, String)>,
 ) -> AppResult<Json<DayList>> {
-    let day = parse_date(&date)?.to_string();
+    let day = parse_date(&date)?;
+    let children = expected_children(&state, &staff, day, &activity_id).await?;
+    Ok(Json(DayList {
+        date: day.to_string(),
+        activity_id,
+        children,
+    }))
+}
+
+/// The children expected on `day` at an activity of the structure of `staff` (booked with
+/// a place held), by class and name, with diet, allergies and PAI. The read is logged: the
+/// list carries health and diet data (the staff API's list, the admin page's list, print
+/// view and download).
+pub async fn expected_children(
+    state: &AppState,
+    staff: &StaffUser,
+    day: Date,
+    activity_id: &str,
+) -> AppResult<Vec<ExpectedChild>> {
+    let day = day.to_string();
     let sql = format!(
         "SELECT b.family_id, f.name AS family_name, b.child_id, c.first_name, c.last_name, \
          c.class, c.diet, c.allergies, c.pai, b.outcome, a.rev AS absence \
@@ -79,7 +98,7 @@ async fn day_list(
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(staff.structure_id().as_str())
         .bind(&day)
-        .bind(&activity_id)
+        .bind(activity_id)
         .fetch_all(&mut *tx.tx)
         .await?;
     let children = rows
@@ -110,11 +129,7 @@ async fn day_list(
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(DayList {
-        date: day,
-        activity_id,
-        children,
-    }))
+    Ok(children)
 }
 
 #[derive(Debug, Deserialize)]

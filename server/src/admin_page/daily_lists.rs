@@ -1,0 +1,370 @@
+//! Daily lists for agents and administrators: the children expected at an activity on a
+//! day (booked, with a place held), with diet, allergies and PAI written out as the canteen
+//! needs them; a print view and a CSV download (semicolons, UTF-8 with a byte order mark,
+//! as spreadsheets in French town halls expect). The children come from the staff API's
+//! own list ([`expected_children`]), which logs the read of health data.
+
+use super::day_choice::{self, ChoiceError, DayChoice, DayQuery};
+use super::render::{self, PageResult};
+use super::session::PageStaff;
+use crate::AppState;
+use crate::routes::staff::lists::{ExpectedChild, expected_children};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use cartable_domain::dossier::Diet;
+use std::collections::BTreeMap;
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/admin/listes", axum::routing::get(page))
+        .route("/admin/listes/imprimer", axum::routing::get(print))
+        .route("/admin/listes/telecharger", axum::routing::get(download))
+}
+
+/// A child of the list, in words.
+pub struct Row {
+    pub last_name: String,
+    pub first_name: String,
+    pub class: String,
+    pub family_name: String,
+    pub diet: String,
+    pub special_diet: bool,
+    pub allergies: String,
+    pub has_allergies: bool,
+    pub pai: bool,
+    pub remark: String,
+    /// Declared absent: not to be served.
+    pub absent: bool,
+}
+
+/// What the kitchen needs at a glance.
+pub struct Summary {
+    pub expected: usize,
+    pub absent: usize,
+    pub to_serve: usize,
+    /// "3 sans porc, 1 végétarien" among the children to serve.
+    pub diets: String,
+    pub allergies: usize,
+    pub pai: usize,
+}
+
+fn row_of(c: &ExpectedChild) -> Row {
+    let diet = Diet::from_stored(&c.diet);
+    let allergies: Vec<&str> = c
+        .allergies
+        .iter()
+        .map(|a| a.trim())
+        .filter(|a| !a.is_empty())
+        .collect();
+    let mut remarks = Vec::new();
+    if c.absent {
+        remarks.push("Absence signalée par la famille");
+    }
+    if c.outcome == "kept_billable" {
+        remarks.push("Annulation hors délai (facturée)");
+    }
+    Row {
+        last_name: c.last_name.clone(),
+        first_name: c.first_name.clone(),
+        class: c.class.clone(),
+        family_name: c.family_name.clone(),
+        special_diet: diet.is_some_and(|d| d != Diet::Standard),
+        diet: diet.map_or_else(|| c.diet.clone(), |d| d.label().to_string()),
+        has_allergies: !allergies.is_empty(),
+        allergies: if allergies.is_empty() {
+            "Aucune".into()
+        } else {
+            allergies.join(", ")
+        },
+        pai: c.pai,
+        remark: remarks.join(" ; "),
+        absent: c.absent,
+    }
+}
+
+fn summary_of(rows: &[Row]) -> Summary {
+    let served: Vec<&Row> = rows.iter().filter(|r| !r.absent).collect();
+    let mut diets: BTreeMap<String, usize> = BTreeMap::new();
+    for r in served.iter().filter(|r| r.special_diet) {
+        *diets.entry(r.diet.to_lowercase()).or_default() += 1;
+    }
+    Summary {
+        expected: rows.len(),
+        absent: rows.len() - served.len(),
+        to_serve: served.len(),
+        diets: diets
+            .iter()
+            .map(|(d, n)| format!("{n} {d}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        allergies: served.iter().filter(|r| r.has_allergies).count(),
+        pai: served.iter().filter(|r| r.pai).count(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/daily_list.html")]
+struct ListPage {
+    chrome: render::Chrome,
+    choice: DayChoice,
+    rows: Vec<Row>,
+    summary: Summary,
+}
+
+#[derive(Template)]
+#[template(path = "admin/daily_list_print.html")]
+struct PrintPage {
+    title: String,
+    choice: DayChoice,
+    rows: Vec<Row>,
+    summary: Summary,
+    printed_by: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/day_choice_error.html")]
+struct ChoiceErrorPage {
+    chrome: render::Chrome,
+    path: &'static str,
+    jour: String,
+    error: String,
+}
+
+/// The answer to a choice that could not be made (a wrong date: the chooser with the error
+/// tied to its field; another structure's activity: not found).
+pub fn choice_error(
+    staff: &PageStaff,
+    title: &str,
+    current: &'static str,
+    path: &'static str,
+    e: ChoiceError,
+) -> PageResult {
+    match e {
+        ChoiceError::BadDate(text) => Ok(render::page_with_status(
+            StatusCode::BAD_REQUEST,
+            &ChoiceErrorPage {
+                chrome: staff.chrome(title, current),
+                path,
+                jour: text.clone(),
+                error: format!(
+                    "« {text} » n'est pas une date : choisissez le jour dans le calendrier."
+                ),
+            },
+        )),
+        ChoiceError::UnknownActivity => Ok(render::not_found()),
+        ChoiceError::Failed(e) => Err(e.into()),
+    }
+}
+
+async fn rows_for(
+    state: &AppState,
+    staff: &PageStaff,
+    choice: &DayChoice,
+) -> Result<Vec<Row>, render::PageError> {
+    let children =
+        expected_children(state, &staff.staff(), choice.day, &choice.activity_id).await?;
+    Ok(children.iter().map(row_of).collect())
+}
+
+/// GET /admin/listes?jour=&activite=
+pub async fn page(
+    State(state): State<AppState>,
+    staff: PageStaff,
+    Query(q): Query<DayQuery>,
+) -> PageResult {
+    let choice = match day_choice::choose(&state, &staff.0.session.structure_id, &q).await {
+        Ok(c) => c,
+        Err(e) => return choice_error(&staff, "Listes du jour", "listes", "/admin/listes", e),
+    };
+    let rows = rows_for(&state, &staff, &choice).await?;
+    let summary = summary_of(&rows);
+    Ok(render::page(&ListPage {
+        chrome: staff.chrome("Listes du jour", "listes"),
+        choice,
+        rows,
+        summary,
+    }))
+}
+
+/// GET /admin/listes/imprimer?jour=&activite= : the list alone, for paper.
+pub async fn print(
+    State(state): State<AppState>,
+    staff: PageStaff,
+    Query(q): Query<DayQuery>,
+) -> PageResult {
+    let choice = match day_choice::choose(&state, &staff.0.session.structure_id, &q).await {
+        Ok(c) => c,
+        Err(e) => return choice_error(&staff, "Listes du jour", "listes", "/admin/listes", e),
+    };
+    let rows = rows_for(&state, &staff, &choice).await?;
+    let summary = summary_of(&rows);
+    Ok(render::page(&PrintPage {
+        title: format!("{}, {}", choice.activity_name, choice.day_text),
+        printed_by: format!(
+            "{}, {}, le {}",
+            staff.0.account.display_name,
+            staff.0.structure_name,
+            super::format::instant(state.clock.now().as_millisecond())
+        ),
+        choice,
+        rows,
+        summary,
+    }))
+}
+
+/// A CSV field: quoted when it holds a separator, a quote or a line break; a leading
+/// character a spreadsheet would read as a formula is neutralised.
+pub fn csv_field(text: &str) -> String {
+    let mut t = text.replace(['\r', '\n'], " ");
+    if t.starts_with(['=', '+', '-', '@', '\t']) {
+        t.insert(0, '\'');
+    }
+    if t.contains([';', '"', ',']) {
+        format!("\"{}\"", t.replace('"', "\"\""))
+    } else {
+        t
+    }
+}
+
+/// The list as CSV: a byte order mark, a header line, one line per child, CRLF endings.
+pub fn csv_of(rows: &[Row]) -> String {
+    let mut out = String::from("\u{feff}");
+    out.push_str("Nom;Prénom;Classe;Famille;Régime;Allergies;PAI;Remarque\r\n");
+    for r in rows {
+        let fields = [
+            r.last_name.as_str(),
+            r.first_name.as_str(),
+            r.class.as_str(),
+            r.family_name.as_str(),
+            r.diet.as_str(),
+            r.allergies.as_str(),
+            if r.pai { "Oui" } else { "Non" },
+            r.remark.as_str(),
+        ];
+        out.push_str(
+            &fields
+                .iter()
+                .map(|f| csv_field(f))
+                .collect::<Vec<_>>()
+                .join(";"),
+        );
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// Letters, digits and dashes of `text`, for a file name.
+fn file_part(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// GET /admin/listes/telecharger?jour=&activite= : the list as a CSV file.
+pub async fn download(
+    State(state): State<AppState>,
+    staff: PageStaff,
+    Query(q): Query<DayQuery>,
+) -> PageResult {
+    let choice = match day_choice::choose(&state, &staff.0.session.structure_id, &q).await {
+        Ok(c) => c,
+        Err(e) => return choice_error(&staff, "Listes du jour", "listes", "/admin/listes", e),
+    };
+    let rows = rows_for(&state, &staff, &choice).await?;
+    let name = format!(
+        "liste-{}-{}.csv",
+        file_part(&choice.activity_id),
+        choice.iso
+    );
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment; filename=\"liste.csv\""));
+    Ok(download_response(csv_of(&rows), disposition))
+}
+
+fn download_response(body: String, disposition: HeaderValue) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn child(last: &str, diet: &str, allergies: &[&str], pai: bool, absent: bool) -> ExpectedChild {
+        ExpectedChild {
+            family_id: "f".into(),
+            family_name: format!("Famille {last}"),
+            child_id: last.into(),
+            first_name: "Léa".into(),
+            last_name: last.into(),
+            class: "CM1".into(),
+            diet: diet.into(),
+            allergies: allergies.iter().map(|a| a.to_string()).collect(),
+            pai,
+            outcome: "accepted".into(),
+            absent,
+        }
+    }
+
+    #[test]
+    fn the_kitchen_reads_diets_allergies_and_pai_in_words() {
+        let rows: Vec<Row> = [
+            child("Martin", "sans_porc", &["arachide", " kiwi "], true, false),
+            child("Benali", "vegetarien", &[], false, false),
+            child("Durand", "sans_porc", &[], false, true),
+            child("Petit", "standard", &[], false, false),
+        ]
+        .iter()
+        .map(row_of)
+        .collect();
+        assert_eq!(rows[0].diet, "Sans porc");
+        assert_eq!(rows[0].allergies, "arachide, kiwi");
+        assert_eq!(rows[1].allergies, "Aucune");
+        assert_eq!(rows[2].remark, "Absence signalée par la famille");
+        assert!(!rows[3].special_diet);
+        let s = summary_of(&rows);
+        assert_eq!((s.expected, s.absent, s.to_serve), (4, 1, 3));
+        assert_eq!(s.diets, "1 sans porc, 1 végétarien");
+        assert_eq!((s.allergies, s.pai), (1, 1));
+    }
+
+    #[test]
+    fn the_csv_opens_in_a_french_spreadsheet() {
+        let rows: Vec<Row> = [child(
+            "O'Neil; \"Jr\"",
+            "sans_gluten",
+            &["=1+1"],
+            false,
+            false,
+        )]
+        .iter()
+        .map(row_of)
+        .collect();
+        let csv = csv_of(&rows);
+        assert!(csv.starts_with("\u{feff}Nom;Prénom;Classe;"));
+        let line = csv.lines().nth(1).expect("a line");
+        assert_eq!(
+            line,
+            "\"O'Neil; \"\"Jr\"\"\";Léa;CM1;\"Famille O'Neil; \"\"Jr\"\"\";Sans gluten;'=1+1;Non;"
+        );
+        assert!(csv.ends_with("\r\n"));
+        assert_eq!(csv_field("-5"), "'-5");
+    }
+}
