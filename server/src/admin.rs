@@ -11,7 +11,7 @@ use crate::sync::school_year_at;
 use automerge::{AutoCommit, ReadDoc};
 use cartable_domain::DocKind;
 use cartable_domain::catalogue::{Activity, ActivityKind, Catalogue, Contact};
-use cartable_domain::dossier::{AdultRoles, AdultSheet, ChildSheet, Dossier};
+use cartable_domain::dossier::{AdultField, AdultRoles, AdultSheet, ChildSheet, Dossier};
 use cartable_domain::ids::{AccountId, DocumentId, FamilyId, StructureId};
 use cartable_domain::planning::{
     AbsenceDeclaration, AbsenceOutcome, BookingRequest, CellKey, Decision,
@@ -95,6 +95,18 @@ pub struct Credentials {
     pub display_name: String,
 }
 
+/// A login as stored (trimmed, lower case), or why it cannot be one.
+pub fn checked_login(login: &str) -> AppResult<String> {
+    let login = login.trim().to_lowercase();
+    if login.is_empty() || login.len() > 200 || login.contains(char::is_whitespace) {
+        return Err(AppError::bad_request(format!(
+            "Identifiant invalide « {} »",
+            cartable_domain::text::shown(&login, 60)
+        )));
+    }
+    Ok(login)
+}
+
 async fn new_account(
     state: &AppState,
     structure_id: &StructureId,
@@ -102,12 +114,7 @@ async fn new_account(
     who: &NewLogin,
     role: Role,
 ) -> AppResult<(AccountId, Credentials)> {
-    let login = who.login.trim().to_lowercase();
-    if login.is_empty() || login.len() > 200 || login.contains(char::is_whitespace) {
-        return Err(AppError::bad_request(format!(
-            "Identifiant invalide « {login} »"
-        )));
-    }
+    let login = checked_login(&who.login)?;
     if accounts::account_by_login(&state.db, &login)
         .await?
         .is_some()
@@ -169,6 +176,74 @@ pub async fn create_staff(
     Ok(new_account(state, structure_id, None, who, role).await?.1)
 }
 
+/// A parent to create with a family: their login and the contact details written on their
+/// adult sheet.
+#[derive(Debug, Clone)]
+pub struct NewParent {
+    pub login: NewLogin,
+    pub email: String,
+    pub mobile_phone: String,
+}
+
+impl From<&NewLogin> for NewParent {
+    fn from(login: &NewLogin) -> Self {
+        NewParent {
+            login: login.clone(),
+            email: String::new(),
+            mobile_phone: String::new(),
+        }
+    }
+}
+
+/// A login `first.last` in lower case without accents ("Élodie Le Gall" gives
+/// "elodie.le-gall"), the one staff hand over when they chose none.
+pub fn login_from_name(first_name: &str, last_name: &str) -> String {
+    let part = |s: &str| {
+        cartable_domain::words::fold(s)
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect::<String>()
+            .split('-')
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("-")
+    };
+    [part(first_name), part(last_name)]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// The parents' sheets as the dossier will hold them, checked by the dossier's own field
+/// rules; the first parent receives the invoices.
+fn parent_sheets(parents: &[NewParent]) -> AppResult<Vec<AdultSheet>> {
+    let mut out = Vec::new();
+    for (index, p) in parents.iter().enumerate() {
+        let mut sheet = AdultSheet {
+            roles: AdultRoles {
+                legal_guardian: true,
+                may_pick_up: true,
+                billing: index == 0,
+                emergency_contact: true,
+            },
+            ..Default::default()
+        };
+        for (field, value) in [
+            (AdultField::FirstName, p.login.first_name.as_str()),
+            (AdultField::LastName, p.login.last_name.as_str()),
+            (AdultField::Email, p.email.as_str()),
+            (AdultField::MobilePhone, p.mobile_phone.as_str()),
+        ] {
+            field
+                .apply(&mut sheet, value)
+                .map_err(|e| AppError::bad_request(e.to_string()))?;
+        }
+        out.push(sheet);
+    }
+    Ok(out)
+}
+
 /// Creates a family with its parents' logins, its dossier (given children, one adult sheet
 /// per parent) and this school year's planning.
 pub async fn create_family(
@@ -178,32 +253,60 @@ pub async fn create_family(
     parents: &[NewLogin],
     children: &[ChildSheet],
 ) -> AppResult<(FamilyId, Vec<Credentials>)> {
+    let parents: Vec<NewParent> = parents.iter().map(NewParent::from).collect();
+    create_family_with_contacts(state, structure_id, name, &parents, children).await
+}
+
+/// [`create_family`] with each parent's email and mobile phone on their adult sheet.
+/// Everything is checked before anything is written: the family's name, the parents' sheets,
+/// their logins (valid, not taken, not given twice).
+pub async fn create_family_with_contacts(
+    state: &AppState,
+    structure_id: &StructureId,
+    name: &str,
+    parents: &[NewParent],
+    children: &[ChildSheet],
+) -> AppResult<(FamilyId, Vec<Credentials>)> {
     if !accounts::structure_exists(&state.db, structure_id.as_str()).await? {
         return Err(AppError::not_found());
     }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(AppError::bad_request(
+            "Nom de famille vide ou trop long (200 caractères au plus)",
+        ));
+    }
+    let sheets = parent_sheets(parents)?;
+    let mut logins: Vec<String> = Vec::new();
+    for p in parents {
+        let login = checked_login(&p.login.login)?;
+        if logins.contains(&login)
+            || accounts::account_by_login(&state.db, &login)
+                .await?
+                .is_some()
+        {
+            return Err(AppError::bad_request(format!(
+                "L'identifiant « {login} » existe déjà"
+            )));
+        }
+        logins.push(login);
+    }
     let family_id = FamilyId::new(auth::new_id());
     let now_ms = state.clock.now().as_millisecond();
-    accounts::insert_family(&state.db, &family_id, structure_id, name.trim(), now_ms).await?;
+    accounts::insert_family(&state.db, &family_id, structure_id, name, now_ms).await?;
     let mut dossier = Dossier::default();
     let mut credentials = Vec::new();
-    for p in parents {
-        let (account_id, creds) =
-            new_account(state, structure_id, Some(&family_id), p, Role::Parent).await?;
-        dossier.adults.insert(
-            auth::new_id(),
-            AdultSheet {
-                first_name: p.first_name.trim().to_string(),
-                last_name: p.last_name.trim().to_string(),
-                roles: AdultRoles {
-                    legal_guardian: true,
-                    may_pick_up: true,
-                    billing: credentials.is_empty(),
-                    emergency_contact: true,
-                },
-                account_id: Some(account_id.into_string()),
-                ..Default::default()
-            },
-        );
+    for (p, mut sheet) in parents.iter().zip(sheets) {
+        let (account_id, creds) = new_account(
+            state,
+            structure_id,
+            Some(&family_id),
+            &p.login,
+            Role::Parent,
+        )
+        .await?;
+        sheet.account_id = Some(account_id.into_string());
+        dossier.adults.insert(auth::new_id(), sheet);
         credentials.push(creds);
     }
     for c in children {

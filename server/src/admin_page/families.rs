@@ -33,6 +33,7 @@ struct SearchPage {
     results: Vec<FamilyRow>,
     total: usize,
     truncated: bool,
+    can_create: bool,
 }
 
 struct FamilyRow {
@@ -120,6 +121,7 @@ pub async fn search(
         query,
         results,
         truncated,
+        can_create: staff.is_admin(),
     }))
 }
 
@@ -158,6 +160,7 @@ struct FamilyPage {
 }
 
 struct Parent {
+    id: String,
     name: String,
     login: String,
     one_time: bool,
@@ -243,7 +246,7 @@ pub async fn show(
     let mut parents = Vec::new();
     for r in &accounts_rows {
         let id: String = r.try_get("id")?;
-        let devices = accounts::devices_of(&state.db, &cartable_domain::ids::AccountId::new(id))
+        let devices = accounts::devices_of(&state.db, &cartable_domain::ids::AccountId::new(&id))
             .await?
             .into_iter()
             .filter(|d| {
@@ -262,6 +265,7 @@ pub async fn show(
             })
             .collect();
         parents.push(Parent {
+            id: r.try_get("id")?,
             name: r.try_get("display_name")?,
             login: r.try_get("login")?,
             one_time: yes(r, "must_change_password")?,

@@ -12,11 +12,13 @@ pub mod assets;
 pub mod attendance_sheet;
 pub mod charts;
 pub mod cookies;
+pub mod credentials_letter;
 pub mod csrf;
 pub mod daily_lists;
 pub mod dashboard;
 pub mod day_choice;
 pub mod families;
+pub mod family_creation;
 pub mod format;
 pub mod login;
 pub mod password;
@@ -61,6 +63,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/personnel", get(staff_accounts::list))
         .merge(daily_lists::routes())
         .merge(attendance_sheet::routes())
+        .merge(family_creation::routes())
+        .merge(credentials_letter::routes())
         .route("/admin/{*rest}", get(unknown_page))
         .layer(axum::middleware::from_fn(csrf::check))
         .layer(axum::middleware::map_response(page_headers))

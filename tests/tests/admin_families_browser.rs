@@ -1,0 +1,221 @@
+//! The families' pages in a real headless Chromium: an administrator creates a family (a
+//! wrong field said next to it first), prints the credentials letter, the parent signs in on
+//! a phone with the letter's one-time password, then a new one-time password is given from
+//! the family's page. Full-page screenshots (`30-…` onwards) go to
+//! `<target>/screenshots/admin/`. Without Chromium the test says SKIPPED (a failure under
+//! `CARTABLE_REQUIRE_ALL=1`).
+
+use cartable_server::demo;
+use cartable_tests::admin_page::code;
+use cartable_tests::chromium::{self, full_page_screenshot};
+use cartable_tests::{Backend, Device, TestServer};
+use fantoccini::{Client, Locator};
+
+async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .expect("text")
+}
+
+/// Waits (pages load after a click) until the element's text contains `want`.
+async fn wait_text(client: &Client, css: &str, want: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = client.find(Locator::Css(css)).await
+            && let Ok(t) = e.text().await
+        {
+            if t.contains(want) {
+                return t;
+            }
+            last = t;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{css}: waited for {want:?}, last saw {last:?}");
+}
+
+async fn fill(client: &Client, css: &str, value: &str) {
+    let field = client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    field.clear().await.expect("clear");
+    field.send_keys(value).await.expect("type");
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+/// Signs the demo administrator in, the second factor set up from the secret shown.
+async fn sign_in_admin(c: &Client, server: &TestServer) {
+    c.goto(&format!("{}/admin/connexion", server.url))
+        .await
+        .expect("goto");
+    fill(c, "#login", "admin").await;
+    fill(c, "#password", demo::STAFF_PASSWORD).await;
+    click(c, "button.primary").await;
+    wait_text(c, "h1", "Activer la double authentification").await;
+    let secret = text_of(c, "#totp-secret").await.replace(' ', "");
+    fill(c, "#code", &code(server, &secret, 0)).await;
+    click(c, "button.primary").await;
+    wait_text(c, "h1", "Vos codes de secours").await;
+    click(c, "a.button.primary").await;
+    wait_text(c, "h1", "Tableau de bord").await;
+}
+
+/// The value of a letter's row (`Identifiant`, `Mot de passe provisoire`), nth letter.
+async fn letter_value(c: &Client, nth: usize, label: &str) -> String {
+    let rows = c
+        .find_all(Locator::Css("article.letter table.credentials tr"))
+        .await
+        .expect("rows");
+    let mut seen = 0;
+    for row in rows {
+        let text = row.text().await.expect("text");
+        if let Some(value) = text.strip_prefix(label) {
+            if seen == nth {
+                return value.trim().to_string();
+            }
+            seen += 1;
+        }
+    }
+    panic!("no {label} in letter {nth}");
+}
+
+#[test]
+fn an_administrator_creates_a_family_prints_its_letter_and_the_parent_signs_in() {
+    let Some((browser, driver)) = chromium::find() else {
+        return;
+    };
+    let server = TestServer::start(Backend::Sqlite);
+    server
+        .block_on(demo::ensure_demo(&server.state))
+        .expect("demo data");
+    let driver = chromium::start_driver(&driver);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (login, password, second_password) = runtime.block_on(async {
+        let c = chromium::connect(&driver, &browser).await;
+        sign_in_admin(&c, &server).await;
+
+        click(&c, "nav a[href='/admin/familles']").await;
+        wait_text(&c, "h1", "Familles").await;
+        click(&c, "a[href='/admin/familles/nouvelle']").await;
+        wait_text(&c, "h1", "Nouvelle famille").await;
+        full_page_screenshot(&c, "30-nouvelle-famille").await;
+
+        fill(&c, "#parent1_prenom", "Élodie").await;
+        fill(&c, "#parent1_nom", "Le Gall").await;
+        fill(&c, "#parent1_courriel", "elodie.legall").await;
+        fill(&c, "#parent1_telephone", "06 12 34 56 78").await;
+        fill(&c, "#parent2_prenom", "Yann").await;
+        fill(&c, "#parent2_nom", "Le Gall").await;
+        fill(&c, "#enfant1_prenom", "Maël").await;
+        fill(&c, "#enfant1_naissance", "11/02/2019").await;
+        fill(&c, "#enfant1_ecole", "École élémentaire Jules-Ferry").await;
+        fill(&c, "#enfant1_classe", "CE1").await;
+        fill(&c, "#enfant2_prenom", "Nolwenn").await;
+        fill(&c, "#enfant2_classe", "MS").await;
+        click(&c, "form.family-form button.primary").await;
+
+        // Two mistakes, each said next to its field and in the summary.
+        wait_text(&c, ".error-summary", "2 champs à corriger").await;
+        let email = text_of(&c, "#erreur-parent1_courriel").await;
+        assert!(email.contains("Adresse électronique invalide"), "{email}");
+        let birth = text_of(&c, "#erreur-enfant2_naissance").await;
+        assert!(birth.contains("date de naissance"), "{birth}");
+        let invalid = c
+            .find(Locator::Css("#parent1_courriel[aria-invalid='true']"))
+            .await
+            .expect("the email field is marked");
+        assert_eq!(
+            invalid
+                .attr("aria-describedby")
+                .await
+                .expect("attr")
+                .as_deref(),
+            Some("erreur-parent1_courriel")
+        );
+        full_page_screenshot(&c, "31-nouvelle-famille-erreurs").await;
+
+        fill(&c, "#parent1_courriel", "elodie.legall@example.fr").await;
+        fill(&c, "#enfant2_naissance", "04/09/2021").await;
+        click(&c, "form.family-form button.primary").await;
+        wait_text(&c, "h1", "Famille créée").await;
+        let letters = c
+            .find_all(Locator::Css("article.letter"))
+            .await
+            .expect("letters");
+        assert_eq!(letters.len(), 2);
+        let first = text_of(&c, "article.letter").await;
+        assert!(first.contains("Bonjour Élodie Le Gall"), "{first}");
+        assert!(first.contains("02 40 00 00 00"), "{first}");
+        let login = letter_value(&c, 0, "Identifiant").await;
+        let password = letter_value(&c, 0, "Mot de passe provisoire").await;
+        assert_eq!(login, "elodie.le-gall");
+        full_page_screenshot(&c, "32-lettre-identifiants").await;
+
+        // The family's page, then a new one-time password for Yann.
+        click(&c, ".screen-only a.button").await;
+        wait_text(&c, "h1", "Famille Le Gall").await;
+        let children = text_of(&c, "section[aria-labelledby='titre-enfants'] table").await;
+        assert!(children.contains("lundi 11 février 2019"), "{children}");
+        assert!(
+            children.contains("École élémentaire Jules-Ferry, CE1"),
+            "{children}"
+        );
+        full_page_screenshot(&c, "33-famille-creee").await;
+        let buttons = c
+            .find_all(Locator::Css(
+                "section[aria-labelledby='titre-parents'] .parent-head button",
+            ))
+            .await
+            .expect("buttons");
+        assert_eq!(buttons.len(), 2);
+        let mut yann = None;
+        for b in buttons {
+            if b.text().await.expect("text").contains("Yann") {
+                yann = Some(b);
+            }
+        }
+        yann.expect("Yann's button").click().await.expect("click");
+        wait_text(&c, "h1", "Nouveau mot de passe provisoire").await;
+        let second_password = letter_value(&c, 0, "Mot de passe provisoire").await;
+        assert_eq!(letter_value(&c, 0, "Identifiant").await, "yann.le-gall");
+        full_page_screenshot(&c, "34-nouveau-mot-de-passe").await;
+        c.close().await.expect("close");
+        (login, password, second_password)
+    });
+
+    // The parents sign in on their phones with the letters' passwords.
+    for (who, pass) in [
+        (login.as_str(), &password),
+        ("yann.le-gall", &second_password),
+    ] {
+        let phone = Device::new();
+        let client = phone.open();
+        let account = client
+            .login(&server.url, who, pass, "téléphone")
+            .unwrap_or_else(|e| panic!("{who} signs in: {e}"));
+        assert!(account.must_change_password);
+        client
+            .change_password(pass, "une phrase assez longue")
+            .expect("own password");
+        client.sync().expect("sync");
+        let dossier = client.dossier().expect("dossier");
+        assert_eq!(dossier.children.len(), 2);
+    }
+}
