@@ -343,11 +343,11 @@ fn the_dashboard_lists_what_waits_in_its_own_structure_only() {
         let html = dash.text();
         let family_a = format!("/admin/familles/{}", a.families[0].family_id);
         let family_b = format!("/admin/familles/{}", b.families[0].family_id);
-        assert_eq!(
-            html.matches(&family_a).count(),
-            2,
-            "a dossier and a document: {html}"
-        );
+        let dossier_a = format!("/admin/dossiers/{}", a.families[0].family_id);
+        let dossier_b = format!("/admin/dossiers/{}", b.families[0].family_id);
+        assert_eq!(html.matches(&dossier_a).count(), 1, "a dossier: {html}");
+        assert_eq!(html.matches(&family_a).count(), 1, "a document: {html}");
+        assert!(!html.contains(&dossier_b), "nothing of the other structure");
         assert!(html.contains("Dossier envoyé par Alex Famille0"), "{html}");
         assert!(
             html.contains("Attestation d&#39;assurance")

@@ -17,6 +17,7 @@ pub mod csrf;
 pub mod daily_lists;
 pub mod dashboard;
 pub mod day_choice;
+pub mod dossier_review;
 pub mod families;
 pub mod family_creation;
 pub mod format;
@@ -65,6 +66,7 @@ pub fn router() -> Router<AppState> {
         .merge(attendance_sheet::routes())
         .merge(family_creation::routes())
         .merge(credentials_letter::routes())
+        .merge(dossier_review::routes())
         .route("/admin/{*rest}", get(unknown_page))
         .layer(axum::middleware::from_fn(csrf::check))
         .layer(axum::middleware::map_response(page_headers))

@@ -209,6 +209,44 @@ pub async fn list(
         .collect()
 }
 
+/// A submitted version with the names of who sent it and who answered it.
+#[derive(Debug, Clone)]
+pub struct HistoryRow {
+    pub version: Version,
+    pub submitted_by_name: Option<String>,
+    pub reviewed_by_name: Option<String>,
+}
+
+/// Every version the family submitted, the latest first (at most `limit`).
+pub async fn history(
+    conn: &mut AnyConnection,
+    family_id: &FamilyId,
+    limit: i64,
+) -> Result<Vec<HistoryRow>, sqlx::Error> {
+    let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("v.{c}")).collect();
+    let sql = format!(
+        "SELECT {}, a.display_name AS submitted_by_name, s.display_name AS reviewed_by_name \
+         FROM dossier_versions v LEFT JOIN accounts a ON a.id = v.submitted_by \
+         LEFT JOIN accounts s ON s.id = v.reviewed_by \
+         WHERE v.family_id = $1 ORDER BY v.id DESC LIMIT $2",
+        columns.join(", ")
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(family_id.as_str())
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(HistoryRow {
+                submitted_by_name: r.try_get("submitted_by_name")?,
+                reviewed_by_name: r.try_get("reviewed_by_name")?,
+                version: version_of(r)?,
+            })
+        })
+        .collect()
+}
+
 /// Remembers that `device_id` (of `account_id`) sent changes of these actors. An actor
 /// already attributed keeps its first owner.
 pub async fn record_actors(

@@ -81,7 +81,9 @@ async fn accept(
     staff: StaffUser,
     Path(id): Path<String>,
 ) -> AppResult<Json<SupportingDocument>> {
-    answer(&state, &staff, &id, DocumentStatus::Accepted, None).await
+    Ok(Json(
+        answer(&state, &staff, &id, DocumentStatus::Accepted, None).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -97,22 +99,22 @@ async fn reject(
     Path(id): Path<String>,
     JsonBody(req): JsonBody<Reject>,
 ) -> AppResult<Json<SupportingDocument>> {
-    let reason = req.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(AppError::bad_request(
-            "reason : motif obligatoire (500 caractères au plus)",
-        ));
-    }
-    answer(&state, &staff, &id, DocumentStatus::Rejected, Some(reason)).await
+    let reason = super::dossiers::rejection_reason(&req.reason)
+        .map_err(|e| AppError::bad_request(format!("reason : {e}")))?;
+    Ok(Json(
+        answer(&state, &staff, &id, DocumentStatus::Rejected, Some(reason)).await?,
+    ))
 }
 
-async fn answer(
+/// Accepts or rejects (with the reason shown to the family) a document of the caller's
+/// structure (404 otherwise); the family is told through the push outbox. Audited.
+pub async fn answer(
     state: &AppState,
     staff: &StaffUser,
     id: &str,
     status: DocumentStatus,
     reason: Option<&str>,
-) -> AppResult<Json<SupportingDocument>> {
+) -> AppResult<SupportingDocument> {
     let now = state.clock.now().as_millisecond();
     let mut write = state.db.begin_write().await?;
     let family_id = supporting::review(
@@ -159,5 +161,5 @@ async fn answer(
         let family_id = FamilyId::from(&stored.doc.family_id);
         redecide::after_review(state, staff.structure_id(), &family_id).await;
     }
-    Ok(Json(stored.doc))
+    Ok(stored.doc)
 }

@@ -180,7 +180,17 @@ async fn show(
     staff: StaffUser,
     Path(family_id): Path<FamilyId>,
 ) -> AppResult<Json<DossierReview>> {
-    let (family_name, doc_id) = family_dossier(&state, &staff, &family_id).await?;
+    Ok(Json(review_of(&state, &staff, family_id).await?))
+}
+
+/// One family's dossier under review, as staff see it (the JSON API and the admin page):
+/// 404 outside the caller's structure. The read is logged (health and diet data).
+pub async fn review_of(
+    state: &AppState,
+    staff: &StaffUser,
+    family_id: FamilyId,
+) -> AppResult<DossierReview> {
+    let (family_name, doc_id) = family_dossier(state, staff, &family_id).await?;
     let (latest, approved, owners, submitted_by_name) = {
         let mut conn = state.db.pool.acquire().await?;
         let latest = reviews::latest(&mut conn, &family_id, None).await?;
@@ -272,7 +282,7 @@ async fn show(
     .await?;
     tx.commit().await?;
 
-    Ok(Json(DossierReview {
+    Ok(DossierReview {
         family_id,
         family_name,
         review: current.review.clone(),
@@ -284,7 +294,7 @@ async fn show(
         requested_documents: requested(&kinds),
         qf_certificate_needed,
         notices,
-    }))
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -319,7 +329,9 @@ async fn approve(
     bytes: Bytes,
 ) -> AppResult<Json<Review>> {
     let req: ApproveBody = body(&bytes)?;
-    answer(&state, &staff, &family_id, None, req.version_id).await
+    Ok(Json(
+        answer(&state, &staff, &family_id, None, req.version_id).await?,
+    ))
 }
 
 async fn reject(
@@ -329,24 +341,32 @@ async fn reject(
     bytes: Bytes,
 ) -> AppResult<Json<Review>> {
     let req: RejectBody = body(&bytes)?;
-    let reason = req.reason.as_deref().map(str::trim).unwrap_or_default();
+    let reason = rejection_reason(req.reason.as_deref().unwrap_or_default())
+        .map_err(|e| AppError::bad_request(format!("reason : {e}")))?;
+    Ok(Json(
+        answer(&state, &staff, &family_id, Some(reason), req.version_id).await?,
+    ))
+}
+
+/// The reason of a rejection as shown to the family (trimmed), or why it cannot be one.
+pub fn rejection_reason(reason: &str) -> Result<&str, &'static str> {
+    let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(AppError::bad_request(
-            "reason : motif obligatoire (500 caractères au plus)",
-        ));
+        return Err("motif obligatoire (500 caractères au plus)");
     }
-    answer(&state, &staff, &family_id, Some(reason), req.version_id).await
+    Ok(reason)
 }
 
 /// Approves (`reason` is `None`) or rejects the pending version and writes the answer into
-/// the dossier, all in one transaction.
-async fn answer(
+/// the dossier, all in one transaction; the family is told through the push outbox. With
+/// `version_id`, refused (409) if the family sent a newer version meanwhile.
+pub async fn answer(
     state: &AppState,
     staff: &StaffUser,
     family_id: &FamilyId,
     reason: Option<&str>,
     version_id: Option<i64>,
-) -> AppResult<Json<Review>> {
+) -> AppResult<Review> {
     let (_, doc_id) = family_dossier(state, staff, family_id).await?;
     let now = state.clock.now().as_millisecond();
     let mut write = state.docs.begin_write(&state.db, &doc_id).await?;
@@ -422,5 +442,5 @@ async fn answer(
     if approved {
         redecide::after_review(state, staff.structure_id(), family_id).await;
     }
-    Ok(Json(review))
+    Ok(review)
 }
