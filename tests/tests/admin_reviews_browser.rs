@@ -1,6 +1,8 @@
 //! Reviews in a real headless Chromium: an agent opens the dossiers waiting from the
 //! dashboard, reads a dossier's changes with their authors, is told a rejection needs its
-//! reason, rejects, then approves the family's next submission. Full-page screenshots
+//! reason, rejects, then approves the family's next submission; then the supporting
+//! documents waiting, a PDF and a photo previewed in the page, one rejected with its reason
+//! and one accepted. Full-page screenshots
 //! (`40-…` onwards) go to `<target>/screenshots/admin/`. Without Chromium the test says
 //! SKIPPED (a failure under `CARTABLE_REQUIRE_ALL=1`).
 
@@ -57,7 +59,7 @@ async fn click(client: &Client, css: &str) {
 }
 
 /// A demo parent's phone, signed in and synced.
-fn phone(server: &TestServer, login: &str, device: &Device) -> cartable_core::Client {
+fn phone_of(server: &TestServer, login: &str, device: &Device) -> cartable_core::Client {
     let client = device.open();
     client
         .login(
@@ -92,8 +94,8 @@ fn an_agent_reviews_a_dossier_from_the_dashboard() {
         .block_on(demo::ensure_demo(&server.state))
         .expect("demo data");
     let (camille_phone, julien_phone) = (Device::new(), Device::new());
-    let camille = phone(&server, "camille.martin", &camille_phone);
-    let julien = phone(&server, "julien.martin", &julien_phone);
+    let camille = phone_of(&server, "camille.martin", &camille_phone);
+    let julien = phone_of(&server, "julien.martin", &julien_phone);
     let hugo = child_id(&camille, "Hugo");
     camille
         .set_child_field(&hugo, "allergies", "arachide, kiwi")
@@ -118,13 +120,7 @@ fn an_agent_reviews_a_dossier_from_the_dashboard() {
         .expect("runtime");
     runtime.block_on(async {
         let c = chromium::connect(&driver, &browser).await;
-        c.goto(&format!("{}/admin/connexion", server.url))
-            .await
-            .expect("goto");
-        fill(&c, "#login", "agent").await;
-        fill(&c, "#password", demo::AGENT_PASSWORD).await;
-        click(&c, "button.primary").await;
-        wait_text(&c, "h1", "Tableau de bord").await;
+        sign_in_agent(&c, &server).await;
         click(&c, "#titre-dossiers a").await;
         wait_text(&c, "h1", "Dossiers à valider").await;
         let list = text_of(&c, "table tbody").await;
@@ -188,4 +184,144 @@ fn an_agent_reviews_a_dossier_from_the_dashboard() {
     camille.sync().expect("sync");
     let review = camille.dossier_review().expect("review").expect("answered");
     assert_eq!(review.status, ReviewStatus::Approved);
+}
+
+/// A demo parent sends a document through the API; returns its id.
+fn send_document(
+    server: &TestServer,
+    token: &str,
+    query: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> String {
+    let key: String = query
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .take(100)
+        .collect();
+    let sent = cartable_tests::http::call(
+        &server.url,
+        "POST",
+        &format!("/api/v1/documents?{query}"),
+        Some(token),
+        &[("Content-Type", content_type), ("Idempotency-Key", &key)],
+        bytes,
+    );
+    assert_eq!(sent.status, 201, "{}", sent.text());
+    sent.json()["id"].as_str().expect("id").to_string()
+}
+
+async fn sign_in_agent(c: &Client, server: &TestServer) {
+    c.goto(&format!("{}/admin/connexion", server.url))
+        .await
+        .expect("goto");
+    fill(c, "#login", "agent").await;
+    fill(c, "#password", demo::AGENT_PASSWORD).await;
+    click(c, "button.primary").await;
+    wait_text(c, "h1", "Tableau de bord").await;
+}
+
+#[test]
+fn an_agent_previews_documents_and_answers_them() {
+    let Some((browser, driver)) = chromium::find() else {
+        return;
+    };
+    let server = TestServer::start(Backend::Sqlite);
+    server
+        .block_on(demo::ensure_demo(&server.state))
+        .expect("demo data");
+    let session = cartable_tests::raw::login(&server.url, "samira.benali", demo::PARENT_PASSWORD);
+    let year =
+        cartable_domain::calendar::paris_date(cartable_server::clock::Clock::now(&*server.clock))
+            .year();
+    let statement = cartable_tests::http::call(
+        &server.url,
+        "GET",
+        &format!("/api/v1/annual-statement/{year}/pdf"),
+        Some(&session.token),
+        &[],
+        &[],
+    );
+    assert_eq!(statement.status, 200, "{}", statement.text());
+    let pdf = send_document(
+        &server,
+        &session.token,
+        "kind=other&file_name=attestation-annuelle.pdf",
+        "application/pdf",
+        &statement.body,
+    );
+    let phone = Device::new();
+    let samira = phone_of(&server, "samira.benali", &phone);
+    let ines = child_id(&samira, "Inès");
+
+    let driver = chromium::start_driver(&driver);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let c = chromium::connect(&driver, &browser).await;
+        // A photo of a doctor's note, as a parent's phone would take it.
+        c.goto(
+            "data:text/html;charset=utf-8,<body style='font:22px serif;padding:60px;background:%23fffdf5'>\
+             <h1>Certificat médical</h1><p>Je soussigné, Dr Morel, certifie que l'enfant \
+             Inès Benali ne peut pas consommer d'arachide.</p><p>Fait à Nantes, le 30 novembre \
+             2026.</p></body>",
+        )
+        .await
+        .expect("goto");
+        let photo = c.screenshot().await.expect("photo");
+        let image = send_document(
+            &server,
+            &session.token,
+            &format!("kind=medical_note&child_id={ines}&file_name=certificat.png"),
+            "image/png",
+            &photo,
+        );
+
+        sign_in_agent(&c, &server).await;
+        click(&c, "#titre-documents a").await;
+        wait_text(&c, "h1", "Justificatifs à vérifier").await;
+        let list = text_of(&c, "table tbody").await;
+        assert!(list.contains("Famille Benali") && list.contains("Inès Benali"), "{list}");
+        full_page_screenshot(&c, "45-justificatifs-a-verifier").await;
+
+        c.goto(&format!("{}/admin/justificatifs/{pdf}", server.url))
+            .await
+            .expect("goto");
+        wait_text(&c, "h1", "Autre").await;
+        c.find(Locator::Css("iframe.pdf"))
+            .await
+            .expect("the PDF preview");
+        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+        full_page_screenshot(&c, "46-justificatif-pdf").await;
+
+        c.goto(&format!("{}/admin/justificatifs/{image}", server.url))
+            .await
+            .expect("goto");
+        wait_text(&c, "h1", "Certificat").await;
+        let loaded = c
+            .execute(
+                "const i = document.querySelector('.preview img'); return i.complete && i.naturalWidth;",
+                vec![],
+            )
+            .await
+            .expect("image");
+        assert_eq!(loaded.as_u64(), Some(1280), "the photo is shown in the page");
+        full_page_screenshot(&c, "47-justificatif-image").await;
+        click(&c, ".answer-reject button").await;
+        wait_text(&c, "#erreur-motif", "motif").await;
+        fill(&c, "#motif", "Le certificat doit être signé par le médecin.").await;
+        click(&c, ".answer-reject button").await;
+        wait_text(&c, ".notice", "refusé").await;
+        full_page_screenshot(&c, "48-justificatif-refuse").await;
+
+        click(&c, "table tbody a").await;
+        wait_text(&c, "h1", "Autre").await;
+        click(&c, ".answer-approve button").await;
+        wait_text(&c, ".notice", "accepté").await;
+        let empty = text_of(&c, "main").await;
+        assert!(empty.contains("Aucun justificatif en attente"), "{empty}");
+        c.close().await.expect("close");
+    });
 }

@@ -56,7 +56,8 @@ struct WeekRow {
 }
 
 struct Pending {
-    family_id: String,
+    /// The page where it is answered.
+    link: String,
     family_name: String,
     what: String,
     since: String,
@@ -210,7 +211,7 @@ pub async fn page(
         .await?
         .into_iter()
         .map(|l| Pending {
-            family_id: l.version.family_id.to_string(),
+            link: format!("/admin/dossiers/{}", l.version.family_id),
             family_name: l.family_name,
             what: format!(
                 "Dossier envoyé par {}",
@@ -227,8 +228,8 @@ pub async fn page(
     .await?
     .into_iter()
     .map(|d| Pending {
+        link: format!("/admin/justificatifs/{}", d.id),
         family_name: family_names.get(&d.family_id).cloned().unwrap_or_default(),
-        family_id: d.family_id,
         what: capitalise(kind_label_fr(&d.kind)),
         since: format::instant(d.uploaded_at_ms),
     })

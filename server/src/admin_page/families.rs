@@ -191,6 +191,7 @@ struct Child {
 }
 
 struct Document {
+    id: String,
     kind: String,
     file_name: String,
     status: String,
@@ -374,6 +375,7 @@ pub async fn show(
         .await?
         .into_iter()
         .map(|d| Document {
+            id: d.id,
             kind: capitalise(kind_label_fr(&d.kind)),
             file_name: d.file_name,
             status: match d.status {

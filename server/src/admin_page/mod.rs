@@ -17,6 +17,7 @@ pub mod csrf;
 pub mod daily_lists;
 pub mod dashboard;
 pub mod day_choice;
+pub mod document_review;
 pub mod dossier_review;
 pub mod families;
 pub mod family_creation;
@@ -67,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .merge(family_creation::routes())
         .merge(credentials_letter::routes())
         .merge(dossier_review::routes())
+        .merge(document_review::routes())
         .route("/admin/{*rest}", get(unknown_page))
         .layer(axum::middleware::from_fn(csrf::check))
         .layer(axum::middleware::map_response(page_headers))
@@ -79,11 +81,16 @@ async fn unknown_page() -> Response {
 
 async fn page_headers(mut response: Response) -> Response {
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(PAGE_CSP),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // A page may set its own policy (a document's preview widens it for that answer only).
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(PAGE_CSP),
+        );
+    }
+    if !h.contains_key(header::X_FRAME_OPTIONS) {
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
     h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),

@@ -184,19 +184,35 @@ async fn content(
     caller: Caller,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let stored: Stored = supporting::by_id(&state.db, &id)
+    let (stored, bytes) = document_content(&state, &caller, &id).await?;
+    Ok(attachment(
+        &stored.doc.content_type,
+        &stored.doc.file_name,
+        bytes,
+    ))
+}
+
+/// A supporting document and its bytes, for its family or the staff of its structure (404
+/// for anyone else); staff reads of health documents are logged. Shared by this route and
+/// the admin page's preview.
+pub async fn document_content(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> AppResult<(Stored, bytes::Bytes)> {
+    let stored: Stored = supporting::by_id(&state.db, id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    match &caller {
+    match caller {
         Caller::Family { family_id } if *family_id == stored.doc.family_id => {}
         Caller::Staff { structure_id, .. } if *structure_id == stored.structure_id => {}
         _ => return Err(AppError::not_found()),
     }
-    let bytes = objects::load(&state, &stored.object_key).await?;
+    let bytes = objects::load(state, &stored.object_key).await?;
     if let Caller::Staff {
         account_id,
         structure_id,
-    } = &caller
+    } = caller
         && SENSITIVE_KINDS.contains(&stored.doc.kind.as_str())
     {
         let mut conn = state.db.pool.acquire().await?;
@@ -214,9 +230,5 @@ async fn content(
         )
         .await?;
     }
-    Ok(attachment(
-        &stored.doc.content_type,
-        &stored.doc.file_name,
-        bytes,
-    ))
+    Ok((stored, bytes))
 }

@@ -136,6 +136,15 @@ impl FromRequestParts<AppState> for Caller {
 
 /// `Content-Disposition` for `name`: an ASCII fallback plus the UTF-8 name (RFC 6266).
 pub fn disposition(name: &str) -> HeaderValue {
+    disposition_as("attachment", name)
+}
+
+/// `Content-Disposition: inline` for `name`, for a file shown in the page that asked for it.
+pub fn inline_disposition(name: &str) -> HeaderValue {
+    disposition_as("inline", name)
+}
+
+fn disposition_as(kind: &'static str, name: &str) -> HeaderValue {
     let ascii: String = name
         .chars()
         .map(|c| {
@@ -157,7 +166,7 @@ pub fn disposition(name: &str) -> HeaderValue {
         })
         .collect();
     HeaderValue::from_str(&format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+        "{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("attachment; filename=\"document\""))
 }
