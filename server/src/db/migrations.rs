@@ -55,6 +55,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "admin page sessions and second factor",
         include_str!("../../../migrations/sqlite/0040_admin_page.sql"),
     ),
+    (
+        50,
+        "invoicing lookups",
+        include_str!("../../../migrations/sqlite/0050_invoicing_lookups.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -107,6 +112,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         40,
         "admin page sessions and second factor",
         include_str!("../../../migrations/postgres/0040_admin_page.sql"),
+    ),
+    (
+        50,
+        "invoicing lookups",
+        include_str!("../../../migrations/postgres/0050_invoicing_lookups.sql"),
     ),
 ];
 

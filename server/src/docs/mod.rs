@@ -4,6 +4,7 @@
 
 pub mod actors;
 pub mod apply;
+pub mod batch_write;
 pub mod catalogue;
 pub mod closures;
 pub mod create;

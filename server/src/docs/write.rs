@@ -90,8 +90,6 @@ impl DocWrite {
     }
 
     async fn store_changes(&mut self, threshold: i64) -> AppResult<()> {
-        let doc_id = self.doc_id.clone();
-        let before = self.before.clone();
         let tx = self
             .tx
             .as_mut()
@@ -101,22 +99,34 @@ impl DocWrite {
             .as_mut()
             .and_then(|s| s.loaded.as_mut())
             .ok_or_else(|| AppError::internal("document non chargé"))?;
-        if loaded.doc.get_heads() == before {
-            return Ok(());
-        }
-        let new_version = loaded.version + 1;
-        if loaded.chunks + 1 > threshold {
-            let snapshot = loaded.doc.save();
-            documents::compact(&mut tx.tx, &doc_id, new_version, &snapshot).await?;
-            loaded.chunks = 1;
-        } else {
-            let bytes = loaded.doc.save_after(&before);
-            documents::append_chunk(&mut tx.tx, &doc_id, new_version, &bytes).await?;
-            loaded.chunks += 1;
-        }
-        loaded.version = new_version;
-        Ok(())
+        store_changes(&mut tx.tx, &self.doc_id, loaded, &self.before, threshold).await
     }
+}
+
+/// Stores what changed in `loaded` since `before` as the next version (a snapshot instead of
+/// one more chunk once `threshold` chunks piled up). Nothing when nothing changed.
+pub(super) async fn store_changes(
+    conn: &mut AnyConnection,
+    doc_id: &DocumentId,
+    loaded: &mut Loaded,
+    before: &[ChangeHash],
+    threshold: i64,
+) -> AppResult<()> {
+    if loaded.doc.get_heads() == before {
+        return Ok(());
+    }
+    let new_version = loaded.version + 1;
+    if loaded.chunks + 1 > threshold {
+        let snapshot = loaded.doc.save();
+        documents::compact(conn, doc_id, new_version, &snapshot).await?;
+        loaded.chunks = 1;
+    } else {
+        let bytes = loaded.doc.save_after(before);
+        documents::append_chunk(conn, doc_id, new_version, &bytes).await?;
+        loaded.chunks += 1;
+    }
+    loaded.version = new_version;
+    Ok(())
 }
 
 impl Drop for DocWrite {

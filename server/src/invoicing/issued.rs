@@ -2,7 +2,7 @@
 //! (where notifications are enqueued), and the work after the commit (PDFs, ledgers).
 
 use super::content::InvoiceContent;
-use super::{ledger, pdf};
+use super::{ledger, ledger_batch, pdf};
 use crate::AppState;
 use crate::db::invoices::InvoiceRow;
 use crate::error::{AppError, AppResult};
@@ -85,19 +85,31 @@ async fn release_notifications(
     Ok(())
 }
 
-/// After the commit: PDFs rendered and stored, ledgers republished. Failures are logged: a
-/// missing PDF is rendered when first asked for, a stale ledger at the family's next sync.
+/// After the commit: PDFs rendered and stored, ledgers republished (all the families'
+/// together, one by one if that fails). Failures are logged: a missing PDF is rendered when
+/// first asked for, a stale ledger at the family's next sync.
 pub async fn after_commit(state: &AppState, structure_id: &str, rows: &[InvoiceRow]) {
-    if let Err(e) = pdf::render_and_store_all(state, rows).await {
-        tracing::error!(error = %e, "invoice PDFs not stored; rendered on demand");
-    }
+    let stored = match pdf::render_and_store(state, rows).await {
+        Ok(stored) => stored,
+        Err(e) => {
+            tracing::error!(error = %e, "invoice PDFs not stored; rendered on demand");
+            Vec::new()
+        }
+    };
     let families: BTreeSet<&str> = rows.iter().map(|r| r.family_id.as_str()).collect();
-    for family_id in &families {
-        ledger::publish_after_commit(state, structure_id, family_id).await;
-    }
-    // The ledgers show the new documents: their notifications may go.
-    if let Err(e) = release_notifications(state, structure_id, &families).await {
-        tracing::warn!(error = %e, "invoice notifications held until their delay ends");
+    match ledger_batch::publish(state, structure_id, &families, &stored).await {
+        Ok(without) if without.is_empty() => {}
+        Ok(without) => {
+            let alone: BTreeSet<&str> = without.into_iter().collect();
+            publish_one_by_one(state, structure_id, &alone).await;
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "ledgers not republished together; one by one");
+            if let Err(e) = pdf::record_alone(state, &stored).await {
+                tracing::error!(error = %e, "invoice PDFs' keys not recorded; rendered on demand");
+            }
+            publish_one_by_one(state, structure_id, &families).await;
+        }
     }
     // A credit note may settle an overdue invoice.
     for row in rows.iter().filter(|r| r.kind == "credit_note") {
@@ -107,5 +119,15 @@ pub async fn after_commit(state: &AppState, structure_id: &str, rows: &[InvoiceR
             &FamilyId::from(&row.family_id),
         )
         .await;
+    }
+}
+
+async fn publish_one_by_one(state: &AppState, structure_id: &str, families: &BTreeSet<&str>) {
+    for family_id in families {
+        ledger::publish_after_commit(state, structure_id, family_id).await;
+    }
+    // The ledgers show the new documents: their notifications may go.
+    if let Err(e) = release_notifications(state, structure_id, families).await {
+        tracing::warn!(error = %e, "invoice notifications held until their delay ends");
     }
 }

@@ -12,6 +12,7 @@ use crate::AppState;
 use crate::db::documents::{self, DocRow};
 use crate::db::invoices::{self, InvoiceRow, PaymentRow};
 use crate::error::{AppError, AppResult};
+use automerge::AutoCommit;
 use cartable_domain::DocKind;
 use cartable_domain::ids::{FamilyId, StructureId};
 use cartable_domain::ledger::{Credit, Debit, DocumentKind, Ledger, LedgerPayment, allocate};
@@ -191,6 +192,20 @@ pub async fn publish(state: &AppState, structure_id: &str, family_id: &str) -> A
     let row = ledger_row(state, structure_id, family_id).await?;
     let mut write = state.docs.begin_write(&state.db, &row.id).await?;
     let (conn, doc) = write.parts()?;
+    fill(conn, doc, structure_id, family_id, mode).await?;
+    write.commit(state.settings.compaction_threshold).await?;
+    Ok(())
+}
+
+/// Writes into `doc`, the family's ledger document, what the tables say now, and records
+/// the publication (in the caller's transaction, committed with the document).
+pub(super) async fn fill(
+    conn: &mut AnyConnection,
+    doc: &mut AutoCommit,
+    structure_id: &str,
+    family_id: &str,
+    mode: BillingMode,
+) -> AppResult<()> {
     let wanted: i64 = sqlx::query("SELECT wanted FROM ledger_publications WHERE family_id = $1")
         .bind(family_id)
         .fetch_optional(&mut *conn)
@@ -208,7 +223,6 @@ pub async fn publish(state: &AppState, structure_id: &str, family_id: &str) -> A
     .bind(wanted)
     .execute(&mut *conn)
     .await?;
-    write.commit(state.settings.compaction_threshold).await?;
     Ok(())
 }
 

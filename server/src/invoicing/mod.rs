@@ -10,6 +10,7 @@ pub mod export;
 pub mod inputs;
 pub mod issued;
 pub mod ledger;
+pub mod ledger_batch;
 pub mod payments;
 pub mod pdf;
 pub mod provider;

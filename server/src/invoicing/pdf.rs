@@ -13,6 +13,7 @@ use cartable_domain::ledger::DocumentKind;
 use cartable_domain::money::format_eur;
 use cartable_invoice_pdf::{PdfDocument, TableRow};
 use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
 
 fn date_fr(iso: &str) -> String {
     iso.parse()
@@ -187,10 +188,19 @@ fn key(row: &InvoiceRow) -> String {
     format!("invoices/{}/{}.pdf", row.structure_id, row.number)
 }
 
-/// Renders and stores the PDFs of `rows` (on two blocking threads), recording their keys.
-pub async fn render_and_store_all(state: &AppState, rows: &[InvoiceRow]) -> AppResult<()> {
+/// A rendered PDF in the object store, before its key is recorded on its row.
+#[derive(Debug, Clone)]
+pub struct StoredPdf {
+    pub invoice_id: String,
+    pub key: String,
+    pub sha256: String,
+}
+
+/// Renders the PDFs of `rows` (on two blocking threads) and stores them; their keys are
+/// recorded by [`record`], in the transaction that publishes the families' ledgers.
+pub async fn render_and_store(state: &AppState, rows: &[InvoiceRow]) -> AppResult<Vec<StoredPdf>> {
     if rows.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let workers = 2usize;
     let chunk = rows.len().div_ceil(workers).max(1);
@@ -203,24 +213,37 @@ pub async fn render_and_store_all(state: &AppState, rows: &[InvoiceRow]) -> AppR
                 .collect::<AppResult<Vec<_>>>()
         }));
     }
-    let mut rendered = Vec::with_capacity(rows.len());
+    let mut stored = Vec::with_capacity(rows.len());
     for t in tasks {
         let part = t
             .await
             .map_err(|e| AppError::internal(format!("rendu PDF interrompu : {e}")))??;
-        rendered.extend(part);
+        for (row, pdf) in part {
+            let sha256 = hex::encode(Sha256::digest(&pdf));
+            let key = key(&row);
+            objects::store(state, &key, pdf).await?;
+            stored.push(StoredPdf {
+                invoice_id: row.id,
+                key,
+                sha256,
+            });
+        }
     }
-    let mut stored = Vec::with_capacity(rendered.len());
-    for (row, pdf) in rendered {
-        let sha = hex::encode(Sha256::digest(&pdf));
-        objects::store(state, &key(&row), pdf).await?;
-        let k = key(&row);
-        stored.push((row.id, k, sha));
+    Ok(stored)
+}
+
+/// Records the keys of stored PDFs on their rows, in the caller's transaction.
+pub async fn record(conn: &mut AnyConnection, stored: &[StoredPdf]) -> AppResult<()> {
+    for s in stored {
+        invoices::set_pdf(conn, &s.invoice_id, &s.key, &s.sha256).await?;
     }
+    Ok(())
+}
+
+/// [`record`] in a transaction of its own.
+pub async fn record_alone(state: &AppState, stored: &[StoredPdf]) -> AppResult<()> {
     let mut tx = state.db.begin_write().await?;
-    for (id, key, sha) in &stored {
-        invoices::set_pdf(&mut tx.tx, id, key, sha).await?;
-    }
+    record(&mut tx.tx, stored).await?;
     tx.commit().await?;
     Ok(())
 }

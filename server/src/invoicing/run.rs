@@ -190,7 +190,6 @@ pub async fn issue(
             report.nothing_to_invoice += 1;
         }
     }
-    let mut written = Vec::new();
     for batch in to_issue.chunks(BATCH) {
         let mut tx = state.db.begin_write().await?;
         let year = i64::from(today.year());
@@ -263,9 +262,9 @@ pub async fn issue(
             report.issued.push(row.number.clone());
             report.total_cents += row.total_cents;
         }
-        written.extend(batch_rows);
+        // PDFs and ledgers batch by batch: the run's memory stays that of one batch.
+        issued::after_commit(state, structure_id, &batch_rows).await;
     }
-    issued::after_commit(state, structure_id, &written).await;
     Ok(report)
 }
 

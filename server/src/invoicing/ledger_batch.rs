@@ -1,0 +1,62 @@
+//! The ledgers of the families a batch of documents was issued to, republished together:
+//! one transaction writes every family's ledger document, records the new PDFs' keys and
+//! releases the families' held "invoice issued" notifications, so a batch of families costs
+//! one commit instead of one per family.
+
+use super::ledger;
+use super::pdf::{self, StoredPdf};
+use crate::AppState;
+use crate::db::documents;
+use crate::docs::catalogue;
+use crate::error::{AppError, AppResult};
+use cartable_domain::DocKind;
+use cartable_domain::ids::{DocumentId, FamilyId, StructureId};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Publishes the ledgers of `families` (whose documents the issuing transactions created)
+/// with the PDFs `stored`. Families without a ledger document yet are returned, for
+/// [`ledger::publish`] to create it.
+pub async fn publish<'a>(
+    state: &AppState,
+    structure_id: &str,
+    families: &BTreeSet<&'a str>,
+    stored: &[StoredPdf],
+) -> AppResult<Vec<&'a str>> {
+    let mode = catalogue::read(state, &StructureId::from(structure_id))
+        .await
+        .map(|c| c.billing.mode)
+        .unwrap_or_default();
+    let mut family_of: BTreeMap<DocumentId, &str> = BTreeMap::new();
+    let mut without = Vec::new();
+    {
+        let mut conn = state.db.pool.acquire().await?;
+        for family_id in families {
+            let id = FamilyId::from(*family_id);
+            match documents::family_document(&mut conn, &id, DocKind::Ledger, None).await? {
+                Some(row) => {
+                    family_of.insert(row.id, family_id);
+                }
+                None => without.push(*family_id),
+            }
+        }
+    }
+    let ids: Vec<DocumentId> = family_of.keys().cloned().collect();
+    let mut write = state.docs.begin_batch_write(&state.db, &ids).await?;
+    pdf::record(write.conn()?, stored).await?;
+    for (index, doc_id) in write.doc_ids().iter().enumerate() {
+        let family_id = family_of
+            .get(doc_id)
+            .copied()
+            .ok_or_else(|| AppError::internal("relevé de compte sans famille"))?;
+        let (conn, doc) = write.parts(index)?;
+        ledger::fill(conn, doc, structure_id, family_id, mode).await?;
+    }
+    // The ledgers show the new documents: their notifications may go.
+    let now = state.clock.now().as_millisecond();
+    for family_id in family_of.values() {
+        crate::push::causes::invoice_ready(write.conn()?, structure_id, family_id, now).await?;
+    }
+    write.commit(state.settings.compaction_threshold).await?;
+    state.push.wake();
+    Ok(without)
+}
