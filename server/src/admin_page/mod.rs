@@ -8,9 +8,12 @@
 //! extractor each route takes ([`session::PageStaff`], [`session::PageAdmin`]); every query
 //! limited to the structure of the member of staff; and the headers below on every answer.
 
+pub mod activity_form;
 pub mod assets;
 pub mod attendance_sheet;
 pub mod charts;
+pub mod config_words;
+pub mod configuration;
 pub mod cookies;
 pub mod credentials_letter;
 pub mod csrf;
@@ -28,6 +31,7 @@ pub mod render;
 pub mod second_factor;
 pub mod session;
 pub mod staff_accounts;
+pub mod tariff_form;
 pub mod totp;
 
 use crate::AppState;
@@ -69,6 +73,9 @@ pub fn router() -> Router<AppState> {
         .merge(credentials_letter::routes())
         .merge(dossier_review::routes())
         .merge(document_review::routes())
+        .merge(configuration::routes())
+        .merge(activity_form::routes())
+        .merge(tariff_form::routes())
         .route("/admin/{*rest}", get(unknown_page))
         .layer(axum::middleware::from_fn(csrf::check))
         .layer(axum::middleware::map_response(page_headers))

@@ -150,11 +150,22 @@ pub async fn apply(
 }
 
 /// [`apply`] after staff's change is durable: a failure is logged, not returned (the
-/// closures stand; the bookings are cancelled at the next change of the list).
-pub async fn after_change(state: &AppState, structure_id: &StructureId, catalogue: &Catalogue) {
+/// closures stand; the bookings are cancelled at the next change of the list). Returns how
+/// many bookings were cancelled.
+pub async fn after_change(
+    state: &AppState,
+    structure_id: &StructureId,
+    catalogue: &Catalogue,
+) -> usize {
     match apply(state, structure_id, catalogue).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(%structure_id, bookings = n, "bookings cancelled by closures"),
-        Err(e) => tracing::error!(error = %e, %structure_id, "bookings not cancelled by closures"),
+        Ok(0) => 0,
+        Ok(n) => {
+            tracing::info!(%structure_id, bookings = n, "bookings cancelled by closures");
+            n
+        }
+        Err(e) => {
+            tracing::error!(error = %e, %structure_id, "bookings not cancelled by closures");
+            0
+        }
     }
 }

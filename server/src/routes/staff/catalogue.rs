@@ -188,12 +188,14 @@ pub fn check_activity(a: &Activity) -> AppResult<()> {
     Ok(())
 }
 
-async fn put_activity(
-    State(state): State<AppState>,
-    staff: StaffUser,
-    Path(activity_id): Path<String>,
-    JsonBody(activity): JsonBody<Activity>,
-) -> AppResult<Json<Catalogue>> {
+/// Creates or replaces an activity of the structure (administrators), checked as the
+/// staff API checks it.
+pub async fn save_activity(
+    state: &AppState,
+    staff: &StaffUser,
+    activity_id: String,
+    activity: Activity,
+) -> AppResult<Catalogue> {
     staff.require_admin()?;
     if !cartable_domain::ids::is_valid_id(&activity_id) {
         return Err(bad(format!(
@@ -202,12 +204,22 @@ async fn put_activity(
         )));
     }
     check_activity(&activity)?;
-    let updated = catalogue::update(&state, staff.structure_id(), |c| {
+    catalogue::update(state, staff.structure_id(), |c| {
         c.activities.insert(activity_id, activity);
         Ok(())
     })
-    .await?;
-    Ok(Json(updated))
+    .await
+}
+
+async fn put_activity(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(activity_id): Path<String>,
+    JsonBody(activity): JsonBody<Activity>,
+) -> AppResult<Json<Catalogue>> {
+    Ok(Json(
+        save_activity(&state, &staff, activity_id, activity).await?,
+    ))
 }
 
 async fn delete_activity(
@@ -242,16 +254,17 @@ fn check_closures(closures: &[Closure]) -> AppResult<()> {
     Ok(())
 }
 
-/// Replaces the closures; bookings on days a closure now closes are cancelled by the
-/// structure (see `docs::closures`).
-async fn put_closures(
-    State(state): State<AppState>,
-    staff: StaffUser,
-    JsonBody(closures): JsonBody<Vec<Closure>>,
-) -> AppResult<Json<Catalogue>> {
+/// Replaces the structure's closures (administrators); bookings on days a closure now
+/// closes are cancelled by the structure (see `docs::closures`). Returns the catalogue and
+/// how many bookings were cancelled.
+pub async fn replace_closures(
+    state: &AppState,
+    staff: &StaffUser,
+    closures: Vec<Closure>,
+) -> AppResult<(Catalogue, usize)> {
     staff.require_admin()?;
     check_closures(&closures)?;
-    let updated = catalogue::update(&state, staff.structure_id(), |c| {
+    let updated = catalogue::update(state, staff.structure_id(), |c| {
         let unknown = closures
             .iter()
             .flat_map(|closure| &closure.activities)
@@ -266,21 +279,35 @@ async fn put_closures(
         Ok(())
     })
     .await?;
-    closures::after_change(&state, staff.structure_id(), &updated).await;
-    Ok(Json(updated))
+    let cancelled = closures::after_change(state, staff.structure_id(), &updated).await;
+    Ok((updated, cancelled))
 }
 
-/// What replacing the closures with this list would cancel, without changing anything.
+async fn put_closures(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    JsonBody(closures): JsonBody<Vec<Closure>>,
+) -> AppResult<Json<Catalogue>> {
+    Ok(Json(replace_closures(&state, &staff, closures).await?.0))
+}
+
+/// What replacing the closures with `list` would cancel, without changing anything.
+pub async fn closures_preview(
+    state: &AppState,
+    staff: &StaffUser,
+    list: Vec<Closure>,
+) -> AppResult<ClosuresPreview> {
+    check_closures(&list)?;
+    let current = catalogue::read(state, staff.structure_id()).await?;
+    closures::preview(state, staff.structure_id(), &current, list).await
+}
+
 async fn preview_closures(
     State(state): State<AppState>,
     staff: StaffUser,
     JsonBody(list): JsonBody<Vec<Closure>>,
 ) -> AppResult<Json<ClosuresPreview>> {
-    check_closures(&list)?;
-    let current = catalogue::read(&state, staff.structure_id()).await?;
-    Ok(Json(
-        closures::preview(&state, staff.structure_id(), &current, list).await?,
-    ))
+    Ok(Json(closures_preview(&state, &staff, list).await?))
 }
 
 #[derive(Debug, Deserialize)]

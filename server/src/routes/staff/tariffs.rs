@@ -36,24 +36,36 @@ fn problems(list: Vec<String>) -> AppResult<()> {
     }
 }
 
+/// Sets an activity's tariff (administrators), checked as the staff API checks it; an
+/// activity that is not the structure's is "not found".
+pub async fn save_tariff(
+    state: &AppState,
+    staff: &StaffUser,
+    activity_id: &str,
+    tariff: Tariff,
+) -> AppResult<Catalogue> {
+    staff.require_admin()?;
+    problems(tariff_problems(&tariff))?;
+    catalogue::update(state, staff.structure_id(), |c| {
+        let activity = c
+            .activities
+            .get_mut(activity_id)
+            .ok_or_else(AppError::not_found)?;
+        activity.tariff = Some(tariff);
+        Ok(())
+    })
+    .await
+}
+
 async fn put_tariff(
     State(state): State<AppState>,
     staff: StaffUser,
     Path(activity_id): Path<String>,
     JsonBody(tariff): JsonBody<Tariff>,
 ) -> AppResult<Json<Catalogue>> {
-    staff.require_admin()?;
-    problems(tariff_problems(&tariff))?;
-    let updated = catalogue::update(&state, staff.structure_id(), |c| {
-        let activity = c
-            .activities
-            .get_mut(&activity_id)
-            .ok_or_else(AppError::not_found)?;
-        activity.tariff = Some(tariff);
-        Ok(())
-    })
-    .await?;
-    Ok(Json(updated))
+    Ok(Json(
+        save_tariff(&state, &staff, &activity_id, tariff).await?,
+    ))
 }
 
 async fn delete_tariff(
