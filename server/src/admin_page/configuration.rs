@@ -308,7 +308,10 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
 }
 
 /// The closure of the form, checked field by field.
-fn closure_of(fields: &[(String, String)], catalogue: &Catalogue) -> Result<Closure, ClosureForm> {
+fn closure_of(
+    fields: &[(String, String)],
+    catalogue: &Catalogue,
+) -> Result<Closure, Box<ClosureForm>> {
     let mut form = ClosureForm {
         label: field(fields, "libelle").trim().to_string(),
         from: field(fields, "du").trim().to_string(),
@@ -344,7 +347,7 @@ fn closure_of(fields: &[(String, String)], catalogue: &Catalogue) -> Result<Clos
         form.error = Some("Une des activités cochées n'existe plus : rechargez la page.".into());
     }
     if form.has_errors() {
-        return Err(form);
+        return Err(Box::new(form));
     }
     Ok(Closure {
         from: form.from,
@@ -368,7 +371,7 @@ pub async fn preview(
                 &staff,
                 &catalogue,
                 None,
-                form,
+                *form,
                 StatusCode::BAD_REQUEST,
             ));
         }
@@ -405,7 +408,7 @@ pub async fn add_closure(
                 &staff,
                 &catalogue,
                 None,
-                form,
+                *form,
                 StatusCode::BAD_REQUEST,
             ));
         }
