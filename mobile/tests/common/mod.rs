@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test binary uses part of it.
 
+pub mod maven;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;

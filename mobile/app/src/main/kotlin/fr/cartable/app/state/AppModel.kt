@@ -1,0 +1,113 @@
+package fr.cartable.app.state
+
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateListOf
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.setValue
+import fr.cartable.mobile.Cartable
+import fr.cartable.mobile.CartableException
+import fr.cartable.mobile.SyncReport
+import fr.cartable.mobile.reason
+
+/**
+ * The app's state over one [Cartable]: who is signed in, which screen shows, whether the
+ * server was reachable at the last sync, how many changes wait, and the decisions to announce.
+ * Every screen reads the local store through its own model; [sync] refreshes them all.
+ *
+ * State is Compose snapshot state: screens recompose when it changes, from any thread.
+ */
+class AppModel(val cartable: Cartable, val deviceName: String, defaultServerUrl: String = "") {
+    var signedIn by mutableStateOf(false)
+        private set
+    var screen by mutableStateOf(Screen.Planning)
+    var online by mutableStateOf(true)
+        private set
+    var syncing by mutableStateOf(false)
+        private set
+    var pendingChanges by mutableStateOf(0L)
+        private set
+    var displayName by mutableStateOf("")
+        private set
+
+    /** Messages to announce (snackbar), oldest first. */
+    val announcements = mutableStateListOf<String>()
+
+    val login = LoginModel(this, defaultServerUrl)
+    val planning = PlanningModel(this)
+
+    /** Opens the app: a device signed in earlier goes straight to its planning. */
+    suspend fun start() {
+        val account = cartable.account()
+        if (account != null && !account.mustChangePassword) {
+            enter(account.displayName)
+            sync()
+        }
+    }
+
+    internal suspend fun enter(name: String) {
+        displayName = name
+        signedIn = true
+        screen = Screen.Planning
+        refreshStatus()
+        refreshScreens()
+    }
+
+    /** Reads every screen's data from the local store again. */
+    suspend fun refreshScreens() {
+        planning.load()
+    }
+
+    /** Reads the number of changes waiting from the store. */
+    suspend fun refreshStatus() {
+        val status = runCatching { cartable.status() }.getOrNull() ?: return
+        pendingChanges = status.pendingChanges.toLong()
+    }
+
+    /**
+     * Sends this phone's changes and receives the server's decisions (background timer and
+     * pull-to-refresh). Offline is not an error: the banner says so and the changes wait.
+     */
+    suspend fun sync() {
+        if (!signedIn || syncing) return
+        syncing = true
+        try {
+            val report = cartable.sync()
+            online = true
+            announce(report)
+        } catch (e: CartableException.Network) {
+            online = false
+        } catch (e: CartableException.Unauthorized) {
+            announcements += e.reason
+            signOutLocally()
+        } catch (e: CartableException) {
+            announcements += e.reason
+        } finally {
+            syncing = false
+            refreshStatus()
+            refreshScreens()
+        }
+    }
+
+    private fun announce(report: SyncReport) {
+        report.decided.forEach { announcements += it.message }
+        report.absencesDecided.forEach { announcements += it.message }
+        report.dossierReview?.let { announcements += "Mon dossier : ${it.label}" }
+    }
+
+    /** The oldest announcement was shown. */
+    fun dismissAnnouncement() {
+        if (announcements.isNotEmpty()) announcements.removeAt(0)
+    }
+
+    internal fun signOutLocally() {
+        signedIn = false
+        displayName = ""
+        screen = Screen.Planning
+    }
+
+    /** Tells the parent what went wrong, in the server's or the store's words. */
+    internal fun report(e: CartableException) {
+        if (e is CartableException.Network) online = false
+        announcements += e.reason
+    }
+}

@@ -1,0 +1,95 @@
+package fr.cartable.app
+
+import androidx.compose.runtime.Composable
+import androidx.compose.ui.ImageComposeScene
+import androidx.compose.ui.unit.Density
+import fr.cartable.app.state.AppModel
+import fr.cartable.mobile.Cartable
+import fr.cartable.mobile.CellState
+import fr.cartable.mobile.PlanningCell
+import java.io.File
+import java.nio.file.Files
+import java.time.DayOfWeek
+import java.time.LocalDate
+import java.time.ZoneId
+import kotlinx.coroutines.runBlocking
+import org.jetbrains.skia.EncodedImageFormat
+
+/** The demo town hall the app's tests talk to: one server for the whole run. */
+object Demo {
+    const val PASSWORD = "demo-parent"
+    const val CAMILLE = "camille.martin"
+    const val JULIEN = "julien.martin"
+
+    val server: TestServer by lazy {
+        TestServer.start().also { s -> Runtime.getRuntime().addShutdownHook(Thread { s.close() }) }
+    }
+
+    /** A new phone (empty store) running the app, not signed in. */
+    fun newApp(url: String = server.url, device: String = "Téléphone de test"): AppModel = runBlocking {
+        val cartable = Cartable.open(Files.createTempDirectory("cartable-app-").toString())
+        AppModel(cartable, device, url)
+    }
+
+    /** A new phone signed in as [login] through the login screen's model, synced once. */
+    fun signedIn(login: String = CAMILLE, url: String = server.url): AppModel {
+        val app = newApp(url)
+        runBlocking {
+            app.login.login = login
+            app.login.password = PASSWORD
+            app.login.submit()
+        }
+        check(app.signedIn) { "not signed in: ${app.login.error}" }
+        return app
+    }
+
+    /** Today in the town hall's time zone. */
+    fun today(): LocalDate = LocalDate.now(ZoneId.of("Europe/Paris"))
+
+    /** The Monday of the [n]th week whose days are all clear of every booking deadline. */
+    fun clearWeek(n: Int = 0): LocalDate {
+        var monday = today().plusDays(8)
+        while (monday.dayOfWeek != DayOfWeek.MONDAY) monday = monday.plusDays(1)
+        return monday.plusWeeks(n.toLong())
+    }
+
+    /** The cells of the week shown on "Mon planning". */
+    fun cells(app: AppModel): List<PlanningCell> = app.planning.view?.rows?.flatMap { it.cells }.orEmpty()
+
+    fun cell(app: AppModel, date: String, activityId: String): PlanningCell =
+        cells(app).single { it.date == date && it.activityId == activityId }
+
+    fun isFree(cell: PlanningCell) = cell.canBook && cell.state == CellState.Free
+}
+
+/** Pictures of screens, saved for a person to look at. */
+object Screenshots {
+    private val dir: File by lazy {
+        val path = System.getProperty("cartable.screenshots")?.takeIf { it.isNotBlank() } ?: "target/screenshots"
+        File(path).also { it.mkdirs() }
+    }
+
+    /**
+     * Renders [content] on a phone-sized screen ([widthDp] × [heightDp] at density 2) and
+     * saves it as `NN-name.png`. Returns the file.
+     */
+    fun save(name: String, widthDp: Int = 400, heightDp: Int = 860, content: @Composable () -> Unit): File {
+        val density = 2f
+        val scene = ImageComposeScene(
+            width = (widthDp * density).toInt(),
+            height = (heightDp * density).toInt(),
+            density = Density(density),
+            content = content,
+        )
+        try {
+            scene.render(0)
+            val image = scene.render(2_000_000_000L)
+            val data = image.encodeToData(EncodedImageFormat.PNG) ?: error("PNG encoding failed")
+            val file = File(dir, "$name.png")
+            file.writeBytes(data.bytes)
+            return file
+        } finally {
+            scene.close()
+        }
+    }
+}
