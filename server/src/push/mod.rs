@@ -6,13 +6,15 @@
 //! - [`worker`] expands due events into one delivery per subscribed device, sends them
 //!   ([`send`]) and retries by [`retry`]'s rules until the time to live.
 //! - [`subscriptions`] are per device, with the kinds the family chose; [`vapid`] keeps the
-//!   server's signing keys; [`stats`] counts deliveries per kind for staff.
+//!   server's signing keys and [`signatures`] the tokens signed with them, reused per push
+//!   service; [`stats`] counts deliveries per kind for staff.
 
 pub mod causes;
 pub mod expiry;
 pub mod outbox;
 pub mod retry;
 pub mod send;
+pub mod signatures;
 pub mod stats;
 pub mod subscriptions;
 pub mod vapid;

@@ -6,6 +6,7 @@
 //! with `reqwest` keeps one HTTP stack and every header the retry policy needs.
 
 use super::retry::{Answer, parse_retry_after};
+use super::signatures::SignatureCache;
 use super::subscriptions::Subscription;
 use super::vapid::Signers;
 use crate::db::Db;
@@ -19,6 +20,8 @@ use web_push::{ContentEncoding, SubscriptionInfo, WebPushMessageBuilder};
 pub struct Sender {
     http: reqwest::Client,
     signers: Signers,
+    /// Signed VAPID tokens, reused per push service.
+    signatures: SignatureCache,
     /// VAPID `sub` claim: how the push service reaches the operator.
     contact: String,
 }
@@ -66,6 +69,7 @@ impl Sender {
         Ok(Sender {
             http,
             signers: Signers::default(),
+            signatures: SignatureCache::default(),
             contact,
         })
     }
@@ -123,13 +127,23 @@ impl Sender {
         );
         let audience =
             origin(&sub.endpoint).ok_or_else(|| anyhow::anyhow!("endpoint without an origin"))?;
-        let signer = self.signers.get(db, sub.vapid_key_id).await?;
-        let mut claims = signer.add_sub_info(&info);
-        claims.add_claim("aud", audience.as_str());
-        claims.add_claim("sub", self.contact.as_str());
-        let signature = claims
-            .build()
-            .map_err(|e| anyhow::anyhow!("VAPID signature: {e:?}"))?;
+        let now = std::time::Instant::now();
+        let signature = match self.signatures.fresh(sub.vapid_key_id, &audience, now) {
+            Some(kept) => kept,
+            None => {
+                // Cloning the signer derives its public key again: only done to sign.
+                let signer = self.signers.get(db, sub.vapid_key_id).await?;
+                let mut claims = signer.add_sub_info(&info);
+                claims.add_claim("aud", audience.as_str());
+                claims.add_claim("sub", self.contact.as_str());
+                let signed = claims
+                    .build()
+                    .map_err(|e| anyhow::anyhow!("VAPID signature: {e:?}"))?;
+                self.signatures
+                    .keep(sub.vapid_key_id, &audience, signed.clone(), now);
+                signed
+            }
+        };
         let mut builder = WebPushMessageBuilder::new(&info);
         builder.set_ttl(message.ttl_secs);
         builder.set_urgency(urgency(message.event.urgency()));
