@@ -25,6 +25,8 @@ pub mod dossier_review;
 pub mod families;
 pub mod family_creation;
 pub mod format;
+pub mod invoices;
+pub mod invoicing_run;
 pub mod login;
 pub mod password;
 pub mod render;
@@ -76,6 +78,8 @@ pub fn router() -> Router<AppState> {
         .merge(configuration::routes())
         .merge(activity_form::routes())
         .merge(tariff_form::routes())
+        .merge(invoicing_run::routes())
+        .merge(invoices::routes())
         .route("/admin/{*rest}", get(unknown_page))
         .layer(axum::middleware::from_fn(csrf::check))
         .layer(axum::middleware::map_response(page_headers))

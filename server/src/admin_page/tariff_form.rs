@@ -25,7 +25,7 @@ pub fn routes() -> axum::Router<AppState> {
 }
 
 /// "4,20" (no sign) for an amount in cents.
-fn amount(cents: i64) -> String {
+pub fn amount(cents: i64) -> String {
     format!("{},{:02}", cents / 100, (cents % 100).abs())
 }
 

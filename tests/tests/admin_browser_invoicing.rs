@@ -1,0 +1,112 @@
+//! The invoicing pages in a real headless Chromium: an administrator previews the month,
+//! issues it after ticking the confirmation, reads the list of invoices, records a payment
+//! and issues a credit note. Full-page screenshots go to
+//! `<target>/screenshots/admin/5N-*.png`. Without Chromium the test says SKIPPED (a failure
+//! under `CARTABLE_REQUIRE_ALL=1`).
+
+use cartable_server::demo;
+use cartable_tests::admin_page::code;
+use cartable_tests::chromium::{self, full_page_screenshot};
+use cartable_tests::daily::demo_with_canteen;
+use cartable_tests::{Backend, TestServer};
+use fantoccini::Locator;
+
+/// Waits (pages load after a click) until the element's text contains `want`.
+async fn wait_text(client: &fantoccini::Client, css: &str, want: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = client.find(Locator::Css(css)).await
+            && let Ok(t) = e.text().await
+        {
+            if t.contains(want) {
+                return t;
+            }
+            last = t;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{css}: waited for {want:?}, last saw {last:?}");
+}
+
+async fn fill(client: &fantoccini::Client, css: &str, value: &str) {
+    let field = client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    field.clear().await.expect("clear");
+    field.send_keys(value).await.expect("type");
+}
+
+async fn click(client: &fantoccini::Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+#[test]
+fn an_administrator_issues_the_month_and_records_a_payment() {
+    let Some((browser, driver)) = chromium::find() else {
+        return;
+    };
+    let server = TestServer::start(Backend::Sqlite);
+    demo_with_canteen(&server);
+    let driver = chromium::start_driver(&driver);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let c = chromium::connect(&driver, &browser).await;
+        let base = server.url.clone();
+        c.goto(&format!("{base}/admin/connexion"))
+            .await
+            .expect("goto");
+        fill(&c, "#login", "admin").await;
+        fill(&c, "#password", demo::STAFF_PASSWORD).await;
+        click(&c, "button.primary").await;
+        wait_text(&c, "h1", "Activer la double authentification").await;
+        let secret = c
+            .find(Locator::Css("#totp-secret"))
+            .await
+            .expect("secret")
+            .text()
+            .await
+            .expect("text")
+            .replace(' ', "");
+        fill(&c, "#code", &code(&server, &secret, 0)).await;
+        click(&c, "button.primary").await;
+        wait_text(&c, "h1", "Vos codes de secours").await;
+        click(&c, "a.button.primary").await;
+        wait_text(&c, "h1", "Tableau de bord").await;
+
+        click(&c, "nav a[href='/admin/factures']").await;
+        wait_text(&c, "h1", "Factures").await;
+        c.goto(&format!("{base}/admin/facturation?mois=2027-03"))
+            .await
+            .expect("goto");
+        wait_text(&c, "#titre-apercu", "mars 2027").await;
+        click(&c, "table.run details summary").await;
+        full_page_screenshot(&c, "50-facturation-apercu").await;
+        click(&c, "#confirmation").await;
+        click(&c, "form.confirm button.primary").await;
+        wait_text(&c, ".notice", "2 factures émises").await;
+        full_page_screenshot(&c, "51-factures").await;
+
+        click(&c, "table tbody th a").await;
+        wait_text(&c, "h1", "Facture").await;
+        full_page_screenshot(&c, "52-facture").await;
+        fill(&c, "#reference", "Chèque 1234567").await;
+        click(&c, "form[action$='/paiement'] button.primary").await;
+        wait_text(&c, ".notice", "Paiement enregistré").await;
+        fill(&c, "#avoir-montant", "1,50").await;
+        fill(&c, "#motif", "Repas non servi le 16 mars").await;
+        click(&c, "form[action$='/avoir'] button").await;
+        wait_text(&c, ".notice", "Avoir émis").await;
+        full_page_screenshot(&c, "53-avoir").await;
+        c.close().await.expect("close");
+    });
+}
