@@ -219,3 +219,95 @@ fn an_administrator_creates_a_family_prints_its_letter_and_the_parent_signs_in()
         assert_eq!(dossier.children.len(), 2);
     }
 }
+
+#[test]
+fn an_administrator_reads_a_familys_planning_and_ledger() {
+    let Some((browser, driver)) = chromium::find() else {
+        return;
+    };
+    let server = TestServer::start(Backend::Sqlite);
+    let day = |t: &str| t.parse::<jiff::civil::Date>().expect("date");
+    server
+        .clock
+        .set(cartable_tests::family::paris(day("2026-12-01"), 15, 0));
+    server
+        .block_on(demo::ensure_demo(&server.state))
+        .expect("demo data");
+    let device = Device::new();
+    let phone = device.open();
+    phone
+        .login(
+            &server.url,
+            "camille.martin",
+            demo::PARENT_PASSWORD,
+            "téléphone",
+        )
+        .expect("login");
+    phone.sync().expect("sync");
+    let children = phone.dossier().expect("dossier").children;
+    let id_of = |first: &str| {
+        children
+            .iter()
+            .find(|(_, c)| c.first_name == first)
+            .map(|(id, _)| id.clone())
+            .expect("child")
+    };
+    let (lea, hugo) = (id_of("Léa"), id_of("Hugo"));
+    for d in [
+        "2026-12-07",
+        "2026-12-08",
+        "2026-12-10",
+        "2026-12-11",
+        "2026-12-04",
+    ] {
+        phone.book(&lea, day(d), "cantine").expect("canteen");
+        phone.book(&hugo, day(d), "cantine").expect("canteen");
+    }
+    phone
+        .book(&hugo, day("2026-12-09"), "mercredi")
+        .expect("Wednesday centre");
+    phone
+        .book(&lea, day("2026-12-07"), "garderie-soir")
+        .expect("evening");
+    phone
+        .book_insisting(&lea, day("2026-12-03"), "cantine")
+        .expect("too late");
+    phone.sync().expect("sync");
+    phone
+        .declare_absence(&hugo, day("2026-12-08"), day("2026-12-08"), "malade", None)
+        .expect("absence");
+    phone.sync().expect("sync");
+
+    let driver = chromium::start_driver(&driver);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let c = chromium::connect(&driver, &browser).await;
+        sign_in_admin(&c, &server).await;
+        click(&c, "nav a[href='/admin/familles']").await;
+        wait_text(&c, "h1", "Familles").await;
+        fill(&c, "#q", "Martin").await;
+        click(&c, "form.search button").await;
+        wait_text(&c, "#titre-resultats", "Résultats pour").await;
+        click(&c, "table tbody a").await;
+        wait_text(&c, "h1", "Famille Martin").await;
+        let planning = text_of(&c, "#planning").await;
+        assert!(planning.contains("Refusé"), "{planning}");
+        click(&c, ".week-nav a:last-child").await;
+        wait_text(&c, "#planning h3", "Semaine du lundi 7 décembre 2026").await;
+        let planning = text_of(&c, "#planning").await;
+        assert!(
+            planning.contains("Absent") && planning.contains("malade"),
+            "{planning}"
+        );
+        let ledger = text_of(&c, "#compte").await;
+        assert!(
+            ledger.contains("Facture") && ledger.contains("novembre 2026"),
+            "{ledger}"
+        );
+        full_page_screenshot(&c, "35-famille-planning-factures").await;
+        c.close().await.expect("close");
+    });
+}

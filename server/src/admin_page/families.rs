@@ -157,6 +157,10 @@ struct FamilyPage {
     children: Vec<Child>,
     dossier: String,
     documents: Vec<Document>,
+    planning: Vec<super::family_planning::Week>,
+    previous_week: String,
+    next_week: String,
+    ledger: Option<super::family_ledger::LedgerView>,
 }
 
 struct Parent {
@@ -202,7 +206,13 @@ struct Document {
 pub struct FamilyQuery {
     #[serde(default)]
     revoque: Option<String>,
+    /// A day of the first week of the planning shown (this week when absent).
+    #[serde(default)]
+    semaine: Option<String>,
 }
+
+/// Weeks of the planning shown on a family's page.
+const PLANNING_WEEKS: usize = 2;
 
 /// The family's name, if it belongs to the structure.
 async fn family_in(
@@ -389,6 +399,28 @@ pub async fn show(
         })
         .collect();
 
+    let today = cartable_domain::calendar::paris_date(state.clock.now());
+    let from = q
+        .semaine
+        .as_deref()
+        .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+        .unwrap_or(today);
+    let monday = cartable_domain::cells::week_days(from)[0];
+    let shift = |days: i64| {
+        cartable_domain::calendar::add_days(monday, days)
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+    };
+    let structure = staff.0.session.structure_id.clone();
+    let planning =
+        super::family_planning::weeks(&state, &structure, &family_id, monday, PLANNING_WEEKS)
+            .await?;
+    let ledger = if staff.is_admin() {
+        Some(super::family_ledger::view(&state, &structure, &family_id).await?)
+    } else {
+        None
+    };
+
     // The page shows diets, allergies and PAI: staff reads of health data are logged.
     let user = staff.staff();
     let mut wtx = state.db.begin_write().await?;
@@ -415,6 +447,10 @@ pub async fn show(
         children,
         dossier,
         documents,
+        planning,
+        previous_week: shift(-7),
+        next_week: shift(7),
+        ledger,
     }))
 }
 

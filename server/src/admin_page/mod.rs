@@ -24,6 +24,8 @@ pub mod document_review;
 pub mod dossier_review;
 pub mod families;
 pub mod family_creation;
+pub mod family_ledger;
+pub mod family_planning;
 pub mod format;
 pub mod invoices;
 pub mod invoicing_run;
