@@ -55,6 +55,37 @@ fn unknown_paths_and_methods_answer_typed_json_errors() {
 }
 
 #[test]
+fn unknown_ids_in_paths_are_not_found_rather_than_empty() {
+    for backend in cartable_tests::backends() {
+        let server = TestServer::start(backend);
+        let seed = server.seed(1);
+        let other = server.seed(1);
+        let staff = staff_token(&server, &seed);
+        let get = |path: &str| call(&server.url, "GET", path, Some(&staff), &[], b"");
+
+        // The structure's own activity and family: found (the list may be empty).
+        let known = get("/api/v1/staff/days/2026-12-01/activities/cantine");
+        assert_eq!(known.status, 200, "{}", known.text());
+        let dossier = get(&format!(
+            "/api/v1/staff/dossiers/{}",
+            seed.families[0].family_id
+        ));
+        assert_eq!(dossier.status, 200, "{}", dossier.text());
+
+        for path in [
+            "/api/v1/staff/days/2026-12-01/activities/piscine".to_string(),
+            "/api/v1/staff/attendance/2026-12-01/piscine".to_string(),
+            format!("/api/v1/staff/dossiers/{}", other.families[0].family_id),
+            "/api/v1/staff/dossiers/0123456789abcdef0123456789abcdef".to_string(),
+        ] {
+            assert_api_error(&get(&path), 404, "not_found");
+        }
+        let bad_day = get("/api/v1/staff/days/2026-13-45/activities/cantine");
+        assert_api_error(&bad_day, 400, "bad_request");
+    }
+}
+
+#[test]
 fn bodies_and_queries_that_cannot_be_read_are_refused_in_french() {
     let server = TestServer::start(Backend::Sqlite);
     let seed = server.seed(1);

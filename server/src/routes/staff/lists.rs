@@ -64,7 +64,9 @@ async fn day_list(
     staff: StaffUser,
     Path((date, activity_id)): Path<(String, String)>,
 ) -> AppResult<Json<DayList>> {
+    // A malformed date is a 400; an activity that is not the structure's is a 404.
     let day = parse_date(&date)?;
+    super::attendance::checked(&state, &staff, &date, &activity_id).await?;
     let children = expected_children(&state, &staff, day, &activity_id).await?;
     Ok(Json(DayList {
         date: day.to_string(),
