@@ -48,16 +48,34 @@ pub async fn check(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
+    let content_type = parts
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    // A form with a file (multipart) may be larger; its token is one of its parts.
+    let multipart = super::multipart::is_multipart(&content_type);
+    let limit = if multipart {
+        super::multipart::MAX_BYTES
+    } else {
+        MAX_FORM_BYTES
+    };
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
         return render::error_page(
             StatusCode::PAYLOAD_TOO_LARGE,
             "Formulaire trop volumineux",
             "Ce formulaire dépasse la taille acceptée.",
         );
     };
-    let given = form_urlencoded::parse(&bytes)
-        .find(|(k, _)| k == FIELD)
-        .map(|(_, v)| v.into_owned());
+    let given = if multipart {
+        super::multipart::parse(&content_type, &bytes)
+            .and_then(|p| super::multipart::text(&p, FIELD).map(String::from))
+    } else {
+        form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == FIELD)
+            .map(|(_, v)| v.into_owned())
+    };
     if !given.is_some_and(|g| valid(&parts.headers, &g)) {
         tracing::warn!(
             event = "admin_csrf_refused",

@@ -30,7 +30,9 @@ pub mod format;
 pub mod invoices;
 pub mod invoicing_run;
 pub mod login;
+pub mod multipart;
 pub mod password;
+pub mod publications;
 pub mod render;
 pub mod second_factor;
 pub mod session;
@@ -82,6 +84,7 @@ pub fn router() -> Router<AppState> {
         .merge(tariff_form::routes())
         .merge(invoicing_run::routes())
         .merge(invoices::routes())
+        .merge(publications::routes())
         .route("/admin/{*rest}", get(unknown_page))
         .layer(axum::middleware::from_fn(csrf::check))
         .layer(axum::middleware::map_response(page_headers))

@@ -9,7 +9,9 @@ use crate::db::downloads::{self, StoredDownload};
 use crate::docs::publication;
 use crate::error::{AppError, AppResult};
 use crate::objects;
-use crate::routes::files::{BODY_SLACK, header_text, percent_decode, read_checked_file, too_large};
+use crate::routes::files::{
+    BODY_SLACK, header_text, percent_decode, read_checked_file, refused, too_large,
+};
 use crate::routes::{Path, Query};
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
@@ -17,7 +19,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 use cartable_domain::information::{Download, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS};
-use cartable_domain::supporting::{HEADER_FILE_NAME, stored_file_name};
+use cartable_domain::supporting::{HEADER_FILE_NAME, check_content, stored_file_name};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -59,13 +61,80 @@ pub struct PublishQuery {
     pub file_name: Option<String>,
 }
 
+/// The structure's published files, newest first as stored.
+pub async fn published(state: &AppState, staff: &StaffUser) -> AppResult<Vec<DownloadView>> {
+    let mut conn = state.db.pool.acquire().await?;
+    let all = downloads::of_structure(&mut conn, staff.structure_id()).await?;
+    Ok(all.into_iter().map(DownloadView::from).collect())
+}
+
 async fn list(
     State(state): State<AppState>,
     staff: StaffUser,
 ) -> AppResult<Json<Vec<DownloadView>>> {
+    Ok(Json(published(&state, &staff).await?))
+}
+
+/// Publishes a file for every family: title and description checked, the content checked
+/// (PDF, JPEG, PNG, within the size limit), stored before its row, the read logged.
+pub async fn publish_file(
+    state: &AppState,
+    staff: &StaffUser,
+    title: &str,
+    description: &str,
+    raw_name: &str,
+    bytes: Vec<u8>,
+) -> AppResult<DownloadView> {
+    let max = state.settings.max_document_bytes;
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+        return Err(AppError::bad_request(format!(
+            "title : titre obligatoire ({MAX_TITLE_CHARS} caractères au plus)"
+        )));
+    }
+    let description = description.trim();
+    if description.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(AppError::bad_request(format!(
+            "description : {MAX_DESCRIPTION_CHARS} caractères au plus"
+        )));
+    }
+    if bytes.len() > max {
+        return Err(too_large(max));
+    }
+    let file_type = check_content(&bytes).map_err(refused)?;
+    let size = i64::try_from(bytes.len()).map_err(|_| too_large(max))?;
+    let stored = StoredDownload {
+        id: new_id(),
+        structure_id: staff.structure_id().to_string(),
+        object_key: new_id(),
+        published_by: staff.session.account_id.to_string(),
+        download: Download {
+            title: title.to_string(),
+            description: description.to_string(),
+            file_name: stored_file_name(raw_name, file_type),
+            content_type: file_type.content_type().to_string(),
+            size_bytes: size,
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            published_at_ms: state.clock.now().as_millisecond(),
+        },
+    };
+    objects::store(state, &stored.object_key, bytes).await?;
+    if let Err(e) = downloads::insert(&state.db, &stored).await {
+        objects::remove(state, &stored.object_key, "download not recorded").await;
+        return Err(e.into());
+    }
     let mut conn = state.db.pool.acquire().await?;
-    let all = downloads::of_structure(&mut conn, staff.structure_id()).await?;
-    Ok(Json(all.into_iter().map(DownloadView::from).collect()))
+    audit::record(
+        &mut conn,
+        staff.who(state.clock.now().as_millisecond()),
+        "publish_download",
+        None,
+        &format!("{} {}", stored.id, stored.download.file_name),
+    )
+    .await?;
+    drop(conn);
+    publication::republish(state, staff.structure_id()).await;
+    Ok(stored.into())
 }
 
 async fn publish(
@@ -82,54 +151,44 @@ async fn publish(
             "title : titre obligatoire ({MAX_TITLE_CHARS} caractères au plus)"
         )));
     }
-    let description = query
-        .description
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or_default();
-    if description.chars().count() > MAX_DESCRIPTION_CHARS {
-        return Err(AppError::bad_request(format!(
-            "description : {MAX_DESCRIPTION_CHARS} caractères au plus"
-        )));
-    }
     let raw_name = header_text(&headers, HEADER_FILE_NAME)?
         .map(|n| percent_decode(&n))
-        .or(query.file_name)
+        .or(query.file_name.clone())
         .unwrap_or_default();
-    let (bytes, file_type) = read_checked_file(&headers, body, max).await?;
-    let size = i64::try_from(bytes.len()).map_err(|_| too_large(max))?;
-    let stored = StoredDownload {
-        id: new_id(),
-        structure_id: staff.structure_id().to_string(),
-        object_key: new_id(),
-        published_by: staff.session.account_id.to_string(),
-        download: Download {
-            title: title.to_string(),
-            description: description.to_string(),
-            file_name: stored_file_name(&raw_name, file_type),
-            content_type: file_type.content_type().to_string(),
-            size_bytes: size,
-            sha256: hex::encode(Sha256::digest(&bytes)),
-            published_at_ms: state.clock.now().as_millisecond(),
-        },
-    };
-    objects::store(&state, &stored.object_key, bytes).await?;
-    if let Err(e) = downloads::insert(&state.db, &stored).await {
-        objects::remove(&state, &stored.object_key, "download not recorded").await;
-        return Err(e.into());
+    let (bytes, _) = read_checked_file(&headers, body, max).await?;
+    let view = publish_file(
+        &state,
+        &staff,
+        title,
+        query.description.as_deref().unwrap_or_default(),
+        &raw_name,
+        bytes,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Withdraws a published file of the structure (another structure's is "not found").
+pub async fn withdraw_file(state: &AppState, staff: &StaffUser, id: &str) -> AppResult<()> {
+    let stored = downloads::by_id(&state.db, staff.structure_id(), id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if !downloads::delete(&state.db, staff.structure_id(), id).await? {
+        return Err(AppError::not_found());
     }
+    publication::republish(state, staff.structure_id()).await;
+    // The row is gone: a failure here leaves an unreachable object, never a broken entry.
+    objects::remove(state, &stored.object_key, "withdrawn download").await;
     let mut conn = state.db.pool.acquire().await?;
     audit::record(
         &mut conn,
         staff.who(state.clock.now().as_millisecond()),
-        "publish_download",
+        "withdraw_download",
         None,
-        &format!("{} {}", stored.id, stored.download.file_name),
+        id,
     )
     .await?;
-    drop(conn);
-    publication::republish(&state, staff.structure_id()).await;
-    Ok((StatusCode::CREATED, Json(stored.into())))
+    Ok(())
 }
 
 async fn withdraw(
@@ -137,23 +196,6 @@ async fn withdraw(
     staff: StaffUser,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
-    let stored = downloads::by_id(&state.db, staff.structure_id(), &id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    if !downloads::delete(&state.db, staff.structure_id(), &id).await? {
-        return Err(AppError::not_found());
-    }
-    publication::republish(&state, staff.structure_id()).await;
-    // The row is gone: a failure here leaves an unreachable object, never a broken entry.
-    objects::remove(&state, &stored.object_key, "withdrawn download").await;
-    let mut conn = state.db.pool.acquire().await?;
-    audit::record(
-        &mut conn,
-        staff.who(state.clock.now().as_millisecond()),
-        "withdraw_download",
-        None,
-        &id,
-    )
-    .await?;
+    withdraw_file(&state, &staff, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

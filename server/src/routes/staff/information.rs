@@ -126,14 +126,19 @@ impl Checked {
     }
 }
 
+/// The structure's messages, with whether each is shown today.
+pub async fn messages(state: &AppState, staff: &StaffUser) -> AppResult<Vec<MessageView>> {
+    let today = paris_date(state.clock.now());
+    let mut conn = state.db.pool.acquire().await?;
+    let all = information::of_structure(&mut conn, staff.structure_id()).await?;
+    Ok(all.into_iter().map(|m| view(m, today)).collect())
+}
+
 async fn list(
     State(state): State<AppState>,
     staff: StaffUser,
 ) -> AppResult<Json<Vec<MessageView>>> {
-    let today = paris_date(state.clock.now());
-    let mut conn = state.db.pool.acquire().await?;
-    let all = information::of_structure(&mut conn, staff.structure_id()).await?;
-    Ok(Json(all.into_iter().map(|m| view(m, today)).collect()))
+    Ok(Json(messages(&state, &staff).await?))
 }
 
 async fn audit(state: &AppState, staff: &StaffUser, action: &str, detail: &str) -> AppResult<()> {
@@ -149,7 +154,6 @@ async fn audit(state: &AppState, staff: &StaffUser, action: &str, detail: &str) 
     Ok(())
 }
 
-/// The stored message after a change, republished.
 async fn stored(state: &AppState, staff: &StaffUser, id: &str) -> AppResult<MessageView> {
     publication::republish(state, staff.structure_id()).await;
     let message = information::by_id(&state.db, staff.structure_id(), id)
@@ -158,11 +162,13 @@ async fn stored(state: &AppState, staff: &StaffUser, id: &str) -> AppResult<Mess
     Ok(view(message, paris_date(state.clock.now())))
 }
 
-async fn create(
-    State(state): State<AppState>,
-    staff: StaffUser,
-    JsonBody(req): JsonBody<MessageBody>,
-) -> AppResult<(StatusCode, Json<MessageView>)> {
+/// Publishes a message to every family of the structure (checked; a push announces it on
+/// its first day).
+pub async fn publish_message(
+    state: &AppState,
+    staff: &StaffUser,
+    req: MessageBody,
+) -> AppResult<MessageView> {
     let checked = check(req, paris_date(state.clock.now()))?;
     let id = new_id();
     let now = state.clock.now().as_millisecond();
@@ -180,10 +186,18 @@ async fn create(
         .await?;
     write.commit().await?;
     state.push.wake();
-    audit(&state, &staff, "publish_information", &id).await?;
+    audit(state, staff, "publish_information", &id).await?;
+    stored(state, staff, &id).await
+}
+
+async fn create(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    JsonBody(req): JsonBody<MessageBody>,
+) -> AppResult<(StatusCode, Json<MessageView>)> {
     Ok((
         StatusCode::CREATED,
-        Json(stored(&state, &staff, &id).await?),
+        Json(publish_message(&state, &staff, req).await?),
     ))
 }
 
@@ -215,25 +229,31 @@ async fn replace(
     Ok(Json(stored(&state, &staff, &id).await?))
 }
 
-async fn withdraw(
-    State(state): State<AppState>,
-    staff: StaffUser,
-    Path(id): Path<String>,
-) -> AppResult<StatusCode> {
+/// Withdraws a message of the structure (another structure's is "not found").
+pub async fn withdraw_message(state: &AppState, staff: &StaffUser, id: &str) -> AppResult<()> {
     let mut write = state.db.begin_write().await?;
-    if !information::delete(&mut write.tx, staff.structure_id(), &id).await? {
+    if !information::delete(&mut write.tx, staff.structure_id(), id).await? {
         return Err(AppError::not_found());
     }
     causes::information_withdrawn(
         &mut write.tx,
         staff.structure_id(),
-        &id,
+        id,
         state.clock.now().as_millisecond(),
     )
     .await?;
     write.commit().await?;
-    audit(&state, &staff, "withdraw_information", &id).await?;
-    publication::republish(&state, staff.structure_id()).await;
+    audit(state, staff, "withdraw_information", id).await?;
+    publication::republish(state, staff.structure_id()).await;
+    Ok(())
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    withdraw_message(&state, &staff, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

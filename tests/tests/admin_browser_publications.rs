@@ -1,0 +1,124 @@
+//! Information and downloads in a real headless Chromium: an administrator publishes a
+//! message to the families and a PDF for them to download (chosen in the file picker).
+//! Full-page screenshots go to `<target>/screenshots/admin/6N-*.png`. Without Chromium the test says SKIPPED (a failure
+//! under `CARTABLE_REQUIRE_ALL=1`).
+
+use cartable_server::demo;
+use cartable_tests::admin_page::code;
+use cartable_tests::chromium::{self, full_page_screenshot};
+use cartable_tests::daily::demo_with_canteen;
+use cartable_tests::{Backend, TestServer};
+use fantoccini::Locator;
+
+/// Waits (pages load after a click) until the element's text contains `want`.
+async fn wait_text(client: &fantoccini::Client, css: &str, want: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = client.find(Locator::Css(css)).await
+            && let Ok(t) = e.text().await
+        {
+            if t.contains(want) {
+                return t;
+            }
+            last = t;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{css}: waited for {want:?}, last saw {last:?}");
+}
+
+async fn fill(client: &fantoccini::Client, css: &str, value: &str) {
+    let field = client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    field.clear().await.expect("clear");
+    field.send_keys(value).await.expect("type");
+}
+
+async fn click(client: &fantoccini::Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+#[test]
+fn an_administrator_publishes_a_message_and_a_file() {
+    let Some((browser, driver)) = chromium::find() else {
+        return;
+    };
+    let server = TestServer::start(Backend::Sqlite);
+    demo_with_canteen(&server);
+    let driver = chromium::start_driver(&driver);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let c = chromium::connect(&driver, &browser).await;
+        let base = server.url.clone();
+        c.goto(&format!("{base}/admin/connexion"))
+            .await
+            .expect("goto");
+        fill(&c, "#login", "admin").await;
+        fill(&c, "#password", demo::STAFF_PASSWORD).await;
+        click(&c, "button.primary").await;
+        wait_text(&c, "h1", "Activer la double authentification").await;
+        let secret = c
+            .find(Locator::Css("#totp-secret"))
+            .await
+            .expect("secret")
+            .text()
+            .await
+            .expect("text")
+            .replace(' ', "");
+        fill(&c, "#code", &code(&server, &secret, 0)).await;
+        click(&c, "button.primary").await;
+        wait_text(&c, "h1", "Vos codes de secours").await;
+        click(&c, "a.button.primary").await;
+        wait_text(&c, "h1", "Tableau de bord").await;
+
+        click(&c, "nav a[href='/admin/informations']").await;
+        wait_text(&c, "h1", "Informations et téléchargements").await;
+        fill(&c, "#titre", "Sortie au musée").await;
+        fill(
+            &c,
+            "#texte",
+            "Les enfants de l'accueil du mercredi iront au musée le 24 mars.\nPrévoir un goûter.",
+        )
+        .await;
+        click(&c, "form[action='/admin/informations'] button.primary").await;
+        wait_text(&c, ".notice", "Message publié").await;
+
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let pdf = dir.path().join("menus-mars.pdf");
+        std::fs::write(
+            &pdf,
+            b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n",
+        )
+        .expect("pdf");
+        fill(&c, "#fichier-titre", "Menus de mars").await;
+        fill(&c, "#fichier-description", "Restauration scolaire").await;
+        c.find(Locator::Css("#fichier"))
+            .await
+            .expect("file field")
+            .send_keys(&pdf.display().to_string())
+            .await
+            .expect("file chosen");
+        click(&c, "form[action='/admin/telechargements'] button.primary").await;
+        wait_text(&c, ".notice", "Fichier publié").await;
+        let files = wait_text(
+            &c,
+            "section[aria-labelledby='titre-fichiers']",
+            "menus-mars.pdf",
+        )
+        .await;
+        assert!(files.contains("Menus de mars"), "{files}");
+        full_page_screenshot(&c, "60-informations").await;
+        c.close().await.expect("close");
+    });
+}
