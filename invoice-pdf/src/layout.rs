@@ -1,6 +1,7 @@
 //! Lays a [`PdfDocument`] out on A4 pages (positions, line and page breaks), then draws it.
 
 use crate::metrics::{self, BOLD, REGULAR, Widths};
+use crate::shaping::Shaper;
 use crate::{PdfDocument, PdfError};
 use krilla::Document;
 use krilla::color::rgb;
@@ -8,7 +9,7 @@ use krilla::geom::{PathBuilder, Point};
 use krilla::metadata::Metadata;
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
-use krilla::text::{Font, TextDirection};
+use krilla::text::Font;
 use std::sync::OnceLock;
 
 const PAGE_W: f32 = 595.28;
@@ -233,6 +234,11 @@ fn lay_out(doc: &PdfDocument, regular: &Widths, bold: &Widths) -> Vec<Vec<Op>> {
     p.pages
 }
 
+thread_local! {
+    /// The regular and bold fonts ready to shape, once per rendering thread.
+    static SHAPERS: Option<(Shaper, Shaper)> = Shaper::new(REGULAR).zip(Shaper::new(BOLD));
+}
+
 fn fonts() -> Option<(Font, Font)> {
     static FONTS: OnceLock<Option<(Font, Font)>> = OnceLock::new();
     FONTS
@@ -250,6 +256,17 @@ fn fill(grey: bool) -> Fill {
 
 /// Renders `doc` to PDF bytes.
 pub fn render(doc: &PdfDocument) -> Result<Vec<u8>, PdfError> {
+    SHAPERS.with(|shapers| {
+        let (regular_s, bold_s) = shapers.as_ref().ok_or(PdfError::Font)?;
+        render_with(doc, regular_s, bold_s)
+    })
+}
+
+fn render_with(
+    doc: &PdfDocument,
+    regular_s: &Shaper,
+    bold_s: &Shaper,
+) -> Result<Vec<u8>, PdfError> {
     let (regular_w, bold_w) = metrics::widths().ok_or(PdfError::Font)?;
     let (regular, bold) = fonts().ok_or(PdfError::Font)?;
     let pages = lay_out(doc, regular_w, bold_w);
@@ -281,18 +298,18 @@ pub fn render(doc: &PdfDocument) -> Result<Vec<u8>, PdfError> {
                     text,
                 } => {
                     surface.set_fill(Some(fill(*grey)));
-                    let font = if *is_bold {
-                        bold.clone()
+                    let (font, shaper) = if *is_bold {
+                        (bold.clone(), bold_s)
                     } else {
-                        regular.clone()
+                        (regular.clone(), regular_s)
                     };
-                    surface.draw_text(
+                    surface.draw_glyphs(
                         Point::from_xy(*x, *y),
+                        &shaper.shape(text),
                         font,
-                        *size,
                         text,
+                        *size,
                         false,
-                        TextDirection::Auto,
                     );
                 }
                 Op::Rule { y } => {
@@ -326,13 +343,13 @@ pub fn render(doc: &PdfDocument) -> Result<Vec<u8>, PdfError> {
             y: 0.0,
         };
         for line in measure.wrap(&footer, 7.0, false, RIGHT - LEFT) {
-            surface.draw_text(
+            surface.draw_glyphs(
                 Point::from_xy(LEFT, y),
+                &regular_s.shape(&line),
                 regular.clone(),
-                7.0,
                 &line,
+                7.0,
                 false,
-                TextDirection::Auto,
             );
             y += 9.0;
         }

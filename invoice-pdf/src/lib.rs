@@ -8,6 +8,7 @@
 
 mod layout;
 mod metrics;
+mod shaping;
 
 pub use layout::render;
 

@@ -60,6 +60,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "invoicing lookups",
         include_str!("../../../migrations/sqlite/0050_invoicing_lookups.sql"),
     ),
+    (
+        51,
+        "invoicing lookups by family",
+        include_str!("../../../migrations/sqlite/0051_invoicing_family_lookups.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -117,6 +122,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         50,
         "invoicing lookups",
         include_str!("../../../migrations/postgres/0050_invoicing_lookups.sql"),
+    ),
+    (
+        51,
+        "invoicing lookups by family",
+        include_str!("../../../migrations/postgres/0051_invoicing_family_lookups.sql"),
     ),
 ];
 

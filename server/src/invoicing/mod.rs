@@ -4,6 +4,7 @@
 //! (`routes/staff/invoicing.rs`) and the admin page call these functions.
 
 pub mod annual;
+pub mod batch;
 pub mod content;
 pub mod credit_notes;
 pub mod export;

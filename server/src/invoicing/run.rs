@@ -1,17 +1,16 @@
 //! The monthly run of a structure: preview every family's invoice, then issue.
 //!
-//! Issuing takes the numbering counters' row locks (`FOR UPDATE` on PostgreSQL, the write
-//! gate on SQLite) in a fixed order inside each batch's transaction, re-reads which families
-//! already have the month's document under that lock, and only then numbers and inserts: two
-//! runs at once, or two server processes, never issue a family's month twice, and numbers
-//! follow each other without a gap (a failed batch rolls its numbers back with it).
+//! Issuing goes batch by batch, each numbered and stored in one transaction (see
+//! [`super::batch`] for why numbers have no gap and no family is invoiced twice).
 //!
-//! Everything after the commit (PDFs, the families' ledgers) can be redone from the stored
-//! rows, so a crash there loses nothing: a missing PDF is rendered when first asked for.
+//! Everything after a batch's commit (PDFs, the families' ledgers) can be redone from the
+//! stored rows, so a crash there loses nothing: a missing PDF is rendered when first asked
+//! for, a stale ledger is republished at the family's next sync.
 
-use super::content::{FamilySnapshot, InvoiceContent, IssuerSnapshot};
+use super::batch::Issuing;
+use super::content::{FamilySnapshot, IssuerSnapshot};
 use super::inputs::{self, FamilyBilling};
-use super::{issued, ledger};
+use super::issued;
 use crate::AppState;
 use crate::db::invoices;
 use crate::docs::catalogue;
@@ -20,11 +19,9 @@ use cartable_domain::calendar::{add_days, paris_date};
 use cartable_domain::catalogue::Catalogue;
 use cartable_domain::ids::StructureId;
 use cartable_domain::invoicing::{InvoiceDraft, LineKind, compute};
-use cartable_domain::ledger::{DocumentKind, document_number};
 use cartable_domain::pricing::BillingMonth;
 use cartable_domain::tariffs::{BillingMode, DEFAULT_APPEAL_MENTIONS};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// How many families one issuing transaction covers.
 pub const BATCH: usize = 200;
@@ -190,82 +187,44 @@ pub async fn issue(
             report.nothing_to_invoice += 1;
         }
     }
+    let issuing = Issuing {
+        structure_id,
+        month,
+        today,
+        now,
+        prepaid,
+        due_on,
+        issuer,
+        issued_by,
+    };
+    // A batch's PDFs and ledgers are made while the next batch is numbered and stored (the
+    // PDFs on the blocking threads, the storage on the runtime), one batch at a time.
+    let mut in_flight: Option<tokio::task::JoinHandle<()>> = None;
     for batch in to_issue.chunks(BATCH) {
-        let mut tx = state.db.begin_write().await?;
-        let year = i64::from(today.year());
-        let mut counters: BTreeMap<DocumentKind, i64> = BTreeMap::new();
-        for kind in [
-            DocumentKind::Invoice,
-            DocumentKind::CreditNote,
-            DocumentKind::Statement,
-        ] {
-            let last =
-                invoices::lock_counter(&mut tx.tx, &state.db, structure_id, year, kind.code())
-                    .await?;
-            counters.insert(kind, last);
-        }
-        // Read under the counters' lock: a concurrent run committed before we got it.
-        let existing =
-            invoices::issued_families(&mut tx.tx, structure_id, &month.to_string()).await?;
-        let mut batch_rows = Vec::new();
-        for (family, draft) in batch {
-            if existing.contains_key(&family.family_id) {
-                report.already_issued += 1;
-                continue;
-            }
-            let kind = if draft.total_cents < 0 {
-                DocumentKind::CreditNote
-            } else if prepaid {
-                DocumentKind::Statement
-            } else {
-                DocumentKind::Invoice
-            };
-            let seq = counters.entry(kind).or_insert(0);
-            *seq += 1;
-            let content = InvoiceContent {
-                kind,
-                number: document_number(kind, today.year(), *seq),
-                month: month.to_string(),
-                issued_on: today.to_string(),
-                due_on: if kind == DocumentKind::Invoice {
-                    due_on.clone()
-                } else {
-                    String::new()
-                },
-                issuer: issuer.clone(),
-                family: family.clone(),
-                lines: draft.lines.clone(),
-                total_cents: draft.total_cents,
-                refers_to: String::new(),
-                reason: String::new(),
-                payment_reference: String::new(),
-            };
-            let row = issued::row(
-                structure_id,
-                content,
-                Some(month.to_string()),
-                *seq,
-                year,
-                issued_by,
-                now,
-            )?;
-            invoices::insert(&mut tx.tx, &row).await?;
-            ledger::mark_changed(&mut tx.tx, structure_id, &family.family_id).await?;
-            issued::on_issued(&mut tx.tx, state, &row).await?;
-            batch_rows.push(row);
-        }
-        for (kind, last) in &counters {
-            invoices::save_counter(&mut tx.tx, structure_id, year, kind.code(), *last).await?;
-        }
-        tx.commit().await?;
+        let committed = issuing.batch(state, batch).await;
+        finish(in_flight.take()).await;
+        let (batch_rows, already_issued) = committed?;
+        report.already_issued += already_issued;
         for row in &batch_rows {
             report.issued.push(row.number.clone());
             report.total_cents += row.total_cents;
         }
-        // PDFs and ledgers batch by batch: the run's memory stays that of one batch.
-        issued::after_commit(state, structure_id, &batch_rows).await;
+        let (state, structure_id) = (state.clone(), structure_id.to_string());
+        in_flight = Some(tokio::spawn(async move {
+            issued::after_commit(&state, &structure_id, &batch_rows).await;
+        }));
     }
+    finish(in_flight).await;
     Ok(report)
+}
+
+/// Waits for a batch's PDFs and ledgers (their failures are logged where they happen).
+async fn finish(in_flight: Option<tokio::task::JoinHandle<()>>) {
+    if let Some(task) = in_flight
+        && let Err(e) = task.await
+    {
+        tracing::error!(error = %e, "invoice PDFs and ledgers interrupted; made on demand");
+    }
 }
 
 /// The family snapshot used when a document is issued outside a run.

@@ -1,0 +1,111 @@
+//! One batch of a monthly run, numbered and stored in one transaction.
+//!
+//! The numbering counters' row locks are taken (`FOR UPDATE` on PostgreSQL, the write gate
+//! on SQLite) in a fixed order, the families that already have the month's document are read
+//! under that lock, and only then are documents numbered and inserted: two runs at once, or
+//! two server processes, never issue a family's month twice, and numbers follow each other
+//! without a gap (a failed batch rolls its numbers back with it).
+
+use super::content::{FamilySnapshot, InvoiceContent, IssuerSnapshot};
+use super::{issued, ledger};
+use crate::AppState;
+use crate::db::invoices::{self, InvoiceRow};
+use crate::error::AppResult;
+use cartable_domain::invoicing::InvoiceDraft;
+use cartable_domain::ledger::{DocumentKind, document_number};
+use cartable_domain::pricing::BillingMonth;
+use std::collections::BTreeMap;
+
+/// What every document of a run shares.
+pub struct Issuing<'a> {
+    pub structure_id: &'a str,
+    pub month: BillingMonth,
+    pub today: jiff::civil::Date,
+    pub now: jiff::Timestamp,
+    pub prepaid: bool,
+    /// Empty when nothing is due (prepaid).
+    pub due_on: String,
+    pub issuer: IssuerSnapshot,
+    pub issued_by: &'a str,
+}
+
+impl Issuing<'_> {
+    /// Numbers and stores the documents of `batch`, committed together. Returns the rows
+    /// written and how many families already had their document for the month.
+    pub async fn batch(
+        &self,
+        state: &AppState,
+        batch: &[(FamilySnapshot, InvoiceDraft)],
+    ) -> AppResult<(Vec<InvoiceRow>, usize)> {
+        let mut already_issued = 0;
+        let mut tx = state.db.begin_write().await?;
+        let year = i64::from(self.today.year());
+        let mut counters: BTreeMap<DocumentKind, i64> = BTreeMap::new();
+        for kind in [
+            DocumentKind::Invoice,
+            DocumentKind::CreditNote,
+            DocumentKind::Statement,
+        ] {
+            let last =
+                invoices::lock_counter(&mut tx.tx, &state.db, self.structure_id, year, kind.code())
+                    .await?;
+            counters.insert(kind, last);
+        }
+        // Read under the counters' lock: a concurrent run committed before we got it.
+        let existing =
+            invoices::issued_families(&mut tx.tx, self.structure_id, &self.month.to_string())
+                .await?;
+        let mut batch_rows = Vec::new();
+        for (family, draft) in batch {
+            if existing.contains_key(&family.family_id) {
+                already_issued += 1;
+                continue;
+            }
+            let kind = if draft.total_cents < 0 {
+                DocumentKind::CreditNote
+            } else if self.prepaid {
+                DocumentKind::Statement
+            } else {
+                DocumentKind::Invoice
+            };
+            let seq = counters.entry(kind).or_insert(0);
+            *seq += 1;
+            let content = InvoiceContent {
+                kind,
+                number: document_number(kind, self.today.year(), *seq),
+                month: self.month.to_string(),
+                issued_on: self.today.to_string(),
+                due_on: if kind == DocumentKind::Invoice {
+                    self.due_on.clone()
+                } else {
+                    String::new()
+                },
+                issuer: self.issuer.clone(),
+                family: family.clone(),
+                lines: draft.lines.clone(),
+                total_cents: draft.total_cents,
+                refers_to: String::new(),
+                reason: String::new(),
+                payment_reference: String::new(),
+            };
+            let row = issued::row(
+                self.structure_id,
+                content,
+                Some(self.month.to_string()),
+                *seq,
+                year,
+                self.issued_by,
+                self.now,
+            )?;
+            invoices::insert(&mut tx.tx, &row).await?;
+            ledger::mark_changed(&mut tx.tx, self.structure_id, &family.family_id).await?;
+            issued::on_issued(&mut tx.tx, state, &row).await?;
+            batch_rows.push(row);
+        }
+        for (kind, last) in &counters {
+            invoices::save_counter(&mut tx.tx, self.structure_id, year, kind.code(), *last).await?;
+        }
+        tx.commit().await?;
+        Ok((batch_rows, already_issued))
+    }
+}
