@@ -143,11 +143,14 @@ fn the_family_page_shows_the_weeks_ahead_and_the_ledger_to_administrators() {
         assert!(html.contains("Factures et paiements"), "{html}");
         assert!(
             html.contains(&format!(
-                "<th scope=\"row\">{number}</th><td>Facture</td><td>novembre 2026</td>"
+                "<th scope=\"row\"><a href=\"/admin/factures/{number}\">{number}</a></th><td>Facture</td><td>novembre 2026</td>"
             )),
             "{html}"
         );
         assert!(html.contains("\u{a0}€"));
+        let invoice = admin.get(&format!("/admin/factures/{number}"));
+        assert_eq!(invoice.status, 200, "the ledger's link opens the invoice");
+        assert!(invoice.text().contains(&number));
         let mut agent = sign_in(server, "agent", demo::AGENT_PASSWORD).browser;
         let agents = agent.get(&path).text();
         assert!(agents.contains("Semaine du lundi 30 novembre 2026"));
