@@ -26,7 +26,7 @@ fun main() {
     val url = System.getProperty("cartable.url")?.takeIf { it.isNotBlank() } ?: ""
     val host = runCatching { InetAddress.getLocalHost().hostName }.getOrDefault("ordinateur")
     val cartable = runBlocking { Cartable.open(store) }
-    val model = AppModel(cartable, "Cartable sur $host", url)
+    val model = AppModel(cartable, "Cartable sur $host", DesktopPlatform(), url)
     application {
         val state = rememberWindowState(size = DpSize(412.dp, 860.dp))
         Window(onCloseRequest = { cartable.close(); exitApplication() }, title = "Cartable", state = state) {

@@ -4,6 +4,7 @@ import androidx.compose.runtime.Composable
 import androidx.compose.ui.ImageComposeScene
 import androidx.compose.ui.unit.Density
 import fr.cartable.app.state.AppModel
+import fr.cartable.app.state.Platform
 import fr.cartable.mobile.Cartable
 import fr.cartable.mobile.CellState
 import fr.cartable.mobile.PlanningCell
@@ -26,14 +27,18 @@ object Demo {
     }
 
     /** A new phone (empty store) running the app, not signed in. */
-    fun newApp(url: String = server.url, device: String = "Téléphone de test"): AppModel = runBlocking {
+    fun newApp(
+        url: String = server.url,
+        device: String = "Téléphone de test",
+        platform: TestPlatform = TestPlatform(),
+    ): AppModel = runBlocking {
         val cartable = Cartable.open(Files.createTempDirectory("cartable-app-").toString())
-        AppModel(cartable, device, url)
+        AppModel(cartable, device, platform, url)
     }
 
     /** A new phone signed in as [login] through the login screen's model, synced once. */
-    fun signedIn(login: String = CAMILLE, url: String = server.url): AppModel {
-        val app = newApp(url)
+    fun signedIn(login: String = CAMILLE, url: String = server.url, platform: TestPlatform = TestPlatform()): AppModel {
+        val app = newApp(url, platform = platform)
         runBlocking {
             app.login.login = login
             app.login.password = PASSWORD
@@ -60,6 +65,29 @@ object Demo {
         cells(app).single { it.date == date && it.activityId == activityId }
 
     fun isFree(cell: PlanningCell) = cell.canBook && cell.state == CellState.Free
+}
+
+/** The file the parent "picks", and the files the app opened. */
+class TestPlatform : Platform {
+    var picked: File? = null
+    val opened = mutableListOf<File>()
+    val export: File = Files.createTempDirectory("cartable-export-").resolve("mes-donnees.zip").toFile()
+
+    override suspend fun pickFile(): File? = picked
+    override fun open(file: File): Boolean {
+        opened += file
+        return true
+    }
+    override fun exportFile(): File = export
+
+    companion object {
+        /** A small PDF the content check accepts. */
+        fun pdf(name: String): File {
+            val file = Files.createTempDirectory("cartable-pick-").resolve(name).toFile()
+            file.writeText("%PDF-1.4\n% attestation\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+            return file
+        }
+    }
 }
 
 /** Pictures of screens, saved for a person to look at. */

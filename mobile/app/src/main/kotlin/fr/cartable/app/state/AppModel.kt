@@ -6,6 +6,7 @@ import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.setValue
 import fr.cartable.mobile.Cartable
 import fr.cartable.mobile.CartableException
+import fr.cartable.mobile.SupportingDocumentState
 import fr.cartable.mobile.SyncReport
 import fr.cartable.mobile.reason
 
@@ -16,7 +17,12 @@ import fr.cartable.mobile.reason
  *
  * State is Compose snapshot state: screens recompose when it changes, from any thread.
  */
-class AppModel(val cartable: Cartable, val deviceName: String, defaultServerUrl: String = "") {
+class AppModel(
+    val cartable: Cartable,
+    val deviceName: String,
+    val platform: Platform,
+    defaultServerUrl: String = "",
+) {
     var signedIn by mutableStateOf(false)
         private set
     var screen by mutableStateOf(Screen.Planning)
@@ -34,6 +40,18 @@ class AppModel(val cartable: Cartable, val deviceName: String, defaultServerUrl:
 
     val login = LoginModel(this, defaultServerUrl)
     val planning = PlanningModel(this)
+    val period = PeriodModel(this)
+    val absences = AbsenceModel(this)
+    val invoices = InvoicesModel(this)
+    val dossier = DossierModel(this)
+    val documents = DocumentsModel(this)
+    val information = InformationModel(this)
+    val downloads = DownloadsModel(this)
+    val account = AccountModel(this)
+
+    /** Unread information messages, shown in the menu. */
+    var unread by mutableStateOf(0L)
+        private set
 
     /** Opens the app: a device signed in earlier goes straight to its planning. */
     suspend fun start() {
@@ -55,12 +73,30 @@ class AppModel(val cartable: Cartable, val deviceName: String, defaultServerUrl:
     /** Reads every screen's data from the local store again. */
     suspend fun refreshScreens() {
         planning.load()
+        period.load()
+        absences.load()
+        invoices.load()
+        dossier.load()
+        documents.load()
+        information.load()
+        downloads.load()
+        account.load()
+        unread = information.page?.unread?.toLong() ?: 0L
+    }
+
+    /** Shows [next], its data read again from the store. */
+    suspend fun show(next: Screen) {
+        screen = next
+        refreshScreens()
+        if (next == Screen.Account && online) account.loadDevices()
     }
 
     /** Reads the number of changes waiting from the store. */
     suspend fun refreshStatus() {
         val status = runCatching { cartable.status() }.getOrNull() ?: return
-        pendingChanges = status.pendingChanges.toLong()
+        val documentsWaiting = runCatching { cartable.documents() }.getOrDefault(emptyList())
+            .count { it.state is SupportingDocumentState.WaitingToSend }
+        pendingChanges = status.pendingChanges.toLong() + documentsWaiting
     }
 
     /**
@@ -103,6 +139,12 @@ class AppModel(val cartable: Cartable, val deviceName: String, defaultServerUrl:
         signedIn = false
         displayName = ""
         screen = Screen.Planning
+    }
+
+    /** Something needs the network and the phone has none: the banner shows it too. */
+    internal fun offline(message: String) {
+        online = false
+        announcements += message
     }
 
     /** Tells the parent what went wrong, in the server's or the store's words. */

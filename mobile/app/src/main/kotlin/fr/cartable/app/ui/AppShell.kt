@@ -86,8 +86,10 @@ fun CartableApp(model: AppModel, live: Boolean = true, drawerOpen: Boolean = fal
             drawerState = drawer,
             drawerContent = {
                 Menu(model) { screen ->
-                    model.screen = screen
-                    scope.launch { drawer.close() }
+                    scope.launch {
+                        drawer.close()
+                        model.show(screen)
+                    }
                 }
             },
         ) {
@@ -138,7 +140,7 @@ private fun Menu(model: AppModel, onSelect: (Screen) -> Unit) {
         for (screen in AVAILABLE_SCREENS) {
             val current = screen == model.screen
             Text(
-                screen.title,
+                if (screen == Screen.Information && model.unread > 0) "${screen.title} (${model.unread} non lu${if (model.unread > 1) "s" else ""})" else screen.title,
                 fontSize = 17.sp,
                 fontWeight = if (current) FontWeight.SemiBold else FontWeight.Normal,
                 color = if (current) MaterialTheme.colors.primary else MaterialTheme.colors.onSurface,

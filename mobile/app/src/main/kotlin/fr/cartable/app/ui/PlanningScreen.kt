@@ -195,8 +195,8 @@ private fun Cell(cell: PlanningCell, price: String?, onTap: (PlanningCell) -> Un
     val absence = cell.absence
     val absenceText = absence?.let {
         val outcome = it.outcome
-        if (outcome == null) "Absence signalée (${it.reason}), en attente de la structure"
-        else "Absence (${it.reason}) : ${outcome.reason}"
+        if (outcome == null) "Absence signalée (${it.reason}) : la structure dit bientôt si elle est facturée"
+        else "${outcome.reason} (motif : ${it.reason})"
     }
     val spoken = buildString {
         append("${cell.childName}, ${French.isoDay(cell.date)}, ${cell.activityName} : ${look.word.removePrefix("✓ ")}")
