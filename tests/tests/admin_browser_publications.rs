@@ -1,5 +1,6 @@
 //! Information and downloads in a real headless Chromium: an administrator publishes a
-//! message to the families and a PDF for them to download (chosen in the file picker).
+//! message to the families and a PDF for them to download (chosen in the file picker),
+//! then reads the journal.
 //! Full-page screenshots go to `<target>/screenshots/admin/6N-*.png`. Without Chromium the test says SKIPPED (a failure
 //! under `CARTABLE_REQUIRE_ALL=1`).
 
@@ -119,6 +120,12 @@ fn an_administrator_publishes_a_message_and_a_file() {
         .await;
         assert!(files.contains("Menus de mars"), "{files}");
         full_page_screenshot(&c, "60-informations").await;
+
+        // The journal lists what was just done.
+        click(&c, "nav a[href='/admin/journal']").await;
+        let journal = wait_text(&c, "table tbody", "Fichier publié").await;
+        assert!(journal.contains("Message publié"), "{journal}");
+        full_page_screenshot(&c, "61-journal").await;
         c.close().await.expect("close");
     });
 }

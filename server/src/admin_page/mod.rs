@@ -29,6 +29,7 @@ pub mod family_planning;
 pub mod format;
 pub mod invoices;
 pub mod invoicing_run;
+pub mod journal;
 pub mod login;
 pub mod multipart;
 pub mod password;
@@ -85,6 +86,7 @@ pub fn router() -> Router<AppState> {
         .merge(invoicing_run::routes())
         .merge(invoices::routes())
         .merge(publications::routes())
+        .merge(journal::routes())
         .route("/admin/{*rest}", get(unknown_page))
         .layer(axum::middleware::from_fn(csrf::check))
         .layer(axum::middleware::map_response(page_headers))

@@ -204,11 +204,28 @@ pub async fn save_activity(
         )));
     }
     check_activity(&activity)?;
-    catalogue::update(state, staff.structure_id(), |c| {
+    let detail = format!("{activity_id} : {}", text::shown(&activity.name, 80));
+    let updated = catalogue::update(state, staff.structure_id(), |c| {
         c.activities.insert(activity_id, activity);
         Ok(())
     })
-    .await
+    .await?;
+    record(state, staff, "change_activity", &detail).await?;
+    Ok(updated)
+}
+
+/// Logs a configuration change by `staff`.
+async fn record(state: &AppState, staff: &StaffUser, action: &str, detail: &str) -> AppResult<()> {
+    let mut conn = state.db.pool.acquire().await?;
+    crate::db::audit::record(
+        &mut conn,
+        staff.who(state.clock.now().as_millisecond()),
+        action,
+        None,
+        detail,
+    )
+    .await?;
+    Ok(())
 }
 
 async fn put_activity(
@@ -280,6 +297,17 @@ pub async fn replace_closures(
     })
     .await?;
     let cancelled = closures::after_change(state, staff.structure_id(), &updated).await;
+    let detail = format!(
+        "{} fermeture(s) : {} ; {cancelled} réservation(s) annulée(s)",
+        updated.closures.len(),
+        updated
+            .closures
+            .iter()
+            .map(|c| format!("{} ({} – {})", text::shown(&c.label, 60), c.from, c.to))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    record(state, staff, "change_closures", &detail).await?;
     Ok((updated, cancelled))
 }
 

@@ -46,7 +46,7 @@ pub async fn save_tariff(
 ) -> AppResult<Catalogue> {
     staff.require_admin()?;
     problems(tariff_problems(&tariff))?;
-    catalogue::update(state, staff.structure_id(), |c| {
+    let updated = catalogue::update(state, staff.structure_id(), |c| {
         let activity = c
             .activities
             .get_mut(activity_id)
@@ -54,7 +54,17 @@ pub async fn save_tariff(
         activity.tariff = Some(tariff);
         Ok(())
     })
-    .await
+    .await?;
+    let mut conn = state.db.pool.acquire().await?;
+    crate::db::audit::record(
+        &mut conn,
+        staff.who(state.clock.now().as_millisecond()),
+        "change_tariff",
+        None,
+        activity_id,
+    )
+    .await?;
+    Ok(updated)
 }
 
 async fn put_tariff(
