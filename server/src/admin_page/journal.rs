@@ -51,6 +51,14 @@ pub fn action_label(action: &str) -> String {
     }
 }
 
+/// A detail without the technical ids it starts with (a name follows them when there is one).
+pub fn readable_detail(detail: &str) -> String {
+    let is_id = |w: &str| w.len() >= 16 && w.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+    let words: Vec<&str> = detail.split(' ').collect();
+    let skip = words.iter().take_while(|w| is_id(w)).count();
+    words[skip..].join(" ")
+}
+
 struct Entry {
     at: String,
     who: String,
@@ -107,7 +115,10 @@ pub async fn page(
                 .as_ref()
                 .and(r.try_get::<Option<String>, _>("family_id")?),
             family_name: family_name.unwrap_or_default(),
-            detail: cartable_domain::text::shown(&r.try_get::<String, _>("detail")?, 300),
+            detail: readable_detail(&cartable_domain::text::shown(
+                &r.try_get::<String, _>("detail")?,
+                300,
+            )),
         });
     }
     let older = if rows.len() as i64 > PAGE_SIZE {
@@ -120,4 +131,24 @@ pub async fn page(
         entries,
         older,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_left_out_of_details() {
+        assert_eq!(
+            readable_detail("de121c8eeb2f0c955a0f49755510fe4f menus-mars.pdf"),
+            "menus-mars.pdf"
+        );
+        assert_eq!(readable_detail("36f9164b314022708ac889040e9b85ec"), "");
+        assert_eq!(
+            readable_detail("cantine : Restauration"),
+            "cantine : Restauration"
+        );
+        assert_eq!(action_label("change_tariff"), "Tarif modifié");
+        assert_eq!(action_label("new_thing"), "Action « new thing »");
+    }
 }
