@@ -132,3 +132,41 @@ pub async fn full_page_screenshot(client: &fantoccini::Client, name: &str) -> Pa
     eprintln!("screenshot: {}", path.display());
     path
 }
+
+/// Waits (pages load after a click) until the element's text contains `want`.
+pub async fn wait_text(client: &fantoccini::Client, css: &str, want: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = client.find(fantoccini::Locator::Css(css)).await
+            && let Ok(t) = e.text().await
+        {
+            if t.contains(want) {
+                return t;
+            }
+            last = t;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{css}: waited for {want:?}, last saw {last:?}");
+}
+
+/// Replaces the text of the field at `css` with `value`.
+pub async fn fill(client: &fantoccini::Client, css: &str, value: &str) {
+    let field = client
+        .find(fantoccini::Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    field.clear().await.expect("clear");
+    field.send_keys(value).await.expect("type");
+}
+
+/// Clicks the element at `css`.
+pub async fn click(client: &fantoccini::Client, css: &str) {
+    client
+        .find(fantoccini::Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}

@@ -10,6 +10,7 @@ use cartable_domain::planning::CellKey;
 use cartable_server::{demo, demo_billing};
 use cartable_tests::admin_page::code;
 use cartable_tests::chromium::{self, full_page_screenshot};
+use cartable_tests::chromium::{click, fill, wait_text};
 use cartable_tests::{Backend, TestServer};
 use fantoccini::Locator;
 use sqlx::Row;
@@ -81,42 +82,6 @@ async fn text_of(client: &fantoccini::Client, css: &str) -> String {
         .text()
         .await
         .expect("text")
-}
-
-/// Waits (pages load after a click) until the element's text contains `want`.
-async fn wait_text(client: &fantoccini::Client, css: &str, want: &str) -> String {
-    let mut last = String::new();
-    for _ in 0..100 {
-        if let Ok(e) = client.find(Locator::Css(css)).await
-            && let Ok(t) = e.text().await
-        {
-            if t.contains(want) {
-                return t;
-            }
-            last = t;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("{css}: waited for {want:?}, last saw {last:?}");
-}
-
-async fn fill(client: &fantoccini::Client, css: &str, value: &str) {
-    let field = client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-    field.clear().await.expect("clear");
-    field.send_keys(value).await.expect("type");
-}
-
-async fn click(client: &fantoccini::Client, css: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .expect("click");
 }
 
 #[test]
