@@ -170,3 +170,28 @@ pub async fn click(client: &fantoccini::Client, css: &str) {
         .await
         .expect("click");
 }
+
+/// Signs the demo administrator in on a fresh server: password, then the second factor set
+/// up from the secret the page shows, then past the recovery codes to the dashboard.
+pub async fn sign_in_admin(c: &fantoccini::Client, server: &crate::TestServer) {
+    c.goto(&format!("{}/admin/connexion", server.url))
+        .await
+        .expect("goto");
+    fill(c, "#login", "admin").await;
+    fill(c, "#password", cartable_server::demo::STAFF_PASSWORD).await;
+    click(c, "button.primary").await;
+    wait_text(c, "h1", "Activer la double authentification").await;
+    let secret = c
+        .find(fantoccini::Locator::Css("#totp-secret"))
+        .await
+        .expect("secret")
+        .text()
+        .await
+        .expect("text")
+        .replace(' ', "");
+    fill(c, "#code", &crate::admin_page::code(server, &secret, 0)).await;
+    click(c, "button.primary").await;
+    wait_text(c, "h1", "Vos codes de secours").await;
+    click(c, "a.button.primary").await;
+    wait_text(c, "h1", "Tableau de bord").await;
+}

@@ -4,13 +4,10 @@
 //! `<target>/screenshots/admin/5N-*.png`. Without Chromium the test says SKIPPED (a failure
 //! under `CARTABLE_REQUIRE_ALL=1`).
 
-use cartable_server::demo;
-use cartable_tests::admin_page::code;
 use cartable_tests::chromium::{self, full_page_screenshot};
-use cartable_tests::chromium::{click, fill, wait_text};
+use cartable_tests::chromium::{click, fill, sign_in_admin, wait_text};
 use cartable_tests::daily::demo_with_canteen;
 use cartable_tests::{Backend, TestServer};
-use fantoccini::Locator;
 
 #[test]
 fn an_administrator_issues_the_month_and_records_a_payment() {
@@ -27,26 +24,7 @@ fn an_administrator_issues_the_month_and_records_a_payment() {
     runtime.block_on(async {
         let c = chromium::connect(&driver, &browser).await;
         let base = server.url.clone();
-        c.goto(&format!("{base}/admin/connexion"))
-            .await
-            .expect("goto");
-        fill(&c, "#login", "admin").await;
-        fill(&c, "#password", demo::STAFF_PASSWORD).await;
-        click(&c, "button.primary").await;
-        wait_text(&c, "h1", "Activer la double authentification").await;
-        let secret = c
-            .find(Locator::Css("#totp-secret"))
-            .await
-            .expect("secret")
-            .text()
-            .await
-            .expect("text")
-            .replace(' ', "");
-        fill(&c, "#code", &code(&server, &secret, 0)).await;
-        click(&c, "button.primary").await;
-        wait_text(&c, "h1", "Vos codes de secours").await;
-        click(&c, "a.button.primary").await;
-        wait_text(&c, "h1", "Tableau de bord").await;
+        sign_in_admin(&c, &server).await;
 
         click(&c, "nav a[href='/admin/factures']").await;
         wait_text(&c, "h1", "Factures").await;

@@ -6,9 +6,8 @@
 //! `CARTABLE_REQUIRE_ALL=1`).
 
 use cartable_server::demo;
-use cartable_tests::admin_page::code;
 use cartable_tests::chromium::{self, full_page_screenshot};
-use cartable_tests::chromium::{click, fill, wait_text};
+use cartable_tests::chromium::{click, fill, sign_in_admin, wait_text};
 use cartable_tests::{Backend, Device, TestServer};
 use fantoccini::{Client, Locator};
 
@@ -20,23 +19,6 @@ async fn text_of(client: &Client, css: &str) -> String {
         .text()
         .await
         .expect("text")
-}
-
-/// Signs the demo administrator in, the second factor set up from the secret shown.
-async fn sign_in_admin(c: &Client, server: &TestServer) {
-    c.goto(&format!("{}/admin/connexion", server.url))
-        .await
-        .expect("goto");
-    fill(c, "#login", "admin").await;
-    fill(c, "#password", demo::STAFF_PASSWORD).await;
-    click(c, "button.primary").await;
-    wait_text(c, "h1", "Activer la double authentification").await;
-    let secret = text_of(c, "#totp-secret").await.replace(' ', "");
-    fill(c, "#code", &code(server, &secret, 0)).await;
-    click(c, "button.primary").await;
-    wait_text(c, "h1", "Vos codes de secours").await;
-    click(c, "a.button.primary").await;
-    wait_text(c, "h1", "Tableau de bord").await;
 }
 
 /// The value of a letter's row (`Identifiant`, `Mot de passe provisoire`), nth letter.
