@@ -14,6 +14,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cartable_domain::dossier::Diet;
+use sqlx::Row as _;
 use std::collections::BTreeMap;
 
 pub fn routes() -> axum::Router<AppState> {
@@ -25,6 +26,8 @@ pub fn routes() -> axum::Router<AppState> {
 
 /// A child of the list, in words.
 pub struct Row {
+    pub family_id: String,
+    pub child_id: String,
     pub last_name: String,
     pub first_name: String,
     pub class: String,
@@ -66,6 +69,8 @@ fn row_of(c: &ExpectedChild) -> Row {
         remarks.push("Annulation hors délai (facturée)");
     }
     Row {
+        family_id: c.family_id.clone(),
+        child_id: c.child_id.clone(),
         last_name: c.last_name.clone(),
         first_name: c.first_name.clone(),
         class: c.class.clone(),
@@ -109,6 +114,9 @@ fn summary_of(rows: &[Row]) -> Summary {
 struct ListPage {
     chrome: render::Chrome,
     choice: DayChoice,
+    notice: Option<String>,
+    /// A link to refuse or change each child's booking (not on paper).
+    actions: bool,
     rows: Vec<Row>,
     summary: Summary,
 }
@@ -118,6 +126,7 @@ struct ListPage {
 struct PrintPage {
     title: String,
     choice: DayChoice,
+    actions: bool,
     rows: Vec<Row>,
     summary: Summary,
     printed_by: String,
@@ -168,6 +177,39 @@ async fn rows_for(
     Ok(children.iter().map(row_of).collect())
 }
 
+/// After a decision on a booking: whose, and what it was.
+async fn decision_notice(
+    state: &AppState,
+    staff: &PageStaff,
+    q: &DayQuery,
+) -> Result<Option<String>, render::PageError> {
+    let what = match q.fait.as_deref() {
+        Some("refus") => "refusée",
+        Some("acceptation") => "acceptée",
+        _ => return Ok(None),
+    };
+    let row = sqlx::query(
+        "SELECT c.first_name, c.last_name FROM children c JOIN families f \
+         ON f.id = c.family_id WHERE c.child_id = $1 AND f.structure_id = $2",
+    )
+    .bind(q.enfant.as_deref().unwrap_or_default())
+    .bind(staff.0.session.structure_id.as_str())
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let whose = match row {
+        Some(r) => format!(
+            " de {} {}",
+            r.try_get::<String, _>("first_name")?,
+            r.try_get::<String, _>("last_name")?
+        ),
+        None => String::new(),
+    };
+    Ok(Some(format!(
+        "Réservation{whose} {what} : la famille verra la décision et son motif à la \
+         prochaine synchronisation de son téléphone."
+    )))
+}
+
 /// GET /admin/listes?jour=&activite=
 pub async fn page(
     State(state): State<AppState>,
@@ -182,6 +224,8 @@ pub async fn page(
     let summary = summary_of(&rows);
     Ok(render::page(&ListPage {
         chrome: staff.chrome("Listes du jour", "listes"),
+        notice: decision_notice(&state, &staff, &q).await?,
+        actions: true,
         choice,
         rows,
         summary,
@@ -209,6 +253,7 @@ pub async fn print(
             super::format::instant(state.clock.now().as_millisecond())
         ),
         choice,
+        actions: false,
         rows,
         summary,
     }))

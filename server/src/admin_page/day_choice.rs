@@ -23,6 +23,9 @@ pub struct DayQuery {
     pub fait: Option<String>,
     #[serde(default)]
     pub nombre: Option<u64>,
+    /// The child the last form was about.
+    #[serde(default)]
+    pub enfant: Option<String>,
 }
 
 /// An activity in the chooser.

@@ -206,6 +206,9 @@ struct Document {
 pub struct FamilyQuery {
     #[serde(default)]
     revoque: Option<String>,
+    /// Set after a decision on a booking was written.
+    #[serde(default)]
+    decision: Option<String>,
     /// A day of the first week of the planning shown (this week when absent).
     #[serde(default)]
     semaine: Option<String>,
@@ -215,7 +218,7 @@ pub struct FamilyQuery {
 const PLANNING_WEEKS: usize = 2;
 
 /// The family's name, if it belongs to the structure.
-async fn family_in(
+pub(super) async fn family_in(
     state: &AppState,
     structure_id: &str,
     family_id: &str,
@@ -438,9 +441,16 @@ pub async fn show(
         chrome: staff.chrome(&name, "familles"),
         csrf: staff.csrf(),
         can_revoke: staff.is_admin(),
-        notice: q.revoque.is_some().then_some(
-            "L'appareil a été déconnecté : il devra se reconnecter avec le mot de passe.",
-        ),
+        notice: if q.revoque.is_some() {
+            Some("L'appareil a été déconnecté : il devra se reconnecter avec le mot de passe.")
+        } else if q.decision.is_some() {
+            Some(
+                "La décision est enregistrée : la famille la verra à la prochaine \
+                 synchronisation de son téléphone.",
+            )
+        } else {
+            None
+        },
         family_id,
         parents,
         adults,

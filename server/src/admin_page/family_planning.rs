@@ -225,6 +225,48 @@ pub async fn weeks(
     Ok(out)
 }
 
+/// The cell of one child, day and activity as staff read it (`None` when the activity
+/// does not run that day).
+pub async fn cell(
+    state: &AppState,
+    structure_id: &StructureId,
+    family_id: &str,
+    child_id: &str,
+    day: Date,
+    activity_id: &str,
+) -> AppResult<Option<Cell>> {
+    let catalogue = catalogue::read(state, structure_id).await?;
+    let Some(activity) = catalogue.activities.get(activity_id) else {
+        return Ok(None);
+    };
+    if !open_on(activity, day) {
+        return Ok(None);
+    }
+    let kids = children(state, family_id).await?;
+    let Some((_, sheet)) = kids.iter().find(|(id, _)| id == child_id) else {
+        return Ok(None);
+    };
+    let p = planning(state, &FamilyId::new(family_id), SchoolYear::of(day)).await?;
+    let key = CellKey::new(child_id, day, activity_id);
+    let encoded = key.encode();
+    let absent = p.absences.get(&encoded).map(|a| {
+        if a.reason.trim().is_empty() {
+            "sans motif"
+        } else {
+            a.reason.as_str()
+        }
+    });
+    let view = cell_state(
+        &catalogue,
+        Some(sheet),
+        &key,
+        p.requests.get(&encoded),
+        p.decisions.get(&encoded),
+        state.clock.now(),
+    );
+    Ok(Some(cell_of(view.state, absent)))
+}
+
 /// "lun. 7 déc." for a column header.
 fn short_day(d: Date) -> String {
     const DAYS: [&str; 7] = ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."];

@@ -20,6 +20,7 @@ pub mod csrf;
 pub mod daily_lists;
 pub mod dashboard;
 pub mod day_choice;
+pub mod decision_override;
 pub mod document_review;
 pub mod dossier_review;
 pub mod families;
@@ -87,6 +88,7 @@ pub fn router() -> Router<AppState> {
         .merge(invoices::routes())
         .merge(publications::routes())
         .merge(journal::routes())
+        .merge(decision_override::routes())
         .route("/admin/{*rest}", get(unknown_page))
         .layer(axum::middleware::from_fn(csrf::check))
         .layer(axum::middleware::map_response(page_headers))

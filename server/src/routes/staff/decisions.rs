@@ -10,6 +10,7 @@ use crate::routes::Json as JsonBody;
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
+use cartable_domain::calendar::format_date_fr;
 use cartable_domain::ids::{ActivityId, ChildId, FamilyId};
 use cartable_domain::planning::{CellKey, Decision, Outcome};
 use cartable_domain::school_year::SchoolYear;
@@ -39,12 +40,34 @@ async fn override_decision(
     staff: StaffUser,
     JsonBody(req): JsonBody<Override>,
 ) -> AppResult<Json<Decision>> {
-    let reason = req.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
+    Ok(Json(apply_override(&state, &staff, &req).await?))
+}
+
+/// The longest reason accepted, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// The reason of an override, trimmed, or the error saying it is missing or too long.
+pub fn checked_reason(reason: &str) -> AppResult<&str> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
         return Err(AppError::bad_request(
             "reason : motif obligatoire (500 caractères au plus)",
         ));
     }
+    Ok(reason)
+}
+
+/// A member of staff accepts or refuses a child's booking for a day, with a reason the
+/// family reads: written into the family's planning like any decision (counters locked and
+/// counted), audited, seen by the family's phones after their next sync. The family, the
+/// child and the activity must be the structure's (not found otherwise), and the family must
+/// have asked for that day.
+pub async fn apply_override(
+    state: &AppState,
+    staff: &StaffUser,
+    req: &Override,
+) -> AppResult<Decision> {
+    let reason = checked_reason(&req.reason)?;
     let family = sqlx::query("SELECT structure_id FROM families WHERE id = $1")
         .bind(req.family_id.as_str())
         .fetch_optional(&state.db.pool)
@@ -53,9 +76,28 @@ async fn override_decision(
         Some(row) if *staff.structure_id() == row.try_get::<String, _>("structure_id")? => {}
         _ => return Err(AppError::not_found()),
     }
+    let child = sqlx::query(
+        "SELECT first_name, last_name FROM children WHERE child_id = $1 AND family_id = $2",
+    )
+    .bind(req.child_id.as_str())
+    .bind(req.family_id.as_str())
+    .fetch_optional(&state.db.pool)
+    .await?
+    .ok_or_else(AppError::not_found)?;
+    let child_name = format!(
+        "{} {}",
+        child.try_get::<String, _>("first_name")?,
+        child.try_get::<String, _>("last_name")?
+    );
+    let catalogue = crate::docs::catalogue::read(state, staff.structure_id()).await?;
+    let activity_name = catalogue
+        .activities
+        .get(req.activity_id.as_str())
+        .map(|a| a.name.clone())
+        .ok_or_else(AppError::not_found)?;
     let cell_key = CellKey::new(&req.child_id, req.date, &req.activity_id);
     let school_year = SchoolYear::of(req.date);
-    let doc_id = redecide::planning_of(&state, &req.family_id, school_year).await?;
+    let doc_id = redecide::planning_of(state, &req.family_id, school_year).await?;
     let inputs = DecisionInputs {
         catalogue: Default::default(),
         dossier: Default::default(),
@@ -85,15 +127,23 @@ async fn override_decision(
         .map(|(_, d)| d.clone())
         .next()
         .ok_or_else(|| AppError::internal("décision non écrite"))?;
-    let key = cell_key.encode();
+    let outcome = match req.outcome {
+        Outcome::Accepted => "acceptée",
+        Outcome::Refused => "refusée",
+        Outcome::Cancelled => "annulée",
+        Outcome::KeptBillable => "maintenue et facturée",
+    };
     crate::db::audit::record(
         conn,
         staff.who(decision.decided_at_ms),
         "override_decision",
         Some(&req.family_id),
-        &format!("{key} → {} : {reason}", req.outcome.code()),
+        &format!(
+            "{child_name}, {activity_name}, {} : réservation {outcome}. Motif : {reason}",
+            format_date_fr(req.date)
+        ),
     )
     .await?;
     write.commit(state.settings.compaction_threshold).await?;
-    Ok(Json(decision))
+    Ok(decision)
 }
