@@ -144,6 +144,7 @@ async fn new_account(
             role,
             // A generated password was printed for someone else to hand over: one-time.
             must_change_password: who.password.is_none(),
+            disabled: false,
         },
         state.clock.now().as_millisecond(),
     )

@@ -82,7 +82,7 @@ fn an_agent_refuses_a_booking_from_the_day_list_with_a_reason() {
 
             fill(c, "#motif", "Sortie scolaire à la journée").await;
             click(c, "button.primary").await;
-            wait_text(c, ".notice", "Réservation de Léa Martin refusée").await;
+            wait_text(c, ".notice", "Réservation refusée pour Léa Martin").await;
             let table = wait_text(c, "table.daily", "Hugo").await;
             assert!(!table.contains("Léa"), "{table}");
             full_page_screenshot(c, "72-decision-liste-apres").await;
@@ -92,6 +92,40 @@ fn an_agent_refuses_a_booking_from_the_day_list_with_a_reason() {
             let planning = wait_text(c, "#planning", "Sortie scolaire à la journée").await;
             assert!(planning.contains("Refusé"), "{planning}");
             full_page_screenshot(c, "73-decision-planning-famille").await;
+        })
+    });
+}
+
+#[test]
+fn an_administrator_creates_and_disables_a_staff_account() {
+    in_chromium(|c, server| {
+        Box::pin(async move {
+            chromium::sign_in_admin(c, server).await;
+            click(c, "nav a[href='/admin/personnel']").await;
+            wait_text(c, "h1", "Personnel").await;
+            fill(c, "#prenom", "Élodie").await;
+            fill(c, "#nom", "Le Gall").await;
+            click(c, "#role-agent").await;
+            click(c, ".staff-form button.primary").await;
+            wait_text(c, "h1", "Compte créé").await;
+            let sheet = wait_text(c, "table.credentials", "elodie.le-gall").await;
+            assert!(sheet.contains("Mot de passe provisoire"), "{sheet}");
+            full_page_screenshot(c, "74-personnel-identifiants").await;
+
+            click(c, "a.button[href='/admin/personnel']").await;
+            wait_text(c, "h1", "Personnel").await;
+            c.find(Locator::XPath(
+                "//tr[th[contains(., 'Élodie Le Gall')]]//button[starts-with(., 'Désactiver')]",
+            ))
+            .await
+            .expect("Élodie's button")
+            .click()
+            .await
+            .expect("click");
+            wait_text(c, ".notice", "Compte désactivé : Élodie Le Gall").await;
+            let table = wait_text(c, "table.staff", "Désactivé").await;
+            assert!(table.contains("Réactiver"), "{table}");
+            full_page_screenshot(c, "75-personnel-compte-desactive").await;
         })
     });
 }

@@ -149,7 +149,7 @@ fn staff_refuse_and_accept_a_booking_with_a_reason_the_family_reads() {
         );
         let list = agent.get(&back).text();
         assert!(
-            list.contains("Réservation de Léa Martin refusée : la famille verra la décision"),
+            list.contains("Réservation refusée pour Léa Martin : la famille verra la décision"),
             "{list}"
         );
         assert!(!list.contains(&format!("enfant={lea}")), "{list}");

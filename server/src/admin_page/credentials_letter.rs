@@ -46,7 +46,7 @@ struct LetterPage {
 }
 
 /// The address the app connects to: this server as the browser reached it.
-fn server_address(state: &AppState, headers: &HeaderMap) -> String {
+pub(super) fn server_address(state: &AppState, headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())

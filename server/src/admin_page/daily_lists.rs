@@ -198,14 +198,14 @@ async fn decision_notice(
     .await?;
     let whose = match row {
         Some(r) => format!(
-            " de {} {}",
+            " pour {} {}",
             r.try_get::<String, _>("first_name")?,
             r.try_get::<String, _>("last_name")?
         ),
         None => String::new(),
     };
     Ok(Some(format!(
-        "Réservation{whose} {what} : la famille verra la décision et son motif à la \
+        "Réservation {what}{whose} : la famille verra la décision et son motif à la \
          prochaine synchronisation de son téléphone."
     )))
 }

@@ -89,6 +89,7 @@ pub fn router() -> Router<AppState> {
         .merge(publications::routes())
         .merge(journal::routes())
         .merge(decision_override::routes())
+        .merge(staff_accounts::routes())
         .route("/admin/{*rest}", get(unknown_page))
         .layer(axum::middleware::from_fn(csrf::check))
         .layer(axum::middleware::map_response(page_headers))

@@ -5,12 +5,15 @@
 use super::sessions::is_staff_role;
 use super::throttle::{self, Limit, Verdict};
 use crate::AppState;
+use crate::admin::{Credentials, NewLogin};
+use crate::auth::StaffUser;
 use crate::db::accounts::{self, Account, DeviceSession, EndReason};
 use crate::db::audit;
 use crate::error::{AppError, AppResult};
 use axum::http::StatusCode;
 use cartable_domain::api::{ErrorCode, OneTimePassword};
 use cartable_domain::password::check_new_password;
+use cartable_domain::roles::Role;
 
 /// Who issues a one-time password.
 #[derive(Debug, Clone)]
@@ -178,7 +181,7 @@ async fn reset(state: &AppState, issuer: &Issuer, account: &Account) -> AppResul
         },
         "issue_one_time_password",
         account.family_id.as_ref(),
-        &format!("compte {} ({detail})", account.id),
+        &format!("compte de {} ({detail})", account.display_name),
     )
     .await?;
     wtx.commit().await?;
@@ -193,5 +196,174 @@ async fn reset(state: &AppState, issuer: &Issuer, account: &Account) -> AppResul
         account_id: account.id.to_string(),
         login: account.login.clone(),
         password,
+    })
+}
+
+fn admins_only(by: &StaffUser) -> AppResult<()> {
+    if by.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::client(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "Seuls les administrateurs gèrent les comptes du personnel",
+        ))
+    }
+}
+
+/// How an account reads in the journal: "Paul Girard (agent, identifiant agent)".
+fn described(account: &Account) -> String {
+    let role = if account.role == Role::StaffAdmin {
+        "administrateur"
+    } else {
+        "agent"
+    };
+    format!(
+        "{} ({role}, identifiant {})",
+        account.display_name, account.login
+    )
+}
+
+/// An administrator creates a staff account of their structure (`admin`: an administrator,
+/// otherwise an agent) with a one-time password, the `admin create-staff` command's
+/// function; audited.
+pub async fn create_staff_account(
+    state: &AppState,
+    by: &StaffUser,
+    who: &NewLogin,
+    admin: bool,
+) -> AppResult<Credentials> {
+    admins_only(by)?;
+    let who = NewLogin {
+        password: None,
+        ..who.clone()
+    };
+    let credentials = crate::admin::create_staff(state, by.structure_id(), &who, admin).await?;
+    let account = accounts::account_by_login(&state.db, &credentials.login)
+        .await?
+        .ok_or_else(|| AppError::internal("compte créé introuvable"))?;
+    let now = state.clock.now().as_millisecond();
+    let mut wtx = state.db.begin_write().await?;
+    audit::record(
+        &mut wtx.tx,
+        by.who(now),
+        "create_staff_account",
+        None,
+        &described(&account),
+    )
+    .await?;
+    wtx.commit().await?;
+    tracing::info!(
+        event = "staff_account_created",
+        account_id = %account.id,
+        by = %by.session.account_id,
+        "staff account created"
+    );
+    Ok(credentials)
+}
+
+/// A staff account of the administrator's structure (not found otherwise, families'
+/// accounts included).
+pub async fn staff_account_of(
+    state: &AppState,
+    by: &StaffUser,
+    account_id: &str,
+) -> AppResult<Account> {
+    match accounts::account_by_id(&state.db, account_id).await? {
+        Some(a)
+            if a.structure_id == *by.structure_id()
+                && a.family_id.is_none()
+                && is_staff_role(a.role) =>
+        {
+            Ok(a)
+        }
+        _ => Err(AppError::not_found()),
+    }
+}
+
+/// An administrator disables (`disabled`) or enables again a staff account of their
+/// structure. Disabling ends every session of the account at once; an administrator cannot
+/// disable their own account, nor the structure's last enabled administrator (checked under
+/// a lock of the structure, so that two administrators disabling each other at once leave
+/// one). Audited.
+pub async fn set_staff_disabled(
+    state: &AppState,
+    by: &StaffUser,
+    account_id: &str,
+    disabled: bool,
+) -> AppResult<Account> {
+    admins_only(by)?;
+    let account = staff_account_of(state, by, account_id).await?;
+    if disabled && account.id == by.session.account_id {
+        return Err(AppError::bad_request(
+            "Vous ne pouvez pas désactiver votre propre compte",
+        ));
+    }
+    let now = state.clock.now().as_millisecond();
+    let mut wtx = state.db.begin_write().await?;
+    if disabled && account.role == Role::StaffAdmin {
+        let lock = format!(
+            "SELECT id FROM structures WHERE id = $1{}",
+            state.db.for_update()
+        );
+        sqlx::query(sqlx::AssertSqlSafe(lock))
+            .bind(account.structure_id.as_str())
+            .fetch_one(&mut *wtx.tx)
+            .await?;
+        let others: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM accounts WHERE structure_id = $1 AND role = $2 \
+             AND family_id IS NULL AND disabled_at_ms IS NULL AND id <> $3",
+        )
+        .bind(account.structure_id.as_str())
+        .bind(Role::StaffAdmin.code())
+        .bind(account.id.as_str())
+        .fetch_one(&mut *wtx.tx)
+        .await?;
+        if others == 0 {
+            return Err(AppError::bad_request(
+                "C'est le dernier administrateur actif de la structure : il ne peut pas être désactivé",
+            ));
+        }
+    }
+    sqlx::query("UPDATE accounts SET disabled_at_ms = $1 WHERE id = $2")
+        .bind(disabled.then_some(now))
+        .bind(account.id.as_str())
+        .execute(&mut *wtx.tx)
+        .await?;
+    let ended = if disabled {
+        accounts::end_other_sessions(
+            &mut wtx.tx,
+            &account.id,
+            None,
+            EndReason::AccountDisabled,
+            now,
+        )
+        .await?
+    } else {
+        0
+    };
+    audit::record(
+        &mut wtx.tx,
+        by.who(now),
+        if disabled {
+            "disable_staff_account"
+        } else {
+            "enable_staff_account"
+        },
+        None,
+        &described(&account),
+    )
+    .await?;
+    wtx.commit().await?;
+    tracing::info!(
+        event = if disabled { "staff_account_disabled" } else { "staff_account_enabled" },
+        account_id = %account.id,
+        by = %by.session.account_id,
+        sessions_ended = ended,
+        "staff account disabled or enabled"
+    );
+    Ok(Account {
+        disabled,
+        ..account
     })
 }

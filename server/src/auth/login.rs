@@ -91,6 +91,19 @@ pub async fn verify(state: &AppState, ip: IpAddr, req: &LoginRequest) -> AppResu
             return Err(wrong_credentials());
         }
     };
+    if account.disabled {
+        tracing::info!(
+            event = "login_refused_disabled",
+            account_id = %account.id,
+            %ip,
+            "login refused: account disabled"
+        );
+        return Err(AppError::client(
+            axum::http::StatusCode::FORBIDDEN,
+            cartable_domain::api::ErrorCode::Forbidden,
+            "Ce compte est désactivé : adressez-vous à l'administrateur de la structure",
+        ));
+    }
     throttle::succeeded(state, attempt).await?;
     let proof = match (known, &req.known_device) {
         (true, Some(p)) => p.trim().to_ascii_lowercase(),

@@ -16,6 +16,8 @@ pub struct Account {
     pub role: Role,
     /// The password was issued by someone else (one-time): it must be replaced first.
     pub must_change_password: bool,
+    /// Disabled by an administrator: no login, no session.
+    pub disabled: bool,
 }
 
 /// The device and account behind a bearer token.
@@ -123,11 +125,12 @@ fn account_from_row(r: &sqlx::any::AnyRow) -> Result<Account, sqlx::Error> {
         display_name: r.try_get("display_name")?,
         role: role(r, "role")?,
         must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
+        disabled: r.try_get::<Option<i64>, _>("disabled_at_ms")?.is_some(),
     })
 }
 
-const ACCOUNT_COLUMNS: &str =
-    "id, structure_id, family_id, login, password_hash, display_name, role, must_change_password";
+const ACCOUNT_COLUMNS: &str = "id, structure_id, family_id, login, password_hash, display_name, \
+     role, must_change_password, disabled_at_ms";
 
 pub async fn account_by_login(db: &Db, login: &str) -> Result<Option<Account>, sqlx::Error> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login = $1");
@@ -179,7 +182,7 @@ pub async fn session_by_token_hash(
         "SELECT d.id AS device_id, a.id AS account_id, a.structure_id, a.family_id, a.role, \
          d.created_at_ms, d.last_seen_ms, a.must_change_password \
          FROM devices d JOIN accounts a ON a.id = d.account_id \
-         WHERE d.token_hash = $1 AND d.revoked_at_ms IS NULL",
+         WHERE d.token_hash = $1 AND d.revoked_at_ms IS NULL AND a.disabled_at_ms IS NULL",
     )
     .bind(token_hash)
     .fetch_optional(&db.pool)
@@ -250,6 +253,8 @@ pub enum EndReason {
     Expired,
     /// The account's password changed or a one-time password was issued.
     PasswordChanged,
+    /// The account was disabled by an administrator.
+    AccountDisabled,
 }
 
 impl EndReason {
@@ -259,6 +264,7 @@ impl EndReason {
             EndReason::Revoked => "revoked",
             EndReason::Expired => "expired",
             EndReason::PasswordChanged => "password_changed",
+            EndReason::AccountDisabled => "account_disabled",
         }
     }
 }

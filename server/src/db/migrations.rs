@@ -65,6 +65,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "invoicing lookups by family",
         include_str!("../../../migrations/sqlite/0051_invoicing_family_lookups.sql"),
     ),
+    (
+        70,
+        "staff accounts disabled",
+        include_str!("../../../migrations/sqlite/0070_staff_accounts_disabled.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -127,6 +132,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         51,
         "invoicing lookups by family",
         include_str!("../../../migrations/postgres/0051_invoicing_family_lookups.sql"),
+    ),
+    (
+        70,
+        "staff accounts disabled",
+        include_str!("../../../migrations/postgres/0070_staff_accounts_disabled.sql"),
     ),
 ];
 
