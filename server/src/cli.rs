@@ -85,6 +85,17 @@ enum AdminCommand {
     /// Forget a staff login's second factor (a lost phone): set up again at the next login
     /// (ends its sessions).
     ResetSecondFactor { login: String },
+    /// Delete personal data past their retention periods (health data of children who left,
+    /// supporting documents, attendance and plannings, audit log, families gone, accounting
+    /// after 10 years); prints the count per category.
+    Purge {
+        /// Count only, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Erase a family (by id or a parent's login): personal data, documents, files, logins,
+    /// devices and push subscriptions; invoices and payments are kept for the accounting.
+    EraseFamily { family: String },
     /// Create a new VAPID key pair for push notifications. Devices subscribed with the old
     /// key keep receiving messages until they subscribe again; `--prune` deletes keys no
     /// subscription uses any more.
@@ -287,6 +298,42 @@ async fn admin_command(state: &AppState, cmd: AdminCommand) -> anyhow::Result<()
         AdminCommand::RebuildProjections => {
             let (docs, rows) = admin::rebuild_projections(state).await?;
             println!("projections reconstruites : {docs} documents, {rows} lignes");
+        }
+        AdminCommand::Purge { dry_run } => {
+            let report = crate::retention::purge(state, dry_run).await?;
+            println!(
+                "{}",
+                if dry_run {
+                    "purge (simulation, rien n'est supprimé) :"
+                } else {
+                    "purge effectuée :"
+                }
+            );
+            for (label, n) in report.lines() {
+                println!("  {label:<58} {n}");
+            }
+        }
+        AdminCommand::EraseFamily { family } => {
+            let e = crate::retention::erase::erase_family(state, &family).await?;
+            if e.already_erased {
+                println!("famille {} déjà effacée", e.family_id);
+            } else {
+                println!("famille {} effacée :", e.family_id);
+            }
+            println!(
+                "  {} comptes, {} appareils, {} abonnements push, {} documents synchronisés, \
+                 {} justificatifs, {} fichiers supprimés",
+                e.accounts,
+                e.devices,
+                e.push_subscriptions,
+                e.documents,
+                e.supporting_documents,
+                e.files
+            );
+            println!(
+                "  conservés pour la comptabilité, au nom « {} » : {} factures ou avoirs, {} paiements",
+                e.kept_name, e.invoices_kept, e.payments_kept
+            );
         }
         AdminCommand::RotateVapidKey { prune } => {
             let key =

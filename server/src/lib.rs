@@ -19,6 +19,7 @@ pub mod export;
 pub mod invoicing;
 pub mod objects;
 pub mod push;
+pub mod retention;
 pub mod routes;
 pub mod seen;
 pub mod settings;
@@ -105,6 +106,13 @@ pub async fn launch(
             let _ = stopped.wait_for(|s| *s).await;
         }))
     });
+    let purge = state.settings.retention_daily.then(|| {
+        let state = state.clone();
+        let mut stopped = worker_stopped.clone();
+        tokio::spawn(retention::run_daily(state, async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        }))
+    });
     let app = routes::router(state);
     let served = axum::serve(
         listener,
@@ -115,6 +123,9 @@ pub async fn launch(
     let _ = stop_worker.send(true);
     if let Some(worker) = worker {
         let _ = worker.await;
+    }
+    if let Some(purge) = purge {
+        purge.abort();
     }
     served?;
     Ok(())

@@ -85,6 +85,14 @@ pub struct Settings {
     /// Admin page: mark its session cookie `Secure` (set it when the server is reached over
     /// TLS, directly or through a reverse proxy).
     pub admin_secure_cookie: bool,
+    /// Retention periods in days (CNIL), applied by `admin purge` and the daily purge (see
+    /// `crate::retention`): health data and health documents of a child after its last day,
+    /// other supporting documents after the family's last day, attendance and plannings after
+    /// the day (the school year's end for plannings), the audit log, the rest of a family's
+    /// data after its last day (the family is then erased), invoices and payments.
+    pub retention: crate::retention::Periods,
+    /// Run the purge once a day in the server process.
+    pub retention_daily: bool,
 }
 
 const DAY: u64 = 24 * 60 * 60;
@@ -133,6 +141,8 @@ impl Default for Settings {
             push_allow_http_endpoints: false,
             admin_secure_cookie: false,
             push_expiry_notice_days: 14,
+            retention: crate::retention::Periods::default(),
+            retention_daily: true,
         }
     }
 }
@@ -186,6 +196,8 @@ impl fmt::Debug for Settings {
             .field("push_allow_http_endpoints", &self.push_allow_http_endpoints)
             .field("push_expiry_notice_days", &self.push_expiry_notice_days)
             .field("admin_secure_cookie", &self.admin_secure_cookie)
+            .field("retention", &self.retention)
+            .field("retention_daily", &self.retention_daily)
             .finish()
     }
 }
@@ -362,6 +374,25 @@ impl Settings {
                 "CARTABLE_PUSH_EXPIRY_NOTICE_DAYS" => {
                     self.push_expiry_notice_days = parse(&name, &value)?
                 }
+                "CARTABLE_RETENTION_HEALTH_DAYS" => {
+                    self.retention.health_days = parse(&name, &value)?
+                }
+                "CARTABLE_RETENTION_DOCUMENTS_DAYS" => {
+                    self.retention.documents_days = parse(&name, &value)?
+                }
+                "CARTABLE_RETENTION_ATTENDANCE_DAYS" => {
+                    self.retention.attendance_days = parse(&name, &value)?
+                }
+                "CARTABLE_RETENTION_AUDIT_DAYS" => {
+                    self.retention.audit_days = parse(&name, &value)?
+                }
+                "CARTABLE_RETENTION_DOSSIER_DAYS" => {
+                    self.retention.dossier_days = parse(&name, &value)?
+                }
+                "CARTABLE_RETENTION_ACCOUNTING_DAYS" => {
+                    self.retention.accounting_days = parse(&name, &value)?
+                }
+                "CARTABLE_RETENTION_DAILY" => self.retention_daily = parse(&name, &value)?,
                 _ => {}
             }
         }

@@ -17,6 +17,7 @@ pub mod push_service;
 pub mod raw;
 pub mod routes;
 pub mod staff;
+pub mod traces;
 
 use cartable_domain::dossier::ChildSheet;
 use cartable_server::AppState;

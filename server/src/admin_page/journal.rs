@@ -45,6 +45,9 @@ pub fn action_label(action: &str) -> String {
         "change_activity" => "Activité modifiée",
         "change_closures" => "Fermetures modifiées",
         "change_tariff" => "Tarif modifié",
+        "retention_purge" => "Données anciennes purgées (durées de conservation)",
+        "retention_erase" => "Famille partie effacée (durée de conservation)",
+        "erase_family" => "Données d'une famille effacées",
         _ => "",
     };
     if known.is_empty() {

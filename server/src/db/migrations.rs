@@ -70,6 +70,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "staff accounts disabled",
         include_str!("../../../migrations/sqlite/0070_staff_accounts_disabled.sql"),
     ),
+    (
+        80,
+        "retention and erasure",
+        include_str!("../../../migrations/sqlite/0080_retention.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -137,6 +142,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         70,
         "staff accounts disabled",
         include_str!("../../../migrations/postgres/0070_staff_accounts_disabled.sql"),
+    ),
+    (
+        80,
+        "retention and erasure",
+        include_str!("../../../migrations/postgres/0080_retention.sql"),
     ),
 ];
 

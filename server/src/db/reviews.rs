@@ -48,7 +48,7 @@ pub struct ActorOwner {
     pub device_name: String,
 }
 
-fn encode_heads(heads: &[ChangeHash]) -> String {
+pub(crate) fn encode_heads(heads: &[ChangeHash]) -> String {
     let hex: Vec<String> = heads.iter().map(ToString::to_string).collect();
     serde_json::to_string(&hex).unwrap_or_else(|_| "[]".into())
 }

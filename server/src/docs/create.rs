@@ -16,7 +16,10 @@ use cartable_domain::planning::Planning;
 use cartable_domain::school_year::SchoolYear;
 use sqlx::AnyConnection;
 
-fn doc_with<T: autosurgeon::Reconcile>(actor: &ActorId, value: &T) -> Result<AutoCommit, AppError> {
+pub(crate) fn doc_with<T: autosurgeon::Reconcile>(
+    actor: &ActorId,
+    value: &T,
+) -> Result<AutoCommit, AppError> {
     let mut doc = AutoCommit::new().with_actor(actor.clone());
     autosurgeon::reconcile(&mut doc, value)
         .map_err(|e| AppError::internal(format!("document initial : {e}")))?;
