@@ -19,6 +19,8 @@ pub struct LedgerView {
     pub owed: bool,
     pub documents: Vec<DocumentRow>,
     pub payments: Vec<PaymentRow>,
+    /// Years with payments received, latest first: each has its annual statement.
+    pub statement_years: Vec<String>,
 }
 
 pub struct DocumentRow {
@@ -92,6 +94,14 @@ pub async fn view(
         })
         .collect();
     documents.sort_by(|a, b| b.number.cmp(&a.number));
+    let mut statement_years: Vec<String> = data
+        .ledger
+        .payments
+        .values()
+        .filter_map(|p| p.received_on.get(..4).map(String::from))
+        .collect();
+    statement_years.sort_unstable_by(|a, b| b.cmp(a));
+    statement_years.dedup();
     let mut received: Vec<_> = data.ledger.payments.values().collect();
     received.sort_by(|a, b| b.received_on.cmp(&a.received_on));
     let payments: Vec<PaymentRow> = received
@@ -117,5 +127,6 @@ pub async fn view(
         owed: b < 0,
         documents,
         payments,
+        statement_years,
     })
 }

@@ -88,6 +88,7 @@ fn row_of(s: &InvoiceSummary) -> Row {
 #[template(path = "admin/invoices.html")]
 struct ListPage {
     chrome: render::Chrome,
+    billing_tab: &'static str,
     month: String,
     month_label: String,
     bad_month: Option<String>,
@@ -120,6 +121,7 @@ pub async fn list(
                 StatusCode::BAD_REQUEST,
                 &ListPage {
                     chrome,
+                    billing_tab: "factures",
                     month: q.mois.clone().unwrap_or_default(),
                     month_label: String::new(),
                     bad_month: Some(e),
@@ -149,6 +151,7 @@ pub async fn list(
         .count();
     Ok(render::page(&ListPage {
         chrome,
+        billing_tab: "factures",
         month: month.to_string(),
         month_label: month.label_fr(),
         bad_month: None,

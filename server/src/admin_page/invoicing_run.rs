@@ -45,6 +45,7 @@ struct FamilyView {
 #[template(path = "admin/invoicing_run.html")]
 struct RunPage {
     chrome: render::Chrome,
+    billing_tab: &'static str,
     csrf: String,
     month: String,
     month_label: String,
@@ -105,6 +106,7 @@ async fn render_run(
                 StatusCode::BAD_REQUEST,
                 &RunPage {
                     chrome: staff.0.chrome("Facturation", "factures"),
+                    billing_tab: "facturation",
                     csrf: staff.0.csrf(),
                     month: text.unwrap_or_default().to_string(),
                     month_label: String::new(),
@@ -144,6 +146,7 @@ async fn render_run(
         status,
         &RunPage {
             chrome: staff.0.chrome("Facturation", "factures"),
+            billing_tab: "facturation",
             csrf: staff.0.csrf(),
             month: month.to_string(),
             month_label: month.label_fr(),

@@ -9,6 +9,7 @@
 //! limited to the structure of the member of staff; and the headers below on every answer.
 
 pub mod activity_form;
+pub mod annual_statements;
 pub mod assets;
 pub mod attendance_sheet;
 pub mod charts;
@@ -28,11 +29,13 @@ pub mod family_creation;
 pub mod family_ledger;
 pub mod family_planning;
 pub mod format;
+pub mod invoice_export;
 pub mod invoices;
 pub mod invoicing_run;
 pub mod journal;
 pub mod login;
 pub mod multipart;
+pub mod overdue;
 pub mod password;
 pub mod publications;
 pub mod render;
@@ -86,6 +89,9 @@ pub fn router() -> Router<AppState> {
         .merge(tariff_form::routes())
         .merge(invoicing_run::routes())
         .merge(invoices::routes())
+        .merge(invoice_export::routes())
+        .merge(overdue::routes())
+        .merge(annual_statements::routes())
         .merge(publications::routes())
         .merge(journal::routes())
         .merge(decision_override::routes())

@@ -138,6 +138,20 @@ pub async fn of_month(
     .await
 }
 
+/// The structure's invoices (not credit notes nor statements) due before `date` (ISO).
+pub async fn due_before(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    date: &str,
+) -> Result<Vec<InvoiceRow>, sqlx::Error> {
+    select(
+        conn,
+        "structure_id = $1 AND kind = 'invoice' AND due_on <> '' AND due_on < $2",
+        &[structure_id, date],
+    )
+    .await
+}
+
 pub async fn of_families(
     conn: &mut AnyConnection,
     structure_id: &str,

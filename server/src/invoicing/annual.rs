@@ -167,6 +167,75 @@ pub async fn statement(
     })
 }
 
+/// The statements of `year` for every family of the structure that paid something in it,
+/// by family name.
+pub async fn of_year(
+    state: &AppState,
+    structure_id: &str,
+    year: i16,
+) -> AppResult<Vec<AnnualStatement>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT family_id FROM payments WHERE structure_id = $1 \
+         AND received_on >= $2 AND received_on <= $3",
+    )
+    .bind(structure_id)
+    .bind(format!("{year}-01-01"))
+    .bind(format!("{year}-12-31"))
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let family_id: String = sqlx::Row::try_get(r, "family_id")?;
+        let s = statement(state, structure_id, &family_id, year).await?;
+        if s.total_paid_cents != 0 {
+            out.push(s);
+        }
+    }
+    out.sort_by(|a, b| {
+        a.family_name
+            .cmp(&b.family_name)
+            .then(a.family_id.cmp(&b.family_id))
+    });
+    Ok(out)
+}
+
+/// The year's statements as CSV (same conventions as the month's export): one line per
+/// child, and one for fees about the whole family.
+pub fn csv(statements: &[AnnualStatement]) -> String {
+    use super::export::line;
+    use cartable_domain::money::format_amount;
+    let mut out = line(&[
+        "annee",
+        "famille",
+        "id_famille",
+        "payeur",
+        "enfant",
+        "montant_paye_eur",
+        "montant_paye_centimes",
+    ]);
+    for s in statements {
+        let year = s.year.to_string();
+        let mut push = |who: &str, cents: i64| {
+            out.push_str(&line(&[
+                &year,
+                &s.family_name,
+                &s.family_id,
+                &s.billing_name,
+                who,
+                &format_amount(cents),
+                &cents.to_string(),
+            ]));
+        };
+        for c in &s.children {
+            push(&c.child_name, c.paid_cents);
+        }
+        if s.family_cents != 0 {
+            push("Frais communs à la famille", s.family_cents);
+        }
+    }
+    out
+}
+
 /// The printed certificate.
 pub fn printed(
     s: &AnnualStatement,

@@ -3,9 +3,14 @@
 //! UTF-8, amounts in euros with a decimal comma (what French spreadsheets and accounting
 //! imports expect), plus the amount in cents for machines.
 
-use crate::db::invoices::{InvoiceRow, PaymentRow};
+use crate::AppState;
+use crate::db::invoices::{self, InvoiceRow, PaymentRow};
+use crate::error::AppResult;
 use cartable_domain::ledger::{DocumentKind, PaymentMethod};
 use cartable_domain::money::format_amount;
+use cartable_domain::pricing::BillingMonth;
+use sqlx::Row;
+use std::collections::BTreeMap;
 
 fn field(s: &str) -> String {
     let s = s.replace('\u{a0}', " ");
@@ -16,7 +21,8 @@ fn field(s: &str) -> String {
     }
 }
 
-fn line(fields: &[&str]) -> String {
+/// One CSV line (fields quoted when needed, CRLF at the end).
+pub fn line(fields: &[&str]) -> String {
     let mut l = fields
         .iter()
         .map(|f| field(f))
@@ -83,6 +89,41 @@ pub fn csv(
         ]));
     }
     out
+}
+
+/// Names of the structure's families, by id.
+pub async fn family_names(
+    state: &AppState,
+    structure_id: &str,
+) -> AppResult<BTreeMap<String, String>> {
+    let rows = sqlx::query("SELECT id, name FROM families WHERE structure_id = $1")
+        .bind(structure_id)
+        .fetch_all(&state.db.pool)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+        .collect::<Result<_, sqlx::Error>>()?)
+}
+
+/// The month's CSV for `structure_id`: the documents of its run (and credit notes issued in
+/// it), then the payments received during the month.
+pub async fn month_csv(
+    state: &AppState,
+    structure_id: &str,
+    month: BillingMonth,
+) -> AppResult<String> {
+    let names = family_names(state, structure_id).await?;
+    let mut conn = state.db.pool.acquire().await?;
+    let rows = invoices::of_month(&mut conn, structure_id, &month.to_string()).await?;
+    let paid = invoices::payments_between(
+        &mut conn,
+        structure_id,
+        &month.first_day().to_string(),
+        &month.last_day().to_string(),
+    )
+    .await?;
+    Ok(csv(&rows, &paid, &names))
 }
 
 #[cfg(test)]

@@ -317,27 +317,7 @@ async fn export_csv(
 ) -> AppResult<Response> {
     staff.require_admin()?;
     let m = month(&m)?;
-    let mut conn = state.db.pool.acquire().await?;
-    let rows = invoices::of_month(&mut conn, staff.structure_id(), &m.to_string()).await?;
-    let paid = invoices::payments_between(
-        &mut conn,
-        staff.structure_id(),
-        &m.first_day().to_string(),
-        &m.last_day().to_string(),
-    )
-    .await?;
-    let names = sqlx::query("SELECT id, name FROM families WHERE structure_id = $1")
-        .bind(staff.structure_id().as_str())
-        .fetch_all(&mut *conn)
-        .await?;
-    let names: BTreeMap<String, String> = names
-        .iter()
-        .map(|r| {
-            use sqlx::Row;
-            Ok((r.try_get("id")?, r.try_get("name")?))
-        })
-        .collect::<Result<_, sqlx::Error>>()?;
-    let text = export::csv(&rows, &paid, &names);
+    let text = export::month_csv(&state, staff.structure_id(), m).await?;
     Ok(attachment(
         "text/csv; charset=utf-8",
         &format!("factures-{m}.csv"),
@@ -345,7 +325,8 @@ async fn export_csv(
     ))
 }
 
-fn year(y: &str) -> AppResult<i16> {
+/// A year of an annual statement (2000 to 2100).
+pub fn year(y: &str) -> AppResult<i16> {
     y.parse::<i16>()
         .ok()
         .filter(|y| (2000..=2100).contains(y))

@@ -1,0 +1,89 @@
+//! The accounting pages in a real headless Chromium: the month's invoices with their CSV
+//! export, the overdue invoices across months, the annual statements and a family's ledger
+//! with its certificates. Full-page screenshots go to `<target>/screenshots/admin/8N-*.png`.
+//! Without Chromium the test says SKIPPED (a failure under `CARTABLE_REQUIRE_ALL=1`).
+
+use cartable_tests::chromium::{self, full_page_screenshot};
+use cartable_tests::chromium::{click, sign_in_admin, wait_text};
+use cartable_tests::daily::demo_with_canteen;
+use cartable_tests::{Backend, TestServer};
+use sqlx::Row;
+
+/// The demo in late May 2027: February and March issued, the Martins paid February.
+fn demo_in_may(server: &TestServer) {
+    let canteen = demo_with_canteen(server);
+    let at = |s: &str| s.parse::<jiff::Timestamp>().expect("instant");
+    server.clock.set(at("2027-04-20T08:00:00Z"));
+    server.block_on(async {
+        let admin_id: String = sqlx::query("SELECT id FROM accounts WHERE login = 'admin'")
+            .fetch_one(&server.state.db.pool)
+            .await
+            .expect("admin")
+            .get(0);
+        cartable_server::invoicing::run::issue(
+            &server.state,
+            &canteen.structure_id,
+            "2027-03".parse().expect("month"),
+            &admin_id,
+        )
+        .await
+        .expect("March issued");
+        sqlx::query(
+            "UPDATE adults SET email = 'samira.benali@example.org', \
+             mobile_phone = '06 12 34 56 78' WHERE first_name = 'Samira'",
+        )
+        .execute(&server.state.db.pool)
+        .await
+        .expect("contact");
+    });
+    server.clock.set(at("2027-05-20T08:00:00Z"));
+}
+
+#[test]
+fn an_administrator_exports_the_month_and_follows_unpaid_invoices() {
+    let Some((browser, driver)) = chromium::find() else {
+        return;
+    };
+    let server = TestServer::start(Backend::Sqlite);
+    demo_in_may(&server);
+    let driver = chromium::start_driver(&driver);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let c = chromium::connect(&driver, &browser).await;
+        let base = server.url.clone();
+        sign_in_admin(&c, &server).await;
+
+        c.goto(&format!("{base}/admin/factures?mois=2027-03"))
+            .await
+            .expect("goto");
+        wait_text(&c, "#titre-factures", "mars 2027").await;
+        wait_text(&c, "a[href^='/admin/factures/export.csv']", "CSV").await;
+        full_page_screenshot(&c, "80-factures-export").await;
+
+        click(&c, "nav.subnav a[href='/admin/impayes']").await;
+        wait_text(&c, "h1", "Factures en retard").await;
+        wait_text(&c, "#titre-retards", "3").await;
+        full_page_screenshot(&c, "81-impayes").await;
+        c.find(fantoccini::Locator::Css("#tri"))
+            .await
+            .expect("sort")
+            .select_by_value("retard")
+            .await
+            .expect("select");
+        click(&c, "form.chooser button.primary").await;
+        wait_text(&c, "caption", "triées par retard").await;
+
+        click(&c, "nav.subnav a[href='/admin/attestations']").await;
+        wait_text(&c, "#titre-attestations", "2027").await;
+        full_page_screenshot(&c, "82-attestations").await;
+
+        click(&c, "table tbody th a").await;
+        wait_text(&c, "#titre-compte", "Factures et paiements").await;
+        wait_text(&c, "#compte", "Attestations de paiement").await;
+        full_page_screenshot(&c, "83-famille-compte").await;
+        c.close().await.expect("close");
+    });
+}
