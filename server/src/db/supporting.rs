@@ -69,8 +69,36 @@ fn stored_of(r: &sqlx::any::AnyRow) -> Result<Stored, sqlx::Error> {
     })
 }
 
-pub async fn insert(db: &Db, d: &NewDocument<'_>) -> Result<(), sqlx::Error> {
+/// Whether [`insert`] stored the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    Stored,
+    /// The family's documents together would exceed `quota` bytes: nothing was written.
+    OverQuota,
+}
+
+/// Records a document whose bytes are stored, unless the family's documents together would
+/// then exceed `quota` bytes. The family's total is read under the family row's lock
+/// (PostgreSQL) or the single writer (SQLite), so uploads sent at once cannot pass the quota
+/// together, also across server processes.
+pub async fn insert(db: &Db, d: &NewDocument<'_>, quota: u64) -> Result<Inserted, sqlx::Error> {
     let mut write = db.begin_write().await?;
+    let lock = format!("SELECT id FROM families WHERE id = $1{}", db.for_update());
+    sqlx::query(sqlx::AssertSqlSafe(lock))
+        .bind(d.family_id)
+        .fetch_optional(&mut *write.tx)
+        .await?;
+    let used: i64 = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) AS total \
+         FROM supporting_documents WHERE family_id = $1",
+    )
+    .bind(d.family_id)
+    .fetch_one(&mut *write.tx)
+    .await?
+    .try_get("total")?;
+    if u64::try_from(used.saturating_add(d.size_bytes)).unwrap_or(u64::MAX) > quota {
+        return Ok(Inserted::OverQuota);
+    }
     sqlx::query(
         "INSERT INTO supporting_documents (id, structure_id, family_id, child_id, kind, \
          file_name, content_type, size_bytes, sha256, object_key, valid_until, idempotency_key, \
@@ -93,7 +121,8 @@ pub async fn insert(db: &Db, d: &NewDocument<'_>) -> Result<(), sqlx::Error> {
     .bind(d.uploaded_at_ms)
     .execute(&mut *write.tx)
     .await?;
-    write.commit().await
+    write.commit().await?;
+    Ok(Inserted::Stored)
 }
 
 pub async fn by_idempotency_key(

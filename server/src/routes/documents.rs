@@ -117,18 +117,11 @@ async fn upload(
     let file_name = stored_file_name(&raw_name, file_type);
     let sha = hex::encode(Sha256::digest(&bytes));
     let size = i64::try_from(bytes.len()).map_err(|_| too_large(max))?;
+    // A first look, before storing the bytes; the insert checks again under a lock.
     let used = supporting::family_total_bytes(&state.db, &device.family_id).await?;
     let quota = state.settings.family_documents_quota_bytes;
     if u64::try_from(used.saturating_add(size)).unwrap_or(u64::MAX) > quota {
-        return Err(AppError::client(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::QuotaExceeded,
-            format!(
-                "L'espace de documents de la famille est plein ({} Mo au plus) : \
-                 demandez à la structure de retirer les documents qui ne servent plus",
-                quota / (1024 * 1024)
-            ),
-        ));
+        return Err(quota_exceeded(quota));
     }
 
     let id = new_id();
@@ -150,7 +143,8 @@ async fn upload(
         uploaded_by: &device.session.account_id,
         uploaded_at_ms: state.clock.now().as_millisecond(),
     };
-    if let Err(e) = supporting::insert(&state.db, &new).await {
+    let inserted = supporting::insert(&state.db, &new, quota).await;
+    if !matches!(inserted, Ok(supporting::Inserted::Stored)) {
         objects::remove(&state, &object_key, "document not recorded").await;
         // The same upload may have raced this one in: answer what it stored.
         if let Some(existing) =
@@ -158,7 +152,8 @@ async fn upload(
         {
             return Ok((StatusCode::OK, Json(existing.doc)).into_response());
         }
-        return Err(e.into());
+        inserted?;
+        return Err(quota_exceeded(quota));
     }
     let stored = supporting::by_id(&state.db, &id)
         .await?
@@ -168,6 +163,18 @@ async fn upload(
         tracing::error!(error = %e, family_id = %device.family_id, kind, "requested document not cleared");
     }
     Ok((StatusCode::CREATED, Json(stored.doc)).into_response())
+}
+
+fn quota_exceeded(quota: u64) -> AppError {
+    AppError::client(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::QuotaExceeded,
+        format!(
+            "L'espace de documents de la famille est plein ({} Mo au plus) : \
+             demandez à la structure de retirer les documents qui ne servent plus",
+            quota / (1024 * 1024)
+        ),
+    )
 }
 
 async fn list(
