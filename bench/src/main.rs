@@ -105,6 +105,8 @@ fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // Server and simulated phones share this process: two descriptors per connection.
+    cartable_server::open_files::raise_and_log();
     match run(args) {
         Ok(0) => std::process::ExitCode::SUCCESS,
         Ok(errors) => {

@@ -169,6 +169,7 @@ async fn serve(
     settings: Settings,
     demo: Option<Vec<crate::demo::DemoLogin>>,
 ) -> anyhow::Result<()> {
+    crate::open_files::raise_and_log();
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     let addr = listener.local_addr()?;
     println!("Cartable écoute sur http://{addr}");

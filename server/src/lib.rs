@@ -18,6 +18,7 @@ pub mod error;
 pub mod export;
 pub mod invoicing;
 pub mod objects;
+pub mod open_files;
 pub mod push;
 pub mod retention;
 pub mod routes;

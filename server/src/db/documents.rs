@@ -41,24 +41,35 @@ fn doc_from_row(r: &sqlx::any::AnyRow) -> Result<DocRow, sqlx::Error> {
     })
 }
 
+/// The query of [`visible_with_states`] (`$1` structure, `$2` family, `$3` device).
+const VISIBLE_WITH_STATES: &str = "SELECT d.id, d.structure_id, d.family_id, d.kind, d.school_year, d.version, s.state \
+     FROM documents d LEFT JOIN sync_states s ON s.doc_id = d.id AND s.device_id = $3 \
+     WHERE d.structure_id = $1 AND d.family_id = $2 \
+     UNION ALL \
+     SELECT d.id, d.structure_id, d.family_id, d.kind, d.school_year, d.version, s.state \
+     FROM documents d LEFT JOIN sync_states s ON s.doc_id = d.id AND s.device_id = $3 \
+     WHERE d.structure_id = $1 AND d.family_id IS NULL \
+     ORDER BY 1";
+
 /// Documents a family may see, each with the sync state `device_id` persisted for it: one
 /// query for what every sync request needs first.
+///
+/// Two exact lookups on `documents_owner` joined by `UNION ALL` rather than one
+/// `family_id = $2 OR family_id IS NULL`: without table statistics, SQLite's planner reads
+/// that `OR` as a scan of every document of the structure (756 µs at 10,000 families instead
+/// of 22 µs), and a fresh or never-analysed database has no statistics.
 pub async fn visible_with_states(
     db: &Db,
     structure_id: &StructureId,
     family_id: &FamilyId,
     device_id: &DeviceId,
 ) -> Result<Vec<(DocRow, Option<Vec<u8>>)>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT d.id, d.structure_id, d.family_id, d.kind, d.school_year, d.version, s.state \
-         FROM documents d LEFT JOIN sync_states s ON s.doc_id = d.id AND s.device_id = $3 \
-         WHERE d.structure_id = $1 AND (d.family_id = $2 OR d.family_id IS NULL) ORDER BY d.id",
-    )
-    .bind(structure_id.as_str())
-    .bind(family_id.as_str())
-    .bind(device_id.as_str())
-    .fetch_all(&db.pool)
-    .await?;
+    let rows = sqlx::query(VISIBLE_WITH_STATES)
+        .bind(structure_id.as_str())
+        .bind(family_id.as_str())
+        .bind(device_id.as_str())
+        .fetch_all(&db.pool)
+        .await?;
     rows.iter()
         .map(|r| Ok((doc_from_row(r)?, r.try_get("state")?)))
         .collect()
@@ -306,4 +317,44 @@ pub async fn log_compensation(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::VISIBLE_WITH_STATES;
+    use crate::db::Db;
+    use crate::settings::Settings;
+    use sqlx::Row;
+
+    /// On a database that was never analysed, the per-sync query still finds a family's
+    /// documents by index instead of reading the whole structure.
+    #[tokio::test]
+    async fn a_syncs_documents_are_looked_up_not_scanned_without_statistics() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let settings = Settings {
+            data_dir: dir.path().to_path_buf(),
+            ..Settings::default()
+        };
+        let db = Db::connect(&settings).await.expect("database");
+        let plan: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "EXPLAIN QUERY PLAN {VISIBLE_WITH_STATES}"
+        )))
+        .bind("structure")
+        .bind("family")
+        .bind("device")
+        .fetch_all(&db.pool)
+        .await
+        .expect("plan")
+        .iter()
+        .map(|r| r.get::<String, _>("detail"))
+        .collect();
+        let lookups = plan
+            .iter()
+            .filter(|d| {
+                d.contains("SEARCH d USING INDEX documents_owner (structure_id=? AND family_id=?)")
+            })
+            .count();
+        assert_eq!(lookups, 2, "{plan:#?}");
+        assert!(!plan.iter().any(|d| d.starts_with("SCAN d")), "{plan:#?}");
+    }
 }

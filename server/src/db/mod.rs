@@ -134,6 +134,12 @@ impl Db {
                          PRAGMA secure_delete = ON;",
                     )
                     .await?;
+                    // Table statistics for the query planner, as SQLite advises for long-lived
+                    // connections: analyse (on a bounded sample) the tables whose size changed
+                    // a lot since they were last analysed. The pool renews its connections,
+                    // so this also runs periodically while the data grows.
+                    conn.execute("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;")
+                        .await?;
                     Ok(())
                 })
             });
