@@ -92,16 +92,18 @@ fn the_day_list_reads_in_words_prints_and_downloads() {
             "attachment; filename=\"liste-cantine-2027-03-16.csv\""
         );
         let text = csv.text();
-        assert!(
-            text.starts_with("\u{feff}Nom;Prénom;Classe;Famille;Régime;Allergies;PAI;Remarque\r\n")
-        );
+        assert!(text.starts_with(
+            "\u{feff}Nom;Prénom;Classe;Famille;Régime;Allergies;PAI;Remarque;\
+                 Peut récupérer l'enfant;Contacts d'urgence\r\n"
+        ));
         assert!(
             text.contains(
-                "Martin;Léa;CM1;Famille Martin;Sans régime particulier;arachide;Oui;\r\n"
+                "Martin;Léa;CM1;Famille Martin;Sans régime particulier;arachide;Oui;;\
+                 \"Camille Martin, Julien Martin\";\"Camille Martin (sans numéro) ; Julien Martin (sans numéro)\"\r\n"
             ),
             "{text}"
         );
-        assert!(text.contains("Martin;Hugo;CE1;Famille Martin;Sans porc;Aucune;Non;\r\n"));
+        assert!(text.contains("Martin;Hugo;CE1;Famille Martin;Sans porc;Aucune;Non;;"));
         assert_eq!(text.lines().count(), 5);
         assert_eq!(health_reads(server, &demo.structure_id), before + 3);
 

@@ -40,6 +40,43 @@ pub struct Row {
     pub remark: String,
     /// Declared absent: not to be served.
     pub absent: bool,
+    /// Who may pick the child up, from the family's dossier ("Camille Martin, Julien
+    /// Martin"), and whether the child may leave alone.
+    pub pick_up: String,
+    /// Whom to call: "Camille Martin 06 12 34 56 78 ; Julien Martin (sans numéro)".
+    pub emergency: String,
+}
+
+/// What the family's dossier says about leaving and calling, for one child.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Contacts {
+    /// Adults allowed to pick the child up.
+    pub pick_up: Vec<String>,
+    /// Emergency contacts with their first phone number, if any.
+    pub emergency: Vec<String>,
+    pub may_leave_alone: bool,
+}
+
+impl Contacts {
+    fn pick_up_text(&self) -> String {
+        let mut parts = self.pick_up.clone();
+        if self.may_leave_alone {
+            parts.push("peut partir seul".into());
+        }
+        if parts.is_empty() {
+            "Non renseigné".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+
+    fn emergency_text(&self) -> String {
+        if self.emergency.is_empty() {
+            "Non renseigné".into()
+        } else {
+            self.emergency.join(" ; ")
+        }
+    }
 }
 
 /// What the kitchen needs at a glance.
@@ -53,7 +90,7 @@ pub struct Summary {
     pub pai: usize,
 }
 
-fn row_of(c: &ExpectedChild) -> Row {
+fn row_of(c: &ExpectedChild, contacts: &Contacts) -> Row {
     let diet = Diet::from_stored(&c.diet);
     let allergies: Vec<&str> = c
         .allergies
@@ -86,6 +123,8 @@ fn row_of(c: &ExpectedChild) -> Row {
         pai: c.pai,
         remark: remarks.join(" ; "),
         absent: c.absent,
+        pick_up: contacts.pick_up_text(),
+        emergency: contacts.emergency_text(),
     }
 }
 
@@ -174,7 +213,87 @@ async fn rows_for(
 ) -> Result<Vec<Row>, render::PageError> {
     let children =
         expected_children(state, &staff.staff(), choice.day, &choice.activity_id).await?;
-    Ok(children.iter().map(row_of).collect())
+    let mut by_family: BTreeMap<String, BTreeMap<String, Contacts>> = BTreeMap::new();
+    for c in &children {
+        if !by_family.contains_key(&c.family_id) {
+            by_family.insert(c.family_id.clone(), contacts_of(state, &c.family_id).await?);
+        }
+    }
+    let none = Contacts::default();
+    Ok(children
+        .iter()
+        .map(|c| {
+            let contacts = by_family
+                .get(&c.family_id)
+                .and_then(|f| f.get(&c.child_id))
+                .unwrap_or(&none);
+            row_of(c, contacts)
+        })
+        .collect())
+}
+
+/// The first phone number of an adult: mobile, then home, then work.
+fn first_phone(mobile: String, home: String, work: String) -> Option<String> {
+    [mobile, home, work]
+        .into_iter()
+        .map(|p| p.trim().to_string())
+        .find(|p| !p.is_empty())
+}
+
+/// Who may pick up each child of a family (by child id) and whom to call, from the
+/// family's dossier: its adults' roles and the children's "may leave alone".
+pub async fn contacts_of(
+    state: &AppState,
+    family_id: &str,
+) -> Result<BTreeMap<String, Contacts>, sqlx::Error> {
+    let adults = sqlx::query(
+        "SELECT first_name, last_name, mobile_phone, home_phone, work_phone, may_pick_up, \
+         emergency_contact FROM adults WHERE family_id = $1 \
+         ORDER BY legal_guardian DESC, last_name, first_name, adult_id",
+    )
+    .bind(family_id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut shared = Contacts::default();
+    for a in &adults {
+        let name = format!(
+            "{} {}",
+            a.try_get::<String, _>("first_name")?.trim(),
+            a.try_get::<String, _>("last_name")?.trim()
+        )
+        .trim()
+        .to_string();
+        if a.try_get::<i64, _>("may_pick_up")? != 0 {
+            shared.pick_up.push(name.clone());
+        }
+        if a.try_get::<i64, _>("emergency_contact")? != 0 {
+            let phone = first_phone(
+                a.try_get("mobile_phone")?,
+                a.try_get("home_phone")?,
+                a.try_get("work_phone")?,
+            );
+            shared.emergency.push(match phone {
+                Some(p) => format!("{name} {p}"),
+                None => format!("{name} (sans numéro)"),
+            });
+        }
+    }
+    let children =
+        sqlx::query("SELECT child_id, may_leave_alone FROM children WHERE family_id = $1")
+            .bind(family_id)
+            .fetch_all(&state.db.pool)
+            .await?;
+    let mut out = BTreeMap::new();
+    for c in &children {
+        out.insert(
+            c.try_get::<String, _>("child_id")?,
+            Contacts {
+                may_leave_alone: c.try_get::<i64, _>("may_leave_alone")? != 0,
+                ..shared.clone()
+            },
+        );
+    }
+    Ok(out)
 }
 
 /// After a decision on a booking: whose, and what it was.
@@ -276,7 +395,10 @@ pub fn csv_field(text: &str) -> String {
 /// The list as CSV: a byte order mark, a header line, one line per child, CRLF endings.
 pub fn csv_of(rows: &[Row]) -> String {
     let mut out = String::from("\u{feff}");
-    out.push_str("Nom;Prénom;Classe;Famille;Régime;Allergies;PAI;Remarque\r\n");
+    out.push_str(
+        "Nom;Prénom;Classe;Famille;Régime;Allergies;PAI;Remarque;\
+         Peut récupérer l'enfant;Contacts d'urgence\r\n",
+    );
     for r in rows {
         let fields = [
             r.last_name.as_str(),
@@ -287,6 +409,8 @@ pub fn csv_of(rows: &[Row]) -> String {
             r.allergies.as_str(),
             if r.pai { "Oui" } else { "Non" },
             r.remark.as_str(),
+            r.pick_up.as_str(),
+            r.emergency.as_str(),
         ];
         out.push_str(
             &fields
@@ -377,13 +501,15 @@ mod tests {
             child("Petit", "standard", &[], false, false),
         ]
         .iter()
-        .map(row_of)
+        .map(|c| row_of(c, &Contacts::default()))
         .collect();
         assert_eq!(rows[0].diet, "Sans porc");
         assert_eq!(rows[0].allergies, "arachide, kiwi");
         assert_eq!(rows[1].allergies, "Aucune");
         assert_eq!(rows[2].remark, "Absence signalée par la famille");
         assert!(!rows[3].special_diet);
+        assert_eq!(rows[0].pick_up, "Non renseigné");
+        assert_eq!(rows[0].emergency, "Non renseigné");
         let s = summary_of(&rows);
         assert_eq!((s.expected, s.absent, s.to_serve), (4, 1, 3));
         assert_eq!(s.diets, "1 sans porc, 1 végétarien");
@@ -400,14 +526,24 @@ mod tests {
             false,
         )]
         .iter()
-        .map(row_of)
+        .map(|c| {
+            row_of(
+                c,
+                &Contacts {
+                    pick_up: vec!["Ana Petit".into()],
+                    emergency: vec!["Ana Petit 06 12 34 56 78".into(), "Luc Petit".into()],
+                    may_leave_alone: true,
+                },
+            )
+        })
         .collect();
         let csv = csv_of(&rows);
         assert!(csv.starts_with("\u{feff}Nom;Prénom;Classe;"));
         let line = csv.lines().nth(1).expect("a line");
         assert_eq!(
             line,
-            "\"O'Neil; \"\"Jr\"\"\";Léa;CM1;\"Famille O'Neil; \"\"Jr\"\"\";Sans gluten;'=1+1;Non;"
+            "\"O'Neil; \"\"Jr\"\"\";Léa;CM1;\"Famille O'Neil; \"\"Jr\"\"\";Sans gluten;'=1+1;Non;;\
+             \"Ana Petit, peut partir seul\";\"Ana Petit 06 12 34 56 78 ; Luc Petit\""
         );
         assert!(csv.ends_with("\r\n"));
         assert_eq!(csv_field("-5"), "'-5");
