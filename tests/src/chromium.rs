@@ -52,8 +52,12 @@ pub fn start_driver(driver: &Path) -> Driver {
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port();
+    // Chromium takes its interface language (date fields in JJ/MM/AAAA) from the
+    // environment on Linux, whatever `--lang` says.
     let child = Command::new(driver)
         .arg(format!("--port={port}"))
+        .env("LANGUAGE", "fr_FR:fr")
+        .env("LANG", "fr_FR.UTF-8")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -69,7 +73,7 @@ pub fn start_driver(driver: &Path) -> Driver {
     panic!("chromedriver did not answer on {}", driver.url);
 }
 
-/// A WebDriver session of headless Chromium.
+/// A WebDriver session of headless Chromium, in French (interface, `Accept-Language`).
 pub async fn connect(driver: &Driver, browser: &Path) -> fantoccini::Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -83,8 +87,10 @@ pub async fn connect(driver: &Driver, browser: &Path) -> fantoccini::Client {
                 "--disable-gpu",
                 "--window-size=1280,900",
                 "--lang=fr-FR",
+                "--accept-lang=fr-FR,fr",
                 "--force-device-scale-factor=1",
             ],
+            "prefs": {"intl.accept_languages": "fr-FR,fr"},
         }),
     );
     fantoccini::ClientBuilder::native()

@@ -29,6 +29,12 @@ where
         .expect("runtime");
     runtime.block_on(async {
         let c = chromium::connect(&driver, &browser).await;
+        // The browser speaks French: date fields read JJ/MM/AAAA.
+        let language = c
+            .execute("return navigator.language;", vec![])
+            .await
+            .expect("language");
+        assert_eq!(language.as_str(), Some("fr-FR"));
         steps(&c, &server).await;
         let _ = c.close().await;
     });
