@@ -1,10 +1,10 @@
 //! The accounting pages in a real headless Chromium: the month's invoices with their CSV
 //! export, the overdue invoices across months, the annual statements and a family's ledger
-//! with its certificates. Full-page screenshots go to `<target>/screenshots/admin/8N-*.png`.
+//! with its certificates, the journal filtered by family. Full-page screenshots go to `<target>/screenshots/admin/8N-*.png`.
 //! Without Chromium the test says SKIPPED (a failure under `CARTABLE_REQUIRE_ALL=1`).
 
 use cartable_tests::chromium::{self, full_page_screenshot};
-use cartable_tests::chromium::{click, sign_in_admin, wait_text};
+use cartable_tests::chromium::{click, fill, sign_in_admin, wait_text};
 use cartable_tests::daily::demo_with_canteen;
 use cartable_tests::{Backend, TestServer};
 use sqlx::Row;
@@ -84,6 +84,16 @@ fn an_administrator_exports_the_month_and_follows_unpaid_invoices() {
         wait_text(&c, "#titre-compte", "Factures et paiements").await;
         wait_text(&c, "#compte", "Attestations de paiement").await;
         full_page_screenshot(&c, "83-famille-compte").await;
+
+        click(&c, "nav.menu a[href='/admin/journal']").await;
+        wait_text(&c, "#titre-journal", "Actions du personnel").await;
+        wait_text(&c, "table", "Facturation du mois lancée").await;
+        full_page_screenshot(&c, "84-journal").await;
+        fill(&c, "#famille", "martin").await;
+        click(&c, "form.filters button.primary").await;
+        wait_text(&c, "#titre-journal", "(filtrées)").await;
+        wait_text(&c, "table", "Paiement enregistré").await;
+        full_page_screenshot(&c, "85-journal-filtre").await;
         c.close().await.expect("close");
     });
 }

@@ -50,7 +50,7 @@ pub struct SearchQuery {
 }
 
 /// A LIKE pattern matching `text` anywhere, with its wildcards escaped.
-fn like_pattern(text: &str) -> String {
+pub fn like_pattern(text: &str) -> String {
     let mut out = String::from("%");
     for c in text.trim().to_lowercase().chars() {
         if matches!(c, '%' | '_' | '\\') {

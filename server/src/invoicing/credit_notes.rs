@@ -124,6 +124,24 @@ pub async fn issue(
     .await?;
     ledger::mark_changed(&mut tx.tx, structure_id, &invoice.family_id).await?;
     issued::on_issued(&mut tx.tx, state, &row).await?;
+    crate::db::audit::record(
+        &mut tx.tx,
+        crate::db::audit::Who {
+            account_id: &cartable_domain::ids::AccountId::from(issued_by),
+            structure_id: &StructureId::from(structure_id),
+            at_ms: now.as_millisecond(),
+        },
+        "issue_credit_note",
+        Some(&cartable_domain::ids::FamilyId::from(&invoice.family_id)),
+        &format!(
+            "{} de {} sur la facture {} : {}",
+            row.number,
+            format_eur(request.amount_cents),
+            invoice.number,
+            row.reason
+        ),
+    )
+    .await?;
     tx.commit().await?;
     issued::after_commit(state, structure_id, std::slice::from_ref(&row)).await;
     Ok(row)

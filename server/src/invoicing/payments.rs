@@ -3,10 +3,12 @@
 
 use super::ledger;
 use crate::AppState;
+use crate::db::audit;
 use crate::db::invoices::{self, PaymentRow};
 use crate::error::{AppError, AppResult};
-use cartable_domain::ids::{FamilyId, StructureId};
+use cartable_domain::ids::{AccountId, FamilyId, StructureId};
 use cartable_domain::ledger::PaymentMethod;
+use cartable_domain::money::format_eur;
 use serde::Deserialize;
 
 /// A payment staff record.
@@ -28,7 +30,19 @@ pub struct NewPayment {
     pub reference: String,
 }
 
-/// Checks and records a payment; the family's ledger is republished after the commit.
+/// What the journal says of a payment: "42,50 € par chèque, facture F2027-000001, réf. 1234".
+fn journal_detail(row: &PaymentRow, method: PaymentMethod) -> String {
+    let mut out = format!("{} par {}", format_eur(row.amount_cents), method.label_fr());
+    if !row.invoice_number.is_empty() {
+        out.push_str(&format!(", facture {}", row.invoice_number));
+    }
+    if !row.reference.is_empty() {
+        out.push_str(&format!(", réf. {}", row.reference));
+    }
+    out
+}
+
+/// Checks and records a payment (in the journal too); the family's ledger is republished after the commit.
 pub async fn record(
     state: &AppState,
     structure_id: &str,
@@ -90,6 +104,18 @@ pub async fn record(
         recorded_at_ms: now.as_millisecond(),
     };
     invoices::insert_payment(&mut tx.tx, structure_id, &row).await?;
+    audit::record(
+        &mut tx.tx,
+        audit::Who {
+            account_id: &AccountId::from(recorded_by),
+            structure_id: &StructureId::from(structure_id),
+            at_ms: row.recorded_at_ms,
+        },
+        "record_payment",
+        Some(&FamilyId::from(&row.family_id)),
+        &journal_detail(&row, method),
+    )
+    .await?;
     ledger::mark_changed(&mut tx.tx, structure_id, &p.family_id).await?;
     tx.commit().await?;
     ledger::publish_after_commit(state, structure_id, &p.family_id).await;

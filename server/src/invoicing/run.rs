@@ -19,6 +19,7 @@ use cartable_domain::calendar::{add_days, paris_date};
 use cartable_domain::catalogue::Catalogue;
 use cartable_domain::ids::StructureId;
 use cartable_domain::invoicing::{InvoiceDraft, LineKind, compute};
+use cartable_domain::money::format_eur;
 use cartable_domain::pricing::BillingMonth;
 use cartable_domain::tariffs::{BillingMode, DEFAULT_APPEAL_MENTIONS};
 use serde::{Deserialize, Serialize};
@@ -215,7 +216,38 @@ pub async fn issue(
         }));
     }
     finish(in_flight).await;
+    let mut conn = state.db.pool.acquire().await?;
+    crate::db::audit::record(
+        &mut conn,
+        crate::db::audit::Who {
+            account_id: &cartable_domain::ids::AccountId::from(issued_by),
+            structure_id: &StructureId::from(structure_id),
+            at_ms: now.as_millisecond(),
+        },
+        "issue_invoices",
+        None,
+        &run_detail(month, &report),
+    )
+    .await?;
     Ok(report)
+}
+
+/// What the journal says of a run: "février 2027 : 2 factures émises (F2027-000001 à
+/// F2027-000002) pour 159,55 €".
+fn run_detail(month: BillingMonth, r: &IssueReport) -> String {
+    let issued = match (r.issued.first(), r.issued.last(), r.issued.len()) {
+        (Some(one), _, 1) => format!("1 document émis ({one}) pour {}", format_eur(r.total_cents)),
+        (Some(first), Some(last), n) => format!(
+            "{n} documents émis ({first} à {last}) pour {}",
+            format_eur(r.total_cents)
+        ),
+        _ => "aucun nouveau document".to_string(),
+    };
+    let mut out = format!("{} : {issued}", month.label_fr());
+    if r.already_issued > 0 {
+        out.push_str(&format!(", {} déjà émis avant", r.already_issued));
+    }
+    out
 }
 
 /// Waits for a batch's PDFs and ledgers (their failures are logged where they happen).
