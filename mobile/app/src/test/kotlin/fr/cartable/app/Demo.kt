@@ -21,6 +21,8 @@ object Demo {
     const val PASSWORD = "demo-parent"
     const val CAMILLE = "camille.martin"
     const val JULIEN = "julien.martin"
+    const val SAMIRA = "samira.benali"
+    const val KARIM = "karim.benali"
 
     val server: TestServer by lazy {
         TestServer.start().also { s -> Runtime.getRuntime().addShutdownHook(Thread { s.close() }) }
@@ -56,6 +58,19 @@ object Demo {
         var monday = today().plusDays(8)
         while (monday.dayOfWeek != DayOfWeek.MONDAY) monday = monday.plusDays(1)
         return monday.plusWeeks(n.toLong())
+    }
+
+    /**
+     * Shows on "Mon planning" the first week clear of deadlines (school holidays skipped)
+     * with at least [count] free cells of [activity] for the child shown; returns its Monday.
+     */
+    fun showWeekWithFree(app: AppModel, activity: String, count: Int = 1): LocalDate {
+        for (n in 0..10) {
+            val monday = clearWeek(n)
+            runBlocking { app.planning.showWeek(monday) }
+            if (cells(app).count { isFree(it) && it.activityId == activity } >= count) return monday
+        }
+        error("no week with $count free « $activity » in the next ten")
     }
 
     /** The cells of the week shown on "Mon planning". */
@@ -97,6 +112,9 @@ object Screenshots {
         File(path).also { it.mkdirs() }
     }
 
+    /** Where the picture called [name] goes. */
+    fun file(name: String): File = File(dir, "$name.png")
+
     /**
      * Renders [content] on a phone-sized screen ([widthDp] × [heightDp] at density 2) and
      * saves it as `NN-name.png`. Returns the file.
@@ -113,7 +131,7 @@ object Screenshots {
             scene.render(0)
             val image = scene.render(2_000_000_000L)
             val data = image.encodeToData(EncodedImageFormat.PNG) ?: error("PNG encoding failed")
-            val file = File(dir, "$name.png")
+            val file = file(name)
             file.writeBytes(data.bytes)
             return file
         } finally {

@@ -9,6 +9,7 @@ import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.layout.widthIn
 import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.material.Card
@@ -22,6 +23,7 @@ import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.graphics.Color
 import androidx.compose.ui.semantics.Role
+import androidx.compose.ui.semantics.contentDescription
 import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.onClick
 import androidx.compose.ui.semantics.role
@@ -129,7 +131,12 @@ private fun ConflictPanel(conflict: DossierConflict, actions: DossierActions) {
                         fontSize = 13.sp, color = Palette.muted,
                     )
                 }
-                TextButton(onClick = { actions.onKeep(conflict, v.id) }, modifier = Modifier.heightIn(min = TouchTarget)) {
+                val who = if (v.byThisDevice) "saisi sur ce téléphone" else "saisi par ${v.authorName}"
+                TextButton(
+                    onClick = { actions.onKeep(conflict, v.id) },
+                    modifier = Modifier.heightIn(min = TouchTarget).widthIn(min = TouchTarget)
+                        .semantics { contentDescription = "Garder « ${v.label.ifBlank { "vide" }} », $who" },
+                ) {
                     Text("Garder")
                 }
             }
