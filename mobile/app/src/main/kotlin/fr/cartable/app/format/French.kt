@@ -25,8 +25,8 @@ object French {
     private fun dayOfMonth(date: LocalDate): String =
         if (date.dayOfMonth == 1) "1er" else date.dayOfMonth.toString()
 
-    /** "lundi 7 décembre". */
-    fun day(date: LocalDate): String = "${weekday(date)} ${dayOfMonth(date)} ${months[date.monthValue - 1]}"
+    /** "lundi 7 décembre" (a no-break space keeps "7 décembre" on one line). */
+    fun day(date: LocalDate): String = "${weekday(date)} ${dayOfMonth(date)}\u00A0${months[date.monthValue - 1]}"
 
     /** "lundi 7 décembre 2026". */
     fun dayWithYear(date: LocalDate): String = "${day(date)} ${date.year}"
@@ -44,11 +44,11 @@ object French {
     fun week(monday: LocalDate): String {
         val sunday = monday.plusDays(6)
         val first = if (monday.month != sunday.month) {
-            "${dayOfMonth(monday)} ${months[monday.monthValue - 1]}"
+            "${dayOfMonth(monday)}\u00A0${months[monday.monthValue - 1]}"
         } else {
             dayOfMonth(monday)
         }
-        return "Semaine du $first au ${dayOfMonth(sunday)} ${months[sunday.monthValue - 1]}"
+        return "Semaine du $first au ${dayOfMonth(sunday)}\u00A0${months[sunday.monthValue - 1]}"
     }
 
     /** "décembre 2026". */
@@ -57,7 +57,8 @@ object French {
     /** "14 h 30", "8 h" (French typography). */
     fun time(ms: Long): String {
         val t = Instant.ofEpochMilli(ms).atZone(zone).toLocalTime()
-        return if (t.minute == 0) "${t.hour} h" else "${t.hour} h ${"%02d".format(t.minute)}"
+        // No-break spaces: "14 h 30" never breaks across lines.
+        return if (t.minute == 0) "${t.hour}\u00A0h" else "${t.hour}\u00A0h\u00A0${"%02d".format(t.minute)}"
     }
 
     /** "jeudi 3 décembre à 12 h". */

@@ -8,6 +8,7 @@ import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.height
 import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.layout.size
 import androidx.compose.material.DrawerValue
 import androidx.compose.material.ExperimentalMaterialApi
 import androidx.compose.material.Icon
@@ -97,12 +98,12 @@ fun CartableApp(model: AppModel, live: Boolean = true, drawerOpen: Boolean = fal
                 TopAppBar(
                     title = { Text(model.screen.title) },
                     navigationIcon = {
-                        IconButton(onClick = { scope.launch { drawer.open() } }) {
+                        IconButton(onClick = { scope.launch { drawer.open() } }, modifier = Modifier.size(TouchTarget)) {
                             Icon(Icons.Filled.Menu, contentDescription = "Menu")
                         }
                     },
                     actions = {
-                        IconButton(onClick = { scope.launch { model.sync() } }) {
+                        IconButton(onClick = { scope.launch { model.sync() } }, modifier = Modifier.size(TouchTarget)) {
                             Icon(Icons.Filled.Refresh, contentDescription = "Actualiser")
                         }
                     },

@@ -10,6 +10,7 @@ import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.layout.size
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.items
 import androidx.compose.foundation.shape.RoundedCornerShape
@@ -139,7 +140,7 @@ private fun ChildTabs(state: PlanningState, actions: PlanningActions) {
 private fun WeekBar(monday: LocalDate, actions: PlanningActions) {
     val label = French.week(monday)
     Row(Modifier.fillMaxWidth().padding(horizontal = 4.dp), verticalAlignment = Alignment.CenterVertically) {
-        IconButton(onClick = actions.onPreviousWeek) {
+        IconButton(onClick = actions.onPreviousWeek, modifier = Modifier.size(TouchTarget)) {
             Icon(Icons.AutoMirrored.Filled.KeyboardArrowLeft, contentDescription = "Semaine précédente")
         }
         Text(
@@ -149,7 +150,7 @@ private fun WeekBar(monday: LocalDate, actions: PlanningActions) {
             fontSize = 16.sp,
             fontWeight = FontWeight.Medium,
         )
-        IconButton(onClick = actions.onNextWeek) {
+        IconButton(onClick = actions.onNextWeek, modifier = Modifier.size(TouchTarget)) {
             Icon(Icons.AutoMirrored.Filled.KeyboardArrowRight, contentDescription = "Semaine suivante")
         }
     }
