@@ -4,7 +4,7 @@
 
 use super::render::{self, Chrome, PageResult};
 use super::session;
-use super::{cookies, csrf, second_factor};
+use super::{cookies, csrf, next_page, second_factor};
 use crate::AppState;
 use crate::auth::client_ip::ClientIp;
 use crate::auth::login;
@@ -32,6 +32,8 @@ struct LoginPage {
     login: String,
     error: Option<String>,
     notice: Option<&'static str>,
+    /// The page asked for before signing in, carried on.
+    suite: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -40,12 +42,16 @@ pub struct LoginForm {
     login: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    suite: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct LoginQuery {
     #[serde(default)]
     fin: Option<String>,
+    #[serde(default)]
+    suite: Option<String>,
 }
 
 fn login_page(
@@ -55,6 +61,7 @@ fn login_page(
     login: &str,
     error: Option<String>,
     notice: Option<&'static str>,
+    suite: Option<&str>,
 ) -> Response {
     // The login form's token comes from a cookie of its own until a session exists.
     let (secret, new_cookie) = match cookies::get(headers, cookies::LOGIN) {
@@ -72,6 +79,7 @@ fn login_page(
             login: login.to_string(),
             error,
             notice,
+            suite: next_page::carried(suite),
         },
     );
     if let Some(value) = new_cookie {
@@ -92,14 +100,22 @@ pub async fn form(
     if let Ok(Some(c)) = session::current(&parts, &state).await
         && c.page.second_factor_done
     {
-        return render::see_other("/admin/");
+        return render::see_other(&next_page::or_dashboard(q.suite.as_deref()));
     }
     let notice = match q.fin.as_deref() {
         Some("deconnexion") => Some("Vous êtes déconnecté."),
         Some("codes") => Some("Trop de codes erronés : reconnectez-vous."),
         _ => None,
     };
-    login_page(&state, &parts.headers, StatusCode::OK, "", None, notice)
+    login_page(
+        &state,
+        &parts.headers,
+        StatusCode::OK,
+        "",
+        None,
+        notice,
+        q.suite.as_deref(),
+    )
 }
 
 /// POST /admin/connexion
@@ -123,6 +139,7 @@ pub async fn submit(
             f.login.trim(),
             Some(message),
             None,
+            f.suite.as_deref(),
         ))
     };
     let verified = match login::verify(&state, ip, &req).await {
@@ -157,10 +174,11 @@ pub async fn submit(
         second_factor::prepare(&state, &account).await?;
     }
     let secure = state.settings.admin_secure_cookie;
-    let mut response = render::see_other(if admin {
-        session::SECOND_FACTOR_PATH
+    // Back to the page asked for, after the second factor for administrators.
+    let mut response = render::see_other(&if admin {
+        next_page::with_next(session::SECOND_FACTOR_PATH, f.suite.as_deref())
     } else {
-        "/admin/"
+        next_page::or_dashboard(f.suite.as_deref())
     });
     let h = response.headers_mut();
     h.append(

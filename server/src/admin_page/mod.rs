@@ -35,6 +35,7 @@ pub mod invoicing_run;
 pub mod journal;
 pub mod login;
 pub mod multipart;
+pub mod next_page;
 pub mod overdue;
 pub mod password;
 pub mod publications;

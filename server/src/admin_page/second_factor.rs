@@ -30,6 +30,8 @@ struct SecondFactorPage {
     /// Set up: the secret to type, and its QR code (SVG).
     setup: Option<Setup>,
     error: Option<String>,
+    /// The page asked for before signing in, carried on.
+    suite: String,
 }
 
 struct Setup {
@@ -42,12 +44,22 @@ struct Setup {
 struct RecoveryCodesPage {
     chrome: Chrome,
     codes: Vec<String>,
+    /// Where "Continuer" leads.
+    next: String,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct CodeForm {
     #[serde(default)]
     code: String,
+    #[serde(default)]
+    suite: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    suite: Option<String>,
 }
 
 /// Creates the secret of an administrator who has none confirmed (called by the login).
@@ -66,6 +78,7 @@ async fn page(
     c: &Current,
     status: StatusCode,
     error: Option<String>,
+    suite: Option<&str>,
 ) -> PageResult {
     let factor = admin_page::second_factor(&state.db, &c.account.id).await?;
     let setup = match &factor {
@@ -100,6 +113,7 @@ async fn page(
             csrf: c.csrf(),
             setup,
             error,
+            suite: super::next_page::carried(suite),
         },
     ))
 }
@@ -108,8 +122,9 @@ async fn page(
 pub async fn form(
     State(state): State<AppState>,
     PendingSecondFactor(c): PendingSecondFactor,
+    axum::extract::Query(q): axum::extract::Query<NextQuery>,
 ) -> PageResult {
-    page(&state, &c, StatusCode::OK, None).await
+    page(&state, &c, StatusCode::OK, None, q.suite.as_deref()).await
 }
 
 /// POST /admin/double-authentification
@@ -120,7 +135,7 @@ pub async fn submit(
     Form(f): Form<CodeForm>,
 ) -> PageResult {
     let Some(factor) = admin_page::second_factor(&state.db, &c.account.id).await? else {
-        return page(&state, &c, StatusCode::CONFLICT, None).await;
+        return page(&state, &c, StatusCode::CONFLICT, None, f.suite.as_deref()).await;
     };
     // Codes are counted per account, across sessions, like passwords.
     let limits = [throttle::Limit {
@@ -144,6 +159,7 @@ pub async fn submit(
                 Some(format!(
                     "Trop de codes essayés : réessayez dans {minutes} minute(s)"
                 )),
+                f.suite.as_deref(),
             )
             .await;
         }
@@ -215,6 +231,7 @@ pub async fn submit(
             &c,
             StatusCode::UNAUTHORIZED,
             Some("Code incorrect ou déjà utilisé : saisissez le code affiché maintenant par votre application".into()),
+            f.suite.as_deref(),
         )
         .await;
     }
@@ -238,12 +255,14 @@ pub async fn submit(
         "second factor accepted"
     );
     let cookie = cookies::set(cookies::SESSION, &token, state.settings.admin_secure_cookie);
+    let next = super::next_page::or_dashboard(f.suite.as_deref());
     let mut response: Response = if recovery_codes.is_empty() {
-        render::see_other("/admin/")
+        render::see_other(&next)
     } else {
         render::page(&RecoveryCodesPage {
             chrome: Chrome::public("Vos codes de secours"),
             codes: recovery_codes,
+            next,
         })
     };
     response.headers_mut().append(header::SET_COOKIE, cookie);

@@ -8,7 +8,7 @@
 //! - [`PendingSecondFactor`]: an administrator between password and second factor.
 
 use super::render::{self, Chrome, UserBar};
-use super::{cookies, csrf};
+use super::{cookies, csrf, next_page};
 use crate::AppState;
 use crate::auth::StaffUser;
 use crate::db::accounts::{self, Account, DeviceSession};
@@ -130,11 +130,18 @@ impl FromRequestParts<AppState> for PageStaff {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        // A page asked for (GET) is the one to go back to once signed in.
+        let asked = (parts.method == axum::http::Method::GET)
+            .then(|| parts.uri.path_and_query().map(|p| p.as_str()))
+            .flatten();
         let Some(current) = current(parts, state).await? else {
-            return Err(render::see_other(LOGIN_PATH));
+            return Err(render::see_other(&next_page::with_next(LOGIN_PATH, asked)));
         };
         if !current.page.second_factor_done {
-            return Err(render::see_other(SECOND_FACTOR_PATH));
+            return Err(render::see_other(&next_page::with_next(
+                SECOND_FACTOR_PATH,
+                asked,
+            )));
         }
         if current.account.must_change_password {
             return Err(render::see_other(PASSWORD_PATH));
