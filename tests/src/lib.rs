@@ -13,6 +13,7 @@ pub mod daily;
 pub mod family;
 pub mod hostile;
 pub mod http;
+pub mod process;
 pub mod push_service;
 pub mod raw;
 pub mod routes;
@@ -266,6 +267,21 @@ impl TestServer {
         });
         self.state = state;
         self.shutdown = Some(tx);
+    }
+
+    /// Stops serving and closes the storage, leaving it for another process (see
+    /// [`process::ServerProcess`]); [`TestServer::restart`] serves it again in this process.
+    pub fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let pool = self.state.db.pool.clone();
+        self.runtime.block_on(pool.close());
+    }
+
+    /// The settings the server runs with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// Runs a future on the server's runtime (for direct storage checks).
