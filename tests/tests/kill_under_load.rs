@@ -31,7 +31,7 @@ fn canteen_days(count: usize) -> Vec<Date> {
         ) {
             out.push(day);
         }
-        day = day + jiff::ToSpan::days(1);
+        day += jiff::ToSpan::days(1);
     }
     out
 }
