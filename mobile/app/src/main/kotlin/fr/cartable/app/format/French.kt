@@ -31,6 +31,10 @@ object French {
     /** "lundi 7 décembre 2026". */
     fun dayWithYear(date: LocalDate): String = "${day(date)} ${date.year}"
 
+    /** "le lundi 7 décembre", "du lundi 7 décembre au mercredi 9 décembre". */
+    fun span(from: LocalDate, to: LocalDate): String =
+        if (from == to) "le ${day(from)}" else "du ${day(from)} au ${day(to)}"
+
     /** "7 décembre 2026" (no weekday), for birth dates and validity. */
     fun date(date: LocalDate): String = "${dayOfMonth(date)} ${months[date.monthValue - 1]} ${date.year}"
 

@@ -1,13 +1,29 @@
 package fr.cartable.app.state
 
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateListOf
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.setValue
 import fr.cartable.mobile.CartableException
 import fr.cartable.mobile.Child
 import fr.cartable.mobile.reason
+import java.io.File
+import java.time.LocalDate
 
-/** "Absences": a child absent over booked days, with a reason. */
+/**
+ * An absence whose supporting document is still queued on the phone: the library links an
+ * absence to a document the server has, so the link is made as soon as the document is sent.
+ */
+data class AbsenceWaitingForDocument(
+    val childId: String,
+    val from: LocalDate,
+    val to: LocalDate,
+    val reason: String,
+    val documentLocalId: String,
+    val fileName: String,
+)
+
+/** "Absences": a child absent over booked days, with a reason and, if any, a medical note. */
 class AbsenceModel(private val app: AppModel) {
     var children by mutableStateOf<List<Child>>(emptyList())
         private set
@@ -15,14 +31,29 @@ class AbsenceModel(private val app: AppModel) {
     var from by mutableStateOf("")
     var to by mutableStateOf("")
     var reason by mutableStateOf("")
+
+    /** The supporting document picked ("Joindre un justificatif"), sent as a medical note. */
+    var document by mutableStateOf<File?>(null)
     var error by mutableStateOf<String?>(null)
         private set
     var outcome by mutableStateOf<String?>(null)
         private set
 
+    /** Absences declared with a document not sent yet: linked when it is. */
+    val waiting = mutableStateListOf<AbsenceWaitingForDocument>()
+
     suspend fun load() {
         children = runCatching { app.cartable.dossier().children.sortedBy { it.firstName } }.getOrDefault(emptyList())
         if (childId == null) childId = children.firstOrNull()?.id
+    }
+
+    /** "Joindre un justificatif": a file from the phone (PDF, JPEG or PNG). */
+    suspend fun pickDocument() {
+        app.platform.pickFile()?.let { document = it }
+    }
+
+    fun removeDocument() {
+        document = null
     }
 
     suspend fun submit() {
@@ -40,18 +71,71 @@ class AbsenceModel(private val app: AppModel) {
         }
         if (error != null) return
         try {
-            val report = app.cartable.declareAbsence(child!!, start!!, end!!, reason.trim())
-            val n = report.written.toLong()
+            // The document is checked and queued first: a file refused (not a PDF, too big)
+            // stops here, before anything is declared.
+            val file = document
+            val localId = file?.let { app.cartable.queueDocumentFile(it, MEDICAL_NOTE, child, null) }
+            val serverId = localId?.let { sentDocument(it) }
+            val report = app.cartable.declareAbsence(child!!, start!!, end!!, reason.trim(), serverId)
+            val n = report.written.toLong() + report.unchanged.toLong()
+            if (file != null && localId != null && serverId == null && n > 0) {
+                waiting += AbsenceWaitingForDocument(child, start, end, reason.trim(), localId, file.name)
+            }
             outcome = when (n) {
                 0L -> "Aucune réservation sur ces jours : rien à signaler."
                 1L -> "1 réservation signalée absente. La structure dit à la prochaine synchronisation si elle est facturée."
                 else -> "$n réservations signalées absentes. La structure dit à la prochaine synchronisation si elles sont facturées."
+            } + when {
+                file == null -> ""
+                serverId != null -> " Justificatif « ${file.name} » envoyé et joint à l'absence."
+                else -> " Justificatif « ${file.name} » gardé sur le téléphone : il part à la prochaine " +
+                    "synchronisation et sera joint à l'absence."
             }
             reason = ""
+            document = null
         } catch (e: CartableException) {
-            error = e.reason
+            error = e.reason.replaceFirstChar { it.uppercase() }
         }
         app.refreshStatus()
         app.planning.load()
+    }
+
+    /** Sends what is queued when the network allows; the document's server id once it went. */
+    private suspend fun sentDocument(localId: String): String? {
+        runCatching { app.cartable.sendDocuments() }
+        return runCatching { app.cartable.documents() }.getOrDefault(emptyList())
+            .firstOrNull { it.localId == localId }?.serverId
+    }
+
+    /**
+     * After a sync: the absences whose document has just been sent are declared again with it
+     * (the same reason, now with the document), to go at the next sync.
+     */
+    suspend fun linkSentDocuments(): Boolean {
+        if (waiting.isEmpty()) return false
+        val documents = runCatching { app.cartable.documents() }.getOrDefault(emptyList())
+        var linked = false
+        for (w in waiting.toList()) {
+            val doc = documents.firstOrNull { it.localId == w.documentLocalId }
+            if (doc == null) {
+                waiting.remove(w) // removed from the queue by the parent
+                continue
+            }
+            val serverId = doc.serverId ?: continue
+            try {
+                app.cartable.declareAbsence(w.childId, w.from, w.to, w.reason, serverId)
+                waiting.remove(w)
+                linked = true
+            } catch (e: CartableException) {
+                app.report(e)
+                waiting.remove(w)
+            }
+        }
+        return linked
+    }
+
+    companion object {
+        /** The kind of document that justifies an absence. */
+        const val MEDICAL_NOTE = "medical_note"
     }
 }

@@ -110,6 +110,8 @@ class AppModel(
             val report = cartable.sync()
             online = true
             announce(report)
+            // A medical note sent by this sync is joined to its absence, sent at once.
+            if (absences.linkSentDocuments()) announce(cartable.sync())
         } catch (e: CartableException.Network) {
             online = false
         } catch (e: CartableException.Unauthorized) {

@@ -26,6 +26,26 @@ data class FieldEdit(
     val adultField: AdultField? = null,
 )
 
+/** A new sheet being filled in: a child or an adult. */
+enum class NewSheetKind { Child, Adult }
+
+/**
+ * The form of a new child or adult. The roles of an adult are those the portal's paper form
+ * asks for; [createdId] is set once the sheet exists, so that saving again after an error in a
+ * later field does not add it twice.
+ */
+data class NewSheet(
+    val kind: NewSheetKind,
+    val firstName: String = "",
+    val lastName: String = "",
+    val birthDate: String = "",
+    val mobilePhone: String = "",
+    val legalGuardian: Boolean = false,
+    val mayPickUp: Boolean = true,
+    val emergencyContact: Boolean = false,
+    val createdId: String? = null,
+)
+
 /** "Mon dossier": children's and adults' sheets, edits, "Je valide mes modifications". */
 class DossierModel(private val app: AppModel) {
     var dossier by mutableStateOf<Dossier?>(null)
@@ -39,6 +59,10 @@ class DossierModel(private val app: AppModel) {
     var editing by mutableStateOf<FieldEdit?>(null)
         private set
     var error by mutableStateOf<String?>(null)
+        private set
+
+    /** The new child's or adult's form, when open. */
+    var adding by mutableStateOf<NewSheet?>(null)
         private set
 
     /** True once a field changed since the dossier was last sent to the structure. */
@@ -83,6 +107,62 @@ class DossierModel(private val app: AppModel) {
             changed = true
         } catch (x: CartableException) {
             error = x.reason
+        }
+        app.refreshStatus()
+        load()
+    }
+
+    /** "Ajouter un enfant" / "Ajouter un adulte": opens the form, the family's name filled in. */
+    fun startAdding(kind: NewSheetKind) {
+        error = null
+        val familyName = dossier?.children?.firstOrNull()?.lastName.orEmpty()
+        adding = NewSheet(kind, lastName = familyName)
+    }
+
+    fun changeNew(sheet: NewSheet) {
+        adding = sheet
+    }
+
+    fun cancelAdding() {
+        adding = null
+        error = null
+    }
+
+    /**
+     * Adds the sheet on this phone (offline; the structure gets it with the dossier's next
+     * validation). The library checks names, the birth date and the phone number with the
+     * dossier's own rules; its French reason shows under the form.
+     */
+    suspend fun saveNew() {
+        val s = adding ?: return
+        error = when {
+            s.firstName.isBlank() && s.kind == NewSheetKind.Child -> "Saisissez le prénom de l'enfant."
+            s.firstName.isBlank() && s.lastName.isBlank() -> "Saisissez le prénom et le nom de l'adulte."
+            s.kind == NewSheetKind.Child && s.birthDate.isNotBlank() && DateInput.parse(s.birthDate) == null ->
+                "La date de naissance « ${s.birthDate.trim()} » n'existe pas : saisissez-la au format JJ/MM/AAAA."
+            else -> null
+        }
+        if (error != null) return
+        try {
+            when (s.kind) {
+                NewSheetKind.Child -> {
+                    if (s.createdId == null) {
+                        app.cartable.addChild(s.firstName.trim(), s.lastName.trim(), DateInput.parse(s.birthDate))
+                    }
+                }
+                NewSheetKind.Adult -> {
+                    val id = s.createdId ?: app.cartable.addAdult(s.firstName.trim(), s.lastName.trim())
+                    adding = s.copy(createdId = id)
+                    if (s.mobilePhone.isNotBlank()) app.cartable.setAdultField(id, AdultField.MOBILE_PHONE, s.mobilePhone.trim())
+                    app.cartable.setAdultField(id, AdultField.LEGAL_GUARDIAN, s.legalGuardian.toString())
+                    app.cartable.setAdultField(id, AdultField.MAY_PICK_UP, s.mayPickUp.toString())
+                    app.cartable.setAdultField(id, AdultField.EMERGENCY_CONTACT, s.emergencyContact.toString())
+                }
+            }
+            adding = null
+            changed = true
+        } catch (x: CartableException) {
+            error = x.reason.replaceFirstChar { it.uppercase() }
         }
         app.refreshStatus()
         load()

@@ -36,6 +36,8 @@ import fr.cartable.app.format.French
 import fr.cartable.app.state.DossierModel
 import fr.cartable.app.state.FieldEdit
 import fr.cartable.app.state.FieldKind
+import fr.cartable.app.state.NewSheet
+import fr.cartable.app.state.NewSheetKind
 import fr.cartable.mobile.Adult
 import fr.cartable.mobile.AdultField
 import fr.cartable.mobile.Child
@@ -55,9 +57,10 @@ data class DossierState(
     val editing: FieldEdit?,
     val error: String?,
     val changed: Boolean,
+    val adding: NewSheet? = null,
 )
 
-fun DossierModel.state() = DossierState(dossier, review, conflicts, diets, editing, error, changed)
+fun DossierModel.state() = DossierState(dossier, review, conflicts, diets, editing, error, changed, adding)
 
 class DossierActions(
     val onEdit: (FieldEdit) -> Unit = {},
@@ -66,6 +69,10 @@ class DossierActions(
     val onCancel: () -> Unit = {},
     val onSubmit: () -> Unit = {},
     val onKeep: (DossierConflict, String) -> Unit = { _, _ -> },
+    val onAdd: (NewSheetKind) -> Unit = {},
+    val onNew: (NewSheet) -> Unit = {},
+    val onSaveNew: () -> Unit = {},
+    val onCancelNew: () -> Unit = {},
 )
 
 @Composable
@@ -87,12 +94,15 @@ fun DossierScreen(state: DossierState, actions: DossierActions) {
                 Hint("Le dossier arrive à la première synchronisation.")
             } else {
                 dossier.children.sortedBy { it.firstName }.forEach { ChildPanel(it, actions) }
+                SecondButton("Ajouter un enfant", { actions.onAdd(NewSheetKind.Child) })
                 dossier.adults.forEach { AdultPanel(it, actions) }
+                SecondButton("Ajouter un adulte", { actions.onAdd(NewSheetKind.Adult) })
             }
             Hint("Vos modifications sont enregistrées sur ce téléphone. La structure les reçoit quand vous les validez.")
             MainButton("Je valide mes modifications", actions.onSubmit)
         }
         state.editing?.let { EditSheet(it, state.diets, state.error, actions) }
+        state.adding?.let { NewSheetForm(it, state.error, actions) }
     }
 }
 
@@ -189,20 +199,20 @@ private fun AdultPanel(adult: Adult, actions: DossierActions) {
     val name = "${adult.firstName} ${adult.lastName}"
     fun e(label: String, field: AdultField, kind: FieldKind, value: String) =
         FieldEdit(adult.id, name, label, kind, value, adultField = field)
-    val roles = listOfNotNull(
-        "responsable légal".takeIf { adult.legalGuardian },
-        "peut récupérer les enfants".takeIf { adult.mayPickUp },
-        "facturation".takeIf { adult.billing },
-        "contact en cas d'urgence".takeIf { adult.emergencyContact },
-    )
+    @Composable
+    fun role(label: String, field: AdultField, on: Boolean) =
+        FieldRow(label, French.yesNo(on), e(label, field, FieldKind.YesNo, on.toString()), actions)
     Panel {
         SheetTitle(name)
-        if (roles.isNotEmpty()) Hint(roles.joinToString(", ").replaceFirstChar { it.uppercase() })
         FieldRow("Portable", adult.mobilePhone, e("Portable", AdultField.MOBILE_PHONE, FieldKind.Text, adult.mobilePhone), actions)
         FieldRow("Téléphone fixe", adult.homePhone, e("Téléphone fixe", AdultField.HOME_PHONE, FieldKind.Text, adult.homePhone), actions)
         FieldRow("Téléphone professionnel", adult.workPhone, e("Téléphone professionnel", AdultField.WORK_PHONE, FieldKind.Text, adult.workPhone), actions)
         FieldRow("Courriel", adult.email, e("Courriel", AdultField.EMAIL, FieldKind.Text, adult.email), actions)
         FieldRow("Adresse", adult.address, e("Adresse", AdultField.ADDRESS, FieldKind.Text, adult.address), actions)
+        role("Responsable légal", AdultField.LEGAL_GUARDIAN, adult.legalGuardian)
+        role("Peut récupérer les enfants", AdultField.MAY_PICK_UP, adult.mayPickUp)
+        role("Contact en cas d'urgence", AdultField.EMERGENCY_CONTACT, adult.emergencyContact)
+        role("Reçoit les factures", AdultField.BILLING, adult.billing)
         adult.quotientFamilial?.let { LabelValue("Quotient familial", it.toString()) }
     }
 }
@@ -231,6 +241,49 @@ private fun EditSheet(edit: FieldEdit, diets: List<DietOption>, error: String?, 
                 ErrorText(error)
                 MainButton("Enregistrer", actions.onSave)
                 TextButton(onClick = actions.onCancel, modifier = Modifier.fillMaxWidth().heightIn(min = TouchTarget)) {
+                    Text("Annuler", fontSize = 16.sp)
+                }
+            }
+        }
+    }
+}
+
+/** The form of a new child or adult, over the screen. */
+@Composable
+private fun NewSheetForm(sheet: NewSheet, error: String?, actions: DossierActions) {
+    val child = sheet.kind == NewSheetKind.Child
+    Box(Modifier.fillMaxSize().background(Color(0x99000000)), contentAlignment = Alignment.Center) {
+        Card(Modifier.padding(16.dp).fillMaxWidth(), elevation = 8.dp) {
+            Column(
+                Modifier.verticalScroll(rememberScrollState()).padding(18.dp),
+                verticalArrangement = Arrangement.spacedBy(10.dp),
+            ) {
+                Text(
+                    if (child) "Ajouter un enfant" else "Ajouter un adulte",
+                    fontSize = 18.sp, fontWeight = FontWeight.SemiBold,
+                    modifier = Modifier.semantics { heading() },
+                )
+                Field("Prénom", sheet.firstName, { actions.onNew(sheet.copy(firstName = it)) })
+                Field("Nom", sheet.lastName, { actions.onNew(sheet.copy(lastName = it)) })
+                if (child) {
+                    Field("Date de naissance", sheet.birthDate, { actions.onNew(sheet.copy(birthDate = it)) }, "JJ/MM/AAAA")
+                } else {
+                    Field("Portable", sheet.mobilePhone, { actions.onNew(sheet.copy(mobilePhone = it)) }, "06 12 34 56 78")
+                    Toggles {
+                        Toggle("Peut récupérer les enfants", sheet.mayPickUp, { actions.onNew(sheet.copy(mayPickUp = !sheet.mayPickUp)) })
+                        Toggle("Contact en cas d'urgence", sheet.emergencyContact, {
+                            actions.onNew(sheet.copy(emergencyContact = !sheet.emergencyContact))
+                        })
+                        Toggle("Responsable légal", sheet.legalGuardian, { actions.onNew(sheet.copy(legalGuardian = !sheet.legalGuardian)) })
+                    }
+                }
+                Hint(
+                    if (child) "La fiche s'ajoute sur ce téléphone ; complétez-la (école, régime, santé), puis validez vos modifications."
+                    else "La fiche s'ajoute sur ce téléphone ; la structure la reçoit quand vous validez vos modifications.",
+                )
+                ErrorText(error)
+                MainButton("Ajouter", actions.onSaveNew)
+                TextButton(onClick = actions.onCancelNew, modifier = Modifier.fillMaxWidth().heightIn(min = TouchTarget)) {
                     Text("Annuler", fontSize = 16.sp)
                 }
             }

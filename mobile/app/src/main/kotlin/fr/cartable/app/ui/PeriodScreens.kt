@@ -12,7 +12,9 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
 import androidx.compose.ui.unit.sp
+import fr.cartable.app.format.French
 import fr.cartable.app.state.AbsenceModel
+import fr.cartable.app.state.AbsenceWaitingForDocument
 import fr.cartable.app.state.PeriodModel
 import fr.cartable.app.state.PeriodOutcome
 import fr.cartable.mobile.Activity
@@ -105,9 +107,11 @@ data class AbsenceState(
     val reason: String,
     val error: String?,
     val outcome: String?,
+    val document: String? = null,
+    val waiting: List<AbsenceWaitingForDocument> = emptyList(),
 )
 
-fun AbsenceModel.state() = AbsenceState(children, childId, from, to, reason, error, outcome)
+fun AbsenceModel.state() = AbsenceState(children, childId, from, to, reason, error, outcome, document?.name, waiting.toList())
 
 class AbsenceActions(
     val onChild: (String) -> Unit = {},
@@ -115,6 +119,8 @@ class AbsenceActions(
     val onTo: (String) -> Unit = {},
     val onReason: (String) -> Unit = {},
     val onSubmit: () -> Unit = {},
+    val onPickDocument: () -> Unit = {},
+    val onRemoveDocument: () -> Unit = {},
 )
 
 @Composable
@@ -124,7 +130,7 @@ fun AbsenceScreen(state: AbsenceState, actions: AbsenceActions) {
         verticalArrangement = Arrangement.spacedBy(10.dp),
     ) {
         Panel {
-            Hint("Signalez une absence sur des jours déjà réservés. La structure dit si ces jours restent facturés (un certificat médical envoyé à temps dans « Mes documents » les rend gratuits).")
+            Hint("Signalez une absence sur des jours déjà réservés. La structure dit si ces jours restent facturés (un certificat médical joint ci-dessous, envoyé à temps, les rend gratuits).")
         }
         Panel {
             Text("Enfant", fontSize = 16.sp, fontWeight = FontWeight.SemiBold)
@@ -135,8 +141,24 @@ fun AbsenceScreen(state: AbsenceState, actions: AbsenceActions) {
             Field("Au (facultatif pour un seul jour)", state.to, actions.onTo, "JJ/MM/AAAA")
             Field("Motif", state.reason, actions.onReason, "malade, rendez-vous médical…")
         }
+        Panel {
+            Text("Justificatif (facultatif)", fontSize = 16.sp, fontWeight = FontWeight.SemiBold)
+            if (state.document == null) {
+                Hint("Un certificat médical en PDF, JPEG ou PNG. Sans réseau, il attend sur le téléphone et part avec la prochaine synchronisation.")
+                SecondButton("Joindre un justificatif", actions.onPickDocument)
+            } else {
+                Text("Certificat médical : ${state.document}", fontSize = 15.sp)
+                SecondButton("Retirer le justificatif", actions.onRemoveDocument)
+            }
+        }
         ErrorText(state.error)
         DoneText(state.outcome)
         MainButton("Signaler l'absence", actions.onSubmit)
+        state.waiting.forEach { w ->
+            Hint(
+                "Absence de ${state.children.firstOrNull { it.id == w.childId }?.firstName ?: "votre enfant"} " +
+                    "${French.span(w.from, w.to)} : « ${w.fileName} » attend le réseau pour être envoyé et joint.",
+            )
+        }
     }
 }

@@ -196,8 +196,9 @@ private fun Cell(cell: PlanningCell, price: String?, onTap: (PlanningCell) -> Un
     val absence = cell.absence
     val absenceText = absence?.let {
         val outcome = it.outcome
-        if (outcome == null) "Absence signalée (${it.reason}) : la structure dit bientôt si elle est facturée"
-        else "${outcome.reason} (motif : ${it.reason})"
+        val note = if (it.documentId != null) ", justificatif joint" else ""
+        if (outcome == null) "Absence signalée (${it.reason}$note) : la structure dit bientôt si elle est facturée"
+        else "${outcome.reason} (motif : ${it.reason}$note)"
     }
     val spoken = buildString {
         append("${cell.childName}, ${French.isoDay(cell.date)}, ${cell.activityName} : ${look.word.removePrefix("✓ ")}")

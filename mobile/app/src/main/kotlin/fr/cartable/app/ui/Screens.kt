@@ -55,6 +55,8 @@ fun absenceActions(model: AppModel, scope: CoroutineScope): AbsenceActions {
         onTo = { a.to = it },
         onReason = { a.reason = it },
         onSubmit = { scope.launch { a.submit() } },
+        onPickDocument = { scope.launch { a.pickDocument() } },
+        onRemoveDocument = { a.removeDocument() },
     )
 }
 
@@ -67,6 +69,10 @@ fun dossierActions(model: AppModel, scope: CoroutineScope): DossierActions {
         onCancel = { d.cancelEdit() },
         onSubmit = { scope.launch { d.submit() } },
         onKeep = { c, v -> scope.launch { d.keep(c, v) } },
+        onAdd = { d.startAdding(it) },
+        onNew = { d.changeNew(it) },
+        onSaveNew = { scope.launch { d.saveNew() } },
+        onCancelNew = { d.cancelAdding() },
     )
 }
 

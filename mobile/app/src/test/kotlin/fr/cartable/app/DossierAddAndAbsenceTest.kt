@@ -1,0 +1,143 @@
+package fr.cartable.app
+
+import androidx.compose.ui.semantics.Role
+import androidx.compose.ui.semantics.SemanticsProperties
+import androidx.compose.ui.test.ExperimentalTestApi
+import androidx.compose.ui.test.SemanticsMatcher
+import androidx.compose.ui.test.assertIsDisplayed
+import androidx.compose.ui.test.hasContentDescription
+import androidx.compose.ui.test.hasSetTextAction
+import androidx.compose.ui.test.hasText
+import androidx.compose.ui.test.onNodeWithContentDescription
+import androidx.compose.ui.test.performClick
+import androidx.compose.ui.test.performTextClearance
+import androidx.compose.ui.test.performTextInput
+import fr.cartable.app.Demo.cell
+import fr.cartable.app.Demo.cells
+import fr.cartable.app.Demo.isFree
+import fr.cartable.app.state.DateInput
+import fr.cartable.app.state.Screen
+import fr.cartable.mobile.SupportingDocumentState
+import java.time.LocalDate
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+
+/** "Mon dossier": a child and an adult added; "Absences": an absence with its medical note. */
+@OptIn(ExperimentalTestApi::class)
+class DossierAddAndAbsenceTest {
+
+    private fun field(label: String): SemanticsMatcher = hasText(label) and hasSetTextAction()
+
+    private fun toggle(label: String): SemanticsMatcher =
+        hasText(label, substring = true) and SemanticsMatcher.expectValue(SemanticsProperties.Role, Role.Checkbox)
+
+    @Test
+    fun `a child and an adult are added to the dossier, checked by its rules, and reach the other parent`(): Unit = phone {
+        val app = Demo.signedIn(Demo.SAMIRA)
+        showApp(app)
+        goTo(app, Screen.Dossier)
+
+        scrolledTo(hasText("Ajouter un enfant")).performClick()
+        waitForIdle()
+        scrolledTo(field("Prénom")).performTextInput("Lina")
+        assertEquals("Benali", app.dossier.adding?.lastName, "the family's name is filled in")
+        scrolledTo(field("Date de naissance")).performTextInput("31/02/2021")
+        scrolledTo(hasText("Ajouter")).performClick()
+        waitFor("the date is refused") { app.dossier.error != null }
+        assertEquals(
+            "La date de naissance « 31/02/2021 » n'existe pas : saisissez-la au format JJ/MM/AAAA.",
+            app.dossier.error,
+        )
+        screenshot("32-dossier-ajout-enfant-date-refusee")
+        scrolledTo(field("Date de naissance")).performTextClearance()
+        scrolledTo(field("Date de naissance")).performTextInput("12/09/2021")
+        scrolledTo(hasText("Ajouter")).performClick()
+        waitFor("the child is added") { app.dossier.adding == null }
+        val lina = app.dossier.dossier!!.children.single { it.firstName == "Lina" }
+        assertEquals("Benali", lina.lastName)
+        assertEquals("2021-09-12", lina.birthDate)
+
+        scrolledTo(hasText("Ajouter un adulte")).performClick()
+        waitForIdle()
+        scrolledTo(field("Prénom")).performTextInput("Nora")
+        scrolledTo(field("Portable")).performTextInput("pas un numéro")
+        scrolledTo(toggle("Contact en cas d'urgence")).performClick()
+        scrolledTo(hasText("Ajouter")).performClick()
+        waitFor("the phone number is refused") { app.dossier.error != null }
+        assertTrue(app.dossier.error!!.contains("portable", ignoreCase = true), "${app.dossier.error}")
+        scrolledTo(field("Portable")).performTextClearance()
+        scrolledTo(field("Portable")).performTextInput("06 11 22 33 44")
+        scrolledTo(hasText("Ajouter")).performClick()
+        waitFor("the adult is added") { app.dossier.adding == null }
+        val nora = app.dossier.dossier!!.adults.filter { it.firstName == "Nora" }
+        assertEquals(1, nora.size, "added once, though saved twice: $nora")
+        assertEquals("06 11 22 33 44", nora.single().mobilePhone)
+        assertTrue(nora.single().emergencyContact && nora.single().mayPickUp && !nora.single().legalGuardian)
+        scrolledTo(hasText("Nora Benali")).assertIsDisplayed()
+        screenshot("33-dossier-adulte-ajoute")
+
+        // The other parent's phone gets both sheets at its next sync.
+        runBlocking { app.sync() }
+        val other = Demo.signedIn(Demo.SAMIRA)
+        val dossier = runBlocking { other.cartable.dossier() }
+        assertTrue(dossier.children.any { it.firstName == "Lina" && it.birthDate == "2021-09-12" })
+        assertTrue(dossier.adults.any { it.firstName == "Nora" && it.mobilePhone == "06 11 22 33 44" })
+    }
+
+    @Test
+    fun `an absence is declared offline with a medical note, joined to it once the note is sent`(): Unit = phone {
+        Relay(Demo.server.url).use { network ->
+            val platform = TestPlatform()
+            val app = Demo.signedIn(Demo.SAMIRA, network.url, platform)
+            val yanis = app.planning.children.single { it.firstName == "Yanis" }
+            runBlocking { app.planning.selectChild(yanis.id) }
+            Demo.showWeekWithFree(app, "cantine")
+            val day = cells(app).first { isFree(it) && it.activityId == "cantine" }
+            runBlocking {
+                app.planning.tap(day)
+                app.sync()
+            }
+            app.announcements.clear()
+            showApp(app)
+            goTo(app, Screen.Absences)
+
+            network.offline = true
+            scrolledTo(toggle("Yanis")).performClick()
+            scrolledTo(field("Du")).performTextInput(DateInput.format(LocalDate.parse(day.date)))
+            scrolledTo(field("Motif")).performTextInput("malade")
+            platform.picked = TestPlatform.pdf("certificat-yanis.pdf")
+            scrolledTo(hasText("Joindre un justificatif")).performClick()
+            waitFor("the file is picked") { app.absences.document != null }
+            scrolledTo(hasText("Signaler l'absence")).performClick()
+            waitFor("the absence is declared") { app.absences.outcome != null || app.absences.error != null }
+            assertEquals(null, app.absences.error)
+            assertTrue(app.absences.outcome!!.contains("gardé sur le téléphone"), app.absences.outcome)
+            val queued = runBlocking { app.cartable.documents() }.single { it.fileName == "certificat-yanis.pdf" }
+            assertTrue(queued.state is SupportingDocumentState.WaitingToSend, "${queued.state}")
+            assertEquals("medical_note", queued.kind)
+            assertEquals(yanis.id, queued.childId)
+            scrolledTo(hasText(app.absences.outcome!!)).assertIsDisplayed()
+            screenshot("34-absence-justificatif-en-attente")
+
+            network.offline = false
+            onNodeWithContentDescription("Actualiser").performClick()
+            waitFor("the note is sent and joined to the absence") {
+                !app.syncing && app.absences.waiting.isEmpty() &&
+                    cell(app, day.date, day.activityId).absence?.documentId != null
+            }
+            runBlocking { app.sync() }
+            val absence = cell(app, day.date, day.activityId).absence
+            assertNotNull(absence?.outcome, "decided by the server")
+            val sent = runBlocking { app.cartable.documents() }.single { it.fileName == "certificat-yanis.pdf" }
+            assertEquals(sent.serverId, absence!!.documentId)
+            assertEquals(0L, app.pendingChanges)
+            goTo(app, Screen.Planning)
+            scrolledTo(hasContentDescription("Yanis, ", substring = true) and hasContentDescription("justificatif", substring = true))
+                .assertIsDisplayed()
+            screenshot("35-absence-justificatif-joint")
+        }
+    }
+}
