@@ -1,6 +1,7 @@
 //! The accounting pages in a real headless Chromium: the month's invoices with their CSV
 //! export, the overdue invoices across months, the annual statements and a family's ledger
-//! with its certificates, the journal filtered by family. Full-page screenshots go to `<target>/screenshots/admin/8N-*.png`.
+//! with its certificates, the journal filtered by family, the
+//! information messages with their notifications' counts. Full-page screenshots go to `<target>/screenshots/admin/8N-*.png`.
 //! Without Chromium the test says SKIPPED (a failure under `CARTABLE_REQUIRE_ALL=1`).
 
 use cartable_tests::chromium::{self, full_page_screenshot};
@@ -94,6 +95,11 @@ fn an_administrator_exports_the_month_and_follows_unpaid_invoices() {
         wait_text(&c, "#titre-journal", "(filtrées)").await;
         wait_text(&c, "table", "Paiement enregistré").await;
         full_page_screenshot(&c, "85-journal-filtre").await;
+
+        click(&c, "nav.menu a[href='/admin/informations']").await;
+        wait_text(&c, "#titre-messages", "Messages aux familles").await;
+        wait_text(&c, "#titre-messages + p + table", "Envoyées").await;
+        full_page_screenshot(&c, "86-informations-notifications").await;
         c.close().await.expect("close");
     });
 }

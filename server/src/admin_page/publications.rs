@@ -42,6 +42,16 @@ struct MessageRow {
     period: String,
     state: &'static str,
     state_code: String,
+    push: PushView,
+}
+
+/// The message's notifications: due later, or how many reached their devices.
+struct PushView {
+    /// "lundi 22 mars 2027 à 0 h 00" while the notification waits for the first day.
+    due: Option<String>,
+    sent: i64,
+    failed: i64,
+    waiting: i64,
 }
 
 struct FileRow {
@@ -108,10 +118,23 @@ async fn render_page(
     status: StatusCode,
 ) -> PageResult {
     let user = staff.0.staff();
+    let counts = crate::push::stats::of_subjects(
+        &state.db,
+        user.structure_id().as_str(),
+        cartable_domain::push::PushEvent::InformationPublished.code(),
+    )
+    .await?;
     let messages = messages(state, &user)
         .await?
         .into_iter()
         .map(|m| {
+            let c = counts.get(&m.message.id).cloned().unwrap_or_default();
+            let push = PushView {
+                due: c.due_at_ms.map(format::instant),
+                sent: c.sent,
+                failed: c.failed,
+                waiting: c.waiting,
+            };
             let from = format::iso_date(&m.message.published_from);
             let period = match &m.message.published_until {
                 Some(u) => format!("du {from} au {}", format::iso_date(u)),
@@ -128,6 +151,7 @@ async fn render_page(
                     _ => "terminé",
                 },
                 state_code: m.state.clone(),
+                push,
             }
         })
         .collect();
@@ -169,6 +193,10 @@ pub async fn page(
         Some("message") => {
             Some("Message publié : les familles le voient à leur prochaine synchronisation.")
         }
+        Some("message-programme") => Some(
+            "Message programmé : les familles le verront à partir du jour choisi, \
+             et la notification partira ce jour-là.",
+        ),
         Some("message-retire") => Some("Message retiré."),
         Some("fichier") => Some("Fichier publié dans Téléchargement."),
         Some("fichier-retire") => Some("Fichier retiré."),
@@ -210,6 +238,9 @@ pub async fn publish(
         published_until: Some(f.au.clone()),
     };
     match publish_message(&state, &staff.0.staff(), request).await {
+        Ok(m) if m.state == "scheduled" => Ok(render::see_other(
+            "/admin/informations?fait=message-programme",
+        )),
         Ok(_) => Ok(render::see_other("/admin/informations?fait=message")),
         Err(AppError::Client { message, .. }) => {
             let mut form = MessageForm {

@@ -148,3 +148,64 @@ pub async fn of_structure(
         recent_failures: failures,
     })
 }
+
+/// Where the notifications about one subject (e.g. an information message) stand.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubjectCounts {
+    /// Handed to the push service.
+    pub sent: i64,
+    /// Did not reach their device (expired, refused, subscription gone).
+    pub failed: i64,
+    /// Deliveries waiting for a first try or a retry.
+    pub waiting: i64,
+    /// Withdrawn before sending.
+    pub cancelled: i64,
+    /// When an event not expanded into deliveries yet is due (a message published from a
+    /// later day), in milliseconds.
+    pub due_at_ms: Option<i64>,
+}
+
+/// Counts per subject of the structure's `event` (an event code, e.g.
+/// `information_published`).
+pub async fn of_subjects(
+    db: &Db,
+    structure_id: &str,
+    event: &str,
+) -> Result<BTreeMap<String, SubjectCounts>, sqlx::Error> {
+    let mut out: BTreeMap<String, SubjectCounts> = BTreeMap::new();
+    let events = sqlx::query(
+        "SELECT subject, MIN(due_at_ms) AS due FROM push_events WHERE structure_id = $1 \
+         AND event = $2 AND state = 'pending' AND subject IS NOT NULL GROUP BY subject",
+    )
+    .bind(structure_id)
+    .bind(event)
+    .fetch_all(&db.pool)
+    .await?;
+    for r in &events {
+        let subject: String = r.try_get("subject")?;
+        out.entry(subject).or_default().due_at_ms = r.try_get("due")?;
+    }
+    let deliveries = sqlx::query(
+        "SELECT e.subject, d.state, COUNT(*) AS n FROM push_deliveries d \
+         JOIN push_events e ON e.id = d.event_id WHERE e.structure_id = $1 AND e.event = $2 \
+         AND e.subject IS NOT NULL GROUP BY e.subject, d.state",
+    )
+    .bind(structure_id)
+    .bind(event)
+    .fetch_all(&db.pool)
+    .await?;
+    for r in &deliveries {
+        let subject: String = r.try_get("subject")?;
+        let state: String = r.try_get("state")?;
+        let n: i64 = r.try_get("n")?;
+        let c = out.entry(subject).or_default();
+        match state.as_str() {
+            "sent" => c.sent += n,
+            "pending" => c.waiting += n,
+            "cancelled" => c.cancelled += n,
+            "expired" | "rejected" | "gone" => c.failed += n,
+            _ => {}
+        }
+    }
+    Ok(out)
+}
