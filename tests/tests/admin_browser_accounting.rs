@@ -98,7 +98,7 @@ fn an_administrator_exports_the_month_and_follows_unpaid_invoices() {
 
         click(&c, "nav.menu a[href='/admin/informations']").await;
         wait_text(&c, "#titre-messages", "Messages aux familles").await;
-        wait_text(&c, "#titre-messages + p + table", "Envoyées").await;
+        wait_text(&c, "#titre-messages + p + table", "NOTIFICATIONS").await;
         full_page_screenshot(&c, "86-informations-notifications").await;
         c.close().await.expect("close");
     });
