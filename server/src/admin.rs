@@ -107,13 +107,15 @@ pub fn checked_login(login: &str) -> AppResult<String> {
     Ok(login)
 }
 
-async fn new_account(
+/// An account ready to insert (login checked and free, password hashed), with the
+/// credentials to hand over.
+async fn prepared_account(
     state: &AppState,
     structure_id: &StructureId,
     family_id: Option<&FamilyId>,
     who: &NewLogin,
     role: Role,
-) -> AppResult<(AccountId, Credentials)> {
+) -> AppResult<(Account, Credentials)> {
     let login = checked_login(&who.login)?;
     if accounts::account_by_login(&state.db, &login)
         .await?
@@ -132,31 +134,41 @@ async fn new_account(
             .await
             .map_err(|e| AppError::internal(e.to_string()))??
     };
-    accounts::insert_account(
-        &state.db,
-        &Account {
-            id: id.clone(),
-            structure_id: structure_id.clone(),
-            family_id: family_id.cloned(),
-            login: login.clone(),
-            password_hash: hash,
-            display_name: display_name.clone(),
-            role,
-            // A generated password was printed for someone else to hand over: one-time.
-            must_change_password: who.password.is_none(),
-            disabled: false,
-        },
-        state.clock.now().as_millisecond(),
-    )
-    .await?;
-    Ok((
+    let account = Account {
         id,
+        structure_id: structure_id.clone(),
+        family_id: family_id.cloned(),
+        login: login.clone(),
+        password_hash: hash,
+        display_name: display_name.clone(),
+        role,
+        // A generated password was printed for someone else to hand over: one-time.
+        must_change_password: who.password.is_none(),
+        disabled: false,
+    };
+    Ok((
+        account,
         Credentials {
             login,
             password,
             display_name,
         },
     ))
+}
+
+async fn new_account(
+    state: &AppState,
+    structure_id: &StructureId,
+    family_id: Option<&FamilyId>,
+    who: &NewLogin,
+    role: Role,
+) -> AppResult<(AccountId, Credentials)> {
+    let (account, credentials) =
+        prepared_account(state, structure_id, family_id, who, role).await?;
+    let mut wtx = state.db.begin_write().await?;
+    accounts::insert_account(&mut wtx.tx, &account, state.clock.now().as_millisecond()).await?;
+    wtx.commit().await?;
+    Ok((account.id, credentials))
 }
 
 /// Creates a staff login (`staff_admin` or `staff_agent`).
@@ -294,11 +306,13 @@ pub async fn create_family_with_contacts(
     }
     let family_id = FamilyId::new(auth::new_id());
     let now_ms = state.clock.now().as_millisecond();
-    accounts::insert_family(&state.db, &family_id, structure_id, name, now_ms).await?;
+    // Passwords are hashed first (slow); then one transaction writes everything, so that a
+    // failure half-way (a login taken meanwhile) leaves nothing behind.
     let mut dossier = Dossier::default();
     let mut credentials = Vec::new();
+    let mut new_accounts = Vec::new();
     for (p, mut sheet) in parents.iter().zip(sheets) {
-        let (account_id, creds) = new_account(
+        let (account, creds) = prepared_account(
             state,
             structure_id,
             Some(&family_id),
@@ -306,14 +320,19 @@ pub async fn create_family_with_contacts(
             Role::Parent,
         )
         .await?;
-        sheet.account_id = Some(account_id.into_string());
+        sheet.account_id = Some(account.id.to_string());
         dossier.adults.insert(auth::new_id(), sheet);
         credentials.push(creds);
+        new_accounts.push(account);
     }
     for c in children {
         dossier.children.insert(auth::new_id(), c.clone());
     }
     let mut wtx = state.db.begin_write().await?;
+    accounts::insert_family(&mut wtx.tx, &family_id, structure_id, name, now_ms).await?;
+    for account in &new_accounts {
+        accounts::insert_account(&mut wtx.tx, account, now_ms).await?;
+    }
     create::create_dossier(
         &mut wtx.tx,
         state.docs.actor(),
@@ -323,9 +342,8 @@ pub async fn create_family_with_contacts(
         now_ms,
     )
     .await?;
-    wtx.commit().await?;
-    create::ensure_planning(
-        &state.db,
+    create::ensure_planning_in(
+        &mut wtx.tx,
         state.docs.actor(),
         structure_id,
         &family_id,
@@ -333,6 +351,7 @@ pub async fn create_family_with_contacts(
         now_ms,
     )
     .await?;
+    wtx.commit().await?;
     Ok((family_id, credentials))
 }
 

@@ -67,8 +67,9 @@ pub async fn structure_exists(db: &Db, id: &str) -> Result<bool, sqlx::Error> {
     Ok(row.is_some())
 }
 
+/// Inserts a family row, inside the caller's write transaction.
 pub async fn insert_family(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     id: &FamilyId,
     structure_id: &StructureId,
     name: &str,
@@ -81,7 +82,7 @@ pub async fn insert_family(
     .bind(structure_id.as_str())
     .bind(name)
     .bind(now_ms)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -96,7 +97,12 @@ pub async fn families_of(db: &Db, structure_id: &str) -> Result<Vec<String>, sql
     rows.iter().map(|r| r.try_get("id")).collect()
 }
 
-pub async fn insert_account(db: &Db, a: &Account, now_ms: i64) -> Result<(), sqlx::Error> {
+/// Inserts an account, inside the caller's write transaction.
+pub async fn insert_account(
+    conn: &mut sqlx::AnyConnection,
+    a: &Account,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO accounts (id, structure_id, family_id, login, password_hash, display_name, \
          role, created_at_ms, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -110,7 +116,7 @@ pub async fn insert_account(db: &Db, a: &Account, now_ms: i64) -> Result<(), sql
     .bind(a.role.code())
     .bind(now_ms)
     .bind(i64::from(a.must_change_password))
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }

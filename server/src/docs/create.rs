@@ -84,16 +84,28 @@ pub async fn ensure_planning(
     now_ms: i64,
 ) -> Result<DocRow, AppError> {
     let mut wtx = db.begin_write().await?;
+    let row = ensure_planning_in(&mut wtx.tx, actor, structure_id, family_id, year, now_ms).await?;
+    wtx.commit().await?;
+    Ok(row)
+}
+
+/// [`ensure_planning`] inside the caller's write transaction.
+pub async fn ensure_planning_in(
+    conn: &mut AnyConnection,
+    actor: &ActorId,
+    structure_id: &StructureId,
+    family_id: &FamilyId,
+    year: SchoolYear,
+    now_ms: i64,
+) -> Result<DocRow, AppError> {
     if let Some(row) =
-        documents::family_document(&mut wtx.tx, family_id, DocKind::Planning, Some(year)).await?
+        documents::family_document(conn, family_id, DocKind::Planning, Some(year)).await?
     {
         return Ok(row);
     }
     let doc = doc_with(actor, &Planning::new(family_id.as_str(), year))?;
     let row = new_row(structure_id, Some(family_id), DocKind::Planning, Some(year));
-    let row = insert(&mut wtx.tx, row, doc, now_ms).await?;
-    wtx.commit().await?;
-    Ok(row)
+    insert(conn, row, doc, now_ms).await
 }
 
 /// Creates the structure's catalogue document.

@@ -1,0 +1,166 @@
+//! Creating a family is one transaction, on SQLite and PostgreSQL: when the second parent's
+//! login is refused by the database half-way (taken meanwhile; here a trigger refuses it),
+//! neither the family, nor the first parent's account, nor the dossier or planning are
+//! left behind, whether the family comes from the `admin` command's function or from the
+//! admin page; with the login free again, the same family is created whole.
+
+use cartable_domain::dossier::ChildSheet;
+use cartable_domain::ids::StructureId;
+use cartable_server::admin::{self, NewLogin, NewParent};
+use cartable_tests::admin_page::sign_in;
+use cartable_tests::family::PASSWORD;
+use cartable_tests::{Backend, TestServer, on_each_backend};
+use sqlx::Row;
+
+/// Rows of every table a family's creation writes.
+fn rows(server: &TestServer) -> [i64; 5] {
+    server.block_on(async {
+        let mut out = [0; 5];
+        for (i, table) in ["families", "accounts", "documents", "adults", "children"]
+            .iter()
+            .enumerate()
+        {
+            out[i] = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(&server.state.db.pool)
+                .await
+                .expect("count")
+                .get::<i64, _>(0);
+        }
+        out
+    })
+}
+
+/// The database refuses the account `login` (as if taken between the checks and the write).
+fn refuse_login(server: &TestServer, login: &str) {
+    let statements: Vec<String> = match server.backend {
+        Backend::Sqlite => vec![format!(
+            "CREATE TRIGGER refuse_login BEFORE INSERT ON accounts WHEN NEW.login = '{login}' \
+             BEGIN SELECT RAISE(ABORT, 'identifiant déjà pris'); END"
+        )],
+        Backend::Postgres => vec![
+            format!(
+                "CREATE FUNCTION refuse_login() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.login = '{login}' THEN RAISE EXCEPTION 'identifiant déjà pris'; END IF; \
+                 RETURN NEW; END $$ LANGUAGE plpgsql"
+            ),
+            "CREATE TRIGGER refuse_login BEFORE INSERT ON accounts FOR EACH ROW \
+             EXECUTE FUNCTION refuse_login()"
+                .to_string(),
+        ],
+    };
+    server.block_on(async {
+        for s in statements {
+            sqlx::query(sqlx::AssertSqlSafe(s))
+                .execute(&server.state.db.pool)
+                .await
+                .expect("trigger");
+        }
+    });
+}
+
+fn allow_logins(server: &TestServer) {
+    let drop = match server.backend {
+        Backend::Sqlite => "DROP TRIGGER refuse_login",
+        Backend::Postgres => "DROP TRIGGER refuse_login ON accounts",
+    };
+    server.block_on(async {
+        sqlx::query(drop)
+            .execute(&server.state.db.pool)
+            .await
+            .expect("drop trigger");
+    });
+}
+
+fn parent(first: &str, login: &str) -> NewParent {
+    NewParent::from(&NewLogin {
+        first_name: first.into(),
+        last_name: "Le Gall".into(),
+        login: login.into(),
+        password: None,
+    })
+}
+
+#[test]
+fn a_family_is_created_whole_or_not_at_all() {
+    on_each_backend(|server| {
+        let seed = server.seed(1);
+        let structure = StructureId::new(seed.structure_id.clone());
+        let before = rows(server);
+        refuse_login(server, "yann.lg");
+
+        // The admin command's function.
+        let parents = [parent("Élodie", "elodie.lg"), parent("Yann", "yann.lg")];
+        let children = [ChildSheet {
+            first_name: "Maël".into(),
+            last_name: "Le Gall".into(),
+            birth_date: "2019-02-11".into(),
+            ..Default::default()
+        }];
+        let failed = server.block_on(admin::create_family_with_contacts(
+            &server.state,
+            &structure,
+            "Famille Le Gall",
+            &parents,
+            &children,
+        ));
+        assert!(failed.is_err(), "{failed:?}");
+        assert_eq!(rows(server), before, "nothing left behind");
+
+        // The admin page: an error page, nothing left behind either.
+        let mut page = sign_in(server, &seed.staff.login, PASSWORD).browser;
+        let after_sign_in = rows(server);
+        let answer = page.post_form(
+            "/admin/familles/nouvelle",
+            "/admin/familles/nouvelle",
+            &[
+                ("nom", "Famille Le Gall"),
+                ("parent1_prenom", "Élodie"),
+                ("parent1_nom", "Le Gall"),
+                ("parent1_courriel", ""),
+                ("parent1_telephone", ""),
+                ("parent1_identifiant", "elodie.lg"),
+                ("parent2_prenom", "Yann"),
+                ("parent2_nom", "Le Gall"),
+                ("parent2_courriel", ""),
+                ("parent2_telephone", ""),
+                ("parent2_identifiant", "yann.lg"),
+                ("enfant1_prenom", "Maël"),
+                ("enfant1_nom", ""),
+                ("enfant1_naissance", "2019-02-11"),
+                ("enfant1_ecole", ""),
+                ("enfant1_classe", "CE1"),
+            ],
+        );
+        assert!(answer.status >= 400, "{}", answer.text());
+        assert!(!answer.text().contains("elodie.lg"), "no letter");
+        assert_eq!(rows(server), after_sign_in, "nothing left behind");
+
+        // The login free again: the whole family.
+        allow_logins(server);
+        let (family_id, credentials) = server
+            .block_on(admin::create_family_with_contacts(
+                &server.state,
+                &structure,
+                "Famille Le Gall",
+                &parents,
+                &children,
+            ))
+            .expect("family");
+        assert_eq!(credentials.len(), 2);
+        let now = rows(server);
+        assert_eq!(now[0], after_sign_in[0] + 1, "one family");
+        assert_eq!(now[1], after_sign_in[1] + 2, "two parents");
+        assert_eq!(now[2], after_sign_in[2] + 2, "dossier and planning");
+        assert_eq!(now[3], after_sign_in[3] + 2, "two adults");
+        assert_eq!(now[4], after_sign_in[4] + 1, "one child");
+        let owners: i64 = server.block_on(async {
+            sqlx::query("SELECT COUNT(*) FROM accounts WHERE family_id = $1")
+                .bind(family_id.as_str())
+                .fetch_one(&server.state.db.pool)
+                .await
+                .expect("count")
+                .get(0)
+        });
+        assert_eq!(owners, 2);
+    });
+}
