@@ -161,10 +161,7 @@ impl IntoResponse for AppError {
             }
             other => {
                 tracing::error!(error = %other, "request failed");
-                let unavailable = matches!(
-                    &other,
-                    AppError::Db(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_))
-                );
+                let unavailable = matches!(&other, AppError::Db(e) if storage_unavailable(e));
                 if unavailable {
                     (
                         StatusCode::SERVICE_UNAVAILABLE,
@@ -191,6 +188,20 @@ impl IntoResponse for AppError {
             }),
         )
             .into_response()
+    }
+}
+
+/// True when the database could not be reached or dropped the connection (a restart, a
+/// failover, no connection free): the request may be retried, and is answered 503.
+pub fn storage_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        // PostgreSQL: connection exceptions (class 08), and the server shutting down or
+        // starting (57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now).
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
     }
 }
 

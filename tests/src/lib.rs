@@ -13,6 +13,7 @@ pub mod daily;
 pub mod family;
 pub mod hostile;
 pub mod http;
+pub mod private_postgres;
 pub mod process;
 pub mod push_service;
 pub mod raw;
@@ -168,6 +169,20 @@ impl TestServer {
         adjust(&mut settings);
         let clock = Arc::new(ManualClock::new(jiff::Timestamp::now()));
         Self::serve(runtime, settings, backend, postgres_db, dir, clock)
+    }
+
+    /// A server on the PostgreSQL database at `url` (e.g. a private cluster of the test's own).
+    pub fn start_on_postgres(url: &str) -> TestServer {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let mut settings = test_settings(dir.path());
+        settings.database_url = Some(url.to_string());
+        let clock = Arc::new(ManualClock::new(jiff::Timestamp::now()));
+        Self::serve(runtime, settings, Backend::Postgres, None, dir, clock)
     }
 
     /// A second server process on the same PostgreSQL database (its own caches and actor).
