@@ -176,3 +176,34 @@ pub fn pdf_text(pdf: &[u8]) -> Option<String> {
         }
     }
 }
+
+/// The demo on 20 May 2027, for the accounting pages: February and March issued, the
+/// Martins paid February, the Benalis' billing adult has a phone and an email.
+pub fn demo_in_may(server: &TestServer) {
+    let canteen = crate::daily::demo_with_canteen(server);
+    let at = |s: &str| s.parse::<jiff::Timestamp>().expect("instant");
+    server.clock.set(at("2027-04-20T08:00:00Z"));
+    server.block_on(async {
+        let admin_id: String = sqlx::query("SELECT id FROM accounts WHERE login = 'admin'")
+            .fetch_one(&server.state.db.pool)
+            .await
+            .expect("admin")
+            .get(0);
+        cartable_server::invoicing::run::issue(
+            &server.state,
+            &canteen.structure_id,
+            "2027-03".parse().expect("month"),
+            &admin_id,
+        )
+        .await
+        .expect("March issued");
+        sqlx::query(
+            "UPDATE adults SET email = 'samira.benali@example.org', \
+             mobile_phone = '06 12 34 56 78' WHERE first_name = 'Samira'",
+        )
+        .execute(&server.state.db.pool)
+        .await
+        .expect("contact");
+    });
+    server.clock.set(at("2027-05-20T08:00:00Z"));
+}

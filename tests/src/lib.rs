@@ -6,6 +6,7 @@
 //! is reported as skipped, and with `CARTABLE_REQUIRE_ALL=1` it is a failure.
 
 pub mod admin_page;
+pub mod axe;
 pub mod billing;
 pub mod chromium;
 pub mod cli;

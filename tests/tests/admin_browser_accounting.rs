@@ -4,41 +4,10 @@
 //! information messages with their notifications' counts. Full-page screenshots go to `<target>/screenshots/admin/8N-*.png`.
 //! Without Chromium the test says SKIPPED (a failure under `CARTABLE_REQUIRE_ALL=1`).
 
+use cartable_tests::billing::demo_in_may;
 use cartable_tests::chromium::{self, full_page_screenshot};
 use cartable_tests::chromium::{click, fill, sign_in_admin, wait_text};
-use cartable_tests::daily::demo_with_canteen;
 use cartable_tests::{Backend, TestServer};
-use sqlx::Row;
-
-/// The demo in late May 2027: February and March issued, the Martins paid February.
-fn demo_in_may(server: &TestServer) {
-    let canteen = demo_with_canteen(server);
-    let at = |s: &str| s.parse::<jiff::Timestamp>().expect("instant");
-    server.clock.set(at("2027-04-20T08:00:00Z"));
-    server.block_on(async {
-        let admin_id: String = sqlx::query("SELECT id FROM accounts WHERE login = 'admin'")
-            .fetch_one(&server.state.db.pool)
-            .await
-            .expect("admin")
-            .get(0);
-        cartable_server::invoicing::run::issue(
-            &server.state,
-            &canteen.structure_id,
-            "2027-03".parse().expect("month"),
-            &admin_id,
-        )
-        .await
-        .expect("March issued");
-        sqlx::query(
-            "UPDATE adults SET email = 'samira.benali@example.org', \
-             mobile_phone = '06 12 34 56 78' WHERE first_name = 'Samira'",
-        )
-        .execute(&server.state.db.pool)
-        .await
-        .expect("contact");
-    });
-    server.clock.set(at("2027-05-20T08:00:00Z"));
-}
 
 #[test]
 fn an_administrator_exports_the_month_and_follows_unpaid_invoices() {

@@ -8,6 +8,7 @@
 //! extractor each route takes ([`session::PageStaff`], [`session::PageAdmin`]); every query
 //! limited to the structure of the member of staff; and the headers below on every answer.
 
+pub mod accessibility_statement;
 pub mod activity_form;
 pub mod annual_statements;
 pub mod assets;
@@ -95,6 +96,7 @@ pub fn router() -> Router<AppState> {
         .merge(annual_statements::routes())
         .merge(publications::routes())
         .merge(journal::routes())
+        .merge(accessibility_statement::routes())
         .merge(decision_override::routes())
         .merge(staff_accounts::routes())
         .route("/admin/{*rest}", get(unknown_page))
