@@ -54,7 +54,7 @@ fn the_command_line_speaks_french_with_names_and_french_dates() {
         // The dossier in words, without ids.
         let dossier = ok(store, &["dossier", "show"]);
         assert!(dossier.contains("Enfant : Léa Famille0"), "{dossier}");
-        assert!(dossier.contains("né(e) le 04/05/2018"), "{dossier}");
+        assert!(dossier.contains("né(e) le 4 mai 2018"), "{dossier}");
         assert!(
             dossier.contains("régime : sans régime particulier"),
             "{dossier}"
@@ -112,6 +112,18 @@ fn the_command_line_speaks_french_with_names_and_french_dates() {
         ok(store, &["book", "hugo", &monday.to_string(), "cantine"]);
         let synced = ok(store, &["sync"]);
         assert!(synced.starts_with("Synchronisé"), "{synced}");
+        // Dates in sentences are written in words, never as numbers.
+        let status = ok(store, &["status"]);
+        let last = status
+            .lines()
+            .find(|l| l.starts_with("Dernière synchronisation : "))
+            .unwrap_or_default();
+        assert!(last.contains(" à ") && !last.contains('/'), "{status}");
+        let week = ok(store, &["planning", "--week", &jj_mm_aaaa(monday)]);
+        assert!(
+            week.starts_with(&format!("Planning du {}", format_date_fr(monday))),
+            "{week}"
+        );
         let requests = ok(store, &["requests"]);
         assert!(requests.contains("Restauration scolaire"), "{requests}");
         assert!(requests.contains("réservé"), "{requests}");

@@ -66,7 +66,16 @@ pub fn french_date(date: Date) -> String {
     )
 }
 
-/// Date and time of `ms` in Europe/Paris, "30/11/2026 14:05".
+/// Date and time of `ms` in Europe/Paris as written in a sentence: "lundi 30 novembre 2026
+/// à 14:05".
+pub fn french_moment(ms: i64) -> String {
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(ts) => cartable_core::domain::calendar::format_instant_fr(ts),
+        Err(_) => ms.to_string(),
+    }
+}
+
+/// Date and time of `ms` in Europe/Paris for a table's column, "30/11/2026 14:05".
 pub fn french_time(ms: i64) -> String {
     let tz = jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC);
     match jiff::Timestamp::from_millisecond(ms) {
@@ -114,9 +123,9 @@ fn short_date(date: Date) -> String {
 pub fn planning_view(view: &PlanningView) -> String {
     let mut out = format!(
         "Planning du {} au {} (heure du serveur : {})",
-        french_date(view.from),
-        french_date(view.to),
-        french_time(view.server_now.as_millisecond())
+        cartable_core::domain::calendar::format_date_fr(view.from),
+        cartable_core::domain::calendar::format_date_fr(view.to),
+        french_moment(view.server_now.as_millisecond())
     );
     if view.columns.is_empty() {
         out.push_str(
@@ -268,7 +277,7 @@ pub fn status(s: &SyncStatus) -> String {
         lines.push("Cet appareil n'est pas connecté (`cartable login`).".to_string());
     }
     lines.push(match s.last_sync_ms {
-        Some(ms) => format!("Dernière synchronisation : {}", french_time(ms)),
+        Some(ms) => format!("Dernière synchronisation : {}", french_moment(ms)),
         None => "Jamais synchronisé.".to_string(),
     });
     if let Some(e) = &s.last_error {
@@ -393,10 +402,24 @@ fn yes_no(b: bool) -> &'static str {
     if b { "oui" } else { "non" }
 }
 
-/// "14/03/2017" from the sheet's ISO date.
+/// "14 mars 2017" from the sheet's ISO date (a birth date, without its weekday).
 fn birth_date(iso: &str) -> String {
     match iso.parse::<Date>() {
-        Ok(d) => format!("{:02}/{:02}/{}", d.day(), d.month(), d.year()),
+        Ok(d) => {
+            let written = cartable_core::domain::calendar::format_date_fr(d);
+            match written.split_once(' ') {
+                Some((_weekday, rest)) => rest.to_string(),
+                None => written,
+            }
+        }
+        Err(_) => or_dash(iso).to_string(),
+    }
+}
+
+/// "lundi 31 août 2027" from an ISO date.
+fn day_in_words(iso: &str) -> String {
+    match iso.parse::<Date>() {
+        Ok(d) => cartable_core::domain::calendar::format_date_fr(d),
         Err(_) => or_dash(iso).to_string(),
     }
 }
@@ -491,7 +514,7 @@ pub fn conflicts(conflicts: &[DossierConflict]) -> String {
             .map(|v| {
                 let when = v
                     .at_ms
-                    .map(|ms| format!(", le {}", french_time(ms)))
+                    .map(|ms| format!(", le {}", french_moment(ms)))
                     .unwrap_or_default();
                 format!("« {} » ({}{when})", v.label, v.author_name)
             })
@@ -532,12 +555,12 @@ pub fn conflicts(conflicts: &[DossierConflict]) -> String {
 pub fn review(r: &ReviewView) -> String {
     let mut lines = vec![format!("Validation : {}", r.label)];
     if let Some(at) = r.submitted_at_ms {
-        lines.push(format!("  Envoyé le {}", french_time(at)));
+        lines.push(format!("  Envoyé le {}", french_moment(at)));
     }
     if let (Some(at), ReviewStatus::Approved | ReviewStatus::Rejected) =
         (r.reviewed_at_ms, r.status)
     {
-        lines.push(format!("  Réponse le {}", french_time(at)));
+        lines.push(format!("  Réponse le {}", french_moment(at)));
     }
     if !r.requested_documents.is_empty() {
         let docs: Vec<&str> = r
@@ -645,7 +668,7 @@ pub fn documents(docs: &[cartable_core::DocumentView], dossier: &Dossier) -> Str
             let until = d
                 .valid_until
                 .as_deref()
-                .map(|v| format!(", valable jusqu'au {}", birth_date(v)))
+                .map(|v| format!(", valable jusqu'au {}", day_in_words(v)))
                 .unwrap_or_default();
             format!("- {} ({label}{child}{until}) : {state}", d.file_name)
         })
