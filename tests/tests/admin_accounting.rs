@@ -283,6 +283,11 @@ fn annual_statements_list_what_each_family_paid_per_child() {
                 .contains("attestations-2027.csv")
         );
         let text = csv.text();
+        assert!(
+            text.starts_with('\u{feff}'),
+            "a byte order mark for spreadsheets"
+        );
+        let text = text.trim_start_matches('\u{feff}');
         let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
         assert_eq!(
             lines[0],

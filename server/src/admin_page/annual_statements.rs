@@ -177,7 +177,8 @@ pub async fn csv(
     Ok(attachment(
         "text/csv; charset=utf-8",
         &format!("attestations-{y}.csv"),
-        annual::csv(&statements),
+        // A byte order mark, so spreadsheets read the accents as UTF-8 (as the day's lists).
+        format!("\u{feff}{}", annual::csv(&statements)),
     ))
 }
 
