@@ -87,6 +87,32 @@ fn money_entries_are_in_french_and_the_journal_is_filtered_and_paged() {
             &martin_invoice,
         );
 
+        // A payment confirmed by the online payment service (its test double).
+        server.block_on(async {
+            use cartable_server::invoicing::provider::{
+                FakeProvider, PaymentProvider, PaymentRequest, confirm,
+            };
+            let family_id: String = sqlx::query("SELECT family_id FROM invoices WHERE number = $1")
+                .bind(&benali_invoice)
+                .fetch_one(&server.state.db.pool)
+                .await
+                .expect("invoice")
+                .get(0);
+            let provider = FakeProvider::default();
+            let request = PaymentRequest {
+                structure_id: canteen.structure_id.clone(),
+                family_id,
+                invoice_number: benali_invoice.clone(),
+                amount_cents: 300,
+                return_url: String::new(),
+            };
+            let started = provider.start(&request).expect("started");
+            provider.pay(&started.provider_ref, "2027-03-17");
+            confirm(&server.state, &provider, &request, &started.provider_ref)
+                .await
+                .expect("confirmed")
+                .expect("paid");
+        });
         let all = admin.get("/admin/journal");
         assert_accessible("journal", &all);
         let html = all.text();
@@ -99,6 +125,8 @@ fn money_entries_are_in_french_and_the_journal_is_filtered_and_paged() {
             "Avoir émis",
             &format!("{note} de 4,20\u{a0}€ sur la facture {martin_invoice} : Repas non servi"),
             "Liste du jour consultée",
+            "Paiement en ligne (test)",
+            &format!("3,00\u{a0}€ par carte bancaire, facture {benali_invoice}"),
         ] {
             assert!(html.contains(expected), "{expected}: {html}");
         }
