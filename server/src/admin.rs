@@ -53,6 +53,65 @@ pub fn default_activities() -> BTreeMap<String, Activity> {
     .collect()
 }
 
+/// A structure as `admin list-structures` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StructureSummary {
+    pub id: String,
+    pub name: String,
+    pub families: i64,
+    pub staff: i64,
+}
+
+/// Every structure of this server, by name, with its number of families and staff logins.
+pub async fn list_structures(state: &AppState) -> AppResult<Vec<StructureSummary>> {
+    use sqlx::Row;
+    let rows = sqlx::query(
+        "SELECT s.id, s.name, \
+         (SELECT COUNT(*) FROM families f WHERE f.structure_id = s.id) AS families, \
+         (SELECT COUNT(*) FROM accounts a WHERE a.structure_id = s.id \
+          AND a.family_id IS NULL) AS staff \
+         FROM structures s ORDER BY s.name, s.id",
+    )
+    .fetch_all(&state.db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(StructureSummary {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                families: r.try_get("families")?,
+                staff: r.try_get("staff")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(AppError::from)
+}
+
+/// The structure `text` names: its id, or its name when one structure only has it.
+pub async fn resolve_structure(state: &AppState, text: &str) -> AppResult<StructureId> {
+    use sqlx::Row;
+    let text = text.trim();
+    if accounts::structure_exists(&state.db, text).await? {
+        return Ok(StructureId::new(text.to_string()));
+    }
+    let rows = sqlx::query("SELECT id FROM structures WHERE name = $1")
+        .bind(text)
+        .fetch_all(&state.db.pool)
+        .await?;
+    let shown = cartable_domain::text::shown(text, 80);
+    match rows.as_slice() {
+        [one] => Ok(StructureId::new(one.try_get::<String, _>("id")?)),
+        [] => Err(AppError::bad_request(format!(
+            "Structure inconnue « {shown} » : `cartable-server admin list-structures` donne \
+             leurs noms et identifiants"
+        ))),
+        _ => Err(AppError::bad_request(format!(
+            "Plusieurs structures s'appellent « {shown} » : donnez son identifiant \
+             (`cartable-server admin list-structures`)"
+        ))),
+    }
+}
+
 /// Creates a structure with its catalogue; returns its id.
 pub async fn create_structure(
     state: &AppState,

@@ -5,7 +5,6 @@ use crate::admin::{self, NewLogin};
 use crate::settings::Settings;
 use cartable_domain::catalogue::Contact;
 use cartable_domain::dossier::ChildSheet;
-use cartable_domain::ids::StructureId;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -54,8 +53,11 @@ enum AdminCommand {
         #[arg(long, default_value = "")]
         address: String,
     },
+    /// List the structures: id, name, families and staff logins.
+    ListStructures,
     /// Create a staff login; prints a one-time password.
     CreateStaff {
+        /// The structure's id, or its name when no other structure has it.
         #[arg(long)]
         structure: String,
         login: String,
@@ -67,6 +69,7 @@ enum AdminCommand {
     },
     /// Create a family with its parents' logins; prints one-time passwords.
     CreateFamily {
+        /// The structure's id, or its name when no other structure has it.
         #[arg(long)]
         structure: String,
         /// Family name, e.g. "Famille Martin".
@@ -232,7 +235,7 @@ async fn admin_command(state: &AppState, cmd: AdminCommand) -> anyhow::Result<()
                 login,
                 password: None,
             };
-            let structure = StructureId::new(structure);
+            let structure = admin::resolve_structure(state, &structure).await?;
             let c = admin::create_staff(state, &structure, &who, !agent).await?;
             println!(
                 "compte créé : {} / mot de passe (à usage unique) : {}",
@@ -271,7 +274,7 @@ async fn admin_command(state: &AppState, cmd: AdminCommand) -> anyhow::Result<()
                     })
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let structure = StructureId::new(structure);
+            let structure = admin::resolve_structure(state, &structure).await?;
             let (family_id, creds) =
                 admin::create_family(state, &structure, &name, &parents, &children).await?;
             println!("famille créée : {family_id}");
@@ -279,6 +282,25 @@ async fn admin_command(state: &AppState, cmd: AdminCommand) -> anyhow::Result<()
                 println!(
                     "  {} ({}) / mot de passe (à usage unique) : {}",
                     c.login, c.display_name, c.password
+                );
+            }
+        }
+        AdminCommand::ListStructures => {
+            let all = admin::list_structures(state).await?;
+            if all.is_empty() {
+                println!(
+                    "aucune structure : `cartable-server admin create-structure NOM` en crée une"
+                );
+            }
+            for s in all {
+                println!(
+                    "{}  {}  ({} famille{}, {} compte{} du personnel)",
+                    s.id,
+                    s.name,
+                    s.families,
+                    if s.families > 1 { "s" } else { "" },
+                    s.staff,
+                    if s.staff > 1 { "s" } else { "" }
                 );
             }
         }
