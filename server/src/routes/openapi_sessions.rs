@@ -56,7 +56,9 @@ pub fn add(spec: &mut Value) {
                 "200": json_ok("Logged in", schema_ref("StaffLoginResponse")),
                 "400": error_response("bad_request"),
                 "401": error_response("unauthorized: wrong login or password"),
-                "403": error_response("forbidden: a family account"),
+                "403": error_response(
+                    "forbidden: a family account, or a staff account an administrator disabled"
+                ),
                 "413": error_response("payload_too_large"),
                 "415": error_response("unsupported_media_type: not JSON"),
                 "429": throttled.clone()
