@@ -173,6 +173,12 @@ fn the_export_holds_the_dossier_the_planning_and_every_file_and_nothing_of_anoth
         for id in [ours.children[0].0.as_str(), ours.family_id.as_str()] {
             assert!(!page.contains(id), "{id} shown in the summary");
         }
+        // Staff actions are named in French, never by their code.
+        for entry in journal.as_array().into_iter().flatten() {
+            if let Some(code) = entry["action"].as_str() {
+                assert!(!page.contains(code), "the code {code} shown in the summary");
+            }
+        }
         let versions = json_of(&archive, "dossier-versions.json");
         assert_eq!(versions[0]["status"], "pending", "{versions:#}");
         assert_eq!(

@@ -207,9 +207,10 @@ fn version_status(v: &Value) -> String {
     }
 }
 
-/// What a staff action of the journal means, in French.
-fn action_fr(action: &str) -> &str {
-    match action {
+/// What a staff action of the journal means, in French: the few a family reads most in its
+/// own words, the others as the administrators' journal names them (never the code).
+fn action_fr(action: &str) -> String {
+    let own = match action {
         "read_dossier_health_diet" => "consultation du dossier (santé et régime alimentaire)",
         "read_day_list_health_diet" => "consultation de la liste du jour (santé et régime)",
         "approve_dossier" => "validation du dossier",
@@ -217,7 +218,12 @@ fn action_fr(action: &str) -> &str {
         "download_document" => "ouverture d'un document envoyé",
         "override_decision" => "décision modifiée par la structure",
         "export_family_data" => "export des données de la famille",
-        other => other,
+        _ => "",
+    };
+    if own.is_empty() {
+        crate::admin_page::journal::action_label(action)
+    } else {
+        own.to_string()
     }
 }
 
@@ -488,7 +494,7 @@ pub fn html(input: &SummaryInput<'_>) -> String {
                 vec![
                     instant(e, "at_ms").unwrap_or_default(),
                     escape(or_dash(text(e, "by_name"))),
-                    escape(action_fr(text(e, "action"))),
+                    escape(&action_fr(text(e, "action"))),
                 ]
             })
             .collect();
@@ -565,6 +571,10 @@ mod tests {
             journal: &[
                 json!({"at_ms": 1_796_050_800_000_i64, "by_name": "Nadia Leroy",
                               "action": "read_dossier_health_diet"}),
+                json!({"at_ms": 1_796_137_200_000_i64, "by_name": "Nadia Leroy",
+                              "action": "record_payment"}),
+                json!({"at_ms": 1_796_137_200_000_i64, "by_name": "Nadia Leroy",
+                              "action": "issue_credit_note"}),
             ],
             dossier: Some(&dossier),
             plannings: &[("2026-2027".into(), planning)],
@@ -585,11 +595,20 @@ mod tests {
             "Téléphone manquant",
             "par Nadia Leroy",
             "consultation du dossier (santé et régime alimentaire)",
+            "Paiement enregistré",
+            "Avoir émis",
             "Aucun document envoyé.",
         ] {
             assert!(page.contains(expected), "« {expected} » missing:\n{page}");
         }
-        for id in ["c1|", "\"a1\"", "cantine<", "sans_porc"] {
+        for id in [
+            "c1|",
+            "\"a1\"",
+            "cantine<",
+            "sans_porc",
+            "record_payment",
+            "issue_credit_note",
+        ] {
             assert!(!page.contains(id), "{id} shown:\n{page}");
         }
         assert!(!page.contains("<Martin>"), "escaped");
