@@ -161,6 +161,8 @@ class ScreensTest {
         assertTrue(app.account.devices!!.any { it.current })
         runBlocking { app.account.export() }
         assertTrue(platform.export.length() > 0, "${app.account.exportMessage}")
+        val told = app.account.exportMessage.orEmpty()
+        assertTrue(told.startsWith("Vos données sont prêtes : mes-donnees.zip") && "/" !in told, told)
         Screenshots.save("21-mon-compte", heightDp = 1400) { CartableApp(app, live = false) }
         app.account.confirmLogout = true
         Screenshots.save("22-deconnexion") { CartableApp(app, live = false) }

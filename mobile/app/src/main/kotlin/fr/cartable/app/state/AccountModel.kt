@@ -8,6 +8,7 @@ import fr.cartable.mobile.Account
 import fr.cartable.mobile.CartableException
 import fr.cartable.mobile.Device
 import fr.cartable.mobile.reason
+import java.io.File
 
 /** "Mon compte": this account's devices, password, export of the family's data, logout. */
 class AccountModel(private val app: AppModel) {
@@ -73,8 +74,8 @@ class AccountModel(private val app: AppModel) {
     suspend fun export() {
         exportMessage = try {
             val summary = app.cartable.exportData(app.platform.exportFile())
-            "Données enregistrées dans ${summary.path} (${French.size(summary.sizeBytes)}) : " +
-                "le fichier resume.html se lit dans un navigateur."
+            "Vos données sont prêtes : ${File(summary.path).name} (${French.size(summary.sizeBytes)}). " +
+                "Dans l'archive, le fichier resume.html se lit dans un navigateur."
         } catch (e: CartableException.Network) {
             "Hors connexion : l'export se fait avec du réseau."
         } catch (e: CartableException) {

@@ -53,7 +53,7 @@ fun DocumentsScreen(state: DocumentsState, actions: DocumentsActions) {
         Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(12.dp),
         verticalArrangement = Arrangement.spacedBy(10.dp),
     ) {
-        SectionTitle("Mes documents")
+        SectionTitle("Documents envoyés")
         if (state.documents.isEmpty()) Hint("Aucun document pour le moment.")
         state.documents.forEach { d -> DocumentCard(d, state.children, actions) }
         Panel {
