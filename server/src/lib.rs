@@ -22,6 +22,7 @@ pub mod open_files;
 pub mod push;
 pub mod retention;
 pub mod routes;
+pub mod sealed;
 pub mod seen;
 pub mod settings;
 pub mod sync;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub orphans: Arc<docs::orphans::OrphanStash>,
     /// Push notifications: sender and worker wake-up.
     pub push: Arc<push::PushRuntime>,
+    /// Seals the secrets kept at rest (TOTP), with the data folder's key.
+    pub seal_key: sealed::SealKey,
 }
 
 impl AppState {
@@ -62,7 +65,17 @@ impl AppState {
         let db = Db::connect(&settings).await?;
         // The VAPID key pair devices subscribe with, created at first start.
         push::vapid::ensure(&db, jiff::Timestamp::now().as_millisecond()).await?;
-        Self::with_db(db, settings)
+        let state = Self::with_db(db, settings)?;
+        // Second factors stored before secrets were sealed are sealed now.
+        let sealed = db::admin_page::seal_plain_secrets(&state.db, &state.seal_key).await?;
+        if sealed > 0 {
+            tracing::info!(
+                event = "secrets_sealed",
+                count = sealed,
+                "TOTP secrets sealed"
+            );
+        }
+        Ok(state)
     }
 
     pub fn with_db(db: Db, settings: Settings) -> anyhow::Result<AppState> {
@@ -70,6 +83,7 @@ impl AppState {
         data_dir::create_private(&settings.data_dir)?;
         data_dir::create_private(&files_dir)?;
         let files = object_store::local::LocalFileSystem::new_with_prefix(&files_dir)?;
+        let seal_key = sealed::SealKey::load_or_create(&settings.data_dir)?;
         // Recognisable as the server's by every process, and usable by no device.
         let actor = cartable_reconcile::validate::actors::server_actor(rand::random());
         Ok(AppState {
@@ -88,6 +102,7 @@ impl AppState {
             push: Arc::new(push::PushRuntime::new(&settings)?),
             settings: Arc::new(settings),
             db,
+            seal_key,
         })
     }
 }

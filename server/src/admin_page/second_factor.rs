@@ -69,8 +69,25 @@ pub async fn prepare(state: &AppState, account: &Account) -> Result<(), crate::e
         return Ok(());
     }
     let now = state.clock.now().as_millisecond();
-    admin_page::start_second_factor(&state.db, &account.id, &totp::new_secret(), now).await?;
+    let sealed = state.seal_key.seal(&totp::new_secret());
+    admin_page::start_second_factor(&state.db, &account.id, &sealed, now).await?;
     Ok(())
+}
+
+/// The account's second factor with its secret opened (it is sealed at rest).
+async fn opened_factor(
+    state: &AppState,
+    account_id: &str,
+) -> Result<Option<admin_page::SecondFactor>, crate::error::AppError> {
+    let Some(mut factor) = admin_page::second_factor(&state.db, account_id).await? else {
+        return Ok(None);
+    };
+    factor.secret = state.seal_key.open(&factor.secret).ok_or_else(|| {
+        crate::error::AppError::internal(
+            "secret de double authentification illisible avec la clé du dossier de données",
+        )
+    })?;
+    Ok(Some(factor))
 }
 
 async fn page(
@@ -80,7 +97,7 @@ async fn page(
     error: Option<String>,
     suite: Option<&str>,
 ) -> PageResult {
-    let factor = admin_page::second_factor(&state.db, &c.account.id).await?;
+    let factor = opened_factor(state, &c.account.id).await?;
     let setup = match &factor {
         Some(f) if !f.confirmed => {
             let t = totp::totp(&f.secret, &c.account.login, &c.structure_name);
@@ -134,7 +151,7 @@ pub async fn submit(
     PendingSecondFactor(c): PendingSecondFactor,
     Form(f): Form<CodeForm>,
 ) -> PageResult {
-    let Some(factor) = admin_page::second_factor(&state.db, &c.account.id).await? else {
+    let Some(factor) = opened_factor(&state, &c.account.id).await? else {
         return page(&state, &c, StatusCode::CONFLICT, None, f.suite.as_deref()).await;
     };
     // Codes are counted per account, across sessions, like passwords.

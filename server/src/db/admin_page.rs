@@ -90,6 +90,38 @@ pub async fn second_factor(db: &Db, account_id: &str) -> Result<Option<SecondFac
     .transpose()
 }
 
+/// Seals every second factor's secret still stored in clear; returns how many.
+pub async fn seal_plain_secrets(db: &Db, key: &crate::sealed::SealKey) -> Result<u64, sqlx::Error> {
+    let rows = sqlx::query("SELECT account_id, secret FROM staff_second_factors")
+        .fetch_all(&db.pool)
+        .await?;
+    let plain: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| Ok((r.try_get("account_id")?, r.try_get("secret")?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?
+        .into_iter()
+        .filter(|(_, secret): &(String, String)| !crate::sealed::SealKey::is_sealed(secret))
+        .collect();
+    if plain.is_empty() {
+        return Ok(0);
+    }
+    let mut wtx = db.begin_write().await?;
+    let mut done = 0;
+    for (account_id, secret) in &plain {
+        done += sqlx::query(
+            "UPDATE staff_second_factors SET secret = $1 WHERE account_id = $2 AND secret = $3",
+        )
+        .bind(key.seal(secret))
+        .bind(account_id)
+        .bind(secret)
+        .execute(&mut *wtx.tx)
+        .await?
+        .rows_affected();
+    }
+    wtx.commit().await?;
+    Ok(done)
+}
+
 /// Records a new secret waiting for its first code, replacing one that was never confirmed;
 /// a confirmed secret is kept (false is returned).
 pub async fn start_second_factor(
