@@ -143,7 +143,7 @@ impl GroupCommit {
         // another connection wrote in between (no busy wait applies to that upgrade).
         let mut tx = match guard.tx.take() {
             Some(tx) => tx,
-            None => pool.begin_with("BEGIN IMMEDIATE").await?,
+            None => begin_immediate(pool).await?,
         };
         if let Err(e) = sqlx::query(SAVEPOINT).execute(&mut *tx).await {
             guard.tx = Some(tx);
@@ -156,6 +156,26 @@ impl GroupCommit {
             gate: self.clone(),
         })
     }
+}
+
+/// Starts a batch's transaction on a pooled connection sqlx believes idle. When a disk is full
+/// SQLite rolls a failed COMMIT back by itself; sqlx then still counts the transaction open
+/// (its own ROLLBACK finds none) and would refuse every later BEGIN on that connection: such a
+/// connection is closed instead of reused, so the server recovers once space is back.
+async fn begin_immediate(pool: &AnyPool) -> Result<Transaction<'static, Any>, sqlx::Error> {
+    use sqlx::{Connection, SqlSafeStr};
+    for _ in 0..=pool.options().get_max_connections() {
+        let mut conn = pool.acquire().await?;
+        if conn.is_in_transaction() {
+            tracing::warn!("a connection left in a transaction is closed");
+            conn.close_on_drop();
+            continue;
+        }
+        return Transaction::begin(conn, Some("BEGIN IMMEDIATE".into_sql_str())).await;
+    }
+    Err(sqlx::Error::Protocol(
+        "aucune connexion disponible hors transaction".into(),
+    ))
 }
 
 /// One writer's part of the batch: a savepoint on the shared transaction, holding the gate.
