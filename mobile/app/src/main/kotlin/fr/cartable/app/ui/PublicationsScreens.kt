@@ -22,6 +22,7 @@ import androidx.compose.ui.semantics.contentDescription
 import androidx.compose.ui.semantics.role
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.font.FontWeight
+import androidx.compose.ui.text.style.TextOverflow
 import androidx.compose.ui.unit.dp
 import androidx.compose.ui.unit.sp
 import fr.cartable.app.format.French
@@ -86,7 +87,7 @@ private fun MessageCard(message: InformationMessage, open: Boolean, onOpen: (Str
             "Du ${French.isoDate(message.publishedFrom)}${if (message.publishedUntil.isNotBlank()) " au ${French.isoDate(message.publishedUntil)}" else ""}",
             fontSize = 13.sp, color = Palette.muted,
         )
-        Text(message.body, fontSize = 15.sp, maxLines = if (open) Int.MAX_VALUE else 2)
+        Text(message.body, fontSize = 15.sp, maxLines = if (open) Int.MAX_VALUE else 2, overflow = TextOverflow.Ellipsis)
     }
 }
 
