@@ -15,6 +15,7 @@ import fr.cartable.app.Demo.isFree
 import fr.cartable.app.format.French
 import fr.cartable.mobile.CellState
 import fr.cartable.mobile.PlanningCell
+import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
@@ -54,11 +55,11 @@ class PlanningTapsTest {
     @Test
     fun `a tap books a free cell, pending until the sync accepts it, a second tap cancels it`(): Unit = phone {
         val app = Demo.signedIn(Demo.SAMIRA)
-        showApp(app)
-
-        onNodeWithText("Inès").performClick()
-        waitFor("Inès's week") { cells(app).isNotEmpty() && cells(app).all { it.childName == "Inès" } }
+        val ines = app.planning.children.single { it.firstName == "Inès" }
+        runBlocking { app.planning.selectChild(ines.id) }
         Demo.showWeekWithFree(app, "cantine")
+        showApp(app)
+        onNodeWithText("Inès").assertIsDisplayed()
         val free = cells(app).first { isFree(it) && it.activityId == "cantine" }
         scrolledTo(cellNode(free)).performClick()
         waitFor("the booking is written") { cell(app, free.date, free.activityId).state is CellState.Pending }
