@@ -137,9 +137,15 @@ impl Db {
                     // Table statistics for the query planner, as SQLite advises for long-lived
                     // connections: analyse (on a bounded sample) the tables whose size changed
                     // a lot since they were last analysed. The pool renews its connections,
-                    // so this also runs periodically while the data grows.
-                    conn.execute("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;")
-                        .await?;
+                    // so this also runs periodically while the data grows. Statistics are
+                    // an optimisation: a connection that cannot write them (a full disk)
+                    // still serves.
+                    if let Err(e) = conn
+                        .execute("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;")
+                        .await
+                    {
+                        tracing::warn!(error = %e, "statistiques SQLite non mises à jour");
+                    }
                     Ok(())
                 })
             });
