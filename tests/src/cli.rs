@@ -19,42 +19,10 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn workspace_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
-}
-
 /// The `cartable` binary, built on first use.
 pub fn binary() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-        // The workspace's libraries too, so that features resolve as in `cargo test
-        // --workspace` and nothing already built is rebuilt.
-        let output = Command::new(&cargo)
-            .current_dir(workspace_root())
-            .args([
-                "build",
-                "--workspace",
-                "--lib",
-                "--bin",
-                "cartable",
-                "--message-format=json-render-diagnostics",
-            ])
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {cargo}: {e}"));
-        assert!(
-            output.status.success(),
-            "cargo build failed:\n{}",
-            text(&output.stderr)
-        );
-        text(&output.stdout)
-            .lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "cartable")
-            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-            .expect("cargo did not report the cartable binary")
-    })
+    BUILT.get_or_init(|| crate::binaries::build("cartable"))
 }
 
 /// Runs `cartable --store <store> <args>` (no password prompt: stdin is empty).

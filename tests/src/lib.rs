@@ -8,6 +8,7 @@
 pub mod admin_page;
 pub mod axe;
 pub mod billing;
+pub mod binaries;
 pub mod chromium;
 pub mod cli;
 pub mod daily;

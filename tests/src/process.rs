@@ -7,42 +7,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-fn workspace_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
-}
-
 /// The `cartable-server` binary, built on first use by the cargo that runs the tests.
 pub fn server_binary() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-        let output = Command::new(&cargo)
-            .current_dir(workspace_root())
-            .args([
-                "build",
-                "--workspace",
-                "--lib",
-                "--bin",
-                "cartable-server",
-                "--message-format=json-render-diagnostics",
-            ])
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {cargo}: {e}"));
-        assert!(
-            output.status.success(),
-            "cargo build failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|m| {
-                m["reason"] == "compiler-artifact" && m["target"]["name"] == "cartable-server"
-            })
-            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-            .expect("cargo did not report the cartable-server binary")
-    })
+    BUILT.get_or_init(|| crate::binaries::build("cartable-server"))
 }
 
 /// A running `cartable-server serve` process.
