@@ -4,6 +4,7 @@
 //! holds the mutex only between its HTTP requests, never during one, so edits made while a sync
 //! waits on the network are not blocked (they simply travel in the next round).
 
+use crate::absence_documents::{self, AbsenceLink};
 use crate::bulk::{BulkBooking, BulkReport};
 use crate::clock::{self, DeviceClock, SystemClock};
 use crate::conflicts::DossierConflict;
@@ -246,9 +247,17 @@ impl Client {
     /// their failures are kept on each document, not returned.
     pub fn sync(&self) -> Result<SyncReport> {
         let _sync = self.sync_guard();
-        let report = sync::run(&self.inner, self.transport.as_ref(), self.clock.as_ref())?;
-        if let Err(e) = uploads::send(&self.inner, self.transport.as_ref()) {
-            tracing::warn!(error = %e, "documents non envoyés après la synchronisation");
+        let mut report = sync::run(&self.inner, self.transport.as_ref(), self.clock.as_ref())?;
+        match self.send_and_join() {
+            // The absences just joined to their medical note go now, not at the next sync.
+            Ok(sent) if sent.absences_joined > 0 => {
+                match sync::run(&self.inner, self.transport.as_ref(), self.clock.as_ref()) {
+                    Ok(more) => report.absorb(more),
+                    Err(e) => tracing::warn!(error = %e, "absences rattachées non envoyées"),
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "documents non envoyés après la synchronisation"),
         }
         if let Err(e) = publications::prune(&mut self.inner()) {
             tracing::warn!(error = %e, "fichiers retirés non supprimés");
@@ -341,9 +350,17 @@ impl Client {
 
     /// Sends the queued supporting documents (a failure is kept on its document, with its
     /// message, and retried next time unless the server refused the file), then refreshes the
-    /// list of the family's documents.
+    /// list of the family's documents. Absences declared with a document still queued are joined to it once it is sent
+    /// ([`SendReport::absences_joined`], local edits for the next sync).
     pub fn send_documents(&self) -> Result<SendReport> {
-        uploads::send(&self.inner, self.transport.as_ref())
+        self.send_and_join()
+    }
+
+    fn send_and_join(&self) -> Result<SendReport> {
+        let mut report = uploads::send(&self.inner, self.transport.as_ref())?;
+        report.absences_joined =
+            absence_documents::join_sent(&mut self.inner(), self.clock.now_ms())?;
+        Ok(report)
     }
 
     /// "Mes Documents": the queue merged with the family's documents as the server last
@@ -579,6 +596,30 @@ impl Client {
             document_id.as_deref(),
             now,
         )
+    }
+
+    /// [`Client::declare_absence`] with a medical note queued on this device (`local_id` of
+    /// [`Client::queue_document`]) as its supporting document. A note the server already has
+    /// is joined at once; otherwise the absence is declared now without it and the link is
+    /// kept in the store with the queued file: the send that delivers the note (by
+    /// [`Client::send_documents`] or a sync, after a restart too) joins it. Fails with
+    /// [`Error::InvalidInput`] for a document not in the queue or refused by the server.
+    pub fn declare_absence_with_queued_document(
+        &self,
+        child_id: &str,
+        from: Date,
+        to: Date,
+        reason: &str,
+        local_id: &str,
+    ) -> Result<BulkReport> {
+        let now = self.clock.now_ms();
+        let link = AbsenceLink {
+            child_id: child_id.to_string(),
+            from,
+            to,
+            reason: reason.trim().to_string(),
+        };
+        absence_documents::declare(&mut self.inner(), &link, local_id, now)
     }
 
     /// The structure's catalogue: activities and contact (empty until downloaded).

@@ -21,6 +21,7 @@
 //! # }
 //! ```
 
+mod absence_documents;
 mod bulk;
 mod client;
 pub mod clock;
@@ -49,6 +50,7 @@ mod view;
 #[cfg(test)]
 mod tests;
 
+pub use absence_documents::AbsenceLink;
 pub use bulk::{ActivityDays, BulkBooking, BulkReport, MAX_ABSENCE_REASON_CHARS, SkippedCell};
 pub use client::{Client, LogoutOutcome, ReceivedPush};
 pub use clock::{DeviceClock, ManualClock, SystemClock};

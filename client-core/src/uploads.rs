@@ -9,6 +9,7 @@
 //! is kept as failed and not retried. [`views`] merges the queue with the server's list, as it
 //! was last fetched (readable offline).
 
+use crate::absence_documents::{self, AbsenceLink};
 use crate::client::{Inner, lock};
 use crate::error::{Error, Result};
 use crate::store::{self, MetaKey};
@@ -54,6 +55,10 @@ pub struct DocumentView {
     pub size_bytes: i64,
     #[serde(flatten)]
     pub state: DocumentState,
+    /// The absence this queued document is to be joined to once the server has it (see
+    /// [`crate::Client::declare_absence_with_queued_document`]); none once joined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub absence: Option<AbsenceLink>,
 }
 
 /// A queued file to send.
@@ -160,6 +165,9 @@ pub struct SendReport {
     pub retry_later: usize,
     /// Files the server refused (not retried).
     pub refused: usize,
+    /// Absences joined to their medical note, now that the server has it (a local edit each,
+    /// sent by the sync).
+    pub absences_joined: usize,
 }
 
 /// A refusal that sending again would not change (the file itself, or its metadata).
@@ -310,10 +318,15 @@ pub(crate) fn views(inner: &Inner) -> Result<Vec<DocumentView>> {
                 file_name: r.get(5)?,
                 size_bytes: r.get(6)?,
                 state,
+                absence: None,
             })
         })?;
         Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
     })?;
+    let mut links = inner.store.read(absence_documents::links)?;
+    for view in &mut out {
+        view.absence = view.local_id.as_ref().and_then(|id| links.remove(id));
+    }
     for view in &mut out {
         if let Some(doc) = server
             .iter()
@@ -334,6 +347,7 @@ pub(crate) fn views(inner: &Inner) -> Result<Vec<DocumentView>> {
             valid_until: d.valid_until.map(|v| v.to_string()),
             size_bytes: d.size_bytes,
             state: server_state(d),
+            absence: None,
         })
         .collect();
     others.reverse();

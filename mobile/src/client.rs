@@ -245,6 +245,35 @@ impl CartableClient {
         .map(BulkReport::from)
     }
 
+    /// `declareAbsence` with a medical note queued on this phone (`documentLocalId`, from
+    /// `queueDocument`) as its supporting document. Offline. A note the structure already has
+    /// is joined at once; otherwise the absence is declared now and the note joined by the
+    /// `sendDocuments()` or `sync()` that sends it, even after the app was closed: until then
+    /// `documents()` shows the note with its `absence`. Fails with `InvalidInput` when the note
+    /// is not in the queue or was refused, or when no day of the period is booked.
+    pub fn declare_absence_with_queued_document(
+        &self,
+        child_id: String,
+        from: String,
+        to: String,
+        reason: String,
+        document_local_id: String,
+    ) -> Result<BulkReport> {
+        guarded(|| {
+            let (from, to) = (parse_date(&from)?, parse_date(&to)?);
+            core(|| {
+                self.core.declare_absence_with_queued_document(
+                    &child_id,
+                    from,
+                    to,
+                    &reason,
+                    &document_local_id,
+                )
+            })
+        })
+        .map(BulkReport::from)
+    }
+
     /// The family dossier: children and adults. Empty until the first sync. Offline.
     pub fn dossier(&self) -> Result<Dossier> {
         core(|| self.core.dossier()).map(Dossier::from)

@@ -94,6 +94,32 @@ pub struct SupportingDocument {
     pub state: SupportingDocumentState,
     /// Short French label of the state for lists ("envoyé, en attente de vérification").
     pub state_label: String,
+    /// The absence this queued document is to be joined to once sent (see
+    /// `declareAbsenceWithQueuedDocument`); none once joined, and for other documents.
+    pub absence: Option<AbsenceForDocument>,
+}
+
+/// An absence waiting for its supporting document to be sent, to be joined to it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AbsenceForDocument {
+    pub child_id: String,
+    /// First day, "YYYY-MM-DD".
+    pub from: String,
+    /// Last day, "YYYY-MM-DD".
+    pub to: String,
+    /// The reason given ("malade").
+    pub reason: String,
+}
+
+impl From<cartable_core::AbsenceLink> for AbsenceForDocument {
+    fn from(link: cartable_core::AbsenceLink) -> Self {
+        Self {
+            child_id: link.child_id,
+            from: link.from.to_string(),
+            to: link.to.to_string(),
+            reason: link.reason,
+        }
+    }
 }
 
 impl From<cartable_core::DocumentState> for SupportingDocumentState {
@@ -143,6 +169,7 @@ impl From<cartable_core::DocumentView> for SupportingDocument {
             valid_until: d.valid_until,
             size_bytes: d.size_bytes,
             state,
+            absence: d.absence.map(AbsenceForDocument::from),
         }
     }
 }
@@ -156,6 +183,9 @@ pub struct SendReport {
     pub retry_later: u64,
     /// Files the server refused: not retried (state `Failed`).
     pub refused: u64,
+    /// Absences joined to their document now that it is sent (see
+    /// `declareAbsenceWithQueuedDocument`); they reach the structure at the next `sync()`.
+    pub absences_joined: u64,
 }
 
 impl From<cartable_core::SendReport> for SendReport {
@@ -164,6 +194,7 @@ impl From<cartable_core::SendReport> for SendReport {
             sent: r.sent as u64,
             retry_later: r.retry_later as u64,
             refused: r.refused as u64,
+            absences_joined: r.absences_joined as u64,
         }
     }
 }
@@ -293,6 +324,7 @@ mod tests {
             valid_until: Some("2027-08-31".into()),
             size_bytes: 42,
             state,
+            absence: None,
         };
         let doc = SupportingDocument::from(view(cartable_core::DocumentState::WaitingToSend {
             last_error: None,

@@ -106,7 +106,7 @@ pub(crate) fn wipe(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "DELETE FROM doc_chunks; DELETE FROM announced; DELETE FROM documents; \
          DELETE FROM meta WHERE key <> 'known_device'; DELETE FROM sync_runs; \
-         DELETE FROM document_uploads; DELETE FROM information_read; DELETE FROM download_files;",
+         DELETE FROM absence_documents; DELETE FROM document_uploads; DELETE FROM information_read; DELETE FROM download_files;",
     )?;
     Ok(())
 }

@@ -13,12 +13,13 @@
 //!   fetched for offline reading).
 //! - v5: `announced`, the heads of each document up to which the server's decisions were
 //!   reported by a sync (what `sync` announces is what came after).
+//! - v6: `absence_documents`, the absence a queued medical note is to be joined to once sent.
 
 use crate::error::{Error, Result};
 use rusqlite::Connection;
 
 /// Schema version written by this build.
-pub const VERSION: i32 = 5;
+pub const VERSION: i32 = 6;
 
 /// Full current schema, for a new store.
 const CREATE: &str = "
@@ -74,6 +75,13 @@ CREATE TABLE download_files (
 CREATE TABLE announced (
     doc_id TEXT PRIMARY KEY NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
     heads BLOB NOT NULL
+);
+CREATE TABLE absence_documents (
+    local_id TEXT PRIMARY KEY NOT NULL REFERENCES document_uploads(local_id) ON DELETE CASCADE,
+    child_id TEXT NOT NULL,
+    from_date TEXT NOT NULL,
+    to_date TEXT NOT NULL,
+    reason TEXT NOT NULL
 );
 ";
 
@@ -131,6 +139,19 @@ CREATE TABLE announced (
 );
 ";
 
+/// v5 -> v6: the absence each queued medical note is to be joined to once the server has it
+/// (declared again with the document's id by the send that delivers it); removed with the
+/// queued file.
+const V5_TO_V6: &str = "
+CREATE TABLE absence_documents (
+    local_id TEXT PRIMARY KEY NOT NULL REFERENCES document_uploads(local_id) ON DELETE CASCADE,
+    child_id TEXT NOT NULL,
+    from_date TEXT NOT NULL,
+    to_date TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+";
+
 /// Brings the store at `conn` to [`VERSION`], inside one transaction.
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction()?;
@@ -168,6 +189,7 @@ pub fn upgrade_from(conn: &Connection, version: i32) -> Result<()> {
         2 => conn.execute_batch(V2_TO_V3)?,
         3 => conn.execute_batch(V3_TO_V4)?,
         4 => conn.execute_batch(V4_TO_V5)?,
+        5 => conn.execute_batch(V5_TO_V6)?,
         other => {
             return Err(Error::Storage(format!(
                 "version de schéma inconnue : {other}"

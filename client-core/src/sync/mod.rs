@@ -54,6 +54,26 @@ pub struct SyncReport {
     pub dossier_review: Option<ReviewView>,
 }
 
+impl SyncReport {
+    /// Adds what a second sync right after this one did (its news came after this one's).
+    pub(crate) fn absorb(&mut self, later: SyncReport) {
+        self.rounds += later.rounds;
+        for doc in later.docs_changed {
+            if !self.docs_changed.contains(&doc) {
+                self.docs_changed.push(doc);
+            }
+        }
+        self.compensations.extend(later.compensations);
+        // The refusals standing now, as the later sync read them.
+        self.refused_changes = later.refused_changes;
+        self.decided.extend(later.decided);
+        self.absences_decided.extend(later.absences_decided);
+        if later.dossier_review.is_some() {
+            self.dossier_review = later.dossier_review;
+        }
+    }
+}
+
 /// Per-sync memory: the full Automerge sync state of each document across rounds.
 #[derive(Default)]
 struct Run {

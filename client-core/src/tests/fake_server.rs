@@ -7,7 +7,7 @@
 //! decisions, place counters), and lists the family's documents.
 
 use crate::error::{Error, Result};
-use crate::transport::Transport;
+use crate::transport::{DocumentUpload, Transport};
 use automerge::sync::{Message, State, SyncDoc};
 use automerge::{ActorId, AutoCommit, ChangeHash};
 use autosurgeon::{hydrate, reconcile};
@@ -22,6 +22,7 @@ use cartable_domain::protocol::{
     SyncResponse,
 };
 use cartable_domain::school_year::SchoolYear;
+use cartable_domain::supporting::{DocumentStatus, SupportingDocument};
 use cartable_reconcile::{Counts, DecisionInputs, PlaceKey, Rules, plan_sync};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
@@ -57,6 +58,8 @@ struct Inner {
     hidden: Vec<DocumentId>,
     compensations_next: Vec<Compensation>,
     offline: bool,
+    /// Supporting documents received, with the idempotency key they came with.
+    uploads: Vec<(String, SupportingDocument)>,
     /// Places taken per activity and day, moved by the core's decisions.
     places: BTreeMap<PlaceKey, i64>,
 }
@@ -453,6 +456,58 @@ impl Transport for FakeServer {
             return Err(api_error(404, ErrorCode::NotFound, "appareil inconnu"));
         }
         Ok(())
+    }
+
+    fn upload_document(
+        &self,
+        _server_url: &str,
+        token: &str,
+        upload: &DocumentUpload<'_>,
+    ) -> Result<SupportingDocument> {
+        let now_ms = self.now_ms.load(Ordering::SeqCst);
+        let mut inner = self.lock();
+        if inner.offline {
+            return Err(Error::Network("connexion refusée".into()));
+        }
+        if !inner.tokens.contains_key(token) {
+            return Err(api_error(401, ErrorCode::Unauthorized, "appareil révoqué"));
+        }
+        if let Some((_, doc)) = inner
+            .uploads
+            .iter()
+            .find(|(key, _)| key == upload.idempotency_key)
+        {
+            return Ok(doc.clone());
+        }
+        let doc = SupportingDocument {
+            id: format!("sd{}", inner.uploads.len() + 1),
+            family_id: FAMILY.into(),
+            child_id: upload.child_id.map(str::to_string),
+            kind: upload.kind.to_string(),
+            file_name: upload.file_name.to_string(),
+            content_type: upload.content_type.to_string(),
+            size_bytes: i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX),
+            valid_until: upload.valid_until.and_then(|d| d.parse().ok()),
+            status: DocumentStatus::Waiting,
+            reason: None,
+            uploaded_at_ms: now_ms,
+            reviewed_at_ms: None,
+        };
+        inner
+            .uploads
+            .push((upload.idempotency_key.to_string(), doc.clone()));
+        Ok(doc)
+    }
+
+    fn list_documents(&self, _server_url: &str, token: &str) -> Result<Vec<SupportingDocument>> {
+        let inner = self.lock();
+        if inner.offline {
+            return Err(Error::Network("connexion refusée".into()));
+        }
+        if !inner.tokens.contains_key(token) {
+            return Err(api_error(401, ErrorCode::Unauthorized, "appareil révoqué"));
+        }
+        Ok(inner.uploads.iter().map(|(_, d)| d.clone()).collect())
     }
 
     fn logout(&self, _server_url: &str, token: &str) -> Result<()> {

@@ -1,5 +1,6 @@
 //! Behaviour tests of the client core against an in-memory server (no network, no real clock).
 
+mod absence_document_tests;
 mod api_tests;
 mod conflict_tests;
 mod convergence_tests;

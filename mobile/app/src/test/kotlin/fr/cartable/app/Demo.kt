@@ -28,19 +28,36 @@ object Demo {
         TestServer.start().also { s -> Runtime.getRuntime().addShutdownHook(Thread { s.close() }) }
     }
 
-    /** A new phone (empty store) running the app, not signed in. */
+    /** A new phone (empty store, in [store]) running the app, not signed in. */
     fun newApp(
         url: String = server.url,
         device: String = "Téléphone de test",
         platform: TestPlatform = TestPlatform(),
+        store: File = Files.createTempDirectory("cartable-app-").toFile(),
     ): AppModel = runBlocking {
-        val cartable = Cartable.open(Files.createTempDirectory("cartable-app-").toString())
+        val cartable = Cartable.open(store.path)
         AppModel(cartable, device, platform, url)
     }
 
+    /**
+     * The app opened again on the data folder [store] of a phone whose app was closed: a new
+     * library over the same store, started as at a launch (signed in, it syncs at once).
+     */
+    fun reopened(store: File, url: String = server.url, platform: TestPlatform = TestPlatform()): AppModel {
+        val app = newApp(url, platform = platform, store = store)
+        runBlocking { app.start() }
+        check(app.signedIn) { "the phone should still be signed in" }
+        return app
+    }
+
     /** A new phone signed in as [login] through the login screen's model, synced once. */
-    fun signedIn(login: String = CAMILLE, url: String = server.url, platform: TestPlatform = TestPlatform()): AppModel {
-        val app = newApp(url, platform = platform)
+    fun signedIn(
+        login: String = CAMILLE,
+        url: String = server.url,
+        platform: TestPlatform = TestPlatform(),
+        store: File = Files.createTempDirectory("cartable-app-").toFile(),
+    ): AppModel {
+        val app = newApp(url, platform = platform, store = store)
         runBlocking {
             app.login.login = login
             app.login.password = PASSWORD

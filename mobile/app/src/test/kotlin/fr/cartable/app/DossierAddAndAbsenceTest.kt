@@ -1,5 +1,9 @@
 package fr.cartable.app
 
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.key
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.setValue
 import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.semantics.SemanticsProperties
 import androidx.compose.ui.test.ExperimentalTestApi
@@ -17,7 +21,9 @@ import fr.cartable.app.Demo.cells
 import fr.cartable.app.Demo.isFree
 import fr.cartable.app.state.DateInput
 import fr.cartable.app.state.Screen
+import fr.cartable.app.ui.CartableApp
 import fr.cartable.mobile.SupportingDocumentState
+import java.nio.file.Files
 import java.time.LocalDate
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -88,21 +94,24 @@ class DossierAddAndAbsenceTest {
     }
 
     @Test
-    fun `an absence is declared offline with a medical note, joined to it once the note is sent`(): Unit = phone {
+    fun `an absence declared offline with a medical note is joined to it once sent, though the app was closed meanwhile`(): Unit = phone {
         Relay(Demo.server.url).use { network ->
             val platform = TestPlatform()
-            val app = Demo.signedIn(Demo.SAMIRA, network.url, platform)
-            val yanis = app.planning.children.single { it.firstName == "Yanis" }
-            runBlocking { app.planning.selectChild(yanis.id) }
-            Demo.showWeekWithFree(app, "cantine")
-            val day = cells(app).first { isFree(it) && it.activityId == "cantine" }
+            val store = Files.createTempDirectory("cartable-app-").toFile()
+            val first = Demo.signedIn(Demo.SAMIRA, network.url, platform, store)
+            val yanis = first.planning.children.single { it.firstName == "Yanis" }
+            runBlocking { first.planning.selectChild(yanis.id) }
+            val monday = Demo.showWeekWithFree(first, "cantine")
+            val day = cells(first).first { isFree(it) && it.activityId == "cantine" }
             runBlocking {
-                app.planning.tap(day)
-                app.sync()
+                first.planning.tap(day)
+                first.sync()
             }
-            app.announcements.clear()
-            showApp(app)
-            goTo(app, Screen.Absences)
+            first.announcements.clear()
+            // The screen shows whichever app runs: the first one, then the one opened again.
+            var shown by mutableStateOf(first)
+            setContent { key(shown) { CartableApp(shown, live = false) } }
+            goTo(first, Screen.Absences)
 
             network.offline = true
             scrolledTo(toggle("Yanis")).performClick()
@@ -110,18 +119,38 @@ class DossierAddAndAbsenceTest {
             scrolledTo(field("Motif")).performTextInput("malade")
             platform.picked = TestPlatform.pdf("certificat-yanis.pdf")
             scrolledTo(hasText("Joindre un justificatif")).performClick()
-            waitFor("the file is picked") { app.absences.document != null }
+            waitFor("the file is picked") { first.absences.document != null }
             scrolledTo(hasText("Signaler l'absence")).performClick()
-            waitFor("the absence is declared") { app.absences.outcome != null || app.absences.error != null }
-            assertEquals(null, app.absences.error)
-            assertTrue(app.absences.outcome!!.contains("gardé sur le téléphone"), app.absences.outcome)
-            val queued = runBlocking { app.cartable.documents() }.single { it.fileName == "certificat-yanis.pdf" }
+            waitFor("the absence is declared") { first.absences.outcome != null || first.absences.error != null }
+            assertEquals(null, first.absences.error)
+            assertTrue(first.absences.outcome!!.contains("gardé sur le téléphone"), first.absences.outcome)
+            val queued = runBlocking { first.cartable.documents() }.single { it.fileName == "certificat-yanis.pdf" }
             assertTrue(queued.state is SupportingDocumentState.WaitingToSend, "${queued.state}")
             assertEquals("medical_note", queued.kind)
             assertEquals(yanis.id, queued.childId)
-            scrolledTo(hasText(app.absences.outcome!!)).assertIsDisplayed()
+            assertEquals(yanis.id, queued.absence?.childId, "the note knows its absence")
+            scrolledTo(hasText(first.absences.outcome!!)).assertIsDisplayed()
             screenshot("34-absence-justificatif-en-attente")
 
+            // The app is closed before the note could leave, then opened again, still offline.
+            first.cartable.close()
+            val app = Demo.reopened(store, network.url, platform)
+            assertEquals(false, app.online)
+            shown = app
+            waitForIdle()
+            goTo(app, Screen.Absences)
+            val waiting = app.absences.waiting.single()
+            assertEquals(yanis.id, waiting.childId)
+            assertEquals(LocalDate.parse(day.date), waiting.from)
+            assertEquals("malade", waiting.reason)
+            assertEquals("certificat-yanis.pdf", waiting.fileName)
+            scrolledTo(hasText("« certificat-yanis.pdf » attend le réseau", substring = true)).assertIsDisplayed()
+            screenshot("36-absence-justificatif-apres-redemarrage")
+
+            runBlocking {
+                app.planning.selectChild(yanis.id)
+                app.planning.showWeek(monday)
+            }
             network.offline = false
             onNodeWithContentDescription("Actualiser").performClick()
             waitFor("the note is sent and joined to the absence") {
@@ -133,6 +162,7 @@ class DossierAddAndAbsenceTest {
             assertNotNull(absence?.outcome, "decided by the server")
             val sent = runBlocking { app.cartable.documents() }.single { it.fileName == "certificat-yanis.pdf" }
             assertEquals(sent.serverId, absence!!.documentId)
+            assertEquals(null, sent.absence, "joined: nothing left waiting")
             assertEquals(0L, app.pendingChanges)
             goTo(app, Screen.Planning)
             scrolledTo(hasContentDescription("Yanis, ", substring = true) and hasContentDescription("justificatif", substring = true))

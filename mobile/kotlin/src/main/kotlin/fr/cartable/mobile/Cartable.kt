@@ -161,6 +161,21 @@ class Cartable private constructor(
         documentId: String? = null,
     ): BulkReport = change { declareAbsence(childId, from.toString(), to.toString(), reason, documentId) }
 
+    /**
+     * Declares a child absent with a medical note queued on the phone ([documentLocalId], from
+     * [queueDocument]) as its supporting document (offline): joined once the note is sent, even
+     * after a restart. See [CartableClient.declareAbsenceWithQueuedDocument].
+     */
+    suspend fun declareAbsenceWithQueuedDocument(
+        childId: String,
+        from: LocalDate,
+        to: LocalDate,
+        reason: String,
+        documentLocalId: String,
+    ): BulkReport = change {
+        declareAbsenceWithQueuedDocument(childId, from.toString(), to.toString(), reason, documentLocalId)
+    }
+
     /** The family dossier. */
     suspend fun dossier(): Dossier = read { dossier() }
 
@@ -225,9 +240,10 @@ class Cartable private constructor(
 
     /**
      * Sends the queued documents and refreshes their states (needs the network; a failure
-     * stays on its document and is retried). See [CartableClient.sendDocuments].
+     * stays on its document and is retried); joins the absences waiting for them (local edits,
+     * so the status is published again). See [CartableClient.sendDocuments].
      */
-    suspend fun sendDocuments(): SendReport = read { sendDocuments() }
+    suspend fun sendDocuments(): SendReport = change { sendDocuments() }
 
     /**
      * Removes a queued document the structure does not have yet (wrong file, or refused).

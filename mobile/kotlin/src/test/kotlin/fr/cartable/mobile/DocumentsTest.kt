@@ -42,7 +42,7 @@ class DocumentsTest {
             assertEquals(bytes.size.toLong(), queued.sizeBytes)
 
             val report = phone.sendDocuments()
-            assertEquals(SendReport(sent = 1uL, retryLater = 0uL, refused = 0uL), report)
+            assertEquals(SendReport(sent = 1uL, retryLater = 0uL, refused = 0uL, absencesJoined = 0uL), report)
             val sent = phone.documents().single { it.localId == localId }
             assertEquals(SupportingDocumentState.Sent, sent.state, "$sent")
             assertEquals("envoyé, en attente de vérification", sent.stateLabel)
@@ -59,7 +59,7 @@ class DocumentsTest {
                 assertEquals(bytes.size.toLong(), seen.sizeBytes)
             }
 
-            assertEquals(SendReport(0uL, 0uL, 0uL), phone.sendDocuments(), "nothing is sent twice")
+            assertEquals(SendReport(0uL, 0uL, 0uL, 0uL), phone.sendDocuments(), "nothing is sent twice")
             assertEquals(1, phone.documents().count { it.serverId == serverId })
             assertThrows<CartableException.InvalidInput>("the structure has it") {
                 phone.cancelQueuedDocument(localId)
@@ -69,7 +69,7 @@ class DocumentsTest {
             val wrong = phone.queueDocument("erreur.pdf", tinyPdf("erreur"), "other", null, null)
             phone.cancelQueuedDocument(wrong)
             assertTrue(phone.documents().none { it.localId == wrong })
-            assertEquals(SendReport(0uL, 0uL, 0uL), phone.sendDocuments(), "nothing left to send")
+            assertEquals(SendReport(0uL, 0uL, 0uL, 0uL), phone.sendDocuments(), "nothing left to send")
         }
     }
 
@@ -124,7 +124,7 @@ class DocumentsTest {
             }
 
             assertTrue(phone.documents().none { it.localId != null }, "nothing was queued on this phone")
-            assertEquals(SendReport(0uL, 0uL, 0uL), phone.sendDocuments())
+            assertEquals(SendReport(0uL, 0uL, 0uL, 0uL), phone.sendDocuments())
         }
     }
 

@@ -11,8 +11,9 @@ import java.io.File
 import java.time.LocalDate
 
 /**
- * An absence whose supporting document is still queued on the phone: the library links an
- * absence to a document the server has, so the link is made as soon as the document is sent.
+ * An absence whose supporting document is still queued on the phone. The library keeps the
+ * link in its store beside the queued file (it survives a restart) and joins them as soon as
+ * the document is sent.
  */
 data class AbsenceWaitingForDocument(
     val childId: String,
@@ -39,12 +40,33 @@ class AbsenceModel(private val app: AppModel) {
     var outcome by mutableStateOf<String?>(null)
         private set
 
-    /** Absences declared with a document not sent yet: linked when it is. */
+    /** Absences declared with a document not sent yet, as the store keeps them: joined when it is. */
     val waiting = mutableStateListOf<AbsenceWaitingForDocument>()
 
     suspend fun load() {
         children = runCatching { app.cartable.dossier().children.sortedBy { it.firstName } }.getOrDefault(emptyList())
         if (childId == null) childId = children.firstOrNull()?.id
+        loadWaiting()
+    }
+
+    private suspend fun loadWaiting() {
+        val documents = runCatching { app.cartable.documents() }.getOrNull() ?: return
+        val now = documents.mapNotNull { d ->
+            val absence = d.absence ?: return@mapNotNull null
+            val localId = d.localId ?: return@mapNotNull null
+            AbsenceWaitingForDocument(
+                absence.childId,
+                LocalDate.parse(absence.from),
+                LocalDate.parse(absence.to),
+                absence.reason,
+                localId,
+                d.fileName,
+            )
+        }
+        if (now != waiting.toList()) {
+            waiting.clear()
+            waiting += now
+        }
     }
 
     /** "Joindre un justificatif": a file from the phone (PDF, JPEG or PNG). */
@@ -76,11 +98,13 @@ class AbsenceModel(private val app: AppModel) {
             val file = document
             val localId = file?.let { app.cartable.queueDocumentFile(it, MEDICAL_NOTE, child, null) }
             val serverId = localId?.let { sentDocument(it) }
-            val report = app.cartable.declareAbsence(child!!, start!!, end!!, reason.trim(), serverId)
-            val n = report.written.toLong() + report.unchanged.toLong()
-            if (file != null && localId != null && serverId == null && n > 0) {
-                waiting += AbsenceWaitingForDocument(child, start, end, reason.trim(), localId, file.name)
+            val report = if (localId != null && serverId == null) {
+                // Not sent (offline): declared now, joined by the send that delivers it.
+                app.cartable.declareAbsenceWithQueuedDocument(child!!, start!!, end!!, reason.trim(), localId)
+            } else {
+                app.cartable.declareAbsence(child!!, start!!, end!!, reason.trim(), serverId)
             }
+            val n = report.written.toLong() + report.unchanged.toLong()
             outcome = when (n) {
                 0L -> "Aucune réservation sur ces jours : rien à signaler."
                 1L -> "1 réservation signalée absente. La structure dit à la prochaine synchronisation si elle est facturée."
@@ -96,6 +120,7 @@ class AbsenceModel(private val app: AppModel) {
         } catch (e: CartableException) {
             error = e.reason.replaceFirstChar { it.uppercase() }
         }
+        loadWaiting()
         app.refreshStatus()
         app.planning.load()
     }
@@ -105,33 +130,6 @@ class AbsenceModel(private val app: AppModel) {
         runCatching { app.cartable.sendDocuments() }
         return runCatching { app.cartable.documents() }.getOrDefault(emptyList())
             .firstOrNull { it.localId == localId }?.serverId
-    }
-
-    /**
-     * After a sync: the absences whose document has just been sent are declared again with it
-     * (the same reason, now with the document), to go at the next sync.
-     */
-    suspend fun linkSentDocuments(): Boolean {
-        if (waiting.isEmpty()) return false
-        val documents = runCatching { app.cartable.documents() }.getOrDefault(emptyList())
-        var linked = false
-        for (w in waiting.toList()) {
-            val doc = documents.firstOrNull { it.localId == w.documentLocalId }
-            if (doc == null) {
-                waiting.remove(w) // removed from the queue by the parent
-                continue
-            }
-            val serverId = doc.serverId ?: continue
-            try {
-                app.cartable.declareAbsence(w.childId, w.from, w.to, w.reason, serverId)
-                waiting.remove(w)
-                linked = true
-            } catch (e: CartableException) {
-                app.report(e)
-                waiting.remove(w)
-            }
-        }
-        return linked
     }
 
     companion object {

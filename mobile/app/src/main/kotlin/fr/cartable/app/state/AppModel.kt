@@ -109,9 +109,9 @@ class AppModel(
         try {
             val report = cartable.sync()
             online = true
+            // A medical note sent by this sync is joined to its absence by the library, and
+            // the absence goes with the same sync.
             announce(report)
-            // A medical note sent by this sync is joined to its absence, sent at once.
-            if (absences.linkSentDocuments()) announce(cartable.sync())
         } catch (e: CartableException.Network) {
             online = false
         } catch (e: CartableException.Unauthorized) {
