@@ -49,6 +49,9 @@ class AppModel(
     val downloads = DownloadsModel(this)
     val account = AccountModel(this)
 
+    /** What the phone's push service calls with each message it delivers. */
+    val push = PushReceiver(this)
+
     /** Unread information messages, shown in the menu. */
     var unread by mutableStateOf(0L)
         private set
