@@ -5,6 +5,11 @@
 //! Puts the SDK (mobile/kotlin, bindings generated from the freshly built library) in the
 //! local Maven repository first, then runs `mvn test` in mobile/app. Needs `mvn` and `java`;
 //! without them the test says SKIPPED and passes, unless `CARTABLE_REQUIRE_ALL=1` (CI).
+//!
+//! Then the window test (JUnit tag `window`): the real `main` opens its window on an Xvfb
+//! display (`xvfb-run`), a parent signs in with the keyboard and the screen is captured. Without
+//! `xvfb-run` it says SKIPPED, a failure under `CARTABLE_REQUIRE_ALL=1` (`.ci/run` installs
+//! Debian's `xvfb`).
 
 mod common;
 
@@ -37,6 +42,46 @@ fn mvn_cached(dir: &Path, args: &[String]) -> (Output, bool) {
         return (mvn(dir, false, args), false);
     }
     (output, true)
+}
+
+/// True when `program` is an executable file in a folder of `PATH`.
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path)
+            .any(|dir| std::fs::metadata(dir.join(program)).is_ok_and(|m| m.is_file()))
+    })
+}
+
+/// Runs the tests tagged `window` under `xvfb-run` (a display of their own, not headless);
+/// none when `xvfb-run` is missing.
+fn window_tests(app_dir: &Path, properties: &[String]) -> Option<Output> {
+    if !on_path("xvfb-run") {
+        return None;
+    }
+    let mut command = Command::new("xvfb-run");
+    command
+        .current_dir(app_dir)
+        .args([
+            "-a",
+            "-s",
+            "-screen 0 1280x1024x24",
+            "mvn",
+            "-q",
+            "-B",
+            "-o",
+            "test",
+        ])
+        .args([
+            "-Dgroups=window",
+            "-Dcartable.excludedGroups=none",
+            "-Dcartable.headless=false",
+        ])
+        .args(properties);
+    Some(
+        command
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run xvfb-run mvn in {}: {e}", app_dir.display())),
+    )
 }
 
 /// The target folder cargo builds into (`CARGO_TARGET_DIR` or the workspace's `target`).
@@ -92,15 +137,25 @@ fn parents_app_passes_its_screen_tests_against_a_real_server() {
     }
     let built = started.elapsed();
 
-    let (output, offline) = mvn_cached(
-        &app_dir,
-        &[
-            "test".into(),
-            format!("-Dcartable.library={}", artifacts.library.display()),
-            format!("-Dcartable.server={}", artifacts.server.display()),
-            format!("-Dcartable.screenshots={}", screenshots.display()),
-        ],
-    );
+    let properties = [
+        format!("-Dcartable.library={}", artifacts.library.display()),
+        format!("-Dcartable.server={}", artifacts.server.display()),
+        format!("-Dcartable.screenshots={}", screenshots.display()),
+    ];
+    let mut args = vec!["test".to_string()];
+    args.extend(properties.iter().cloned());
+    let (output, offline) = mvn_cached(&app_dir, &args);
+    // After the first run, every artifact is in the local repository: the window test runs
+    // offline.
+    let window = window_tests(&app_dir, &properties);
+    if window.is_none() {
+        assert!(
+            std::env::var("CARTABLE_REQUIRE_ALL").as_deref() != Ok("1"),
+            "CARTABLE_REQUIRE_ALL=1 but xvfb-run is missing: the app's window cannot be tested \
+             (install Debian's xvfb)"
+        );
+        say("SKIPPED: the app's window test needs xvfb-run (Debian's xvfb)");
+    }
 
     let summary = surefire_summary(&reports);
     say(&format!(
@@ -124,9 +179,31 @@ fn parents_app_passes_its_screen_tests_against_a_real_server() {
         reports.display(),
         log(&output)
     );
+    if let Some(window) = &window {
+        assert!(
+            window.status.success(),
+            "the window test failed under xvfb-run (reports in {}):\n{}",
+            reports.display(),
+            log(window)
+        );
+    }
     assert!(summary.tests > 0, "surefire ran no test:\n{}", log(&output));
     assert_eq!(summary.failures + summary.errors, 0);
-    let declared = declared_kotlin_tests(&app_dir.join("src").join("test"));
+    let tests = app_dir.join("src").join("test");
+    let window_declared = declared_kotlin_tests(
+        &tests
+            .join("kotlin")
+            .join("fr")
+            .join("cartable")
+            .join("app")
+            .join("window"),
+    );
+    assert!(
+        window_declared > 0,
+        "the window test is where this driver looks for it"
+    );
+    let declared =
+        declared_kotlin_tests(&tests) - if window.is_some() { 0 } else { window_declared };
     assert_eq!(
         summary.tests, declared,
         "JUnit ran {} tests but the sources declare {declared} `@Test`s: a test function that \
@@ -137,4 +214,12 @@ fn parents_app_passes_its_screen_tests_against_a_real_server() {
         .map(|entries| entries.flatten().count())
         .unwrap_or(0);
     assert!(pictures > 0, "no screenshot in {}", screenshots.display());
+    if window.is_some() {
+        let picture = screenshots.join("39-fenetre-mon-planning.png");
+        assert!(
+            picture.is_file(),
+            "the window test saved no capture of the screen at {}",
+            picture.display()
+        );
+    }
 }

@@ -14,6 +14,17 @@ import java.io.File
 import java.net.InetAddress
 import kotlinx.coroutines.runBlocking
 
+/** The title of the app's window. */
+const val WINDOW_TITLE = "Cartable"
+
+/**
+ * The model of the app [main] runs, once its window is open: what the window test reads to know
+ * when "Mon planning" shows (a debugger may look at it too). Null before.
+ */
+@Volatile
+var runningApp: AppModel? = null
+    private set
+
 /**
  * The parents' app in a phone-sized window. System properties: `cartable.url`, the portal's
  * address shown on "Connexion"; `cartable.store`, the folder of the local store (default
@@ -27,9 +38,10 @@ fun main() {
     val host = runCatching { InetAddress.getLocalHost().hostName }.getOrDefault("ordinateur")
     val cartable = runBlocking { Cartable.open(store) }
     val model = AppModel(cartable, "Cartable sur $host", DesktopPlatform(), url)
+    runningApp = model
     application {
         val state = rememberWindowState(size = DpSize(412.dp, 860.dp))
-        Window(onCloseRequest = { cartable.close(); exitApplication() }, title = "Cartable", state = state) {
+        Window(onCloseRequest = { cartable.close(); exitApplication() }, title = WINDOW_TITLE, state = state) {
             LaunchedEffect(Unit) { model.start() }
             CartableApp(remember { model })
         }
