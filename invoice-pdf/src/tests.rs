@@ -125,3 +125,57 @@ fn a_long_invoice_breaks_into_numbered_pages() {
     // The table header is repeated on the next page.
     assert!(text.matches("Prix unitaire").count() >= 2);
 }
+
+#[test]
+fn a_document_rendered_again_with_its_texts_already_shaped_is_the_same_pdf() {
+    let first = render(&sample(3)).expect("render");
+    let other = render(&sample(12)).expect("render");
+    let again = render(&sample(3)).expect("render");
+    assert_ne!(first, other);
+    assert!(
+        first == again,
+        "the shaping kept by the thread changed the PDF"
+    );
+}
+
+#[test]
+fn the_kept_glyphs_are_those_of_a_fresh_shaping() {
+    let shaper = crate::shaping::Shaper::new(crate::metrics::REGULAR).expect("font");
+    for text in [
+        "Facture n° F2026-000042",
+        "Léa — 1 234,56 €",
+        "ﬁn « Œuvre »",
+        "",
+    ] {
+        let fresh = shaper.shape(text);
+        let kept = shaper.shape(text);
+        assert_eq!(fresh.len(), kept.len(), "{text}");
+        for (a, b) in fresh.iter().zip(kept.iter()) {
+            assert_eq!(a.glyph_id, b.glyph_id, "{text}");
+            assert_eq!(a.text_range, b.text_range, "{text}");
+            assert_eq!(a.x_advance.to_bits(), b.x_advance.to_bits(), "{text}");
+        }
+    }
+}
+
+#[test]
+fn the_embedded_fonts_keep_their_copyright_and_the_address_of_their_license() {
+    use skrifa::raw::TableProvider;
+    for bytes in [crate::metrics::REGULAR, crate::metrics::BOLD] {
+        let font = skrifa::FontRef::new(bytes).expect("font");
+        let name = font.name().expect("name table");
+        let text_of = |id: u16| {
+            name.name_record()
+                .iter()
+                .filter(|r| r.name_id().to_u16() == id)
+                .filter_map(|r| r.string(name.string_data()).ok())
+                .map(|s| s.chars().collect::<String>())
+                .next()
+                .unwrap_or_default()
+        };
+        assert!(text_of(0).contains("Bitstream"), "copyright notice");
+        assert!(text_of(14).contains("dejavu"), "license address");
+        // The license's full text (4.7 KB, in every PDF's fonts) is in LICENSE-DejaVu.txt.
+        assert!(text_of(13).is_empty());
+    }
+}

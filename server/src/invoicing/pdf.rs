@@ -196,38 +196,42 @@ pub struct StoredPdf {
     pub sha256: String,
 }
 
-/// Renders the PDFs of `rows` (on two blocking threads) and stores them; their keys are
-/// recorded by [`record`], in the transaction that publishes the families' ledgers.
+/// Renders the PDFs of `rows` and stores them, on two blocking threads that each store a
+/// PDF as soon as it is rendered (so that creating the files overlaps the other thread's
+/// rendering); their keys are recorded by [`record`], in the transaction that publishes the
+/// families' ledgers.
 pub async fn render_and_store(state: &AppState, rows: &[InvoiceRow]) -> AppResult<Vec<StoredPdf>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let workers = 2usize;
     let chunk = rows.len().div_ceil(workers).max(1);
+    let runtime = tokio::runtime::Handle::current();
     let mut tasks = Vec::new();
     for part in rows.chunks(chunk) {
-        let part = part.to_vec();
+        let (part, state, runtime) = (part.to_vec(), state.clone(), runtime.clone());
         tasks.push(tokio::task::spawn_blocking(move || {
             part.into_iter()
-                .map(|row| render_row(&row).map(|pdf| (row, pdf)))
+                .map(|row| {
+                    let pdf = render_row(&row)?;
+                    let sha256 = hex::encode(Sha256::digest(&pdf));
+                    let key = key(&row);
+                    runtime.block_on(objects::store(&state, &key, pdf))?;
+                    Ok(StoredPdf {
+                        invoice_id: row.id,
+                        key,
+                        sha256,
+                    })
+                })
                 .collect::<AppResult<Vec<_>>>()
         }));
     }
     let mut stored = Vec::with_capacity(rows.len());
     for t in tasks {
-        let part = t
-            .await
-            .map_err(|e| AppError::internal(format!("rendu PDF interrompu : {e}")))??;
-        for (row, pdf) in part {
-            let sha256 = hex::encode(Sha256::digest(&pdf));
-            let key = key(&row);
-            objects::store(state, &key, pdf).await?;
-            stored.push(StoredPdf {
-                invoice_id: row.id,
-                key,
-                sha256,
-            });
-        }
+        stored.extend(
+            t.await
+                .map_err(|e| AppError::internal(format!("rendu PDF interrompu : {e}")))??,
+        );
     }
     Ok(stored)
 }
