@@ -88,11 +88,7 @@ impl AppState {
         let actor = cartable_reconcile::validate::actors::server_actor(rand::random());
         Ok(AppState {
             files: Arc::new(files),
-            docs: Arc::new(DocStore::new(
-                db.clone(),
-                actor,
-                settings.doc_cache_capacity,
-            )),
+            docs: Arc::new(DocStore::new(db.clone(), actor, settings.doc_cache_bytes)),
             seen: Arc::new(seen::LastSeen::default()),
             clock: Arc::new(clock::SystemClock),
             catalogues: Arc::default(),

@@ -36,8 +36,11 @@ pub struct Settings {
     pub staff_session_max_secs: u64,
     /// Incremental chunks a document may have before it is compacted into a snapshot.
     pub compaction_threshold: i64,
-    /// Documents kept loaded in memory; idle ones beyond this are evicted.
-    pub doc_cache_capacity: usize,
+    /// Estimated memory, in bytes, of the documents kept loaded; beyond it the least
+    /// recently used idle ones are evicted (`CARTABLE_DOC_CACHE_BYTES`, default 64 MiB).
+    /// Each document is charged an estimate from its operations and stored size
+    /// (`docs::cache::estimated_bytes`). Replaces the former count, `doc_cache_capacity`.
+    pub doc_cache_bytes: usize,
     /// Connections to the database.
     pub db_max_connections: u32,
     /// Largest accepted supporting document (PDF, JPEG, PNG), in bytes.
@@ -116,7 +119,7 @@ impl Default for Settings {
             staff_session_idle_secs: 30 * 60,
             staff_session_max_secs: 12 * 60 * 60,
             compaction_threshold: 16,
-            doc_cache_capacity: 4096,
+            doc_cache_bytes: 64 * 1024 * 1024,
             db_max_connections: 16,
             max_document_bytes: 10 * 1024 * 1024,
             family_documents_quota_bytes: 200 * 1024 * 1024,
@@ -168,7 +171,7 @@ impl fmt::Debug for Settings {
             .field("staff_session_idle_secs", &self.staff_session_idle_secs)
             .field("staff_session_max_secs", &self.staff_session_max_secs)
             .field("compaction_threshold", &self.compaction_threshold)
-            .field("doc_cache_capacity", &self.doc_cache_capacity)
+            .field("doc_cache_bytes", &self.doc_cache_bytes)
             .field("db_max_connections", &self.db_max_connections)
             .field("max_document_bytes", &self.max_document_bytes)
             .field(
@@ -336,7 +339,7 @@ impl Settings {
                 "CARTABLE_COMPACTION_THRESHOLD" => {
                     self.compaction_threshold = parse(&name, &value)?
                 }
-                "CARTABLE_DOC_CACHE_CAPACITY" => self.doc_cache_capacity = parse(&name, &value)?,
+                "CARTABLE_DOC_CACHE_BYTES" => self.doc_cache_bytes = parse(&name, &value)?,
                 "CARTABLE_DB_MAX_CONNECTIONS" => self.db_max_connections = parse(&name, &value)?,
                 "CARTABLE_MAX_DOCUMENT_BYTES" => self.max_document_bytes = parse(&name, &value)?,
                 "CARTABLE_FAMILY_DOCUMENTS_QUOTA_BYTES" => {
@@ -425,6 +428,25 @@ mod tests {
             .apply_env([("CARTABLE_LOGIN_ATTEMPTS".to_string(), "many".to_string())])
             .expect_err("bad number");
         assert!(err.to_string().contains("CARTABLE_LOGIN_ATTEMPTS"));
+    }
+
+    #[test]
+    fn the_document_cache_is_bounded_in_bytes_and_the_former_count_is_refused_in_a_file() {
+        assert_eq!(Settings::default().doc_cache_bytes, 64 * 1024 * 1024);
+        let mut s = Settings::default();
+        s.apply_env([(
+            "CARTABLE_DOC_CACHE_BYTES".to_string(),
+            "1048576".to_string(),
+        )])
+        .expect("a byte count");
+        assert_eq!(s.doc_cache_bytes, 1_048_576);
+        assert!(
+            s.apply_env([("CARTABLE_DOC_CACHE_BYTES".to_string(), "64M".to_string())])
+                .is_err()
+        );
+        assert!(toml::from_str::<Settings>("doc_cache_capacity = 4096").is_err());
+        let from_file: Settings = toml::from_str("doc_cache_bytes = 2048").expect("known key");
+        assert_eq!(from_file.doc_cache_bytes, 2048);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod actors;
 pub mod apply;
 pub mod batch_write;
+pub mod cache;
 pub mod catalogue;
 pub mod closures;
 pub mod create;

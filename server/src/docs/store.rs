@@ -1,17 +1,18 @@
-//! Loaded documents, one lock each, kept in memory while in use and evicted when idle.
+//! Loaded documents, one lock each, kept in memory while in use and evicted when idle
+//! once the documents in memory pass their memory budget (see [`super::cache`]).
 //!
 //! A loaded document remembers the storage version it reflects. Writers lock the document
 //! row (PostgreSQL) or the write gate (SQLite) and reload when another process moved the
 //! version on, so several server processes can share one PostgreSQL.
 
+use super::cache::{SharedSlot, SlotCache, slot_bytes};
 use crate::db::{Backend, Db, documents};
 use crate::error::AppError;
 use automerge::{ActorId, AutoCommit};
 use cartable_domain::ids::DocumentId;
 use sqlx::AnyConnection;
-use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 /// A document as loaded from storage.
 pub struct Loaded {
@@ -20,32 +21,65 @@ pub struct Loaded {
     pub version: i64,
     /// Chunks stored since the last snapshot (drives compaction).
     pub chunks: i64,
+    /// Bytes of its stored form (snapshot and chunks): part of its memory estimate.
+    pub stored_bytes: usize,
 }
 
 #[derive(Default)]
 pub struct Slot {
     pub loaded: Option<Loaded>,
-    last_used: Option<Instant>,
 }
 
-pub type SlotGuard = tokio::sync::OwnedMutexGuard<Slot>;
+/// A locked slot. Letting go of it tells the cache what the document now costs, which may
+/// evict other idle documents.
+pub struct SlotGuard {
+    guard: tokio::sync::OwnedMutexGuard<Slot>,
+    slot: SharedSlot,
+    doc_id: DocumentId,
+    cache: Arc<Mutex<SlotCache>>,
+}
+
+impl Deref for SlotGuard {
+    type Target = Slot;
+    fn deref(&self) -> &Slot {
+        &self.guard
+    }
+}
+
+impl DerefMut for SlotGuard {
+    fn deref_mut(&mut self) -> &mut Slot {
+        &mut self.guard
+    }
+}
+
+impl Drop for SlotGuard {
+    fn drop(&mut self) {
+        let bytes = slot_bytes(&self.guard);
+        let evicted = self
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .checkin(&self.doc_id, &self.slot, bytes);
+        // Freed here, outside the cache's lock: a large document takes a while to free.
+        drop(evicted);
+    }
+}
 
 pub struct DocStore {
     db: Db,
     actor: ActorId,
-    capacity: usize,
-    slots: Mutex<HashMap<DocumentId, Arc<tokio::sync::Mutex<Slot>>>>,
+    cache: Arc<Mutex<SlotCache>>,
 }
 
 impl DocStore {
     /// `actor` is this server process's Automerge actor: every change the server writes
-    /// (decisions, compensations) is signed with it.
-    pub fn new(db: Db, actor: ActorId, capacity: usize) -> Self {
+    /// (decisions, compensations) is signed with it. Idle documents are evicted once the
+    /// estimated memory of those loaded passes `budget_bytes`.
+    pub fn new(db: Db, actor: ActorId, budget_bytes: usize) -> Self {
         Self {
             db,
             actor,
-            capacity: capacity.max(16),
-            slots: Mutex::new(HashMap::new()),
+            cache: Arc::new(Mutex::new(SlotCache::new(budget_bytes))),
         }
     }
 
@@ -55,16 +89,17 @@ impl DocStore {
 
     /// Locks the slot of `doc_id` (loading nothing yet).
     pub async fn lock(&self, doc_id: &DocumentId) -> SlotGuard {
-        let slot = {
-            let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-            if slots.len() >= self.capacity && !slots.contains_key(doc_id) {
-                evict_idle(&mut slots, self.capacity / 2);
-            }
-            slots.entry(doc_id.clone()).or_default().clone()
-        };
-        let mut guard = slot.lock_owned().await;
-        guard.last_used = Some(Instant::now());
-        guard
+        let slot = self
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .checkout(doc_id);
+        SlotGuard {
+            guard: slot.clone().lock_owned().await,
+            slot,
+            doc_id: doc_id.clone(),
+            cache: self.cache.clone(),
+        }
     }
 
     /// Makes `slot` hold the document at `version`, reloading from storage if needed.
@@ -85,6 +120,7 @@ impl DocStore {
             doc,
             version,
             chunks,
+            stored_bytes: bytes.len(),
         });
         Ok(())
     }
@@ -117,23 +153,11 @@ impl DocStore {
 
     /// Number of documents in memory.
     pub fn loaded_count(&self) -> usize {
-        self.slots.lock().map(|s| s.len()).unwrap_or(0)
+        self.cache.lock().map(|c| c.count()).unwrap_or(0)
     }
-}
 
-fn evict_idle(slots: &mut HashMap<DocumentId, Arc<tokio::sync::Mutex<Slot>>>, keep: usize) {
-    let mut idle: Vec<(DocumentId, Instant)> = slots
-        .iter()
-        .filter(|(_, s)| Arc::strong_count(s) == 1)
-        .filter_map(|(k, s)| {
-            s.try_lock()
-                .ok()
-                .map(|g| (k.clone(), g.last_used.unwrap_or_else(Instant::now)))
-        })
-        .collect();
-    idle.sort_by_key(|(_, t)| *t);
-    let excess = slots.len().saturating_sub(keep);
-    for (k, _) in idle.into_iter().take(excess) {
-        slots.remove(&k);
+    /// Estimated memory of the documents in memory, in bytes.
+    pub fn loaded_bytes(&self) -> usize {
+        self.cache.lock().map(|c| c.bytes()).unwrap_or(0)
     }
 }

@@ -120,10 +120,12 @@ pub(super) async fn store_changes(
         let snapshot = loaded.doc.save();
         documents::compact(conn, doc_id, new_version, &snapshot).await?;
         loaded.chunks = 1;
+        loaded.stored_bytes = snapshot.len();
     } else {
         let bytes = loaded.doc.save_after(before);
         documents::append_chunk(conn, doc_id, new_version, &bytes).await?;
         loaded.chunks += 1;
+        loaded.stored_bytes += bytes.len();
     }
     loaded.version = new_version;
     Ok(())

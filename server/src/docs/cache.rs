@@ -1,0 +1,312 @@
+//! Which loaded documents stay in memory: bounded by the memory they take, not by their
+//! number, least recently used out first, and never one that someone holds or waits for.
+//!
+//! A planning of a thousand booked cells takes about 700 KB once loaded, a new family's
+//! dossier about 30 KB: a bound by count would either waste memory on small documents or let
+//! a few large ones blow it. Each entry is charged an estimate of its
+//! memory ([`estimated_bytes`]), updated whenever its user lets go of it.
+
+use super::store::{Loaded, Slot};
+use automerge::ReadDoc;
+use cartable_domain::ids::DocumentId;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// A document's slot, shared between the cache and whoever locked or awaits it.
+pub type SharedSlot = Arc<tokio::sync::Mutex<Slot>>;
+
+/// What an entry costs with no document loaded: the map entry, the slot and its lock.
+pub const EMPTY_SLOT_BYTES: usize = 256;
+
+/// Memory per Automerge operation of a loaded document, beyond its stored bytes.
+///
+/// Measured with `cartable-docmem` (bench/src/docmem.rs; 1 December 2026, automerge 0.12):
+/// it builds plannings of 0 to 1,000 booked cells (a request written by a parent's device and
+/// a decision written by the server per cell, each its own change, as syncs write them) and a
+/// dossier, loads 400 to 6,600 copies of each in a fresh process and divides the growth of
+/// VmRSS by the number of copies. Fitted over the six shapes: memory ≈ saved bytes +
+/// 26,211 + 319 × operations (a planning of 1,000 cells: 2,006 operations, 19 KB saved,
+/// 685 KB loaded; an empty planning 18 KB; a dossier of two children 32 KB). See
+/// `docs/BENCHMARKS.md`.
+pub const BYTES_PER_OP: usize = 320;
+
+/// Memory of a loaded document per byte of its stored form (snapshot and chunks).
+pub const BYTES_PER_SAVED_BYTE: usize = 1;
+
+/// Fixed memory of a loaded document (the fit's constant: op set, change graph, indexes).
+pub const BYTES_PER_DOCUMENT: usize = 26 * 1024;
+
+/// Estimated memory of a loaded document, from its operation count and stored size.
+pub fn estimated_bytes(loaded: &Loaded) -> usize {
+    let ops = usize::try_from(loaded.doc.stats().num_ops).unwrap_or(usize::MAX);
+    BYTES_PER_DOCUMENT
+        .saturating_add(ops.saturating_mul(BYTES_PER_OP))
+        .saturating_add(loaded.stored_bytes.saturating_mul(BYTES_PER_SAVED_BYTE))
+}
+
+/// What a slot costs as it is now.
+pub fn slot_bytes(slot: &Slot) -> usize {
+    EMPTY_SLOT_BYTES + slot.loaded.as_ref().map_or(0, estimated_bytes)
+}
+
+struct Entry {
+    slot: SharedSlot,
+    bytes: usize,
+    /// When it was last handed out (larger is more recent); its key in `order`.
+    tick: u64,
+}
+
+/// The slots by document, with their estimated memory and their order of use.
+pub struct SlotCache {
+    budget: usize,
+    entries: HashMap<DocumentId, Entry>,
+    /// Least recently handed out first.
+    order: BTreeMap<u64, DocumentId>,
+    total: usize,
+    clock: u64,
+}
+
+impl SlotCache {
+    /// A cache that evicts idle documents once their estimated memory passes `budget` bytes.
+    pub fn new(budget: usize) -> Self {
+        Self {
+            budget,
+            entries: HashMap::new(),
+            order: BTreeMap::new(),
+            total: 0,
+            clock: 0,
+        }
+    }
+
+    /// The slot of `doc_id` (a new empty one if it has none), now the most recently used.
+    pub fn checkout(&mut self, doc_id: &DocumentId) -> SharedSlot {
+        self.clock += 1;
+        let tick = self.clock;
+        if let Some(entry) = self.entries.get_mut(doc_id) {
+            self.order.remove(&entry.tick);
+            entry.tick = tick;
+            self.order.insert(tick, doc_id.clone());
+            return entry.slot.clone();
+        }
+        let slot = SharedSlot::default();
+        self.entries.insert(
+            doc_id.clone(),
+            Entry {
+                slot: slot.clone(),
+                bytes: EMPTY_SLOT_BYTES,
+                tick,
+            },
+        );
+        self.order.insert(tick, doc_id.clone());
+        self.total += EMPTY_SLOT_BYTES;
+        slot
+    }
+
+    /// Records what `slot` of `doc_id` costs now that its user lets go of it, then evicts
+    /// idle documents, least recently used first, until the total fits the budget. Returns
+    /// the evicted slots, for the caller to free once it let go of the cache's lock.
+    #[must_use = "the evicted slots are freed when dropped, best outside the cache's lock"]
+    pub fn checkin(
+        &mut self,
+        doc_id: &DocumentId,
+        slot: &SharedSlot,
+        bytes: usize,
+    ) -> Vec<SharedSlot> {
+        if let Some(entry) = self.entries.get_mut(doc_id)
+            && Arc::ptr_eq(&entry.slot, slot)
+        {
+            self.total = self.total - entry.bytes + bytes;
+            entry.bytes = bytes;
+        }
+        self.evict()
+    }
+
+    fn evict(&mut self) -> Vec<SharedSlot> {
+        if self.total <= self.budget {
+            return Vec::new();
+        }
+        let mut excess = self.total - self.budget;
+        let mut victims = Vec::new();
+        for (tick, doc_id) in &self.order {
+            if excess == 0 {
+                break;
+            }
+            let Some(entry) = self.entries.get(doc_id) else {
+                continue;
+            };
+            // Slots are handed out only under the cache's lock: a count of one means no one
+            // holds this slot or waits for it, so no one can be using it while it goes.
+            if Arc::strong_count(&entry.slot) > 1 {
+                continue;
+            }
+            excess = excess.saturating_sub(entry.bytes);
+            victims.push(*tick);
+        }
+        let mut evicted = Vec::with_capacity(victims.len());
+        for tick in victims {
+            if let Some(doc_id) = self.order.remove(&tick)
+                && let Some(entry) = self.entries.remove(&doc_id)
+            {
+                self.total -= entry.bytes;
+                evicted.push(entry.slot);
+            }
+        }
+        evicted
+    }
+
+    /// Documents (slots) in memory.
+    pub fn count(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Their estimated memory, in bytes.
+    pub fn bytes(&self) -> usize {
+        self.total
+    }
+
+    /// Whether `doc_id` has a slot in memory.
+    pub fn contains(&self, doc_id: &DocumentId) -> bool {
+        self.entries.contains_key(doc_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u8) -> DocumentId {
+        DocumentId::from(format!("{n:02x}").repeat(16))
+    }
+
+    /// Checks `doc_id` out and back in at `bytes`, as a user who loads it and lets go.
+    fn use_at(cache: &mut SlotCache, doc_id: &DocumentId, bytes: usize) {
+        let slot = cache.checkout(doc_id);
+        drop(cache.checkin(doc_id, &slot, bytes));
+    }
+
+    #[test]
+    fn the_least_recently_used_documents_go_first_once_the_budget_is_passed() {
+        let mut cache = SlotCache::new(3_000);
+        use_at(&mut cache, &id(1), 1_000);
+        use_at(&mut cache, &id(2), 1_000);
+        use_at(&mut cache, &id(3), 1_000);
+        assert_eq!(cache.count(), 3);
+        // Using 1 again makes 2 the least recently used.
+        use_at(&mut cache, &id(1), 1_000);
+        use_at(&mut cache, &id(4), 1_000);
+        assert!(!cache.contains(&id(2)), "2 was the least recently used");
+        assert!(cache.contains(&id(1)) && cache.contains(&id(3)) && cache.contains(&id(4)));
+        assert_eq!(cache.bytes(), 3_000);
+    }
+
+    #[test]
+    fn one_large_document_evicts_as_many_small_ones_as_its_size_needs() {
+        let mut cache = SlotCache::new(10_000);
+        for n in 1..=10 {
+            use_at(&mut cache, &id(n), 1_000);
+        }
+        assert_eq!(cache.count(), 10);
+        use_at(&mut cache, &id(20), 4_500);
+        // 14,500 bytes: the five least recently used small ones make room.
+        for n in 1..=5 {
+            assert!(!cache.contains(&id(n)), "{n} should be evicted");
+        }
+        for n in 6..=10 {
+            assert!(cache.contains(&id(n)), "{n} should stay");
+        }
+        assert!(cache.contains(&id(20)));
+        assert_eq!(cache.bytes(), 9_500);
+    }
+
+    #[test]
+    fn many_small_documents_fit_where_a_count_bound_would_have_stopped() {
+        let mut cache = SlotCache::new(1_000_000);
+        for n in 0..=255 {
+            use_at(&mut cache, &id(n), 2_000);
+        }
+        assert_eq!(cache.count(), 256);
+        assert_eq!(cache.bytes(), 512_000);
+    }
+
+    #[test]
+    fn a_document_in_use_or_awaited_is_never_evicted_under_its_user() {
+        let mut cache = SlotCache::new(2_000);
+        // 1 is held by a user (as a locked slot's guard holds it) across everything below.
+        let held = cache.checkout(&id(1));
+        use_at(&mut cache, &id(2), 1_000);
+        use_at(&mut cache, &id(3), 1_000);
+        use_at(&mut cache, &id(4), 1_000);
+        assert!(
+            cache.contains(&id(1)),
+            "held: must stay although least recently used"
+        );
+        assert!(!cache.contains(&id(2)));
+        // The user reports a large cost; still held, still there, the others make room.
+        drop(cache.checkin(&id(1), &held, 1_900));
+        assert!(cache.contains(&id(1)));
+        assert!(!cache.contains(&id(3)) && !cache.contains(&id(4)));
+        // Once let go, it is an ordinary idle entry again: a newer one pushes it out.
+        drop(held);
+        use_at(&mut cache, &id(5), 1_000);
+        assert!(!cache.contains(&id(1)));
+        assert!(cache.contains(&id(5)));
+        assert_eq!(cache.bytes(), 1_000);
+    }
+
+    #[test]
+    fn a_checkout_returns_the_same_slot_while_it_is_cached() {
+        let mut cache = SlotCache::new(10_000);
+        let a = cache.checkout(&id(1));
+        let b = cache.checkout(&id(1));
+        assert!(
+            Arc::ptr_eq(&a, &b),
+            "two users of one document share one lock"
+        );
+        assert_eq!(cache.count(), 1);
+        assert_eq!(cache.bytes(), EMPTY_SLOT_BYTES);
+    }
+
+    #[test]
+    fn a_late_checkin_of_an_evicted_slot_changes_nothing() {
+        let mut cache = SlotCache::new(1_000);
+        use_at(&mut cache, &id(1), 900);
+        use_at(&mut cache, &id(2), 900);
+        assert!(!cache.contains(&id(1)));
+        // A report about a slot the cache no longer holds is ignored.
+        let gone = SharedSlot::default();
+        let evicted = cache.checkin(&id(1), &gone, 50_000);
+        assert!(evicted.is_empty());
+        assert!(!cache.contains(&id(1)));
+        assert_eq!(cache.bytes(), 900);
+    }
+
+    #[test]
+    fn a_loaded_document_costs_more_than_an_empty_slot_and_grows_with_its_operations() {
+        let mut doc = automerge::AutoCommit::new();
+        let empty = Loaded {
+            doc: doc.clone(),
+            version: 1,
+            chunks: 1,
+            stored_bytes: doc.save().len(),
+        };
+        for i in 0..100 {
+            automerge::transaction::Transactable::put(
+                &mut doc,
+                automerge::ROOT,
+                format!("k{i}"),
+                i,
+            )
+            .expect("put into a fresh map");
+        }
+        let full = Loaded {
+            stored_bytes: doc.save().len(),
+            doc,
+            version: 2,
+            chunks: 1,
+        };
+        let empty_slot = Slot::default();
+        assert_eq!(slot_bytes(&empty_slot), EMPTY_SLOT_BYTES);
+        assert!(estimated_bytes(&empty) >= BYTES_PER_DOCUMENT);
+        assert!(estimated_bytes(&full) >= estimated_bytes(&empty) + 100 * BYTES_PER_OP);
+    }
+}
