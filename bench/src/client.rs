@@ -7,7 +7,7 @@ use automerge::sync::{Message, State, SyncDoc};
 use automerge::{AutoCommit, ROOT, ReadDoc};
 use autosurgeon::{hydrate_prop, reconcile_prop};
 use cartable_domain::DocKind;
-use cartable_domain::api::{ApiErrorBody, LoginRequest, LoginResponse};
+use cartable_domain::api::{ApiErrorBody, LoginRequest, LoginResponse, PasswordChange};
 use cartable_domain::calendar::closure_on;
 use cartable_domain::catalogue::Catalogue;
 use cartable_domain::dossier::Dossier;
@@ -28,6 +28,7 @@ pub struct Http {
     client: reqwest::Client,
     sync_url: String,
     login_url: String,
+    password_url: String,
 }
 
 impl Http {
@@ -47,7 +48,39 @@ impl Http {
             client,
             sync_url: format!("http://{addr}/api/v1/sync"),
             login_url: format!("http://{addr}/api/v1/login"),
+            password_url: format!("http://{addr}/api/v1/password"),
         })
+    }
+
+    /// `POST /api/v1/password`: the signed-in parent replaces a one-time password.
+    pub async fn change_password(
+        &self,
+        token: &str,
+        current: &str,
+        new: &str,
+    ) -> anyhow::Result<()> {
+        let body = serde_json::to_vec(&PasswordChange {
+            current_password: current.to_string(),
+            new_password: new.to_string(),
+        })?;
+        let response = self
+            .client
+            .post(&self.password_url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(reqwest::header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(body)
+            .send()
+            .await
+            .context("password change request")?;
+        let status = response.status();
+        if !status.is_success() {
+            let bytes = response.bytes().await.unwrap_or_default();
+            bail!(
+                "password change refused: HTTP {status} {}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
+        Ok(())
     }
 
     /// `POST /api/v1/login`.

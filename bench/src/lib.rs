@@ -3,6 +3,7 @@
 //! See `bench/README.md` for what is measured and how to run it.
 
 pub mod client;
+pub mod external;
 pub mod load;
 pub mod server;
 pub mod stats;

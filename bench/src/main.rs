@@ -1,15 +1,18 @@
-//! `cartable-loadgen`: starts the real server in this process (its own Tokio runtime), seeds
-//! N families, logs each in once, warms every device up with its first full sync, then
-//! measures up-to-date syncs and/or syncs carrying one booking each over real HTTP on
-//! loopback. See `bench/README.md`.
+//! `cartable-loadgen`: starts the real server in this process (its own Tokio runtime), or
+//! drives one already running in its own process (`--server URL`), seeds N families, logs
+//! each in once, warms every device up with its first full sync, then measures up-to-date
+//! syncs and/or syncs carrying one booking each over real HTTP on loopback. See
+//! `bench/README.md`.
 
 use anyhow::{Context, anyhow, bail};
 use cartable_bench::client::{self, Device, Http};
+use cartable_bench::external::{self, AdminCommand};
 use cartable_bench::load::{self, Op, Phase};
 use cartable_bench::server::{self, Storage};
 use cartable_bench::stats::{self, Summary};
 use clap::{Parser, ValueEnum};
 use serde_json::json;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -91,6 +94,23 @@ struct Args {
     /// signing in on a new phone while the others sync). Default 0.
     #[arg(long)]
     login_churn: Option<f64>,
+    /// Drive a `cartable-server` already running in its own process at this address
+    /// (http://127.0.0.1:PORT) instead of starting one in this process. Families are seeded
+    /// with `cartable-server admin` against --server-data-dir (SQLite) or --database-url
+    /// (with --backend postgres).
+    #[arg(long)]
+    server: Option<String>,
+    /// With --server: the server's process id, whose CPU and memory are reported per phase
+    /// (default: the only `cartable-server` process serving).
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// With --server on SQLite: the server's data folder (its --data-dir).
+    #[arg(long)]
+    server_data_dir: Option<PathBuf>,
+    /// With --server: the `cartable-server` executable to run admin commands with (default:
+    /// the one next to this executable).
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
     /// Also print one JSON line with every figure.
     #[arg(long)]
     json: bool,
@@ -133,6 +153,9 @@ fn run(args: Args) -> anyhow::Result<u64> {
     if args.families == 0 {
         bail!("--families must be at least 1");
     }
+    if let Some(url) = &args.server {
+        return run_external(&args, url);
+    }
     let storage = match args.backend {
         Backend::Sqlite => {
             if args.database_url.is_some() || args.reset_postgres {
@@ -171,7 +194,11 @@ fn run(args: Args) -> anyhow::Result<u64> {
         std::thread::available_parallelism().map_or(0, |n| n.get()),
     );
 
-    let result = measure(&args, &server_rt, &client_rt, &srv, concurrency, duration);
+    let target = Target::InProcess {
+        rt: &server_rt,
+        srv: &srv,
+    };
+    let result = measure(&args, &target, &client_rt, concurrency, duration);
     let stopped = srv.stop(&server_rt);
     client_rt.shutdown_timeout(Duration::from_secs(5));
     server_rt.shutdown_timeout(Duration::from_secs(5));
@@ -180,11 +207,100 @@ fn run(args: Args) -> anyhow::Result<u64> {
     Ok(errors)
 }
 
+/// A server in its own process: the address it serves, its process id, and how to run its
+/// admin command against its storage.
+fn run_external(args: &Args, url: &str) -> anyhow::Result<u64> {
+    if args.reset_postgres {
+        bail!("--reset-postgres does not go with --server: reset the database before starting it");
+    }
+    let addr = parse_server_url(url)?;
+    let pid = external::server_pid(args.server_pid)?;
+    let (data_dir, database_url) =
+        match args.backend {
+            Backend::Sqlite => (
+                Some(args.server_data_dir.clone().ok_or_else(|| {
+                    anyhow!("--server on SQLite needs --server-data-dir (the server's --data-dir)")
+                })?),
+                None,
+            ),
+            Backend::Postgres => (
+                None,
+                Some(args.database_url.clone().ok_or_else(|| {
+                    anyhow!("--server with --backend postgres needs --database-url")
+                })?),
+            ),
+        };
+    let bin = match &args.server_bin {
+        Some(b) => b.clone(),
+        None => std::env::current_exe()?
+            .parent()
+            .map(|dir| dir.join("cartable-server"))
+            .ok_or_else(|| anyhow!("no folder for this executable: give --server-bin"))?,
+    };
+    let admin = AdminCommand {
+        bin,
+        data_dir,
+        database_url,
+    };
+    let client_rt = runtime("cart-cli", args.client_threads)?;
+    eprintln!(
+        "driving the server at http://{addr} (process {pid}), {} client worker threads, {} CPUs",
+        args.client_threads,
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+    );
+    let concurrency = args.concurrency.unwrap_or(args.families).max(1);
+    let duration = Duration::from_secs(args.duration_secs.max(1));
+    let target = Target::External { addr, pid, admin };
+    let result = measure(args, &target, &client_rt, concurrency, duration);
+    client_rt.shutdown_timeout(Duration::from_secs(5));
+    result
+}
+
+/// `http://127.0.0.1:PORT` (or `127.0.0.1:PORT`) as a socket address.
+fn parse_server_url(url: &str) -> anyhow::Result<SocketAddr> {
+    let host = url
+        .strip_prefix("http://")
+        .unwrap_or(url)
+        .trim_end_matches('/');
+    host.parse()
+        .with_context(|| format!("--server {url}: expected http://127.0.0.1:PORT"))
+}
+
+/// The server the load runs against.
+enum Target<'a> {
+    /// Started by this process on `rt`.
+    InProcess {
+        rt: &'a Runtime,
+        srv: &'a server::Server,
+    },
+    /// Running in a process of its own.
+    External {
+        addr: SocketAddr,
+        pid: u32,
+        admin: AdminCommand,
+    },
+}
+
+impl Target<'_> {
+    fn addr(&self) -> SocketAddr {
+        match self {
+            Target::InProcess { srv, .. } => srv.addr,
+            Target::External { addr, .. } => *addr,
+        }
+    }
+
+    fn pid(&self) -> Option<u32> {
+        match self {
+            Target::InProcess { .. } => None,
+            Target::External { pid, .. } => Some(*pid),
+        }
+    }
+}
+
 fn measure(
     args: &Args,
-    server_rt: &Runtime,
+    target: &Target<'_>,
     client_rt: &Runtime,
-    srv: &server::Server,
     concurrency: usize,
     duration: Duration,
 ) -> anyhow::Result<u64> {
@@ -198,27 +314,45 @@ fn measure(
         Backend::Sqlite => 1,
         Backend::Postgres => 4,
     });
-    let seeded = server::seed(
-        server_rt,
-        &srv.state,
-        &run_id,
-        args.structures,
-        args.families,
-        seed_parallel,
-    )?;
-    let seed_secs = t.elapsed().as_secs_f64();
-
-    let http = Http::new(srv.addr)?;
-    let t = Instant::now();
-    eprintln!("logging {} parents in...", seeded.len());
-    let devices = client_rt.block_on(login_all(&http, &seeded, seed_parallel.max(4)))?;
+    let http = Http::new(target.addr())?;
+    let (seeded, devices, seed_secs, login_secs) = match target {
+        Target::InProcess { rt, srv } => {
+            let seeded = server::seed(
+                rt,
+                &srv.state,
+                &run_id,
+                args.structures,
+                args.families,
+                seed_parallel,
+            )?;
+            let seed_secs = t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            eprintln!("logging {} parents in...", seeded.len());
+            let devices = client_rt.block_on(login_all(&http, &seeded, seed_parallel.max(4)))?;
+            (seeded, devices, seed_secs, t.elapsed().as_secs_f64())
+        }
+        Target::External { admin, .. } => {
+            // The admin command, then each parent's first login replacing the one-time
+            // password: the logins are part of seeding here.
+            let pairs = client_rt.block_on(external::seed(
+                admin,
+                &http,
+                &run_id,
+                args.structures,
+                args.families,
+                seed_parallel,
+            ))?;
+            let (seeded, devices): (Vec<server::SeededFamily>, Vec<Device>) =
+                pairs.into_iter().unzip();
+            (seeded, devices, t.elapsed().as_secs_f64(), 0.0)
+        }
+    };
     let logins: load::Logins = Arc::new(
         seeded
             .iter()
             .map(|f| (f.login.clone(), server::PASSWORD.to_string()))
             .collect(),
     );
-    let login_secs = t.elapsed().as_secs_f64();
 
     let pg_name = pg_database_name(args);
     let pg_db = pg_name.as_deref();
@@ -240,6 +374,7 @@ fn measure(
         http: &http,
         logins: &logins,
         pg_database: pg_db,
+        server_pid: target.pid(),
     };
     let (mut devices, summary) = phase(&harness, "first sync (warm-up)", devices, &no_cells, warm)?;
     summaries.push(summary);
@@ -295,7 +430,12 @@ fn measure(
         summaries.push(summary);
     }
 
-    let loaded_docs = srv.state.docs.loaded_count();
+    let loaded_docs = match target {
+        Target::InProcess { srv, .. } => {
+            Some((srv.state.docs.loaded_count(), srv.state.docs.loaded_bytes()))
+        }
+        Target::External { .. } => None,
+    };
     let rss_mb = rss_mb();
     print_table(
         args,
@@ -311,7 +451,8 @@ fn measure(
             "config": {
                 "families": args.families,
                 "structures": args.structures,
-                "backend": srv.state.db.backend.name(),
+                "backend": backend_name(args),
+                "server": if target.pid().is_some() { "own process" } else { "in process" },
                 "concurrency": concurrency,
                 "rate": args.rate,
                 "duration_s": duration.as_secs(),
@@ -326,7 +467,8 @@ fn measure(
             "seed_s": seed_secs,
             "login_s": login_secs,
             "phases": summaries.iter().map(Summary::to_json).collect::<Vec<_>>(),
-            "server_loaded_docs": loaded_docs,
+            "server_loaded_docs": loaded_docs.map(|(n, _)| n),
+            "server_loaded_docs_estimated_bytes": loaded_docs.map(|(_, b)| b),
             "process_rss_mb": rss_mb,
         });
         println!("{line}");
@@ -346,6 +488,8 @@ struct Harness<'a> {
     http: &'a Http,
     logins: &'a load::Logins,
     pg_database: Option<&'a str>,
+    /// The server's process when it runs in its own.
+    server_pid: Option<u32>,
 }
 
 fn phase(
@@ -361,11 +505,12 @@ fn phase(
         devices.len(),
         p.concurrency
     );
-    let before = stats::cpu_snapshot(pg_database);
+    let before = stats::cpu_snapshot(pg_database, h.server_pid);
     let (devices, rec, elapsed) = rt.block_on(load::run(devices, http, cells, logins, p))?;
-    let cpu = stats::cpu_snapshot(pg_database).since(&before);
+    let cpu = stats::cpu_snapshot(pg_database, h.server_pid).since(&before);
     let mut summary = stats::summarise(name, rec, elapsed, cpu);
     summary.rss_mb = rss_mb();
+    summary.server_memory = h.server_pid.and_then(stats::process_memory);
     Ok((devices, summary))
 }
 
@@ -397,6 +542,13 @@ async fn login_all(
     Ok(devices)
 }
 
+fn backend_name(args: &Args) -> &'static str {
+    match args.backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    }
+}
+
 /// The database named by `--database-url` (to count its PostgreSQL backends' CPU).
 fn pg_database_name(args: &Args) -> Option<String> {
     let url = args.database_url.as_deref()?;
@@ -419,14 +571,19 @@ fn print_table(
     summaries: &[Summary],
     seed_secs: f64,
     login_secs: f64,
-    loaded_docs: usize,
+    loaded_docs: Option<(usize, usize)>,
     rss_mb: Option<f64>,
 ) {
     println!();
     println!(
-        "cartable-loadgen: {} families, {:?} backend, {} in flight, {}, {} s per scenario",
+        "cartable-loadgen: {} families, {:?} backend, server {}, {} in flight, {}, {} s per scenario",
         args.families,
         args.backend,
+        if args.server.is_some() {
+            "in its own process"
+        } else {
+            "in this process"
+        },
         concurrency,
         match args.rate {
             Some(r) => format!("paced at {r} ops/s"),
@@ -496,6 +653,22 @@ fn print_table(
             s.rss_mb.map_or("?".to_string(), |m| format!("{m:.0} MB"))
         );
     }
+    println!("server CPU per operation (server + its SQLite threads):");
+    for s in summaries {
+        let server_ms = if s.ops > 0 {
+            1000.0 * (s.cpu.server + s.cpu.sqlite) / s.ops as f64
+        } else {
+            0.0
+        };
+        print!("  {:<22} {server_ms:>7.3} ms", s.phase);
+        match s.server_memory {
+            Some(m) => println!(
+                "  server process RSS after {:.0} MB, peak so far {:.0} MB",
+                m.rss_mb, m.peak_mb
+            ),
+            None => println!(),
+        }
+    }
     for s in summaries {
         let r = &s.recorder;
         if r.accepted + r.refused + r.undecided > 0 {
@@ -537,8 +710,16 @@ fn print_table(
             }
         }
     }
-    println!(
-        "server documents in memory: {loaded_docs}; process RSS (server + load generator): {}",
-        rss_mb.map_or("?".to_string(), |m| format!("{m:.0} MB"))
-    );
+    match loaded_docs {
+        Some((count, bytes)) => println!(
+            "server documents in memory: {count} (estimated {:.1} MB); process RSS (server + \
+             load generator): {}",
+            bytes as f64 / 1_048_576.0,
+            rss_mb.map_or("?".to_string(), |m| format!("{m:.0} MB"))
+        ),
+        None => println!(
+            "load generator RSS: {}",
+            rss_mb.map_or("?".to_string(), |m| format!("{m:.0} MB"))
+        ),
+    }
 }

@@ -172,12 +172,38 @@ fn parse_stat(stat: &str) -> Option<(&str, u64)> {
     Some((comm, ticks(11) + ticks(12)))
 }
 
-/// Reads this process's threads, the PostgreSQL processes serving `pg_database` (its
-/// backends and the cluster's shared background processes: checkpointer, WAL writer...) and
-/// the machine's counters from /proc (zeros elsewhere). Backends of other databases count as
-/// foreign work.
-pub fn cpu_snapshot(pg_database: Option<&str>) -> CpuSnapshot {
+/// Reads this process's threads, those of the server process `server_pid` when the server
+/// runs in a process of its own (its SQLite threads apart, the rest as the server), the
+/// PostgreSQL processes serving `pg_database` (its backends and the cluster's shared
+/// background processes: checkpointer, WAL writer...) and the machine's counters from /proc
+/// (zeros elsewhere). Backends of other databases count as foreign work.
+pub fn cpu_snapshot(pg_database: Option<&str>, server_pid: Option<u32>) -> CpuSnapshot {
     let mut snap = CpuSnapshot::default();
+    if let Some(pid) = server_pid
+        && let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task"))
+    {
+        for task in tasks.flatten() {
+            let Some(tid) = task
+                .file_name()
+                .to_str()
+                .and_then(|t| t.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+                continue;
+            };
+            let Some((comm, used)) = parse_stat(&stat) else {
+                continue;
+            };
+            let group = if comm.starts_with("sqlx-sqlite") {
+                1
+            } else {
+                0
+            };
+            snap.threads.insert(tid, (group, used));
+        }
+    }
     if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
         for task in tasks.flatten() {
             let Some(tid) = task
@@ -296,9 +322,40 @@ pub struct Summary {
     pub bytes_down_per_op: f64,
     pub errors: u64,
     pub cpu: CpuSplit,
-    /// Resident memory of the whole process (server and load generator) after the phase.
+    /// Resident memory of the whole process (server and load generator) after the phase;
+    /// of the load generator alone when the server runs in its own process.
     pub rss_mb: Option<f64>,
+    /// A server in its own process: its resident memory after the phase and its peak so far
+    /// (VmRSS, VmHWM).
+    pub server_memory: Option<ProcessMemory>,
     pub recorder: Recorder,
+}
+
+/// Resident memory of a process, in MB.
+#[derive(Debug, Clone, Copy)]
+pub struct ProcessMemory {
+    /// Now (VmRSS).
+    pub rss_mb: f64,
+    /// The highest so far (VmHWM).
+    pub peak_mb: f64,
+}
+
+/// Reads VmRSS and VmHWM from the text of a /proc `status` file.
+pub fn parse_memory(status: &str) -> Option<ProcessMemory> {
+    let field = |name: &str| -> Option<f64> {
+        let line = status.lines().find_map(|l| l.strip_prefix(name))?;
+        let kb: f64 = line.split_whitespace().next()?.parse().ok()?;
+        Some(kb / 1024.0)
+    };
+    Some(ProcessMemory {
+        rss_mb: field("VmRSS:")?,
+        peak_mb: field("VmHWM:")?,
+    })
+}
+
+/// The resident memory of process `pid` (`None` when it is gone or outside Linux).
+pub fn process_memory(pid: u32) -> Option<ProcessMemory> {
+    parse_memory(&std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?)
 }
 
 fn percentile(sorted: &[u64], p: f64) -> f64 {
@@ -335,6 +392,7 @@ pub fn summarise(phase: &str, mut rec: Recorder, elapsed: Duration, cpu: CpuSpli
         errors: rec.errors.values().sum(),
         cpu,
         rss_mb: None,
+        server_memory: None,
         recorder: rec,
     }
 }
@@ -368,6 +426,8 @@ impl Summary {
             },
             "compensated_paths": self.recorder.compensations,
             "process_rss_mb_after": self.rss_mb,
+            "server_rss_mb_after": self.server_memory.map(|m| m.rss_mb),
+            "server_peak_rss_mb": self.server_memory.map(|m| m.peak_mb),
             "late_starts": self.recorder.late_starts,
             "churn_logins": self.recorder.churn_logins,
             "multi_round_samples": self.recorder.multi_round_samples,
@@ -384,6 +444,16 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn memory_is_read_from_vmrss_and_vmhwm() {
+        let status = "Name:\tcartable-server\nVmPeak:\t 900000 kB\nVmHWM:\t  204800 kB\n\
+                      VmRSS:\t  102400 kB\nThreads:\t7\n";
+        let m = parse_memory(status).expect("both fields present");
+        assert_eq!(m.rss_mb, 100.0);
+        assert_eq!(m.peak_mb, 200.0);
+        assert!(parse_memory("Name:\tx\nVmRSS:\t1 kB\n").is_none());
+    }
 
     #[test]
     fn percentiles_use_the_nearest_rank() {
