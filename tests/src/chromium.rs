@@ -1,7 +1,14 @@
 //! Headless Chromium driven through chromedriver (WebDriver) for the admin page's browser
 //! tests: found on the path (Debian's `chromium` and `chromium-driver`), started on a free
 //! port, with full-page screenshots saved under `<target>/screenshots/admin/`.
+//!
+//! A browser test calls [`on_each_backend`]: one chromedriver and one Chromium for the whole
+//! test, a fresh server per backend (SQLite, then PostgreSQL when available), and
+//! [`Session::run`] signs in and drives the steps. Screenshots are taken on SQLite only, so the
+//! files keep one backend's pictures.
 
+use crate::{Backend, TestServer};
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -117,7 +124,7 @@ pub fn screenshot_dir() -> PathBuf {
 }
 
 /// Saves a screenshot of the whole page (the window is made as tall as the page first).
-pub async fn full_page_screenshot(client: &fantoccini::Client, name: &str) -> PathBuf {
+async fn full_page_screenshot(client: &fantoccini::Client, name: &str) -> PathBuf {
     let height = client
         .execute(
             "return Math.max(document.documentElement.scrollHeight, document.body.scrollHeight);",
@@ -177,6 +184,17 @@ pub async fn click(client: &fantoccini::Client, css: &str) {
         .expect("click");
 }
 
+/// Signs the demo agent in (no second factor) and waits for the dashboard.
+pub async fn sign_in_agent(c: &fantoccini::Client, server: &TestServer) {
+    c.goto(&format!("{}/admin/connexion", server.url))
+        .await
+        .expect("goto");
+    fill(c, "#login", "agent").await;
+    fill(c, "#password", cartable_server::demo::AGENT_PASSWORD).await;
+    click(c, "button.primary").await;
+    wait_text(c, "h1", "Tableau de bord").await;
+}
+
 /// Signs the demo administrator in on a fresh server: password, then the second factor set
 /// up from the secret the page shows, then past the recovery codes to the dashboard.
 pub async fn sign_in_admin(c: &fantoccini::Client, server: &crate::TestServer) {
@@ -200,4 +218,136 @@ pub async fn sign_in_admin(c: &fantoccini::Client, server: &crate::TestServer) {
     wait_text(c, "h1", "Vos codes de secours").await;
     click(c, "a.button.primary").await;
     wait_text(c, "h1", "Tableau de bord").await;
+}
+
+/// Who the browser is signed in as when a scenario's steps start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignIn {
+    /// Nobody: the steps start on a blank page, signed out.
+    Nobody,
+    /// The demo administrator, first login with the second factor set up.
+    Administrator,
+    /// The demo agent (no second factor).
+    Agent,
+}
+
+/// One headless Chromium (a WebDriver session through its own chromedriver) and the runtime
+/// that drives it, reused by every backend a test runs on.
+pub struct Session {
+    client: fantoccini::Client,
+    runtime: tokio::runtime::Runtime,
+    _driver: Driver,
+}
+
+impl Session {
+    /// Starts chromedriver and Chromium, or `None` with "SKIPPED" when they are not installed
+    /// (a failure under `CARTABLE_REQUIRE_ALL=1`).
+    pub fn start() -> Option<Session> {
+        let (browser, driver) = find()?;
+        let driver = start_driver(&driver);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let client = runtime.block_on(async {
+            let client = connect(&driver, &browser).await;
+            // The browser speaks French: date fields read JJ/MM/AAAA in the screenshots.
+            let language = client
+                .execute("return navigator.language;", vec![])
+                .await
+                .expect("language");
+            assert_eq!(language.as_str(), Some("fr-FR"), "Chromium's language");
+            client
+        });
+        Some(Session {
+            client,
+            runtime,
+            _driver: driver,
+        })
+    }
+
+    /// Runs `steps` against `server`, signed in as `who` (cookies of any earlier server are
+    /// forgotten first: they are per host, not per port).
+    pub fn run<T>(
+        &self,
+        server: &TestServer,
+        who: SignIn,
+        steps: impl for<'p> AsyncFnOnce(&'p Page<'p>) -> T,
+    ) -> T {
+        self.runtime.block_on(async {
+            let c = &self.client;
+            c.goto("about:blank").await.expect("blank page");
+            c.delete_all_cookies().await.expect("forget cookies");
+            let _ = c.set_window_size(1280, 900).await;
+            match who {
+                SignIn::Nobody => {}
+                SignIn::Administrator => sign_in_admin(c, server).await,
+                SignIn::Agent => sign_in_agent(c, server).await,
+            }
+            let page = Page {
+                client: c,
+                server,
+                screenshots: server.backend == Backend::Sqlite,
+            };
+            steps(&page).await
+        })
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let client = self.client.clone();
+        let _ = self.runtime.block_on(client.close());
+    }
+}
+
+/// The browser as a scenario's steps see it: the WebDriver client (through `Deref`) and the
+/// server it is pointed at.
+pub struct Page<'a> {
+    client: &'a fantoccini::Client,
+    pub server: &'a TestServer,
+    screenshots: bool,
+}
+
+impl Deref for Page<'_> {
+    type Target = fantoccini::Client;
+    fn deref(&self) -> &fantoccini::Client {
+        self.client
+    }
+}
+
+impl Page<'_> {
+    /// The server's address, e.g. `http://127.0.0.1:40123`.
+    pub fn base(&self) -> &str {
+        &self.server.url
+    }
+
+    /// Opens `path` on the server.
+    pub async fn open(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.server.url))
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+
+    /// Saves a screenshot of the whole page as `<name>.png` (on SQLite only: the PostgreSQL run
+    /// shows the same pages, and its files would overwrite the first ones).
+    pub async fn full_page_screenshot(&self, name: &str) {
+        if self.screenshots {
+            full_page_screenshot(self.client, name).await;
+        }
+    }
+}
+
+/// Runs `scenario` once per backend (see [`crate::backends`]) with one Chromium for all of
+/// them; without Chromium it says SKIPPED and returns.
+pub fn on_each_backend(scenario: impl Fn(&Session, &TestServer)) {
+    let Some(session) = Session::start() else {
+        return;
+    };
+    for backend in crate::backends() {
+        eprintln!("-- backend {backend:?}");
+        let server = TestServer::start(backend);
+        scenario(&session, &server);
+    }
 }

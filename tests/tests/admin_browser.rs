@@ -1,17 +1,17 @@
-//! The admin page in a real headless Chromium (WebDriver through chromedriver): an
-//! administrator's first login with the second factor set up from the secret the page
-//! shows (the code computed here), the dashboard's charts, the family search and a
-//! family's page, logout. Full-page screenshots go to `<target>/screenshots/admin/`.
-//! Without Chromium the test says SKIPPED (a failure under `CARTABLE_REQUIRE_ALL=1`).
+//! The admin page in a real headless Chromium on SQLite and PostgreSQL (WebDriver through
+//! chromedriver): an administrator's first login with the second factor set up from the secret
+//! the page shows (the code computed here), the dashboard's charts, the family search and a
+//! family's page, logout. Full-page screenshots (from the SQLite run) go to
+//! `<target>/screenshots/admin/`. Without Chromium the test says SKIPPED (a failure under
+//! `CARTABLE_REQUIRE_ALL=1`).
 
 use cartable_domain::calendar::{add_days, paris_date};
 use cartable_domain::ids::{FamilyId, StructureId};
 use cartable_domain::planning::CellKey;
 use cartable_server::{demo, demo_billing};
+use cartable_tests::TestServer;
 use cartable_tests::admin_page::code;
-use cartable_tests::chromium::{self, full_page_screenshot};
-use cartable_tests::chromium::{click, fill, wait_text};
-use cartable_tests::{Backend, TestServer};
+use cartable_tests::chromium::{self, SignIn, click, fill, wait_text};
 use fantoccini::Locator;
 use sqlx::Row;
 
@@ -86,148 +86,139 @@ async fn text_of(client: &fantoccini::Client, css: &str) -> String {
 
 #[test]
 fn admin_login_with_totp_dashboard_and_families() {
-    let Some((browser, driver)) = chromium::find() else {
-        return;
-    };
-    let server = TestServer::start(Backend::Sqlite);
-    server
-        .block_on(demo::ensure_demo(&server.state))
-        .expect("demo data");
-    book_this_week(&server);
-    // A parent's phone, for the family's page to list.
-    let phone = cartable_tests::http::json(
-        &server.url,
-        "POST",
-        "/api/v1/login",
-        None,
-        &serde_json::json!({
-            "login": "samira.benali",
-            "password": demo::PARENT_PASSWORD,
-            "device_name": "Téléphone de Samira",
-        }),
-    );
-    assert_eq!(phone.status, 200, "{}", phone.text());
-    let driver = chromium::start_driver(&driver);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let c = chromium::connect(&driver, &browser).await;
-        let base = server.url.clone();
+    chromium::on_each_backend(|session, server| {
+        server
+            .block_on(demo::ensure_demo(&server.state))
+            .expect("demo data");
+        book_this_week(server);
+        // A parent's phone, for the family's page to list.
+        let phone = cartable_tests::http::json(
+            &server.url,
+            "POST",
+            "/api/v1/login",
+            None,
+            &serde_json::json!({
+                "login": "samira.benali",
+                "password": demo::PARENT_PASSWORD,
+                "device_name": "Téléphone de Samira",
+            }),
+        );
+        assert_eq!(phone.status, 200, "{}", phone.text());
+        session.run(server, SignIn::Nobody, async |c| {
+            let base = c.base();
 
-        // Signed out: the dashboard's address leads to the login page.
-        c.goto(&format!("{base}/admin/")).await.expect("goto");
-        assert!(
-            c.current_url()
+            // Signed out: the dashboard's address leads to the login page.
+            c.goto(&format!("{base}/admin/")).await.expect("goto");
+            assert!(
+                c.current_url()
+                    .await
+                    .expect("url")
+                    .path()
+                    .ends_with("/admin/connexion")
+            );
+            wait_text(c, "h1", "Connexion du personnel").await;
+            c.full_page_screenshot("01-connexion").await;
+
+            // A wrong password is said next to the fields.
+            fill(c, "#login", "admin").await;
+            fill(c, "#password", "pas-le-bon").await;
+            click(c, "button.primary").await;
+            wait_text(c, "#erreur-connexion", "incorrect").await;
+            c.full_page_screenshot("02-connexion-refusee").await;
+
+            fill(c, "#login", "admin").await;
+            fill(c, "#password", demo::STAFF_PASSWORD).await;
+            click(c, "button.primary").await;
+
+            // First login of an administrator: the second factor is set up.
+            wait_text(c, "h1", "Activer la double authentification").await;
+            c.find(Locator::Css(".qr svg")).await.expect("QR code");
+            let secret = text_of(c, "#totp-secret").await.replace(' ', "");
+            c.full_page_screenshot("03-double-authentification").await;
+            fill(c, "#code", "000000").await;
+            click(c, "button.primary").await;
+            wait_text(c, "#erreur-code", "Code incorrect").await;
+            c.full_page_screenshot("04-code-errone").await;
+            fill(c, "#code", &code(server, &secret, 0)).await;
+            click(c, "button.primary").await;
+            wait_text(c, "h1", "Vos codes de secours").await;
+            let codes = c
+                .find_all(Locator::Css("#codes-secours code"))
                 .await
-                .expect("url")
-                .path()
-                .ends_with("/admin/connexion")
-        );
-        wait_text(&c, "h1", "Connexion du personnel").await;
-        full_page_screenshot(&c, "01-connexion").await;
+                .expect("codes");
+            assert_eq!(codes.len(), 10);
+            c.full_page_screenshot("05-codes-de-secours").await;
 
-        // A wrong password is said next to the fields.
-        fill(&c, "#login", "admin").await;
-        fill(&c, "#password", "pas-le-bon").await;
-        click(&c, "button.primary").await;
-        wait_text(&c, "#erreur-connexion", "incorrect").await;
-        full_page_screenshot(&c, "02-connexion-refusee").await;
+            // The dashboard with its charts.
+            click(c, "a.button.primary").await;
+            wait_text(c, "h1", "Tableau de bord").await;
+            c.find(Locator::Css("svg[aria-labelledby='semaine-t semaine-d']"))
+                .await
+                .expect("week chart");
+            let week = text_of(c, "#titre-semaine").await;
+            assert!(week.starts_with("Semaine du lundi"), "{week}");
+            let source = c.source().await.expect("source");
+            assert!(source.contains("Restauration scolaire"));
+            c.full_page_screenshot("06-tableau-de-bord").await;
 
-        fill(&c, "#login", "admin").await;
-        fill(&c, "#password", demo::STAFF_PASSWORD).await;
-        click(&c, "button.primary").await;
+            // Families: all of them, then a search by a child's first name.
+            click(c, "nav a[href='/admin/familles']").await;
+            wait_text(c, "h1", "Familles").await;
+            let all = text_of(c, "#titre-resultats").await;
+            assert!(all.starts_with("Toutes les familles"), "{all}");
+            fill(c, "#q", "Inès").await;
+            click(c, "form.search button").await;
+            let results = wait_text(c, "#titre-resultats", "Résultats pour").await;
+            let results = format!("{results} {}", text_of(c, "table tbody").await);
+            assert!(results.contains("Famille Benali"), "{results}");
+            assert!(!results.contains("Famille Martin"), "{results}");
+            c.full_page_screenshot("07-recherche-familles").await;
 
-        // First login of an administrator: the second factor is set up.
-        wait_text(&c, "h1", "Activer la double authentification").await;
-        c.find(Locator::Css(".qr svg")).await.expect("QR code");
-        let secret = text_of(&c, "#totp-secret").await.replace(' ', "");
-        full_page_screenshot(&c, "03-double-authentification").await;
-        fill(&c, "#code", "000000").await;
-        click(&c, "button.primary").await;
-        wait_text(&c, "#erreur-code", "Code incorrect").await;
-        full_page_screenshot(&c, "04-code-errone").await;
-        fill(&c, "#code", &code(&server, &secret, 0)).await;
-        click(&c, "button.primary").await;
-        wait_text(&c, "h1", "Vos codes de secours").await;
-        let codes = c
-            .find_all(Locator::Css("#codes-secours code"))
-            .await
-            .expect("codes");
-        assert_eq!(codes.len(), 10);
-        full_page_screenshot(&c, "05-codes-de-secours").await;
+            // A family's page: children with dates in French, parents and devices.
+            click(c, "table tbody a").await;
+            wait_text(c, "h1", "Famille Benali").await;
+            let children = text_of(c, "section[aria-labelledby='titre-enfants'] table").await;
+            assert!(children.contains("jeudi 21 juin 2018"), "{children}");
+            assert!(children.contains("Végétarien"), "{children}");
+            let devices = text_of(c, "section[aria-labelledby='titre-parents']").await;
+            assert!(devices.contains("Déconnecter"), "{devices}");
+            c.full_page_screenshot("08-famille").await;
 
-        // The dashboard with its charts.
-        click(&c, "a.button.primary").await;
-        wait_text(&c, "h1", "Tableau de bord").await;
-        c.find(Locator::Css("svg[aria-labelledby='semaine-t semaine-d']"))
-            .await
-            .expect("week chart");
-        let week = text_of(&c, "#titre-semaine").await;
-        assert!(week.starts_with("Semaine du lundi"), "{week}");
-        let source = c.source().await.expect("source");
-        assert!(source.contains("Restauration scolaire"));
-        full_page_screenshot(&c, "06-tableau-de-bord").await;
+            // The administrator signs the parent's phone out.
+            click(c, "section[aria-labelledby='titre-parents'] button.danger").await;
+            wait_text(c, ".notice", "a été déconnecté").await;
+            let devices = text_of(c, "section[aria-labelledby='titre-parents']").await;
+            assert!(!devices.contains("Téléphone de Samira"), "{devices}");
+            c.full_page_screenshot("09-appareil-deconnecte").await;
 
-        // Families: all of them, then a search by a child's first name.
-        click(&c, "nav a[href='/admin/familles']").await;
-        wait_text(&c, "h1", "Familles").await;
-        let all = text_of(&c, "#titre-resultats").await;
-        assert!(all.starts_with("Toutes les familles"), "{all}");
-        fill(&c, "#q", "Inès").await;
-        click(&c, "form.search button").await;
-        let results = wait_text(&c, "#titre-resultats", "Résultats pour").await;
-        let results = format!("{results} {}", text_of(&c, "table tbody").await);
-        assert!(results.contains("Famille Benali"), "{results}");
-        assert!(!results.contains("Famille Martin"), "{results}");
-        full_page_screenshot(&c, "07-recherche-familles").await;
+            // Staff accounts.
+            click(c, "nav a[href='/admin/personnel']").await;
+            wait_text(c, "h1", "Personnel").await;
+            let staff = text_of(c, "table tbody").await;
+            assert!(
+                staff.contains("Activée") && staff.contains("Paul Girard"),
+                "{staff}"
+            );
+            c.full_page_screenshot("10-personnel").await;
 
-        // A family's page: children with dates in French, parents and devices.
-        click(&c, "table tbody a").await;
-        wait_text(&c, "h1", "Famille Benali").await;
-        let children = text_of(&c, "section[aria-labelledby='titre-enfants'] table").await;
-        assert!(children.contains("jeudi 21 juin 2018"), "{children}");
-        assert!(children.contains("Végétarien"), "{children}");
-        let devices = text_of(&c, "section[aria-labelledby='titre-parents']").await;
-        assert!(devices.contains("Déconnecter"), "{devices}");
-        full_page_screenshot(&c, "08-famille").await;
+            // Logout.
+            click(c, "header form button").await;
+            wait_text(c, ".notice", "déconnecté").await;
 
-        // The administrator signs the parent's phone out.
-        click(&c, "section[aria-labelledby='titre-parents'] button.danger").await;
-        wait_text(&c, ".notice", "a été déconnecté").await;
-        let devices = text_of(&c, "section[aria-labelledby='titre-parents']").await;
-        assert!(!devices.contains("Téléphone de Samira"), "{devices}");
-        full_page_screenshot(&c, "09-appareil-deconnecte").await;
-
-        // Staff accounts.
-        click(&c, "nav a[href='/admin/personnel']").await;
-        wait_text(&c, "h1", "Personnel").await;
-        let staff = text_of(&c, "table tbody").await;
-        assert!(
-            staff.contains("Activée") && staff.contains("Paul Girard"),
-            "{staff}"
-        );
-        full_page_screenshot(&c, "10-personnel").await;
-
-        // Logout.
-        click(&c, "header form button").await;
-        wait_text(&c, ".notice", "déconnecté").await;
-
-        // An agent: no second factor, no invoices, no staff page.
-        fill(&c, "#login", "agent").await;
-        fill(&c, "#password", demo::AGENT_PASSWORD).await;
-        click(&c, "button.primary").await;
-        wait_text(&c, "h1", "Tableau de bord").await;
-        let source = c.source().await.expect("source");
-        assert!(!source.contains("Factures en retard"));
-        assert!(!source.contains("/admin/personnel"));
-        full_page_screenshot(&c, "11-tableau-agent").await;
-        c.goto(&format!("{base}/admin/personnel"))
-            .await
-            .expect("goto");
-        wait_text(&c, "h1", "Accès refusé").await;
-        full_page_screenshot(&c, "12-acces-refuse").await;
-        c.close().await.expect("close");
+            // An agent: no second factor, no invoices, no staff page.
+            fill(c, "#login", "agent").await;
+            fill(c, "#password", demo::AGENT_PASSWORD).await;
+            click(c, "button.primary").await;
+            wait_text(c, "h1", "Tableau de bord").await;
+            let source = c.source().await.expect("source");
+            assert!(!source.contains("Factures en retard"));
+            assert!(!source.contains("/admin/personnel"));
+            c.full_page_screenshot("11-tableau-agent").await;
+            c.goto(&format!("{base}/admin/personnel"))
+                .await
+                .expect("goto");
+            wait_text(c, "h1", "Accès refusé").await;
+            c.full_page_screenshot("12-acces-refuse").await;
+        });
     });
 }
