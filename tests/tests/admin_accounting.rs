@@ -8,6 +8,7 @@ use cartable_server::demo;
 use cartable_tests::admin_page::{assert_accessible, sign_in};
 use cartable_tests::billing::pdf_text;
 use cartable_tests::daily::demo_with_canteen;
+use cartable_tests::family::Answer;
 use cartable_tests::{TestServer, on_each_backend};
 use sqlx::Row;
 
@@ -90,6 +91,9 @@ fn the_month_is_exported_as_csv_for_the_accounting_software() {
                 .contains("factures-2027-02.csv")
         );
         let text = csv.text();
+        let text = text
+            .strip_prefix('\u{feff}')
+            .expect("a byte order mark for spreadsheets");
         let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
         assert_eq!(
             lines[0],
@@ -380,5 +384,75 @@ fn annual_statements_list_what_each_family_paid_per_child() {
             .get("/admin/attestations/export.csv?annee=2027")
             .text();
         assert!(!foreign.contains("Martin"), "{foreign}");
+    });
+}
+
+/// What a French Excel needs to open `answer` by a double click, in columns with its accents:
+/// UTF-8 with a byte order mark, `;` between fields, CRLF line ends, the CSV type with its
+/// charset, and `file_name` to save it under. Returns the text after the byte order mark.
+fn assert_opens_in_a_french_spreadsheet(answer: &Answer, file_name: &str) -> String {
+    assert_eq!(answer.status, 200, "{file_name}: {}", answer.text());
+    assert_eq!(
+        answer.header("content-type"),
+        "text/csv; charset=utf-8",
+        "{file_name}"
+    );
+    let disposition = answer.header("content-disposition");
+    assert!(
+        disposition.starts_with("attachment;")
+            && disposition.contains(&format!("filename=\"{file_name}\"")),
+        "{file_name}: {disposition}"
+    );
+    let text = answer
+        .body
+        .strip_prefix("\u{feff}".as_bytes())
+        .unwrap_or_else(|| panic!("{file_name}: no byte order mark"));
+    let text = String::from_utf8(text.to_vec()).expect("UTF-8");
+    assert!(text.ends_with("\r\n"), "{file_name}: {text:?}");
+    let lines: Vec<&str> = text.trim_end_matches("\r\n").split("\r\n").collect();
+    let columns = lines[0].split(';').count();
+    assert!(columns >= 5, "{file_name}: {}", lines[0]);
+    assert!(!lines[0].contains(','), "{file_name}: {}", lines[0]);
+    assert!(
+        lines.len() >= 2,
+        "{file_name}: no line under the header\n{text}"
+    );
+    for line in &lines {
+        assert!(
+            !line.contains('\n'),
+            "{file_name}: bare line feed in {line:?}"
+        );
+        if !line.contains('"') {
+            assert_eq!(line.split(';').count(), columns, "{file_name}: {line}");
+        }
+    }
+    text
+}
+
+#[test]
+fn every_csv_of_the_admin_page_opens_in_a_french_spreadsheet() {
+    on_each_backend(|server| {
+        demo_with_canteen(server);
+        let mut admin = sign_in(server, "admin", demo::STAFF_PASSWORD).browser;
+        let month = assert_opens_in_a_french_spreadsheet(
+            &admin.get("/admin/factures/export.csv?mois=2027-02"),
+            "factures-2027-02.csv",
+        );
+        assert!(month.contains(";Famille Martin;"), "{month}");
+        assert!(month.contains("moyen;reference;facture_liee"), "{month}");
+        let statements = assert_opens_in_a_french_spreadsheet(
+            &admin.get("/admin/attestations/export.csv?annee=2027"),
+            "attestations-2027.csv",
+        );
+        assert!(statements.starts_with("annee;famille;"), "{statements}");
+        let list = assert_opens_in_a_french_spreadsheet(
+            &admin.get("/admin/listes/telecharger?jour=2027-03-16&activite=cantine"),
+            "liste-cantine-2027-03-16.csv",
+        );
+        assert!(
+            list.starts_with("Nom;Prénom;Classe;Famille;Régime;"),
+            "{list}"
+        );
+        assert!(list.contains("Martin;Léa;"), "{list}");
     });
 }

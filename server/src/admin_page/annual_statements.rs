@@ -7,11 +7,11 @@
 use super::format;
 use super::render::{self, PageResult};
 use super::session::PageAdmin;
+use super::spreadsheet::csv_download;
 use crate::AppState;
 use crate::error::AppError;
 use crate::invoicing::annual;
 use crate::routes::Path;
-use crate::routes::files::attachment;
 use crate::routes::staff::invoicing::{annual_pdf_for, year};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -174,11 +174,9 @@ pub async fn csv(
     };
     let y = year(asked)?;
     let statements = annual::of_year(&state, &structure_id, y).await?;
-    Ok(attachment(
-        "text/csv; charset=utf-8",
+    Ok(csv_download(
         &format!("attestations-{y}.csv"),
-        // A byte order mark, so spreadsheets read the accents as UTF-8 (as the day's lists).
-        format!("\u{feff}{}", annual::csv(&statements)),
+        &annual::csv(&statements),
     ))
 }
 

@@ -7,12 +7,12 @@
 use super::day_choice::{self, ChoiceError, DayChoice, DayQuery};
 use super::render::{self, PageResult};
 use super::session::PageStaff;
+use super::spreadsheet::csv_download;
 use crate::AppState;
 use crate::routes::staff::lists::{ExpectedChild, expected_children};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use cartable_domain::dossier::Diet;
 use sqlx::Row as _;
 use std::collections::BTreeMap;
@@ -392,9 +392,10 @@ pub fn csv_field(text: &str) -> String {
     }
 }
 
-/// The list as CSV: a byte order mark, a header line, one line per child, CRLF endings.
+/// The list as CSV: a header line, one line per child, CRLF endings (the byte order mark is
+/// added by [`csv_download`]).
 pub fn csv_of(rows: &[Row]) -> String {
-    let mut out = String::from("\u{feff}");
+    let mut out = String::new();
     out.push_str(
         "Nom;Prénom;Classe;Famille;Régime;Allergies;PAI;Remarque;\
          Peut récupérer l'enfant;Contacts d'urgence\r\n",
@@ -453,23 +454,7 @@ pub async fn download(
         file_part(&choice.activity_id),
         choice.iso
     );
-    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
-        .unwrap_or_else(|_| HeaderValue::from_static("attachment; filename=\"liste.csv\""));
-    Ok(download_response(csv_of(&rows), disposition))
-}
-
-fn download_response(body: String, disposition: HeaderValue) -> Response {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        body,
-    )
-        .into_response()
+    Ok(csv_download(&name, &csv_of(&rows)))
 }
 
 #[cfg(test)]
@@ -538,7 +523,7 @@ mod tests {
         })
         .collect();
         let csv = csv_of(&rows);
-        assert!(csv.starts_with("\u{feff}Nom;Prénom;Classe;"));
+        assert!(csv.starts_with("Nom;Prénom;Classe;"));
         let line = csv.lines().nth(1).expect("a line");
         assert_eq!(
             line,

@@ -43,6 +43,7 @@ pub mod publications;
 pub mod render;
 pub mod second_factor;
 pub mod session;
+pub mod spreadsheet;
 pub mod staff_accounts;
 pub mod tariff_form;
 pub mod totp;
