@@ -28,6 +28,7 @@ pub mod refusal;
 pub mod roles;
 pub mod rules;
 pub mod school_year;
+pub mod search_key;
 pub mod supporting;
 pub mod sync_plan;
 pub mod tariffs;

@@ -17,6 +17,7 @@ use axum::extract::{Query, State};
 use cartable_domain::dossier::{Diet, ReviewStatus};
 use cartable_domain::ids::FamilyId;
 use cartable_domain::roles::Role;
+use cartable_domain::search_key::search_key;
 use cartable_domain::supporting::{DocumentStatus, kind_label_fr};
 use serde::Deserialize;
 use sqlx::Row;
@@ -49,10 +50,11 @@ pub struct SearchQuery {
     q: String,
 }
 
-/// A LIKE pattern matching `text` anywhere, with its wildcards escaped.
+/// A LIKE pattern matching `text`'s search key anywhere (compared with the stored
+/// `*_key` columns: without case nor accents), with its wildcards escaped.
 pub fn like_pattern(text: &str) -> String {
     let mut out = String::from("%");
-    for c in text.trim().to_lowercase().chars() {
+    for c in search_key(text).chars() {
         if matches!(c, '%' | '_' | '\\') {
             out.push('\\');
         }
@@ -73,15 +75,15 @@ pub async fn search(
     let pattern = like_pattern(&query);
     let rows = sqlx::query(
         "SELECT f.id, f.name FROM families f WHERE f.structure_id = $1 AND ($2 = '%%' \
-         OR LOWER(f.name) LIKE $2 ESCAPE '\\' \
+         OR f.name_key LIKE $2 ESCAPE '\\' \
          OR EXISTS (SELECT 1 FROM children c WHERE c.family_id = f.id AND \
-            (LOWER(c.first_name || ' ' || c.last_name) LIKE $2 ESCAPE '\\' \
-             OR LOWER(c.last_name || ' ' || c.first_name) LIKE $2 ESCAPE '\\')) \
+            ((c.first_name_key || ' ' || c.last_name_key) LIKE $2 ESCAPE '\\' \
+             OR (c.last_name_key || ' ' || c.first_name_key) LIKE $2 ESCAPE '\\')) \
          OR EXISTS (SELECT 1 FROM adults a WHERE a.family_id = f.id AND \
-            (LOWER(a.first_name || ' ' || a.last_name) LIKE $2 ESCAPE '\\' \
-             OR LOWER(a.last_name || ' ' || a.first_name) LIKE $2 ESCAPE '\\')) \
+            ((a.first_name_key || ' ' || a.last_name_key) LIKE $2 ESCAPE '\\' \
+             OR (a.last_name_key || ' ' || a.first_name_key) LIKE $2 ESCAPE '\\')) \
          OR EXISTS (SELECT 1 FROM accounts p WHERE p.family_id = f.id AND \
-            LOWER(p.display_name) LIKE $2 ESCAPE '\\')) \
+            p.display_name_key LIKE $2 ESCAPE '\\')) \
          ORDER BY f.name, f.id LIMIT $3",
     )
     .bind(&structure_id)

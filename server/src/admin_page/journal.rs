@@ -280,10 +280,10 @@ pub async fn page(
          WHERE l.structure_id = $1 AND l.id < $2 \
          AND ($3 = '' OR l.account_id = $3) \
          AND l.at_ms >= $4 AND l.at_ms < $5 \
-         AND ($6 = '%%' OR LOWER(f.name) LIKE $6 ESCAPE '\\' \
+         AND ($6 = '%%' OR f.name_key LIKE $6 ESCAPE '\\' \
               OR EXISTS (SELECT 1 FROM children c WHERE c.family_id = f.id AND \
-                 (LOWER(c.first_name || ' ' || c.last_name) LIKE $6 ESCAPE '\\' \
-                  OR LOWER(c.last_name || ' ' || c.first_name) LIKE $6 ESCAPE '\\'))) \
+                 ((c.first_name_key || ' ' || c.last_name_key) LIKE $6 ESCAPE '\\' \
+                  OR (c.last_name_key || ' ' || c.first_name_key) LIKE $6 ESCAPE '\\'))) \
          ORDER BY l.id DESC LIMIT $7",
     )
     .bind(&structure_id)

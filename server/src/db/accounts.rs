@@ -3,6 +3,7 @@
 use super::{Db, id, opt_id, role};
 use cartable_domain::ids::{AccountId, DeviceId, FamilyId, StructureId};
 use cartable_domain::roles::Role;
+use cartable_domain::search_key::search_key;
 use sqlx::Row;
 
 #[derive(Debug, Clone)]
@@ -76,11 +77,13 @@ pub async fn insert_family(
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO families (id, structure_id, name, created_at_ms) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO families (id, structure_id, name, name_key, created_at_ms) \
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(id.as_str())
     .bind(structure_id.as_str())
     .bind(name)
+    .bind(search_key(name))
     .bind(now_ms)
     .execute(&mut *conn)
     .await?;
@@ -105,7 +108,8 @@ pub async fn insert_account(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO accounts (id, structure_id, family_id, login, password_hash, display_name, \
-         role, created_at_ms, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         display_name_key, role, created_at_ms, must_change_password) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(a.id.as_str())
     .bind(a.structure_id.as_str())
@@ -113,6 +117,7 @@ pub async fn insert_account(
     .bind(&a.login)
     .bind(&a.password_hash)
     .bind(&a.display_name)
+    .bind(search_key(&a.display_name))
     .bind(a.role.code())
     .bind(now_ms)
     .bind(i64::from(a.must_change_password))

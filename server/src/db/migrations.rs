@@ -75,6 +75,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "retention and erasure",
         include_str!("../../../migrations/sqlite/0080_retention.sql"),
     ),
+    (
+        90,
+        "name search keys",
+        include_str!("../../../migrations/sqlite/0090_name_search_keys.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -147,6 +152,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         80,
         "retention and erasure",
         include_str!("../../../migrations/postgres/0080_retention.sql"),
+    ),
+    (
+        90,
+        "name search keys",
+        include_str!("../../../migrations/postgres/0090_name_search_keys.sql"),
     ),
 ];
 

@@ -18,6 +18,7 @@ pub mod migrations;
 pub mod places;
 pub mod projections;
 pub mod reviews;
+pub mod search_keys;
 pub mod supporting;
 
 use crate::settings::Settings;
@@ -157,6 +158,7 @@ impl Db {
             group: group_commit::GroupCommit::default(),
         };
         migrations::run(&db).await?;
+        search_keys::fill_missing(&db).await?;
         Ok(db)
     }
 

@@ -6,6 +6,7 @@
 use cartable_domain::dossier::{AdultSheet, ChildSheet};
 use cartable_domain::ids::{DocumentId, FamilyId};
 use cartable_domain::planning::{BookingRequest, CellKey, Decision};
+use cartable_domain::search_key::search_key;
 use sqlx::{AnyConnection, Row};
 
 fn flag(b: bool) -> i64 {
@@ -22,10 +23,11 @@ pub async fn upsert_child(
     sqlx::query(
         "INSERT INTO children (family_id, child_id, first_name, last_name, birth_date, school, \
          class, diet, allergies, pai, medical_treatments, doctor, vaccinations_up_to_date, \
-         image_authorisation, may_leave_alone) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+         image_authorisation, may_leave_alone, first_name_key, last_name_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
          ON CONFLICT (family_id, child_id) DO UPDATE SET first_name = excluded.first_name, \
-         last_name = excluded.last_name, birth_date = excluded.birth_date, \
+         last_name = excluded.last_name, first_name_key = excluded.first_name_key, \
+         last_name_key = excluded.last_name_key, birth_date = excluded.birth_date, \
          school = excluded.school, class = excluded.class, diet = excluded.diet, \
          allergies = excluded.allergies, pai = excluded.pai, \
          medical_treatments = excluded.medical_treatments, doctor = excluded.doctor, \
@@ -48,6 +50,8 @@ pub async fn upsert_child(
     .bind(flag(c.vaccinations_up_to_date))
     .bind(flag(c.image_authorisation))
     .bind(flag(c.may_leave_alone))
+    .bind(search_key(&c.first_name))
+    .bind(search_key(&c.last_name))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -62,10 +66,13 @@ pub async fn upsert_adult(
     sqlx::query(
         "INSERT INTO adults (family_id, adult_id, first_name, last_name, mobile_phone, \
          home_phone, work_phone, email, address, legal_guardian, may_pick_up, billing, \
-         emergency_contact, quotient_familial, caf_number, account_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         emergency_contact, quotient_familial, caf_number, account_id, first_name_key, \
+         last_name_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+         $18) \
          ON CONFLICT (family_id, adult_id) DO UPDATE SET first_name = excluded.first_name, \
-         last_name = excluded.last_name, mobile_phone = excluded.mobile_phone, \
+         last_name = excluded.last_name, first_name_key = excluded.first_name_key, \
+         last_name_key = excluded.last_name_key, mobile_phone = excluded.mobile_phone, \
          home_phone = excluded.home_phone, work_phone = excluded.work_phone, \
          email = excluded.email, address = excluded.address, \
          legal_guardian = excluded.legal_guardian, may_pick_up = excluded.may_pick_up, \
@@ -89,6 +96,8 @@ pub async fn upsert_adult(
     .bind(a.quotient_familial.map(i64::from))
     .bind(&a.caf_number)
     .bind(&a.account_id)
+    .bind(search_key(&a.first_name))
+    .bind(search_key(&a.last_name))
     .execute(&mut *conn)
     .await?;
     Ok(())

@@ -9,6 +9,7 @@ use crate::AppState;
 use crate::db::audit;
 use crate::error::{AppError, AppResult};
 use cartable_domain::ids::{AccountId, DocumentId, FamilyId, StructureId};
+use cartable_domain::search_key::search_key;
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
@@ -270,10 +271,12 @@ pub(super) async fn erase(
         None => "Famille effacée".to_string(),
     };
     sqlx::query(
-        "UPDATE families SET name = $2, erased_at_ms = COALESCE(erased_at_ms, $3) WHERE id = $1",
+        "UPDATE families SET name = $2, name_key = $3, erased_at_ms = COALESCE(erased_at_ms, $4) \
+         WHERE id = $1",
     )
     .bind(f)
     .bind(&kept_name)
+    .bind(search_key(&kept_name))
     .bind(now_ms)
     .execute(&mut *conn)
     .await?;
