@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::auth;
 use crate::db::accounts::{self, Account};
-use crate::db::{documents, projections};
+use crate::db::{audit, documents, projections};
 use crate::docs::{create, dossier};
 use crate::error::{AppError, AppResult};
 use crate::sync::school_year_at;
@@ -339,6 +339,31 @@ pub async fn create_family_with_contacts(
     parents: &[NewParent],
     children: &[ChildSheet],
 ) -> AppResult<(FamilyId, Vec<Credentials>)> {
+    create_family_recorded(state, structure_id, name, parents, children, None).await
+}
+
+/// [`create_family_with_contacts`] by a member of staff (`by`): the journal's entry ("Famille
+/// créée") is written in the family's own transaction, so that there is never a family
+/// without its entry nor an entry without its family.
+pub async fn create_family_by_staff(
+    state: &AppState,
+    by: &AccountId,
+    structure_id: &StructureId,
+    name: &str,
+    parents: &[NewParent],
+    children: &[ChildSheet],
+) -> AppResult<(FamilyId, Vec<Credentials>)> {
+    create_family_recorded(state, structure_id, name, parents, children, Some(by)).await
+}
+
+async fn create_family_recorded(
+    state: &AppState,
+    structure_id: &StructureId,
+    name: &str,
+    parents: &[NewParent],
+    children: &[ChildSheet],
+    recorded_by: Option<&AccountId>,
+) -> AppResult<(FamilyId, Vec<Credentials>)> {
     if !accounts::structure_exists(&state.db, structure_id.as_str()).await? {
         return Err(AppError::not_found());
     }
@@ -410,6 +435,20 @@ pub async fn create_family_with_contacts(
         now_ms,
     )
     .await?;
+    if let Some(account_id) = recorded_by {
+        audit::record(
+            &mut wtx.tx,
+            audit::Who {
+                account_id,
+                structure_id,
+                at_ms: now_ms,
+            },
+            "create_family",
+            Some(&family_id),
+            &format!("{} parents, {} enfants", parents.len(), children.len()),
+        )
+        .await?;
+    }
     wtx.commit().await?;
     Ok((family_id, credentials))
 }

@@ -2,16 +2,18 @@
 //! email, mobile phone, login) and up to four children (name, birth date, school and
 //! class). Each field is checked by the dossier's own field rules and the logins by the
 //! account rules, so that errors are shown next to their field; the family is then created
-//! by [`crate::admin::create_family_with_contacts`], as by the `admin create-family` command,
-//! and the answer is the parents' credentials letter, printed at once (the one-time
-//! passwords are shown this once).
+//! by [`crate::admin::create_family_by_staff`], as by the `admin create-family` command, in
+//! one transaction with its journal entry, and the answer is the parents' credentials letter,
+//! printed at once (the one-time passwords are shown this once). A failure of that
+//! transaction shows the form again, kept, with what happened ([`CreationFailure`]).
 
+use super::creation_failure::CreationFailure;
 use super::credentials_letter::{self, Letter};
 use super::render::{self, PageResult};
 use super::session::PageAdmin;
 use crate::AppState;
 use crate::admin::{self, NewLogin, NewParent};
-use crate::db::{accounts, audit};
+use crate::db::accounts;
 use crate::error::AppError;
 use askama::Template;
 use axum::Form;
@@ -124,6 +126,8 @@ struct NewFamilyPage {
     children: Vec<Slot>,
     /// Every wrong field: (its id, what is wrong), for the summary's links.
     errors: Vec<(String, String)>,
+    /// Why the fields, all right, were not saved (see [`CreationFailure`]).
+    failure: Option<&'static str>,
 }
 
 // Field positions in a parent's slot and a child's slot.
@@ -220,6 +224,7 @@ fn page(staff: &PageAdmin, form: &BTreeMap<String, String>) -> NewFamilyPage {
         parents: (1..=PARENT_SLOTS).map(|n| parent_slot(n, form)).collect(),
         children: (1..=CHILD_SLOTS).map(|n| child_slot(n, form)).collect(),
         errors: Vec::new(),
+        failure: None,
     }
 }
 
@@ -457,8 +462,9 @@ pub async fn create(
         ));
     };
     let structure_id: StructureId = staff.0.0.session.structure_id.clone();
-    let (family_id, credentials) = match admin::create_family_with_contacts(
+    let (family_id, credentials) = match admin::create_family_by_staff(
         &state,
+        &staff.0.0.session.account_id,
         &structure_id,
         &checked.name,
         &checked.parents,
@@ -474,24 +480,16 @@ pub async fn create(
                 &p,
             ));
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => {
+            let Some(failure) = CreationFailure::of(&e) else {
+                return Err(e.into());
+            };
+            // The details go to the log; the form, kept, says what happened in words.
+            tracing::error!(error = %e, ?failure, "family creation failed, nothing kept");
+            p.failure = Some(failure.message_fr());
+            return Ok(render::page_with_status(failure.status(), &p));
+        }
     };
-    let user = staff.0.staff();
-    let now = state.clock.now().as_millisecond();
-    let mut wtx = state.db.begin_write().await?;
-    audit::record(
-        &mut wtx.tx,
-        user.who(now),
-        "create_family",
-        Some(&family_id),
-        &format!(
-            "{} parents, {} enfants",
-            credentials.len(),
-            checked.children.len()
-        ),
-    )
-    .await?;
-    wtx.commit().await?;
     tracing::info!(
         event = "family_created",
         family_id = %family_id,

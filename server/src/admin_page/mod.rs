@@ -17,6 +17,7 @@ pub mod charts;
 pub mod config_words;
 pub mod configuration;
 pub mod cookies;
+pub mod creation_failure;
 pub mod credentials_letter;
 pub mod csrf;
 pub mod daily_lists;

@@ -148,6 +148,14 @@ impl IntoResponse for PageError {
                     &format!("Trop de tentatives : réessayez dans {minutes} minute(s)."),
                 )
             }
+            AppError::Db(e) if crate::error::storage_unavailable(&e) => {
+                tracing::error!(error = %e, "admin page: storage unavailable");
+                error_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Service momentanément indisponible",
+                    "Le service est momentanément indisponible. Réessayez dans un moment.",
+                )
+            }
             other => {
                 tracing::error!(error = %other, "admin page failed");
                 error_page(
