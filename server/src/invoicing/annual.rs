@@ -202,7 +202,7 @@ pub async fn of_year(
 /// The year's statements as CSV (same conventions as the month's export): one line per
 /// child, and one for fees about the whole family.
 pub fn csv(statements: &[AnnualStatement]) -> String {
-    use super::export::line;
+    use super::export::{line, text};
     use cartable_domain::money::format_amount;
     let mut out = line(&[
         "annee",
@@ -218,10 +218,10 @@ pub fn csv(statements: &[AnnualStatement]) -> String {
         let mut push = |who: &str, cents: i64| {
             out.push_str(&line(&[
                 &year,
-                &s.family_name,
+                &text(&s.family_name),
                 &s.family_id,
-                &s.billing_name,
-                who,
+                &text(&s.billing_name),
+                &text(who),
                 &format_amount(cents),
                 &cents.to_string(),
             ]));

@@ -21,6 +21,18 @@ fn field(s: &str) -> String {
     }
 }
 
+/// A text typed by a person (a name, a payment's reference), made inert for spreadsheets: one
+/// starting with a character a spreadsheet reads as a formula (`=`, `+`, `-`, `@`, a tab or
+/// a carriage return) gets a leading apostrophe. Amounts do not go through it: "-1,50" must
+/// stay a number.
+pub fn text(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
 /// One CSV line (fields quoted when needed, CRLF at the end).
 pub fn line(fields: &[&str]) -> String {
     let mut l = fields
@@ -51,7 +63,7 @@ pub fn csv(
         "reference",
         "facture_liee",
     ]);
-    let name = |id: &str| families.get(id).cloned().unwrap_or_default();
+    let name = |id: &str| families.get(id).map(|n| text(n)).unwrap_or_default();
     for i in invoices {
         let kind = DocumentKind::from_code(&i.kind)
             .map(|k| k.label_fr())
@@ -84,7 +96,7 @@ pub fn csv(
             &format_amount(p.amount_cents),
             &p.amount_cents.to_string(),
             method,
-            &p.reference,
+            &text(&p.reference),
             &p.invoice_number,
         ]));
     }
@@ -128,7 +140,7 @@ pub async fn month_csv(
 
 #[cfg(test)]
 mod tests {
-    use super::field;
+    use super::*;
 
     #[test]
     fn fields_with_separators_are_quoted() {
@@ -136,5 +148,22 @@ mod tests {
         assert_eq!(field("a;b"), "\"a;b\"");
         assert_eq!(field("dit \"Jo\""), "\"dit \"\"Jo\"\"\"");
         assert_eq!(field("1\u{a0}234,56"), "1 234,56");
+    }
+
+    #[test]
+    fn typed_texts_that_a_spreadsheet_would_compute_are_made_inert() {
+        for formula in [
+            "=HYPERLINK(\"http://x\")",
+            "+33 1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+        ] {
+            assert_eq!(text(formula), format!("'{formula}"));
+        }
+        assert_eq!(text("Martin"), "Martin");
+        assert_eq!(text("Chèque n°12"), "Chèque n°12");
+        let l = line(&[&text("=1+1"), &format_amount(-150)]);
+        assert!(l.starts_with("'=1+1;-1,50"), "{l}");
     }
 }
