@@ -172,6 +172,30 @@ fn parse_stat(stat: &str) -> Option<(&str, u64)> {
     Some((comm, ticks(11) + ticks(12)))
 }
 
+/// Adds the threads listed in `task_dir` (`/proc/PID/task`) to `snap`, each in the group
+/// `group_of` gives its name; threads that vanish meanwhile are skipped.
+fn read_threads(task_dir: &str, snap: &mut CpuSnapshot, group_of: impl Fn(&str) -> usize) {
+    let Ok(tasks) = std::fs::read_dir(task_dir) else {
+        return;
+    };
+    for task in tasks.flatten() {
+        let Some(tid) = task
+            .file_name()
+            .to_str()
+            .and_then(|t| t.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        let Some((comm, used)) = parse_stat(&stat) else {
+            continue;
+        };
+        snap.threads.insert(tid, (group_of(comm), used));
+    }
+}
+
 /// Reads this process's threads, those of the server process `server_pid` when the server
 /// runs in a process of its own (its SQLite threads apart, the rest as the server), the
 /// PostgreSQL processes serving `pg_database` (its backends and the cluster's shared
@@ -179,58 +203,26 @@ fn parse_stat(stat: &str) -> Option<(&str, u64)> {
 /// (zeros elsewhere). Backends of other databases count as foreign work.
 pub fn cpu_snapshot(pg_database: Option<&str>, server_pid: Option<u32>) -> CpuSnapshot {
     let mut snap = CpuSnapshot::default();
-    if let Some(pid) = server_pid
-        && let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task"))
-    {
-        for task in tasks.flatten() {
-            let Some(tid) = task
-                .file_name()
-                .to_str()
-                .and_then(|t| t.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
-                continue;
-            };
-            let Some((comm, used)) = parse_stat(&stat) else {
-                continue;
-            };
-            let group = if comm.starts_with("sqlx-sqlite") {
+    if let Some(pid) = server_pid {
+        read_threads(&format!("/proc/{pid}/task"), &mut snap, |comm| {
+            if comm.starts_with("sqlx-sqlite") {
                 1
             } else {
                 0
-            };
-            snap.threads.insert(tid, (group, used));
-        }
+            }
+        });
     }
-    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
-        for task in tasks.flatten() {
-            let Some(tid) = task
-                .file_name()
-                .to_str()
-                .and_then(|t| t.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
-                continue;
-            };
-            let Some((comm, used)) = parse_stat(&stat) else {
-                continue;
-            };
-            let group = if comm.starts_with("cart-srv") {
-                0
-            } else if comm.starts_with("sqlx-sqlite") {
-                1
-            } else if comm.starts_with("cart-cli") {
-                2
-            } else {
-                3
-            };
-            snap.threads.insert(tid, (group, used));
+    read_threads("/proc/self/task", &mut snap, |comm| {
+        if comm.starts_with("cart-srv") {
+            0
+        } else if comm.starts_with("sqlx-sqlite") {
+            1
+        } else if comm.starts_with("cart-cli") {
+            2
+        } else {
+            3
         }
-    }
+    });
     if let Ok(procs) = std::fs::read_dir("/proc") {
         for p in procs.flatten() {
             let Some(pid) = p.file_name().to_str().and_then(|t| t.parse::<u32>().ok()) else {
