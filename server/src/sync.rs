@@ -6,10 +6,10 @@ use crate::AppState;
 use crate::auth::FamilyDevice;
 use crate::db::documents::{self, DocRow};
 use crate::docs::apply::{self, FamilyDoc};
-use crate::docs::{create, incoming, review};
+use crate::docs::{create, incoming, merge, review};
 use crate::error::{AppError, AppResult};
 use automerge::sync::{Message, State, SyncDoc};
-use automerge::{AutoCommit, Change, ChangeHash};
+use automerge::{AutoCommit, Change};
 use axum::http::StatusCode;
 use cartable_domain::DocKind;
 use cartable_domain::api::ErrorCode;
@@ -21,7 +21,7 @@ use cartable_domain::protocol::{
 use cartable_domain::school_year::SchoolYear;
 use cartable_domain::text::shown;
 use cartable_reconcile::validate::chunks::{Budget, read_changes};
-use cartable_reconcile::{DecisionInputs, Rules};
+use cartable_reconcile::{DecisionInputs, Effects};
 use sqlx::AnyConnection;
 use std::collections::{BTreeMap, HashSet};
 
@@ -231,25 +231,49 @@ async fn sync_doc(
             None
         };
         let mut write = state.docs.begin_write(&state.db, &row.id).await?;
-        let before = write.before.clone();
-        let (conn, doc) = write.parts()?;
-        // The checks of incoming changes: whose actors, orphans held apart.
-        let ready = incoming::admit(state, conn, device, row, doc, changes).await?;
-        if let Some(m) = message {
-            doc.sync()
-                .receive_sync_message(&mut sync_state, incoming::with_changes(m, &ready))
-                .map_err(|e| {
-                    AppError::refused(
-                        cartable_reconcile::validate::Refusal::corrupt(e),
-                        row.id.clone(),
-                    )
-                })?;
-        }
+        // Merging, checking and deciding need the document (its slot is locked) and the
+        // place counters it decides on, not the write gate: on SQLite the gate is taken only
+        // to store and commit, so another family's sync does not wait for this one's merge.
+        let admitted = incoming::admit(state, device, row, write.doc()?, changes).await?;
+        let heavy = admitted.ready.len() >= merge::HEAVY_CHANGES;
+        let sender = merge::Sender {
+            author: device.session.account_id.to_string(),
+            limits: state.settings.limits(),
+            server: state.docs.actor().clone(),
+        };
+        let merged = merge::merge(
+            &mut write,
+            row,
+            sender,
+            &mut sync_state,
+            message,
+            admitted.ready,
+        )
+        .await?;
         let mut restored = Vec::new();
-        if doc.get_heads() != before {
-            restored = reconcile(state, conn, device, row, doc, &before, inputs.as_ref()).await?;
+        if let Some(merge::Merged { plan, actors }) = merged {
+            let structure_id = &device.session.structure_id;
+            let effects = merge::decide(
+                &mut write,
+                structure_id,
+                plan,
+                inputs,
+                row.school_year,
+                heavy,
+            )
+            .await?;
+            write.encode(state.settings.compaction_threshold)?;
+            let (conn, doc) = write.parts().await?;
+            incoming::claim_first_sights(state, conn, device, row, &admitted.first_sights).await?;
+            restored = record(state, conn, device, row, doc, effects, &actors).await?;
+        } else if !admitted.first_sights.is_empty() {
+            let (conn, _) = write.parts().await?;
+            incoming::claim_first_sights(state, conn, device, row, &admitted.first_sights).await?;
         }
-        save_state(conn, device, row, &sync_state, persisted).await?;
+        if persisted != Some(sync_state.encode().as_slice()) {
+            let (conn, _) = write.parts().await?;
+            save_state(conn, device, row, &sync_state, persisted).await?;
+        }
         let mut slot = write.commit(state.settings.compaction_threshold).await?;
         // Only now, with everything durable, may the reply acknowledge the changes.
         let doc = &mut slot
@@ -313,54 +337,26 @@ async fn save_state(
     Ok(())
 }
 
-/// After a merge: the reconciliation core writes back forbidden writes and decides, with
-/// the place counters it names locked in its order; its effects are applied here, in the
-/// write's transaction.
-async fn reconcile(
+/// In the write's transaction: applies what was decided (counters, projections,
+/// compensations, notifications) and, for a dossier, its review. Returns the paths written
+/// back.
+async fn record(
     state: &AppState,
     conn: &mut AnyConnection,
     device: &FamilyDevice,
     row: &DocRow,
     doc: &mut AutoCommit,
-    before: &[ChangeHash],
-    inputs: Option<&DecisionInputs>,
+    effects: Effects,
+    actors: &[String],
 ) -> AppResult<Vec<String>> {
-    let kind = row.kind;
     let now_ms = state.clock.now().as_millisecond();
-    let after = doc.get_heads();
-    let patches = doc.diff(before, &after);
-    // What the device wrote must fit the document's schema before anything uses or stores it.
-    incoming::check_merge(state, device, row, kind, doc, &patches)?;
-    // Who wrote the dossier's new changes (staff see each field's author), noted before the
-    // server adds its own.
-    let actors = if kind == DocKind::Dossier {
-        review::new_actors(doc, before, state.docs.actor())
-    } else {
-        Vec::new()
-    };
-    let plan = cartable_reconcile::plan_sync_with(doc, before, kind, patches)?;
-    let counts = apply::lock_counters(
-        conn,
-        &state.db,
-        &device.session.structure_id,
-        plan.counters(),
-    )
-    .await?;
-    let rules = match (inputs, row.school_year) {
-        (Some(inputs), Some(school_year)) => Some(Rules {
-            inputs,
-            school_year,
-        }),
-        _ => None,
-    };
-    let effects = plan.decide(doc, rules, &counts)?;
     let at = FamilyDoc {
         structure_id: &device.session.structure_id,
         family_id: &device.family_id,
         doc_id: &row.id,
     };
     apply::apply(conn, at, Some(&device.session.device_id), &effects, now_ms).await?;
-    if kind == DocKind::Dossier {
+    if row.kind == DocKind::Dossier {
         let origin = review::SyncOrigin {
             family_id: &device.family_id,
             doc_id: &row.id,
@@ -368,7 +364,7 @@ async fn reconcile(
             device_id: &device.session.device_id,
             now_ms,
         };
-        review::after_sync(conn, origin, doc, effects.submitted, &actors).await?;
+        review::after_sync(conn, origin, doc, effects.submitted, actors).await?;
     }
     Ok(effects.compensated)
 }

@@ -129,6 +129,12 @@ pub async fn delete_adult(
     Ok(())
 }
 
+/// One row of the booking projection: a cell's request and its standing decision.
+pub type BookingProjection<'a> = (&'a CellKey, &'a BookingRequest, Option<&'a Decision>);
+
+/// Rows per statement of [`upsert_bookings`] (14 values each).
+const BOOKINGS_PER_STATEMENT: usize = 64;
+
 pub async fn upsert_booking(
     conn: &mut AnyConnection,
     doc_id: &DocumentId,
@@ -137,36 +143,63 @@ pub async fn upsert_booking(
     request: &BookingRequest,
     decision: Option<&Decision>,
 ) -> Result<(), sqlx::Error> {
-    // The standing decision holds the place until the current request is decided.
-    let holds_place = decision.is_some_and(Decision::holds_place);
-    let decision = decision.filter(|d| d.rev == request.rev);
-    sqlx::query(
-        "INSERT INTO booking_requests (doc_id, family_id, child_id, day, activity_id, wanted, \
-         rev, requested_by, requested_at_ms, outcome, reason, decided_at_ms, holds_place, \
-         refusal_cause) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-         ON CONFLICT (doc_id, child_id, day, activity_id) DO UPDATE SET \
-         wanted = excluded.wanted, rev = excluded.rev, requested_by = excluded.requested_by, \
-         requested_at_ms = excluded.requested_at_ms, outcome = excluded.outcome, \
-         reason = excluded.reason, decided_at_ms = excluded.decided_at_ms, \
-         holds_place = excluded.holds_place, refusal_cause = excluded.refusal_cause",
-    )
-    .bind(doc_id.as_str())
-    .bind(family_id.as_str())
-    .bind(key.child_id.as_str())
-    .bind(key.date.to_string())
-    .bind(key.activity_id.as_str())
-    .bind(flag(request.wanted))
-    .bind(&request.rev)
-    .bind(&request.by)
-    .bind(request.at_ms)
-    .bind(decision.map(|d| d.outcome.code()))
-    .bind(decision.and_then(|d| d.reason.clone()))
-    .bind(decision.map(|d| d.decided_at_ms))
-    .bind(flag(holds_place))
-    .bind(decision.and_then(|d| d.cause).map(|c| c.code()))
-    .execute(&mut *conn)
-    .await?;
+    upsert_bookings(conn, doc_id, family_id, &[(key, request, decision)]).await
+}
+
+/// Writes the projection of `rows` (distinct cells), several rows per statement: a large
+/// sync's thousands of cells cost tens of statements, not thousands.
+pub async fn upsert_bookings(
+    conn: &mut AnyConnection,
+    doc_id: &DocumentId,
+    family_id: &FamilyId,
+    rows: &[BookingProjection<'_>],
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(BOOKINGS_PER_STATEMENT) {
+        let mut sql = String::from(
+            "INSERT INTO booking_requests (doc_id, family_id, child_id, day, activity_id, \
+             wanted, rev, requested_by, requested_at_ms, outcome, reason, decided_at_ms, \
+             holds_place, refusal_cause) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let first = i * 14 + 1;
+            let params: Vec<String> = (first..first + 14).map(|n| format!("${n}")).collect();
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            sql.push_str(&params.join(", "));
+            sql.push(')');
+        }
+        sql.push_str(
+            " ON CONFLICT (doc_id, child_id, day, activity_id) DO UPDATE SET \
+             wanted = excluded.wanted, rev = excluded.rev, requested_by = excluded.requested_by, \
+             requested_at_ms = excluded.requested_at_ms, outcome = excluded.outcome, \
+             reason = excluded.reason, decided_at_ms = excluded.decided_at_ms, \
+             holds_place = excluded.holds_place, refusal_cause = excluded.refusal_cause",
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (key, request, decision) in chunk {
+            // The standing decision holds the place until the current request is decided.
+            let holds_place = decision.is_some_and(Decision::holds_place);
+            let decision = decision.filter(|d| d.rev == request.rev);
+            query = query
+                .bind(doc_id.as_str())
+                .bind(family_id.as_str())
+                .bind(key.child_id.as_str())
+                .bind(key.date.to_string())
+                .bind(key.activity_id.as_str())
+                .bind(flag(request.wanted))
+                .bind(&request.rev)
+                .bind(&request.by)
+                .bind(request.at_ms)
+                .bind(decision.map(|d| d.outcome.code()))
+                .bind(decision.and_then(|d| d.reason.clone()))
+                .bind(decision.map(|d| d.decided_at_ms))
+                .bind(flag(holds_place))
+                .bind(decision.and_then(|d| d.cause).map(|c| c.code()));
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

@@ -48,48 +48,70 @@ impl ActorRegistry {
         owners.insert(actor.clone(), device);
     }
 
-    /// Checks that `device` may send changes under each of `actors`, recording in `conn`'s
-    /// transaction the actors seen for the first time as the device's.
+    /// Checks that `device` may send changes under each of `actors`, as far as the owners
+    /// already recorded tell (read from `db` when not cached). Returns the actors seen for the
+    /// first time, to record with [`ActorRegistry::claim_first_sights`] in the write's
+    /// transaction.
     pub async fn check(
+        &self,
+        db: &db::Db,
+        device: &FamilyDevice,
+        actors: &BTreeSet<ActorId>,
+    ) -> AppResult<Vec<ActorId>> {
+        let sender = &device.session.device_id;
+        let mut first = Vec::new();
+        let mut conn = None;
+        for actor in actors {
+            let owner = match self.cached(actor) {
+                Some(d) => Owner::Device(d),
+                None => {
+                    let conn = match &mut conn {
+                        Some(c) => c,
+                        None => conn.insert(db.pool.acquire().await?),
+                    };
+                    match db::actors::owner(conn, &actor.to_hex_string()).await? {
+                        Some(d) => {
+                            let d = DeviceId::new(d);
+                            self.remember(actor, d.clone());
+                            Owner::Device(d)
+                        }
+                        None => Owner::Unknown,
+                    }
+                }
+            };
+            match claim(actor, &owner, sender)? {
+                Claim::Known => {}
+                Claim::FirstSight => first.push(actor.clone()),
+            }
+        }
+        Ok(first)
+    }
+
+    /// Records `actors` (first seen in this write) as the device's, in `conn`'s transaction;
+    /// refused if another device claimed one of them meanwhile.
+    pub async fn claim_first_sights(
         &self,
         conn: &mut AnyConnection,
         device: &FamilyDevice,
-        actors: &BTreeSet<ActorId>,
+        actors: &[ActorId],
         now_ms: i64,
     ) -> AppResult<()> {
-        let sender = device.session.device_id.clone();
+        let sender = device.session.device_id.as_str();
         for actor in actors {
-            let hex = actor.to_hex_string();
-            let owner = match self.cached(actor) {
-                Some(d) => Owner::Device(d),
-                None => match db::actors::owner(conn, &hex).await? {
-                    Some(d) => {
-                        let d = DeviceId::new(d);
-                        self.remember(actor, d.clone());
-                        Owner::Device(d)
-                    }
-                    None => Owner::Unknown,
-                },
-            };
-            match claim(actor, &owner, &sender)? {
-                Claim::Known => {}
-                Claim::FirstSight => {
-                    // Not cached before the transaction commits: it may still roll back.
-                    let now_owner = db::actors::claim(
-                        conn,
-                        &hex,
-                        sender.as_str(),
-                        &device.session.account_id,
-                        now_ms,
-                    )
-                    .await?;
-                    if now_owner.as_deref() != Some(sender.as_str()) {
-                        return Err(AppError::from(Refusal::new(
-                            RefusalKind::ForgedActor,
-                            "Modification refusée : elle est signée au nom d'un autre appareil",
-                        )));
-                    }
-                }
+            // Not cached before the transaction commits: it may still roll back.
+            let now_owner = db::actors::claim(
+                conn,
+                &actor.to_hex_string(),
+                sender,
+                &device.session.account_id,
+                now_ms,
+            )
+            .await?;
+            if now_owner.as_deref() != Some(sender) {
+                return Err(AppError::from(Refusal::new(
+                    RefusalKind::ForgedActor,
+                    "Modification refusée : elle est signée au nom d'un autre appareil",
+                )));
             }
         }
         Ok(())

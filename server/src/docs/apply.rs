@@ -7,8 +7,10 @@ use crate::error::AppResult;
 use crate::push::causes;
 use cartable_domain::dossier::ReviewStatus;
 use cartable_domain::ids::{DeviceId, DocumentId, FamilyId, StructureId};
+use cartable_domain::planning::CellKey;
 use cartable_reconcile::{BookingRow, Counts, Effects, Event, PlaceKey, Rows, SheetRows};
 use sqlx::AnyConnection;
+use std::collections::HashSet;
 
 /// The family document a write is about.
 #[derive(Debug, Clone, Copy)]
@@ -58,9 +60,12 @@ pub async fn apply(
     for key in &effects.unreadable_keys {
         tracing::warn!(doc_id = %at.doc_id, key, "ignoring a request with an unreadable cell key");
     }
-    for (key, delta) in effects.places.iter() {
-        places::add(conn, at.structure_id, &key.activity_id, key.date, delta).await?;
-    }
+    let deltas: Vec<(&PlaceKey, i64)> = effects.places.iter().collect();
+    places::add_all(conn, at.structure_id, &deltas).await?;
+    // Upserts are written several per statement, in order: a deletion, or a cell met twice,
+    // writes out what came before it first.
+    let mut upserts: Vec<projections::BookingProjection<'_>> = Vec::new();
+    let mut pending: HashSet<&CellKey> = HashSet::new();
     for row in &effects.bookings {
         match row {
             BookingRow::Upsert {
@@ -69,21 +74,23 @@ pub async fn apply(
                 decision,
                 ..
             } => {
-                projections::upsert_booking(
-                    conn,
-                    at.doc_id,
-                    at.family_id,
-                    key,
-                    request,
-                    decision.as_ref(),
-                )
-                .await?;
+                if !pending.insert(key) {
+                    projections::upsert_bookings(conn, at.doc_id, at.family_id, &upserts).await?;
+                    upserts.clear();
+                    pending.clear();
+                    pending.insert(key);
+                }
+                upserts.push((key, request, decision.as_ref()));
             }
             BookingRow::Delete { key } => {
+                projections::upsert_bookings(conn, at.doc_id, at.family_id, &upserts).await?;
+                upserts.clear();
+                pending.clear();
                 projections::delete_booking(conn, at.doc_id, key).await?;
             }
         }
     }
+    projections::upsert_bookings(conn, at.doc_id, at.family_id, &upserts).await?;
     for row in &effects.absences {
         projections::upsert_absence(
             conn,

@@ -1,22 +1,22 @@
 //! The sync path's checks of incoming changes (rules in `cartable_reconcile::validate`):
 //! which changes may be merged, and whether what they wrote may be stored.
 //!
-//! [`admit`] runs under the document's write lock, before the merge; [`check_merge`] runs on
-//! the merge's patches before compensation, decisions and storage. A refusal is an error of
-//! the request: the write is rolled back and the in-memory copy forgotten, so nothing of the
-//! refused changes is kept.
+//! [`admit`] runs under the document's slot lock, before the merge (the actors it sees first
+//! are claimed later, in the write's transaction, by [`claim_first_sights`]); the merge's
+//! patches are checked by [`super::merge`] before compensation, decisions and storage. A
+//! refusal is an error of the request: the write is rolled back and the in-memory copy
+//! forgotten, so nothing of the refused changes is kept.
 
 use crate::AppState;
 use crate::auth::FamilyDevice;
 use crate::db::documents::DocRow;
 use crate::error::{AppError, AppResult};
 use automerge::sync::{ChunkList, Message};
-use automerge::{AutoCommit, Change, ChangeHash, Patch};
-use cartable_domain::DocKind;
+use automerge::{ActorId, AutoCommit, Change, ChangeHash};
+use cartable_reconcile::validate::Refusal;
 use cartable_reconcile::validate::actors::actors_of;
 use cartable_reconcile::validate::incoming::{has_change, need, sort};
-use cartable_reconcile::validate::patches::{self, Context};
-use cartable_reconcile::validate::{Limits, Refusal};
+use cartable_reconcile::validate::patches;
 use sqlx::AnyConnection;
 
 /// Marks a refusal as being about document `row`.
@@ -31,17 +31,23 @@ pub fn with_changes(mut message: Message, changes: &[Change]) -> Message {
     message
 }
 
-/// Under the write lock of a writable document, before the merge: leaves out what the
-/// document has, checks whose actors the new changes are written under (recording first
-/// sightings in the transaction), holds orphans apart. Returns the changes to merge now.
+/// The changes of a request that may be merged now.
+pub struct Admitted {
+    pub ready: Vec<Change>,
+    /// Actors seen for the first time: recorded as the device's in the write's transaction
+    /// ([`claim_first_sights`]).
+    pub first_sights: Vec<ActorId>,
+}
+
+/// Under the slot lock of a writable document, before the merge: leaves out what the
+/// document has, checks whose actors the new changes are written under, holds orphans apart.
 pub async fn admit(
     state: &AppState,
-    conn: &mut AnyConnection,
     device: &FamilyDevice,
     row: &DocRow,
     doc: &mut AutoCommit,
     incoming: Vec<Change>,
-) -> AppResult<Vec<Change>> {
+) -> AppResult<Admitted> {
     let now_ms = state.clock.now().as_millisecond();
     let device_id = &device.session.device_id;
     let held = state.orphans.take(&row.id, device_id, now_ms);
@@ -51,9 +57,9 @@ pub async fn admit(
         held.since_ms
     };
     let sorted = sort(doc.document(), held.changes.into_iter().chain(incoming));
-    state
+    let first_sights = state
         .actors
-        .check(conn, device, &actors_of(sorted.all()), now_ms)
+        .check(&state.db, device, &actors_of(sorted.all()))
         .await
         .map_err(|e| e.about(&row.id))?;
     if !sorted.orphans.is_empty() {
@@ -69,7 +75,26 @@ pub async fn admit(
             )
             .map_err(|r| refused(row, r))?;
     }
-    Ok(sorted.ready)
+    Ok(Admitted {
+        ready: sorted.ready,
+        first_sights,
+    })
+}
+
+/// In the write's transaction: records the actors first seen in this write as the device's.
+pub async fn claim_first_sights(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    device: &FamilyDevice,
+    row: &DocRow,
+    actors: &[ActorId],
+) -> AppResult<()> {
+    let now_ms = state.clock.now().as_millisecond();
+    state
+        .actors
+        .claim_first_sights(conn, device, actors, now_ms)
+        .await
+        .map_err(|e| e.about(&row.id))
 }
 
 /// Refuses changes to a read-only document unless the document already has them all (a
@@ -81,25 +106,6 @@ pub fn refuse_read_only(row: &DocRow, doc: &mut AutoCommit, incoming: &[Change])
     } else {
         Err(refused(row, patches::read_only()))
     }
-}
-
-/// After the merge, before anything else: every value the new changes made visible must fit
-/// the document's schema and the limits.
-pub fn check_merge(
-    state: &AppState,
-    device: &FamilyDevice,
-    row: &DocRow,
-    kind: DocKind,
-    doc: &AutoCommit,
-    patches: &[Patch],
-) -> AppResult<()> {
-    let limits: Limits = state.settings.limits();
-    let ctx = Context {
-        kind,
-        author: &device.session.account_id,
-        limits: &limits,
-    };
-    patches::check(doc, &ctx, patches).map_err(|r| refused(row, r))
 }
 
 /// What the device's orphans for `row` still need: added to the reply's `need` so that the

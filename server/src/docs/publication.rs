@@ -115,7 +115,7 @@ pub async fn refresh(state: &AppState, structure_id: &str) -> AppResult<()> {
     };
     let today = paris_date(now);
     let mut write = state.docs.begin_write(&state.db, &doc_id).await?;
-    let (conn, doc) = write.parts()?;
+    let (conn, doc) = write.parts().await?;
     let messages = information::of_structure(conn, structure_id).await?;
     let files = downloads::of_structure(conn, structure_id).await?;
     let (shown, offered) = published(&messages, &files, today);

@@ -92,13 +92,15 @@ pub async fn on_planning(
     plan: impl FnOnce(&mut AutoCommit) -> AppResult<RedecisionPlan>,
 ) -> AppResult<Effects> {
     let mut write = state.docs.begin_write(&state.db, at.doc_id).await?;
-    let (conn, doc) = write.parts()?;
-    let plan = plan(doc)?;
+    let plan = plan(write.doc()?)?;
     if plan.is_empty() {
         return Ok(Effects::default());
     }
-    let counts = apply::lock_counters(conn, &state.db, at.structure_id, plan.counters()).await?;
-    let effects = plan.decide(doc, inputs, school_year, &counts)?;
+    let counts = write
+        .lock_counters(at.structure_id, plan.counters())
+        .await?;
+    let effects = plan.decide(write.doc()?, inputs, school_year, &counts)?;
+    let (conn, _) = write.parts().await?;
     apply::apply(conn, at, None, &effects, inputs.now.as_millisecond()).await?;
     write.commit(state.settings.compaction_threshold).await?;
     Ok(effects)

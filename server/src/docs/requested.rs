@@ -24,7 +24,7 @@ pub async fn document_received(
         return Ok(false);
     };
     let mut write = state.docs.begin_write(&state.db, &doc_id).await?;
-    let (conn, doc) = write.parts()?;
+    let (conn, doc) = write.parts().await?;
     let mut cleared = false;
     if let Some(version) = reviews::latest(conn, family_id, None).await?
         && version.requested_documents.iter().any(|k| k == kind)

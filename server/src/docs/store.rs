@@ -2,10 +2,11 @@
 //! once the documents in memory pass their memory budget (see [`super::cache`]).
 //!
 //! A loaded document remembers the storage version it reflects. Writers lock the document
-//! row (PostgreSQL) or the write gate (SQLite) and reload when another process moved the
-//! version on, so several server processes can share one PostgreSQL.
+//! row (PostgreSQL) and reload when another process moved the version on, so several server
+//! processes can share one PostgreSQL; on SQLite (one process) the slot's lock is enough.
 
 use super::cache::{SharedSlot, SlotCache, slot_bytes};
+use super::place_locks::PlaceLocks;
 use crate::db::{Backend, Db, documents};
 use crate::error::AppError;
 use automerge::{ActorId, AutoCommit};
@@ -69,6 +70,8 @@ pub struct DocStore {
     db: Db,
     actor: ActorId,
     cache: Arc<Mutex<SlotCache>>,
+    /// Place counters locked by writers, in memory (SQLite; see [`super::place_locks`]).
+    place_locks: Arc<PlaceLocks>,
 }
 
 impl DocStore {
@@ -80,7 +83,13 @@ impl DocStore {
             db,
             actor,
             cache: Arc::new(Mutex::new(SlotCache::new(budget_bytes))),
+            place_locks: Arc::default(),
         }
+    }
+
+    /// The in-memory locks of the place counters.
+    pub fn place_locks(&self) -> Arc<PlaceLocks> {
+        self.place_locks.clone()
     }
 
     pub fn actor(&self) -> &ActorId {

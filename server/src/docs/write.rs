@@ -1,44 +1,76 @@
 //! One write to one document: lock it, bring it up to date, change it, store what changed
 //! and commit, all or nothing.
 //!
+//! On PostgreSQL the write's transaction starts at once and locks the document's row (another
+//! process may write it too). On SQLite the transaction takes the process's write gate, shared
+//! by every writer: it starts only when the write first needs it ([`DocWrite::parts`] or the
+//! commit), so that merging, checking and deciding, which need only the document (locked by
+//! its slot) and the place counters (locked by [`DocWrite::lock_counters`]), do not make every
+//! other family wait.
+//!
 //! Dropping a [`DocWrite`] before [`DocWrite::commit`] succeeded rolls the transaction back
 //! and forgets the in-memory copy, so nothing storage did not accept survives in memory.
 
+use super::place_locks::{PlaceGuards, PlaceLocks};
 use super::store::{DocStore, Loaded, SlotGuard};
-use crate::db::{Db, WriteTx, documents};
+use crate::db::{Backend, Db, WriteTx, documents, places};
 use crate::error::{AppError, AppResult};
 use automerge::{AutoCommit, ChangeHash};
-use cartable_domain::ids::DocumentId;
+use cartable_domain::ids::{DocumentId, StructureId};
+use cartable_reconcile::{Counts, PlaceKey};
 use sqlx::AnyConnection;
+use std::sync::Arc;
 
 pub struct DocWrite {
     slot: Option<SlotGuard>,
     tx: Option<WriteTx>,
+    db: Db,
     doc_id: DocumentId,
+    place_locks: Arc<PlaceLocks>,
+    /// Counters locked in memory (SQLite), let go after the commit.
+    places: Option<PlaceGuards>,
+    /// Whether the transaction was started (it is not started again once committed).
+    started: bool,
+    /// What the commit stores, encoded ahead (see [`DocWrite::encode`]).
+    encoded: Option<Encoded>,
     /// Heads before this write.
     pub before: Vec<ChangeHash>,
 }
 
 impl DocStore {
-    /// Starts a write to `doc_id`: locks its slot, opens a write transaction, locks the
-    /// document row and loads the current version.
+    /// Starts a write to `doc_id`: locks its slot and loads the current version. On
+    /// PostgreSQL, also opens the write's transaction and locks the document's row.
     pub async fn begin_write(&self, db: &Db, doc_id: &DocumentId) -> AppResult<DocWrite> {
-        let slot = self.lock(doc_id).await;
-        let tx = db.begin_write().await?;
+        let mut slot = self.lock(doc_id).await;
         let mut write = DocWrite {
-            slot: Some(slot),
-            tx: Some(tx),
+            slot: None,
+            tx: None,
+            db: db.clone(),
             doc_id: doc_id.clone(),
+            place_locks: self.place_locks(),
+            places: None,
+            started: false,
+            encoded: None,
             before: Vec::new(),
         };
-        let (Some(slot), Some(tx)) = (write.slot.as_mut(), write.tx.as_mut()) else {
-            return Err(AppError::internal("écriture incomplète"));
-        };
-        let version = documents::lock_version(&mut tx.tx, db, doc_id)
-            .await?
-            .ok_or_else(AppError::not_found)?;
-        self.ensure_loaded(&mut tx.tx, slot, doc_id, version)
-            .await?;
+        match db.backend {
+            Backend::Sqlite => {
+                // One process: a loaded copy is current, checked again when the gate is taken.
+                self.ensure_current_for_read(&mut slot, doc_id).await?;
+                write.slot = Some(slot);
+            }
+            Backend::Postgres => {
+                let mut tx = db.begin_write().await?;
+                let version = documents::lock_version(&mut tx.tx, db, doc_id)
+                    .await?
+                    .ok_or_else(AppError::not_found)?;
+                self.ensure_loaded(&mut tx.tx, &mut slot, doc_id, version)
+                    .await?;
+                write.slot = Some(slot);
+                write.tx = Some(tx);
+                write.started = true;
+            }
+        }
         write.before = write.loaded()?.doc.get_heads();
         Ok(write)
     }
@@ -52,8 +84,34 @@ impl DocWrite {
             .ok_or_else(|| AppError::internal("document non chargé"))
     }
 
-    /// The transaction's connection and the document, together.
-    pub fn parts(&mut self) -> AppResult<(&mut AnyConnection, &mut AutoCommit)> {
+    /// Starts the transaction if it is not yet (SQLite: takes the write gate, then checks
+    /// that the loaded copy is still the stored version).
+    async fn start(&mut self) -> AppResult<()> {
+        if self.started {
+            return Ok(());
+        }
+        self.started = true;
+        let mut tx = self.db.begin_write().await?;
+        let version = documents::lock_version(&mut tx.tx, &self.db, &self.doc_id)
+            .await?
+            .ok_or_else(AppError::not_found)?;
+        if self.loaded()?.version != version {
+            // Every write of this process goes through the document's slot: another version
+            // means storage was written behind it. Forget the copy; the next write reloads.
+            if let Some(slot) = self.slot.as_mut() {
+                slot.loaded = None;
+            }
+            return Err(AppError::internal(
+                "document modifié hors de son verrou pendant une écriture",
+            ));
+        }
+        self.tx = Some(tx);
+        Ok(())
+    }
+
+    /// The transaction's connection and the document, together (starting the transaction).
+    pub async fn parts(&mut self) -> AppResult<(&mut AnyConnection, &mut AutoCommit)> {
+        self.start().await?;
         let tx = self
             .tx
             .as_mut()
@@ -66,13 +124,56 @@ impl DocWrite {
         Ok((&mut *tx.tx, &mut loaded.doc))
     }
 
+    /// The document, without starting the transaction.
     pub fn doc(&mut self) -> AppResult<&mut AutoCommit> {
-        Ok(self.parts()?.1)
+        Ok(&mut self.loaded()?.doc)
+    }
+
+    /// Locks the place counters `keys` (given in the core's locking order) until the write
+    /// is committed or dropped, and reads their values. PostgreSQL locks their rows in the
+    /// transaction; SQLite locks them in memory and reads them outside the write gate, so it
+    /// must happen before the transaction starts (no writer waits for a counter while
+    /// holding the gate).
+    pub async fn lock_counters(
+        &mut self,
+        structure_id: &StructureId,
+        keys: &[PlaceKey],
+    ) -> AppResult<Counts> {
+        if keys.is_empty() {
+            return Ok(Counts::new());
+        }
+        match self.db.backend {
+            Backend::Postgres => {
+                let db = self.db.clone();
+                let (conn, _) = self.parts().await?;
+                super::apply::lock_counters(conn, &db, structure_id, keys).await
+            }
+            Backend::Sqlite => {
+                if self.started || self.places.is_some() {
+                    return Err(AppError::internal(
+                        "compteurs de places verrouillés trop tard dans l'écriture",
+                    ));
+                }
+                self.places = Some(self.place_locks.lock(structure_id, keys).await);
+                let mut conn = self.db.pool.acquire().await?;
+                Ok(places::read(&mut conn, structure_id, keys).await?)
+            }
+        }
     }
 
     /// Stores the changes made since the write began (compacting when chunks pile up) and
     /// commits. Returns the document's slot, still locked, to read the result.
     pub async fn commit(mut self, compaction_threshold: i64) -> AppResult<SlotGuard> {
+        if !self.started && self.loaded()?.doc.get_heads() == self.before {
+            // Nothing written and nothing to store: no transaction to take.
+            self.started = true;
+            self.places = None;
+            return self
+                .slot
+                .take()
+                .ok_or_else(|| AppError::internal("document non chargé"));
+        }
+        self.start().await?;
         self.store_changes(compaction_threshold).await?;
         let tx = self
             .tx
@@ -84,12 +185,25 @@ impl DocWrite {
             }
             return Err(e.into());
         }
+        // The counters' new values are durable: others may decide on them now.
+        self.places = None;
         self.slot
             .take()
             .ok_or_else(|| AppError::internal("document non chargé"))
     }
 
+    /// Encodes what the write will store, now, before the transaction starts: encoding a
+    /// large merge takes a while, better spent outside the write gate. The commit stores these
+    /// bytes unless the document changed again since.
+    pub fn encode(&mut self, threshold: i64) -> AppResult<()> {
+        let before = self.before.clone();
+        let encoded = encode_changes(self.loaded()?, &before, threshold);
+        self.encoded = encoded;
+        Ok(())
+    }
+
     async fn store_changes(&mut self, threshold: i64) -> AppResult<()> {
+        let encoded = self.encoded.take();
         let tx = self
             .tx
             .as_mut()
@@ -99,8 +213,66 @@ impl DocWrite {
             .as_mut()
             .and_then(|s| s.loaded.as_mut())
             .ok_or_else(|| AppError::internal("document non chargé"))?;
-        store_changes(&mut tx.tx, &self.doc_id, loaded, &self.before, threshold).await
+        match encoded {
+            Some(encoded) if encoded.heads == loaded.doc.get_heads() => {
+                write_encoded(&mut tx.tx, &self.doc_id, loaded, encoded).await
+            }
+            _ => store_changes(&mut tx.tx, &self.doc_id, loaded, &self.before, threshold).await,
+        }
     }
+}
+
+/// What a write stores: the changes since it began, or the whole document.
+pub struct Encoded {
+    /// The document's heads when encoded (stale once it changes again).
+    heads: Vec<ChangeHash>,
+    bytes: Vec<u8>,
+    snapshot: bool,
+}
+
+/// Encodes what changed in `loaded` since `before` for storage (a snapshot instead of one
+/// more chunk once `threshold` chunks piled up). `None` when nothing changed.
+pub(super) fn encode_changes(
+    loaded: &mut Loaded,
+    before: &[ChangeHash],
+    threshold: i64,
+) -> Option<Encoded> {
+    let heads = loaded.doc.get_heads();
+    if heads == before {
+        return None;
+    }
+    let snapshot = loaded.chunks + 1 > threshold;
+    let bytes = if snapshot {
+        loaded.doc.save()
+    } else {
+        loaded.doc.save_after(before)
+    };
+    Some(Encoded {
+        heads,
+        bytes,
+        snapshot,
+    })
+}
+
+/// Stores `encoded` as the next version of `loaded`.
+async fn write_encoded(
+    conn: &mut AnyConnection,
+    doc_id: &DocumentId,
+    loaded: &mut Loaded,
+    encoded: Encoded,
+) -> AppResult<()> {
+    let new_version = loaded.version + 1;
+    if encoded.snapshot {
+        documents::compact(conn, doc_id, new_version, &encoded.bytes).await?;
+        loaded.chunks = 1;
+        loaded.stored_bytes = encoded.bytes.len();
+    } else {
+        documents::append_chunk(conn, doc_id, new_version, &encoded.bytes).await?;
+        loaded.chunks += 1;
+        loaded.stored_bytes += encoded.bytes.len();
+    }
+    loaded.version = new_version;
+    Ok(())
 }
 
 /// Stores what changed in `loaded` since `before` as the next version (a snapshot instead of
@@ -112,32 +284,22 @@ pub(super) async fn store_changes(
     before: &[ChangeHash],
     threshold: i64,
 ) -> AppResult<()> {
-    if loaded.doc.get_heads() == before {
-        return Ok(());
+    match encode_changes(loaded, before, threshold) {
+        Some(encoded) => write_encoded(conn, doc_id, loaded, encoded).await,
+        None => Ok(()),
     }
-    let new_version = loaded.version + 1;
-    if loaded.chunks + 1 > threshold {
-        let snapshot = loaded.doc.save();
-        documents::compact(conn, doc_id, new_version, &snapshot).await?;
-        loaded.chunks = 1;
-        loaded.stored_bytes = snapshot.len();
-    } else {
-        let bytes = loaded.doc.save_after(before);
-        documents::append_chunk(conn, doc_id, new_version, &bytes).await?;
-        loaded.chunks += 1;
-        loaded.stored_bytes += bytes.len();
-    }
-    loaded.version = new_version;
-    Ok(())
 }
 
 impl Drop for DocWrite {
     fn drop(&mut self) {
-        // Not committed: the transaction rolls back as it drops; forget the in-memory copy.
-        if self.tx.is_some()
-            && let Some(slot) = self.slot.as_mut()
-        {
+        // Not committed: the transaction rolls back as it drops; forget the in-memory copy,
+        // which may hold changes merged before the transaction started.
+        if let Some(slot) = self.slot.as_mut() {
             slot.loaded = None;
         }
+        // The transaction goes before the counters: no one decides on a value this write
+        // could still have changed.
+        self.tx = None;
+        self.places = None;
     }
 }

@@ -191,7 +191,7 @@ pub async fn publish(state: &AppState, structure_id: &str, family_id: &str) -> A
         .unwrap_or_default();
     let row = ledger_row(state, structure_id, family_id).await?;
     let mut write = state.docs.begin_write(&state.db, &row.id).await?;
-    let (conn, doc) = write.parts()?;
+    let (conn, doc) = write.parts().await?;
     fill(conn, doc, structure_id, family_id, mode).await?;
     write.commit(state.settings.compaction_threshold).await?;
     Ok(())

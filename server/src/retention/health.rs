@@ -69,7 +69,7 @@ pub async fn purge_family(
         return Ok(out);
     };
     let mut write = state.docs.begin_write(&state.db, &row.id).await?;
-    let (conn, doc) = write.parts()?;
+    let (conn, doc) = write.parts().await?;
     let mut dossier: Dossier = autosurgeon::hydrate(&*doc)
         .map_err(|e| AppError::internal(format!("dossier illisible : {e}")))?;
     let purged = purged_before(conn, family_id).await?;

@@ -115,12 +115,13 @@ pub async fn apply_override(
         reason: reason.to_string(),
     };
     let mut write = state.docs.begin_write(&state.db, &doc_id).await?;
-    let (conn, doc) = write.parts()?;
-    let plan = plan_override(doc, &cell_key, staff_decision)?;
+    let plan = plan_override(write.doc()?, &cell_key, staff_decision)?;
     // The day's counter is locked like for any decision.
-    let counts =
-        apply::lock_counters(conn, &state.db, staff.structure_id(), plan.counters()).await?;
-    let effects = plan.decide(doc, &inputs, school_year, &counts)?;
+    let counts = write
+        .lock_counters(staff.structure_id(), plan.counters())
+        .await?;
+    let effects = plan.decide(write.doc()?, &inputs, school_year, &counts)?;
+    let (conn, _) = write.parts().await?;
     apply::apply(conn, at, None, &effects, inputs.now.as_millisecond()).await?;
     let decision = effects
         .decisions()

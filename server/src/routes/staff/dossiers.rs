@@ -370,7 +370,7 @@ pub async fn answer(
     let (_, doc_id) = family_dossier(state, staff, family_id).await?;
     let now = state.clock.now().as_millisecond();
     let mut write = state.docs.begin_write(&state.db, &doc_id).await?;
-    let (conn, doc) = write.parts()?;
+    let (conn, doc) = write.parts().await?;
     // Read under the document's lock: a submission arriving now waits for this answer.
     let pending = reviews::latest(conn, family_id, Some(ReviewStatus::Pending))
         .await?

@@ -1,0 +1,186 @@
+//! Place counters locked one (activity, day) at a time, in memory, on SQLite.
+//!
+//! PostgreSQL locks a counter's row (`SELECT … FOR UPDATE`) inside the write's transaction,
+//! and its transactions run side by side. SQLite has one writer at a time (the write gate of
+//! [`crate::db::group_commit`]): locking counters there meant holding the gate while
+//! deciding, so one family's large request made every other family wait. Here a writer locks
+//! the counters it decides on in memory, reads their committed values outside the gate,
+//! decides, and only then takes the gate to store and commit; it lets go of the counters
+//! once its commit is durable. Two families wanting the same place are still decided one
+//! after the other; families wanting different places no longer wait for each other.
+//!
+//! Every writer locks counters in [`PlaceKey`] order and before taking the write gate, so
+//! no two writers wait for each other in a cycle.
+
+use cartable_domain::ids::StructureId;
+use cartable_reconcile::PlaceKey;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::OwnedMutexGuard;
+
+type Key = (StructureId, PlaceKey);
+type Lock = Arc<tokio::sync::Mutex<()>>;
+
+/// The counters someone holds or waits for (an entry goes once no one does).
+#[derive(Debug, Default)]
+pub struct PlaceLocks {
+    held: Mutex<HashMap<Key, Lock>>,
+}
+
+/// Counters locked by one writer, let go when dropped.
+pub struct PlaceGuards {
+    locks: Arc<PlaceLocks>,
+    keys: Vec<Key>,
+    guards: Vec<OwnedMutexGuard<()>>,
+}
+
+impl std::fmt::Debug for PlaceGuards {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlaceGuards")
+            .field("counters", &self.keys.len())
+            .finish()
+    }
+}
+
+impl PlaceLocks {
+    /// Locks the counters `keys` of `structure_id`, in key order, waiting for whoever holds
+    /// one of them.
+    pub async fn lock(
+        self: &Arc<Self>,
+        structure_id: &StructureId,
+        keys: &[PlaceKey],
+    ) -> PlaceGuards {
+        let mut sorted: Vec<&PlaceKey> = keys.iter().collect();
+        sorted.sort();
+        sorted.dedup();
+        let mut out = PlaceGuards {
+            locks: self.clone(),
+            keys: Vec::with_capacity(sorted.len()),
+            guards: Vec::with_capacity(sorted.len()),
+        };
+        for key in sorted {
+            let key = (structure_id.clone(), key.clone());
+            let lock = self
+                .held
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(key.clone())
+                .or_default()
+                .clone();
+            // Recorded before waiting: if this future is dropped while it waits, the drop of
+            // `out` still removes the entry once no one uses it.
+            out.keys.push(key);
+            out.guards.push(lock.lock_owned().await);
+        }
+        out
+    }
+
+    /// Counters held or awaited now.
+    pub fn len(&self) -> usize {
+        self.held.lock().map(|h| h.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Drop for PlaceGuards {
+    fn drop(&mut self) {
+        self.guards.clear();
+        let mut held = self.locks.held.lock().unwrap_or_else(|p| p.into_inner());
+        for key in &self.keys {
+            // Entries are cloned only under this lock: a count of one means no one else
+            // holds or awaits this counter.
+            if held.get(key).is_some_and(|l| Arc::strong_count(l) == 1) {
+                held.remove(key);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn key(activity: &str, day: i8) -> PlaceKey {
+        PlaceKey::new(activity, jiff::civil::date(2027, 1, day))
+    }
+
+    #[tokio::test]
+    async fn a_counter_is_held_by_one_writer_at_a_time_and_others_pass() {
+        let locks = Arc::new(PlaceLocks::default());
+        let structure = StructureId::new("s".to_string());
+        let held = locks
+            .lock(&structure, &[key("cantine", 5), key("cantine", 4)])
+            .await;
+        // The same counter waits.
+        let waiting = tokio::time::timeout(
+            Duration::from_millis(50),
+            locks.lock(&structure, &[key("cantine", 5)]),
+        )
+        .await;
+        assert!(waiting.is_err(), "a held counter was handed out twice");
+        // Another day, another activity or another structure does not.
+        let other = StructureId::new("t".to_string());
+        for (s, k) in [
+            (&structure, key("cantine", 6)),
+            (&structure, key("garderie", 5)),
+            (&other, key("cantine", 5)),
+        ] {
+            let free = tokio::time::timeout(Duration::from_secs(5), locks.lock(s, &[k])).await;
+            assert!(free.is_ok(), "an unrelated counter waited");
+        }
+        drop(held);
+        let again = tokio::time::timeout(
+            Duration::from_secs(5),
+            locks.lock(&structure, &[key("cantine", 5)]),
+        )
+        .await
+        .expect("let go once the holder is done");
+        drop(again);
+        assert!(locks.is_empty(), "entries remain once no one holds them");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writers_locking_overlapping_counters_in_any_order_never_deadlock() {
+        let locks = Arc::new(PlaceLocks::default());
+        let structure = StructureId::new("s".to_string());
+        let tasks: Vec<_> = (0..64)
+            .map(|i| {
+                let locks = locks.clone();
+                let structure = structure.clone();
+                tokio::spawn(async move {
+                    // Given in different orders by different writers.
+                    let mut keys: Vec<PlaceKey> = (1..=4).map(|d| key("cantine", d)).collect();
+                    keys.rotate_left(i % 4);
+                    let _held = locks.lock(&structure, &keys).await;
+                    tokio::task::yield_now().await;
+                })
+            })
+            .collect();
+        for task in tasks {
+            tokio::time::timeout(Duration::from_secs(20), task)
+                .await
+                .expect("no deadlock")
+                .expect("task");
+        }
+        assert!(locks.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_writer_cancelled_while_waiting_leaves_nothing_behind() {
+        let locks = Arc::new(PlaceLocks::default());
+        let structure = StructureId::new("s".to_string());
+        let held = locks.lock(&structure, &[key("cantine", 5)]).await;
+        let waiting = tokio::time::timeout(
+            Duration::from_millis(20),
+            locks.lock(&structure, &[key("cantine", 4), key("cantine", 5)]),
+        )
+        .await;
+        assert!(waiting.is_err());
+        drop(held);
+        assert!(locks.is_empty(), "a cancelled waiter's entries remain");
+    }
+}
