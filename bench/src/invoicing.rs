@@ -13,6 +13,7 @@
 
 use anyhow::Context;
 use cartable_bench::server::{self, Storage};
+use cartable_bench::stats::cpu_snapshot;
 use cartable_domain::pricing::BillingMonth;
 use cartable_server::AppState;
 use cartable_server::invoicing::{pdf, run};
@@ -38,6 +39,36 @@ fn peak_memory_kb() -> Option<u64> {
         .find(|l| l.starts_with("VmHWM:"))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|v| v.parse().ok())
+}
+
+/// This process's CPU time so far, user and system, in seconds (`/proc/self/stat`, which
+/// counts the threads that ended too; zeros elsewhere than Linux).
+fn process_cpu() -> (f64, f64) {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return (0.0, 0.0);
+    };
+    // After "pid (comm)" comes field 3 (state); utime is field 14, stime 15, in 1/100 s.
+    let fields: Vec<&str> = stat
+        .rfind(')')
+        .and_then(|close| stat.get(close + 1..))
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let secs = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .map_or(0.0, |t| t as f64 / 100.0)
+    };
+    (secs(11), secs(12))
+}
+
+/// The database name at the end of a PostgreSQL URL.
+fn database_name(url: &str) -> Option<&str> {
+    let path = url.split('?').next()?;
+    path.rsplit('/')
+        .next()
+        .filter(|n| !n.is_empty() && !n.contains('@'))
 }
 
 async fn seed(state: &AppState, families: usize) -> anyhow::Result<String> {
@@ -160,6 +191,7 @@ fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     let month: BillingMonth = "2026-11".parse()?;
+    let pg_database = args.database_url.as_deref().and_then(database_name);
     // Phase by phase, as `run::issue` does them, to see where the time goes.
     let report = rt.block_on(async {
         let catalogue =
@@ -172,14 +204,16 @@ fn main() -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let computed = t0.elapsed();
         drop(drafts);
+        let cpu_before = (process_cpu(), cpu_snapshot(pg_database, None));
         let t1 = Instant::now();
         let report = run::issue(&state, &structure_id, month, "banc-d-essai")
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let issued = t1.elapsed();
-        anyhow::Ok((report, computed, issued))
+        let cpu_after = (process_cpu(), cpu_snapshot(pg_database, None));
+        anyhow::Ok((report, computed, issued, cpu_before, cpu_after))
     })?;
-    let (report, computed, issued) = report;
+    let (report, computed, issued, cpu_before, cpu_after) = report;
     let n = report.issued.len();
     println!("monthly run, {} families, {} invoices", args.families, n);
     println!(
@@ -192,6 +226,22 @@ fn main() -> anyhow::Result<()> {
         issued.as_secs_f64(),
         n as f64 / issued.as_secs_f64()
     );
+    let (user, sys) = (
+        cpu_after.0.0 - cpu_before.0.0,
+        cpu_after.0.1 - cpu_before.0.1,
+    );
+    let per_invoice = |secs: f64| secs * 1000.0 / n.max(1) as f64;
+    println!(
+        "  issue CPU of this process: {user:.2} s user + {sys:.2} s system = {:.2} ms per invoice",
+        per_invoice(user + sys)
+    );
+    if pg_database.is_some() {
+        let postgres = cpu_after.1.since(&cpu_before.1).postgres;
+        println!(
+            "  issue CPU of PostgreSQL's processes: {postgres:.2} s = {:.2} ms per invoice",
+            per_invoice(postgres)
+        );
+    }
     println!(
         "  total invoiced: {}",
         cartable_domain::money::format_eur(report.total_cents)
