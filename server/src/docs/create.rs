@@ -121,19 +121,18 @@ pub async fn create_catalogue(
     insert(conn, row, doc, now_ms).await
 }
 
-/// Creates a family's ledger document (empty; the server fills it from its tables).
+/// Creates a family's ledger document holding `ledger` (what the server's tables say), in
+/// one write: a value reconciled into an empty document is stored as one batch of
+/// operations, much cheaper than the same value reconciled into an existing document.
 pub async fn create_ledger(
     conn: &mut AnyConnection,
     actor: &ActorId,
     structure_id: &StructureId,
     family_id: &FamilyId,
+    ledger: &cartable_domain::ledger::Ledger,
     now_ms: i64,
 ) -> Result<DocRow, AppError> {
-    let ledger = cartable_domain::ledger::Ledger {
-        family_id: family_id.to_string(),
-        ..Default::default()
-    };
-    let doc = doc_with(actor, &ledger)?;
+    let doc = doc_with(actor, ledger)?;
     let row = new_row(structure_id, Some(family_id), DocKind::Ledger, None);
     insert(conn, row, doc, now_ms).await
 }

@@ -14,6 +14,7 @@ use crate::error::AppResult;
 use cartable_domain::invoicing::InvoiceDraft;
 use cartable_domain::ledger::{DocumentKind, document_number};
 use cartable_domain::pricing::BillingMonth;
+use cartable_domain::tariffs::BillingMode;
 use std::collections::BTreeMap;
 
 /// What every document of a run shares.
@@ -30,6 +31,14 @@ pub struct Issuing<'a> {
 }
 
 impl Issuing<'_> {
+    fn mode(&self) -> BillingMode {
+        if self.prepaid {
+            BillingMode::Prepaid
+        } else {
+            BillingMode::Postpaid
+        }
+    }
+
     /// Numbers and stores the documents of `batch`, committed together. Returns the rows
     /// written and how many families already had their document for the month.
     pub async fn batch(
@@ -99,7 +108,7 @@ impl Issuing<'_> {
             )?;
             invoices::insert(&mut tx.tx, &row).await?;
             ledger::mark_changed(&mut tx.tx, self.structure_id, &family.family_id).await?;
-            issued::on_issued(&mut tx.tx, state, &row).await?;
+            issued::on_issued(&mut tx.tx, state, &row, self.mode()).await?;
             batch_rows.push(row);
         }
         for (kind, last) in &counters {

@@ -7,6 +7,7 @@ use crate::AppState;
 use crate::db::invoices::InvoiceRow;
 use crate::error::{AppError, AppResult};
 use cartable_domain::ids::{FamilyId, StructureId};
+use cartable_domain::tariffs::BillingMode;
 use sqlx::AnyConnection;
 use std::collections::BTreeSet;
 
@@ -50,14 +51,17 @@ pub fn row(
 /// THE place where an issued document (invoice, credit note, statement) is committed: called
 /// in the issuing transaction for every document, just after its row is written, so what is
 /// done here commits with it or not at all. It makes sure the family's ledger document
-/// exists (the document the phone syncs to show it), enqueues the "new invoice" push
-/// notification with that id, and returns the id.
+/// exists (the document the phone syncs to show it; created already showing this document
+/// when it is the family's first, under the structure's billing `mode`), enqueues the
+/// "new invoice" push notification with that id, and returns the id.
 pub async fn on_issued(
     conn: &mut AnyConnection,
     state: &AppState,
     row: &InvoiceRow,
+    mode: BillingMode,
 ) -> AppResult<String> {
-    let ledger = ledger::ledger_row_in(conn, state, &row.structure_id, &row.family_id).await?;
+    let ledger =
+        ledger::ledger_row_in(conn, state, &row.structure_id, &row.family_id, mode).await?;
     crate::push::causes::invoice_issued(
         conn,
         &row.structure_id,

@@ -136,38 +136,51 @@ pub async fn build(
     })
 }
 
-/// The family's ledger document row, created (empty) in the caller's transaction the first
-/// time. One ledger per family, also when two processes ask at once: the family's row is
-/// locked first (PostgreSQL; the write gate serialises SQLite).
+/// The family's ledger document row, created the first time in the caller's transaction,
+/// already filled from the tables as that transaction sees them (and its publication
+/// recorded): only the PDFs' hashes, known after the commit, are left to write. One ledger
+/// per family, also when two processes ask at once: the family's row is locked first
+/// (PostgreSQL; the write gate serialises SQLite, where the lock has nothing to add).
 pub async fn ledger_row_in(
     conn: &mut AnyConnection,
     state: &AppState,
     structure_id: &str,
     family_id: &str,
+    mode: BillingMode,
 ) -> AppResult<DocRow> {
-    let lock = format!(
-        "SELECT id FROM families WHERE id = $1{}",
-        state.db.for_update()
-    );
-    sqlx::query(sqlx::AssertSqlSafe(lock))
-        .bind(family_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let family_id = FamilyId::from(family_id);
-    if let Some(row) = documents::family_document(conn, &family_id, DocKind::Ledger, None).await? {
+    let for_update = state.db.for_update();
+    if !for_update.is_empty() {
+        let lock = format!("SELECT id FROM families WHERE id = $1{for_update}");
+        sqlx::query(sqlx::AssertSqlSafe(lock))
+            .bind(family_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    }
+    let family = FamilyId::from(family_id);
+    if let Some(row) = documents::family_document(conn, &family, DocKind::Ledger, None).await? {
         return Ok(row);
     }
-    crate::docs::create::create_ledger(
+    let wanted = wanted(conn, family_id).await?;
+    let data = build(conn, structure_id, family_id, mode).await?;
+    let row = crate::docs::create::create_ledger(
         conn,
         state.docs.actor(),
         &StructureId::from(structure_id),
-        &family_id,
+        &family,
+        &data.ledger,
         state.clock.now().as_millisecond(),
     )
-    .await
+    .await?;
+    mark_published(conn, family_id, wanted).await?;
+    Ok(row)
 }
 
-async fn ledger_row(state: &AppState, structure_id: &str, family_id: &str) -> AppResult<DocRow> {
+async fn ledger_row(
+    state: &AppState,
+    structure_id: &str,
+    family_id: &str,
+    mode: BillingMode,
+) -> AppResult<DocRow> {
     {
         let mut conn = state.db.pool.acquire().await?;
         let family_id = FamilyId::from(family_id);
@@ -178,7 +191,7 @@ async fn ledger_row(state: &AppState, structure_id: &str, family_id: &str) -> Ap
         }
     }
     let mut tx = state.db.begin_write().await?;
-    let row = ledger_row_in(&mut tx.tx, state, structure_id, family_id).await?;
+    let row = ledger_row_in(&mut tx.tx, state, structure_id, family_id, mode).await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -189,12 +202,50 @@ pub async fn publish(state: &AppState, structure_id: &str, family_id: &str) -> A
         .await
         .map(|c| c.billing.mode)
         .unwrap_or_default();
-    let row = ledger_row(state, structure_id, family_id).await?;
+    let row = ledger_row(state, structure_id, family_id, mode).await?;
     let mut write = state.docs.begin_write(&state.db, &row.id).await?;
     let (conn, doc) = write.parts().await?;
     fill(conn, doc, structure_id, family_id, mode).await?;
     write.commit(state.settings.compaction_threshold).await?;
     Ok(())
+}
+
+/// How many changes to the family's ledger were noted so far ([`mark_changed`]).
+async fn wanted(conn: &mut AnyConnection, family_id: &str) -> AppResult<i64> {
+    Ok(
+        sqlx::query("SELECT wanted FROM ledger_publications WHERE family_id = $1")
+            .bind(family_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| r.try_get("wanted"))
+            .transpose()?
+            .unwrap_or(0),
+    )
+}
+
+/// Records that the ledger shows the tables as they were after `wanted` changes.
+async fn mark_published(conn: &mut AnyConnection, family_id: &str, wanted: i64) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE ledger_publications SET published = $2 WHERE family_id = $1 AND published < $2",
+    )
+    .bind(family_id)
+    .bind(wanted)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether the family's ledger document shows every change noted so far (the PDFs' hashes
+/// apart, which are not changes of the tables' rows the ledger is built from).
+pub(super) async fn is_current(conn: &mut AnyConnection, family_id: &str) -> AppResult<bool> {
+    let row = sqlx::query("SELECT wanted, published FROM ledger_publications WHERE family_id = $1")
+        .bind(family_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get::<i64, _>("published")? >= r.try_get::<i64, _>("wanted")?,
+        None => false,
+    })
 }
 
 /// Writes into `doc`, the family's ledger document, what the tables say now, and records
@@ -206,24 +257,11 @@ pub(super) async fn fill(
     family_id: &str,
     mode: BillingMode,
 ) -> AppResult<()> {
-    let wanted: i64 = sqlx::query("SELECT wanted FROM ledger_publications WHERE family_id = $1")
-        .bind(family_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(|r| r.try_get("wanted"))
-        .transpose()?
-        .unwrap_or(0);
+    let wanted = wanted(conn, family_id).await?;
     let data = build(conn, structure_id, family_id, mode).await?;
     autosurgeon::reconcile(doc, &data.ledger)
         .map_err(|e| AppError::internal(format!("écriture du relevé de compte : {e}")))?;
-    sqlx::query(
-        "UPDATE ledger_publications SET published = $2 WHERE family_id = $1 AND published < $2",
-    )
-    .bind(family_id)
-    .bind(wanted)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    mark_published(conn, family_id, wanted).await
 }
 
 /// The family's ledger document, created and filled if it does not exist yet.

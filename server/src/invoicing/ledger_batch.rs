@@ -1,10 +1,11 @@
 //! The ledgers of the families a batch of documents was issued to, republished together:
 //! one transaction writes every family's ledger document, records the new PDFs' keys and
 //! releases the families' held "invoice issued" notifications, so a batch of families costs
-//! one commit instead of one per family.
+//! one commit instead of one per family. A ledger that is current (created by the issuing
+//! transaction, nothing changed since) only gets its new PDFs' hashes.
 
-use super::ledger;
 use super::pdf::{self, StoredPdf};
+use super::{ledger, ledger_pdf};
 use crate::AppState;
 use crate::db::documents;
 use crate::docs::catalogue;
@@ -40,6 +41,13 @@ pub async fn publish<'a>(
             }
         }
     }
+    let mut hashes: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+    for s in stored {
+        hashes
+            .entry(s.family_id.as_str())
+            .or_default()
+            .push((s.number.as_str(), s.sha256.as_str()));
+    }
     let ids: Vec<DocumentId> = family_of.keys().cloned().collect();
     let mut write = state.docs.begin_batch_write(&state.db, &ids).await?;
     pdf::record(write.conn()?, stored).await?;
@@ -49,7 +57,14 @@ pub async fn publish<'a>(
             .copied()
             .ok_or_else(|| AppError::internal("relevé de compte sans famille"))?;
         let (conn, doc) = write.parts(index)?;
-        ledger::fill(conn, doc, structure_id, family_id, mode).await?;
+        // A ledger created by the issuing transaction shows the new documents already:
+        // only their PDFs' hashes are missing. Any other ledger is rebuilt from the tables.
+        let new_pdfs = hashes.get(family_id).map(Vec::as_slice).unwrap_or_default();
+        if !(ledger::is_current(conn, family_id).await?
+            && ledger_pdf::put_pdf_hashes(doc, new_pdfs)?)
+        {
+            ledger::fill(conn, doc, structure_id, family_id, mode).await?;
+        }
     }
     // The ledgers show the new documents: their notifications may go.
     let now = state.clock.now().as_millisecond();

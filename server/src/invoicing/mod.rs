@@ -12,6 +12,7 @@ pub mod inputs;
 pub mod issued;
 pub mod ledger;
 pub mod ledger_batch;
+pub mod ledger_pdf;
 pub mod payments;
 pub mod pdf;
 pub mod provider;

@@ -192,6 +192,8 @@ fn key(row: &InvoiceRow) -> String {
 #[derive(Debug, Clone)]
 pub struct StoredPdf {
     pub invoice_id: String,
+    pub family_id: String,
+    pub number: String,
     pub key: String,
     pub sha256: String,
 }
@@ -219,6 +221,8 @@ pub async fn render_and_store(state: &AppState, rows: &[InvoiceRow]) -> AppResul
                     runtime.block_on(objects::store(&state, &key, pdf))?;
                     Ok(StoredPdf {
                         invoice_id: row.id,
+                        family_id: row.family_id,
+                        number: row.number,
                         key,
                         sha256,
                     })
