@@ -1,11 +1,13 @@
 //! Automerge documents as rows: metadata, chunks (a snapshot plus incremental saves), and
 //! the sync state of each device for each document.
 
+use super::multi_row::{self, ROWS_PER_INSERT};
 use super::{Db, coded, id, opt_id};
 use cartable_domain::DocKind;
 use cartable_domain::ids::{DeviceId, DocumentId, FamilyId, StructureId};
 use cartable_domain::school_year::SchoolYear;
 use sqlx::{AnyConnection, Row};
+use std::collections::BTreeMap;
 
 /// A stored document's metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +139,85 @@ pub async fn family_document(
     .fetch_optional(&mut *conn)
     .await?;
     row.as_ref().map(doc_from_row).transpose()
+}
+
+/// The first document of `kind` (not a planning) of each of `family_ids` (of the structure)
+/// that has one.
+pub async fn family_documents(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    family_ids: &[&str],
+    kind: DocKind,
+) -> Result<BTreeMap<FamilyId, DocRow>, sqlx::Error> {
+    let mut out = BTreeMap::new();
+    if family_ids.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT id, structure_id, family_id, kind, school_year, version FROM documents \
+         WHERE structure_id = $1 AND kind = $2 AND family_id IN ({}) \
+         ORDER BY created_at_ms DESC",
+        multi_row::list(3, family_ids.len())
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(structure_id)
+        .bind(kind.code());
+    for id in family_ids {
+        q = q.bind(*id);
+    }
+    // Newest first: the oldest of a family's documents is the one kept, as in
+    // [`family_document`].
+    for r in q.fetch_all(&mut *conn).await?.iter() {
+        let doc = doc_from_row(r)?;
+        if let Some(family) = doc.family_id.clone() {
+            out.insert(family, doc);
+        }
+    }
+    Ok(out)
+}
+
+/// Creates documents with their first snapshots, as few statements as
+/// [`ROWS_PER_INSERT`] allows.
+pub async fn insert_documents(
+    conn: &mut AnyConnection,
+    docs: &[(DocRow, Vec<u8>)],
+    created_at_ms: i64,
+) -> Result<(), sqlx::Error> {
+    for chunk in docs.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO documents (id, structure_id, family_id, kind, school_year, version, \
+             created_at_ms) VALUES {}",
+            multi_row::values(chunk.len(), 7)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (doc, _) in chunk {
+            q = q
+                .bind(doc.id.as_str())
+                .bind(doc.structure_id.as_str())
+                .bind(doc.family_id.as_ref().map(FamilyId::as_str))
+                .bind(doc.kind.code())
+                .bind(doc.school_year.map(|y| y.to_string()))
+                .bind(doc.version)
+                .bind(created_at_ms);
+        }
+        q.execute(&mut *conn).await?;
+        let sql = format!(
+            "INSERT INTO document_chunks (doc_id, seq, is_snapshot, data) VALUES {}",
+            (0..chunk.len())
+                .map(|i| format!("(${}, ${}, 1, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (doc, snapshot) in chunk {
+            q = q
+                .bind(doc.id.as_str())
+                .bind(doc.version)
+                .bind(snapshot.as_slice());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Creates a document with its first snapshot.

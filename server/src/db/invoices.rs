@@ -1,7 +1,9 @@
 //! Issued invoices, credit notes and statements, their numbering counters, and payments.
 
 use super::Db;
+use super::multi_row::{self, ROWS_PER_INSERT};
 use sqlx::{AnyConnection, Row};
+use std::collections::BTreeMap;
 
 /// An issued document as stored (`content` is the JSON of
 /// [`crate::invoicing::content::InvoiceContent`]).
@@ -81,6 +83,66 @@ pub async fn insert(conn: &mut AnyConnection, i: &InvoiceRow) -> Result<(), sqlx
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Inserts `rows` with as few statements as [`ROWS_PER_INSERT`] allows.
+pub async fn insert_many(conn: &mut AnyConnection, rows: &[InvoiceRow]) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO invoices ({COLUMNS}) VALUES {}",
+            multi_row::values(chunk.len(), 18)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for i in chunk {
+            q = q
+                .bind(&i.id)
+                .bind(&i.structure_id)
+                .bind(&i.family_id)
+                .bind(&i.kind)
+                .bind(&i.number)
+                .bind(i.year)
+                .bind(i.seq)
+                .bind(&i.run_month)
+                .bind(&i.issued_on)
+                .bind(&i.due_on)
+                .bind(i.total_cents)
+                .bind(&i.refers_to)
+                .bind(&i.reason)
+                .bind(&i.content)
+                .bind(&i.issued_by)
+                .bind(i.issued_at_ms)
+                .bind(&i.pdf_key)
+                .bind(&i.pdf_sha256);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The documents of each of `family_ids` (of the structure), in [`of_family`]'s order.
+pub async fn of_each_family(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    family_ids: &[&str],
+) -> Result<BTreeMap<String, Vec<InvoiceRow>>, sqlx::Error> {
+    let mut out: BTreeMap<String, Vec<InvoiceRow>> = BTreeMap::new();
+    if family_ids.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT {COLUMNS} FROM invoices WHERE structure_id = $1 AND family_id IN ({}) \
+         ORDER BY family_id, year, kind, seq",
+        multi_row::list(2, family_ids.len())
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(structure_id);
+    for id in family_ids {
+        q = q.bind(*id);
+    }
+    for r in q.fetch_all(&mut *conn).await?.iter() {
+        let row = invoice(r)?;
+        out.entry(row.family_id.clone()).or_default().push(row);
+    }
+    Ok(out)
 }
 
 async fn select(
@@ -326,6 +388,33 @@ pub async fn payments_of_family(
         .iter()
         .map(payment)
         .collect()
+}
+
+/// The payments of each of `family_ids` (of the structure), in [`payments_of_family`]'s
+/// order.
+pub async fn payments_of_each_family(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    family_ids: &[&str],
+) -> Result<BTreeMap<String, Vec<PaymentRow>>, sqlx::Error> {
+    let mut out: BTreeMap<String, Vec<PaymentRow>> = BTreeMap::new();
+    if family_ids.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT {PAYMENT_COLUMNS} FROM payments WHERE structure_id = $1 AND family_id IN ({}) \
+         ORDER BY family_id, received_on, recorded_at_ms, id",
+        multi_row::list(2, family_ids.len())
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(structure_id);
+    for id in family_ids {
+        q = q.bind(*id);
+    }
+    for r in q.fetch_all(&mut *conn).await?.iter() {
+        let p = payment(r)?;
+        out.entry(p.family_id.clone()).or_default().push(p);
+    }
+    Ok(out)
 }
 
 /// Payments received between two ISO dates (inclusive).

@@ -15,6 +15,7 @@ pub mod information;
 pub mod invoices;
 pub mod login_attempts;
 pub mod migrations;
+pub mod multi_row;
 pub mod places;
 pub mod projections;
 pub mod reviews;

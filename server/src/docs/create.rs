@@ -132,7 +132,20 @@ pub async fn create_ledger(
     ledger: &cartable_domain::ledger::Ledger,
     now_ms: i64,
 ) -> Result<DocRow, AppError> {
-    let doc = doc_with(actor, ledger)?;
+    let (row, snapshot) = ledger_document(actor, structure_id, family_id, ledger)?;
+    documents::insert_document(conn, &row, &snapshot, now_ms).await?;
+    Ok(row)
+}
+
+/// A new ledger document holding `ledger`, and its first snapshot, for the caller to store
+/// ([`documents::insert_documents`] stores many at once).
+pub fn ledger_document(
+    actor: &ActorId,
+    structure_id: &StructureId,
+    family_id: &FamilyId,
+    ledger: &cartable_domain::ledger::Ledger,
+) -> Result<(DocRow, Vec<u8>), AppError> {
+    let mut doc = doc_with(actor, ledger)?;
     let row = new_row(structure_id, Some(family_id), DocKind::Ledger, None);
-    insert(conn, row, doc, now_ms).await
+    Ok((row, doc.save()))
 }

@@ -106,11 +106,21 @@ impl Issuing<'_> {
                 self.issued_by,
                 self.now,
             )?;
-            invoices::insert(&mut tx.tx, &row).await?;
-            ledger::mark_changed(&mut tx.tx, self.structure_id, &family.family_id).await?;
-            issued::on_issued(&mut tx.tx, state, &row, self.mode()).await?;
             batch_rows.push(row);
         }
+        // The batch's rows, the notes that their ledgers changed, the ledgers (created for
+        // first-time families) and the notifications: a few statements for the batch.
+        invoices::insert_many(&mut tx.tx, &batch_rows).await?;
+        let families: Vec<&str> = batch_rows.iter().map(|r| r.family_id.as_str()).collect();
+        ledger::mark_changed_many(&mut tx.tx, self.structure_id, &families).await?;
+        issued::on_issued_batch(
+            &mut tx.tx,
+            state,
+            self.structure_id,
+            &batch_rows,
+            self.mode(),
+        )
+        .await?;
         for (kind, last) in &counters {
             invoices::save_counter(&mut tx.tx, self.structure_id, year, kind.code(), *last).await?;
         }

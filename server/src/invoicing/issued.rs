@@ -2,7 +2,7 @@
 //! (where notifications are enqueued), and the work after the commit (PDFs, ledgers).
 
 use super::content::InvoiceContent;
-use super::{ledger, ledger_batch, pdf};
+use super::{ledger, ledger_batch, ledger_rows, pdf};
 use crate::AppState;
 use crate::db::invoices::InvoiceRow;
 use crate::error::{AppError, AppResult};
@@ -72,6 +72,33 @@ pub async fn on_issued(
     )
     .await?;
     Ok(ledger.id.into_string())
+}
+
+/// [`on_issued`] for the documents of a batch of a monthly run, one per family, in a few
+/// statements for the whole batch.
+pub async fn on_issued_batch(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    structure_id: &str,
+    rows: &[InvoiceRow],
+    mode: BillingMode,
+) -> AppResult<()> {
+    let families: Vec<&str> = rows.iter().map(|r| r.family_id.as_str()).collect();
+    let ledgers = ledger_rows::ledger_rows_in(conn, state, structure_id, &families, mode).await?;
+    let mut issued = Vec::with_capacity(rows.len());
+    for row in rows {
+        let ledger = ledgers
+            .get(&row.family_id)
+            .ok_or_else(|| AppError::internal("relevé de compte introuvable"))?;
+        issued.push((
+            row.family_id.as_str(),
+            row.number.as_str(),
+            ledger.id.as_str(),
+            row.issued_at_ms,
+        ));
+    }
+    crate::push::causes::invoices_issued(conn, structure_id, &issued).await?;
+    Ok(())
 }
 
 async fn release_notifications(

@@ -11,11 +11,13 @@ use super::quotient;
 use crate::AppState;
 use crate::db::documents::{self, DocRow};
 use crate::db::invoices::{self, InvoiceRow, PaymentRow};
+use crate::db::multi_row::{self, ROWS_PER_INSERT};
 use crate::error::{AppError, AppResult};
 use automerge::AutoCommit;
 use cartable_domain::DocKind;
 use cartable_domain::ids::{FamilyId, StructureId};
 use cartable_domain::ledger::{Credit, Debit, DocumentKind, Ledger, LedgerPayment, allocate};
+use cartable_domain::pricing::QuotientPeriod;
 use cartable_domain::tariffs::BillingMode;
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeMap;
@@ -56,6 +58,59 @@ pub async fn mark_changed(
     .bind(structure_id)
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// [`mark_changed`] for many families of the structure at once (a family named twice is
+/// noted once).
+pub async fn mark_changed_many(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    family_ids: &[&str],
+) -> AppResult<()> {
+    let mut families = family_ids.to_vec();
+    families.sort_unstable();
+    families.dedup();
+    for chunk in families.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO ledger_publications (family_id, structure_id, wanted, published) \
+             VALUES {} ON CONFLICT (family_id) DO UPDATE SET \
+             wanted = ledger_publications.wanted + 1",
+            (0..chunk.len())
+                .map(|i| format!("(${}, ${}, 1, 0)", 2 * i + 1, 2 * i + 2))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for family_id in chunk {
+            q = q.bind(*family_id).bind(structure_id);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Records that the ledgers of `family_ids` show every change noted so far: for ledgers
+/// written in the transaction that holds these families' publication rows (written by
+/// [`mark_changed_many`] earlier in it), so that no other change can be noted in between.
+pub(super) async fn mark_all_published(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    family_ids: &[&str],
+) -> AppResult<()> {
+    if family_ids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE ledger_publications SET published = wanted WHERE structure_id = $1 \
+         AND family_id IN ({}) AND published < wanted",
+        multi_row::list(2, family_ids.len())
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(structure_id);
+    for family_id in family_ids {
+        q = q.bind(*family_id);
+    }
+    q.execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -101,11 +156,23 @@ pub async fn build(
 ) -> AppResult<LedgerData> {
     let invoices = invoices::of_family(conn, structure_id, family_id).await?;
     let payments = invoices::payments_of_family(conn, structure_id, family_id).await?;
+    let quotient = quotient::history(conn, structure_id, family_id).await?;
+    assemble(family_id, mode, invoices, payments, quotient)
+}
+
+/// The family's ledger from its rows, read by [`build`] (or for many families at once).
+pub(super) fn assemble(
+    family_id: &str,
+    mode: BillingMode,
+    invoices: Vec<InvoiceRow>,
+    payments: Vec<PaymentRow>,
+    quotient: Vec<QuotientPeriod>,
+) -> AppResult<LedgerData> {
     let remaining = remaining(&invoices, &payments);
     let mut ledger = Ledger {
         family_id: family_id.to_string(),
         prepaid: mode == BillingMode::Prepaid,
-        quotient: quotient::history(conn, structure_id, family_id).await?,
+        quotient,
         ..Default::default()
     };
     for i in &invoices {

@@ -31,9 +31,11 @@ pub async fn publish<'a>(
     let mut without = Vec::new();
     {
         let mut conn = state.db.pool.acquire().await?;
+        let ids: Vec<&str> = families.iter().copied().collect();
+        let mut ledgers =
+            documents::family_documents(&mut conn, structure_id, &ids, DocKind::Ledger).await?;
         for family_id in families {
-            let id = FamilyId::from(*family_id);
-            match documents::family_document(&mut conn, &id, DocKind::Ledger, None).await? {
+            match ledgers.remove(&FamilyId::from(*family_id)) {
                 Some(row) => {
                     family_of.insert(row.id, family_id);
                 }

@@ -13,6 +13,7 @@ pub mod issued;
 pub mod ledger;
 pub mod ledger_batch;
 pub mod ledger_pdf;
+pub mod ledger_rows;
 pub mod payments;
 pub mod pdf;
 pub mod provider;

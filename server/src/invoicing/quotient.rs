@@ -2,6 +2,7 @@
 //! backdated (`family_quotients`). A family with no recorded QF is priced with the QF of its
 //! dossier's billing adult (or any adult) as projected, in force since always.
 
+use crate::db::multi_row;
 use crate::error::AppResult;
 use cartable_domain::calendar::paris_date;
 use cartable_domain::pricing::{QuotientPeriod, qf_applies_from};
@@ -80,6 +81,58 @@ pub async fn histories(
                 from_month: "1900-01".into(),
                 qf: qf.and_then(|q| u32::try_from(q).ok()),
             }]
+        });
+    }
+    Ok(out)
+}
+
+/// The histories of `family_ids` (of the structure), with the dossier fallback: each
+/// family's as [`history`] gives it (empty when no QF is known), in two statements.
+pub async fn histories_of(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    family_ids: &[&str],
+) -> AppResult<BTreeMap<String, Vec<QuotientPeriod>>> {
+    let mut out: BTreeMap<String, Vec<QuotientPeriod>> = BTreeMap::new();
+    if family_ids.is_empty() {
+        return Ok(out);
+    }
+    let ids = multi_row::list(2, family_ids.len());
+    let sql = format!(
+        "SELECT q.family_id, q.from_month, q.qf FROM family_quotients q \
+         JOIN families f ON f.id = q.family_id WHERE f.structure_id = $1 \
+         AND q.family_id IN ({ids}) ORDER BY q.family_id, q.from_month"
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(structure_id);
+    for id in family_ids {
+        q = q.bind(*id);
+    }
+    for r in &q.fetch_all(&mut *conn).await? {
+        let (family, p) = period(r)?;
+        out.entry(family).or_default().push(p);
+    }
+    let sql = format!(
+        "SELECT a.family_id, a.quotient_familial FROM adults a \
+         JOIN families f ON f.id = a.family_id WHERE f.structure_id = $1 \
+         AND a.family_id IN ({ids}) AND a.quotient_familial IS NOT NULL \
+         ORDER BY a.family_id, a.billing DESC, a.adult_id"
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(structure_id);
+    for id in family_ids {
+        q = q.bind(*id);
+    }
+    for r in &q.fetch_all(&mut *conn).await? {
+        let family: String = r.try_get("family_id")?;
+        let qf: Option<i64> = r.try_get("quotient_familial")?;
+        out.entry(family).or_insert_with(|| {
+            qf.and_then(|q| u32::try_from(q).ok())
+                .map(|q| {
+                    vec![QuotientPeriod {
+                        from_month: "1900-01".into(),
+                        qf: Some(q),
+                    }]
+                })
+                .unwrap_or_default()
         });
     }
     Ok(out)

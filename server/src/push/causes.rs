@@ -159,17 +159,36 @@ pub async fn invoice_issued(
     ledger_doc_id: &str,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    let docs = vec![DocumentId::new(ledger_doc_id)];
-    let out = Outgoing::to_family(
+    invoices_issued(
+        conn,
         structure_id,
-        family_id,
-        PushEvent::InvoiceIssued,
-        docs,
-        now_ms,
+        &[(family_id, number, ledger_doc_id, now_ms)],
     )
-    .with_subject(number)
-    .due_at(now_ms + INVOICE_HOLD_MS);
-    outbox::enqueue(conn, &out).await
+    .await
+}
+
+/// [`invoice_issued`] for many documents, `(family, number, ledger document, issued at)`,
+/// at once.
+pub async fn invoices_issued(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    issued: &[(&str, &str, &str, i64)],
+) -> Result<(), sqlx::Error> {
+    let events: Vec<Outgoing> = issued
+        .iter()
+        .map(|&(family_id, number, ledger_doc_id, now_ms)| {
+            Outgoing::to_family(
+                structure_id,
+                family_id,
+                PushEvent::InvoiceIssued,
+                vec![DocumentId::new(ledger_doc_id)],
+                now_ms,
+            )
+            .with_subject(number)
+            .due_at(now_ms + INVOICE_HOLD_MS)
+        })
+        .collect();
+    outbox::enqueue_many(conn, &events).await
 }
 
 /// The family's ledger now shows its newly issued documents: their held events are due now.

@@ -4,6 +4,7 @@
 //! The worker ([`super::worker`]) later expands each due event into one delivery per
 //! subscribed device of the family (or of every family of the structure).
 
+use crate::db::multi_row::ROWS_PER_INSERT;
 use cartable_domain::DocumentId;
 use cartable_domain::push::{PushEvent, PushPayload};
 use sqlx::AnyConnection;
@@ -92,6 +93,55 @@ pub async fn enqueue(conn: &mut AnyConnection, event: &Outgoing) -> Result<(), s
     .bind(event.due_at_ms)
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// Writes `events` into the outbox on the transaction's connection `conn`, as few
+/// statements as [`ROWS_PER_INSERT`] allows.
+pub async fn enqueue_many(
+    conn: &mut AnyConnection,
+    events: &[Outgoing],
+) -> Result<(), sqlx::Error> {
+    for chunk in events.chunks(ROWS_PER_INSERT) {
+        let rows = (0..chunk.len())
+            .map(|i| {
+                let b = 9 * i;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending')",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO push_events (structure_id, family_id, event, kind, payload, subject, \
+             exclude_device_id, created_at_ms, due_at_ms, state) VALUES {rows}"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for event in chunk {
+            let payload = serde_json::to_string(&event.payload)
+                .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            q = q
+                .bind(&event.structure_id)
+                .bind(event.family_id.as_deref())
+                .bind(event.payload.event.code())
+                .bind(event.payload.event.kind().code())
+                .bind(payload)
+                .bind(event.payload.subject.as_deref())
+                .bind(event.exclude_device_id.as_deref())
+                .bind(event.payload.at_ms)
+                .bind(event.due_at_ms);
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
