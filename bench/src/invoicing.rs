@@ -7,7 +7,8 @@
 //! projections invoicing reads: seeding is not what is measured). Then it issues November:
 //! inputs loaded, every invoice computed, numbered and stored, every PDF rendered and stored,
 //! every family's ledger document published. Prints invoices per second, the time of each
-//! phase and the process's peak memory.
+//! phase, the CPU the issue used per invoice (PostgreSQL's processes apart) and the
+//! process's peak memory.
 //!
 //! Target (`../shared/DESIGN.md`): ≥ 1,000 invoices per second with PDFs on 2 cores.
 
