@@ -231,6 +231,11 @@ pub enum SettingsError {
     },
     #[error("invalid value for {name}: {value:?}")]
     Env { name: String, value: String },
+    #[error("{name} is no longer read: use {instead}")]
+    Retired {
+        name: &'static str,
+        instead: &'static str,
+    },
     #[error("invalid setting {name}: {value:?} ({why})")]
     Invalid {
         name: &'static str,
@@ -340,6 +345,13 @@ impl Settings {
                     self.compaction_threshold = parse(&name, &value)?
                 }
                 "CARTABLE_DOC_CACHE_BYTES" => self.doc_cache_bytes = parse(&name, &value)?,
+                // A count of documents: ignoring it would leave its owner believing it applies.
+                "CARTABLE_DOC_CACHE_CAPACITY" => {
+                    return Err(SettingsError::Retired {
+                        name: "CARTABLE_DOC_CACHE_CAPACITY",
+                        instead: "CARTABLE_DOC_CACHE_BYTES (a memory budget in bytes)",
+                    });
+                }
                 "CARTABLE_DB_MAX_CONNECTIONS" => self.db_max_connections = parse(&name, &value)?,
                 "CARTABLE_MAX_DOCUMENT_BYTES" => self.max_document_bytes = parse(&name, &value)?,
                 "CARTABLE_FAMILY_DOCUMENTS_QUOTA_BYTES" => {
@@ -431,7 +443,7 @@ mod tests {
     }
 
     #[test]
-    fn the_document_cache_is_bounded_in_bytes_and_the_former_count_is_refused_in_a_file() {
+    fn the_document_cache_is_bounded_in_bytes_and_the_former_count_is_refused() {
         assert_eq!(Settings::default().doc_cache_bytes, 64 * 1024 * 1024);
         let mut s = Settings::default();
         s.apply_env([(
@@ -445,6 +457,16 @@ mod tests {
                 .is_err()
         );
         assert!(toml::from_str::<Settings>("doc_cache_capacity = 4096").is_err());
+        let retired = s
+            .apply_env([(
+                "CARTABLE_DOC_CACHE_CAPACITY".to_string(),
+                "4096".to_string(),
+            )])
+            .expect_err("the former count is refused");
+        assert!(
+            retired.to_string().contains("CARTABLE_DOC_CACHE_BYTES"),
+            "{retired}"
+        );
         let from_file: Settings = toml::from_str("doc_cache_bytes = 2048").expect("known key");
         assert_eq!(from_file.doc_cache_bytes, 2048);
     }

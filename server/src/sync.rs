@@ -263,8 +263,10 @@ async fn sync_doc(
             )
             .await?;
             write.encode(state.settings.compaction_threshold)?;
-            let (conn, doc) = write.parts().await?;
+            let (conn, _) = write.parts().await?;
             incoming::claim_first_sights(state, conn, device, row, &admitted.first_sights).await?;
+            write.move_counters(structure_id, &effects.places).await?;
+            let (conn, doc) = write.parts().await?;
             restored = record(state, conn, device, row, doc, effects, &actors).await?;
         } else if !admitted.first_sights.is_empty() {
             let (conn, _) = write.parts().await?;
@@ -337,8 +339,8 @@ async fn save_state(
     Ok(())
 }
 
-/// In the write's transaction: applies what was decided (counters, projections,
-/// compensations, notifications) and, for a dossier, its review. Returns the paths written
+/// In the write's transaction: applies what was decided (projections, compensations,
+/// notifications; the counters were moved by the write) and, for a dossier, its review. Returns the paths written
 /// back.
 async fn record(
     state: &AppState,

@@ -16,14 +16,15 @@
 use sqlx::{Any, AnyConnection, AnyPool, Transaction};
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
+use tokio::task::JoinHandle;
 
 /// Most writers committed together.
 pub const MAX_BATCH: usize = 64;
 
 /// The outcome of a batch's commit, shared by its writers.
-type Outcome = Result<(), Arc<str>>;
+pub type Outcome = Result<(), Arc<str>>;
 
 #[derive(Default)]
 struct Batch {
@@ -39,6 +40,9 @@ pub struct GroupCommit {
     batch: Arc<Mutex<Batch>>,
     /// Writers waiting for the gate (a writer commits the batch when none are).
     queued: Arc<AtomicUsize>,
+    /// Batches that failed, counted before the gate is let go: what a writer remembers of a
+    /// batch it wrote in is void once this moved (see [`GroupCommit::failures`]).
+    failures: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for GroupCommit {
@@ -62,12 +66,15 @@ fn outcome_error(message: &Arc<str>) -> sqlx::Error {
 }
 
 /// Commits the batch's transaction and tells every waiter.
-async fn commit_batch(batch: &mut Batch) -> Outcome {
+async fn commit_batch(batch: &mut Batch, failures: &AtomicU64) -> Outcome {
     let waiters = std::mem::take(&mut batch.waiters);
     let outcome = match batch.tx.take() {
         Some(tx) => tx.commit().await.map_err(|e| failed(&e)),
         None => Ok(()),
     };
+    if outcome.is_err() {
+        failures.fetch_add(1, Ordering::SeqCst);
+    }
     for w in waiters {
         let _ = w.send(outcome.clone());
     }
@@ -75,7 +82,8 @@ async fn commit_batch(batch: &mut Batch) -> Outcome {
 }
 
 /// Rolls the whole batch back after its transaction broke; every waiter fails.
-async fn abandon_batch(batch: &mut Batch, why: Arc<str>) {
+async fn abandon_batch(batch: &mut Batch, failures: &AtomicU64, why: Arc<str>) {
+    failures.fetch_add(1, Ordering::SeqCst);
     if let Some(tx) = batch.tx.take()
         && let Err(e) = tx.rollback().await
     {
@@ -129,8 +137,15 @@ impl GroupCommit {
     async fn flush(&self) {
         let mut guard = self.batch.clone().lock_owned().await;
         if self.queued.load(Ordering::SeqCst) == 0 && !guard.waiters.is_empty() {
-            let _ = commit_batch(&mut guard).await;
+            let _ = commit_batch(&mut guard, &self.failures).await;
         }
+    }
+
+    /// Batches that failed so far in this process. A writer that remembers values written in
+    /// its batch (place counters) tags them with this count read while it holds the gate:
+    /// they are void once the count moved, since the batch may be the one that failed.
+    pub fn failures(&self) -> u64 {
+        self.failures.load(Ordering::SeqCst)
     }
 
     /// Waits for the gate and opens a savepoint in the batch (starting one if needed).
@@ -147,7 +162,7 @@ impl GroupCommit {
         };
         if let Err(e) = sqlx::query(SAVEPOINT).execute(&mut *tx).await {
             guard.tx = Some(tx);
-            abandon_batch(&mut guard, failed(&e)).await;
+            abandon_batch(&mut guard, &self.failures, failed(&e)).await;
             return Err(e);
         }
         Ok(BatchedTx {
@@ -208,15 +223,49 @@ impl DerefMut for BatchedTx {
     }
 }
 
+/// A writer's savepoint released into its batch, not yet durable.
+pub enum Released {
+    /// This writer commits the batch (in a task of its own).
+    Committing(JoinHandle<Outcome>),
+    /// Another writer of the batch will commit it.
+    Waiting(oneshot::Receiver<Outcome>),
+}
+
+impl Released {
+    /// Returns once the batch holding the writer's work is durable.
+    pub async fn durable(self) -> Result<(), sqlx::Error> {
+        match self {
+            Released::Committing(committing) => match committing.await {
+                Ok(outcome) => outcome.map_err(|m| outcome_error(&m)),
+                Err(e) => Err(sqlx::Error::Protocol(format!(
+                    "validation groupée interrompue : {e}"
+                ))),
+            },
+            Released::Waiting(receiver) => match receiver.await {
+                Ok(outcome) => outcome.map_err(|m| outcome_error(&m)),
+                Err(_) => Err(sqlx::Error::Protocol(
+                    "validation groupée interrompue".into(),
+                )),
+            },
+        }
+    }
+}
+
 impl BatchedTx {
     /// Releases this writer's savepoint and returns once the batch holding it is durable.
-    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.release().await?.durable().await
+    }
+
+    /// Releases this writer's savepoint into the batch and lets go of the gate: its work
+    /// commits with the batch, which [`Released::durable`] waits for.
+    pub async fn release(mut self) -> Result<Released, sqlx::Error> {
         let (Some(mut tx), Some(mut guard)) = (self.tx.take(), self.guard.take()) else {
             return Err(sqlx::Error::Protocol("écriture déjà terminée".into()));
         };
         if let Err(e) = sqlx::query(RELEASE).execute(&mut *tx).await {
             guard.tx = Some(tx);
-            abandon_batch(&mut guard, failed(&e)).await;
+            abandon_batch(&mut guard, &self.gate.failures, failed(&e)).await;
             return Err(e);
         }
         guard.tx = Some(tx);
@@ -225,21 +274,13 @@ impl BatchedTx {
         if self.gate.queued.load(Ordering::SeqCst) == 0 || guard.waiters.len() >= MAX_BATCH {
             // Last of the burst (or a full batch): commit for everyone in it, in a task of its
             // own so that this request being cancelled cannot interrupt the commit.
-            let committing = tokio::spawn(async move { commit_batch(&mut guard).await });
-            return match committing.await {
-                Ok(outcome) => outcome.map_err(|m| outcome_error(&m)),
-                Err(e) => Err(sqlx::Error::Protocol(format!(
-                    "validation groupée interrompue : {e}"
-                ))),
-            };
+            let failures = self.gate.failures.clone();
+            return Ok(Released::Committing(tokio::spawn(async move {
+                commit_batch(&mut guard, &failures).await
+            })));
         }
         drop(guard);
-        match receiver.await {
-            Ok(outcome) => outcome.map_err(|m| outcome_error(&m)),
-            Err(_) => Err(sqlx::Error::Protocol(
-                "validation groupée interrompue".into(),
-            )),
-        }
+        Ok(Released::Waiting(receiver))
     }
 }
 
@@ -259,12 +300,12 @@ impl Drop for BatchedTx {
             let mut tx = tx;
             if let Err(e) = sqlx::query(ROLLBACK).execute(&mut *tx).await {
                 guard.tx = Some(tx);
-                abandon_batch(&mut guard, failed(&e)).await;
+                abandon_batch(&mut guard, &gate.failures, failed(&e)).await;
                 return;
             }
             guard.tx = Some(tx);
             if gate.queued.load(Ordering::SeqCst) == 0 {
-                let _ = commit_batch(&mut guard).await;
+                let _ = commit_batch(&mut guard, &gate.failures).await;
             }
         });
     }

@@ -97,6 +97,15 @@ impl WriteTx {
             WriteConn::Batched(b) => b.commit().await,
         }
     }
+
+    /// Ends the write's part: on SQLite its savepoint joins the batch and the gate is let go
+    /// (`durable` then waits for the batch's commit); PostgreSQL commits here.
+    pub async fn release(self) -> Result<Option<group_commit::Released>, sqlx::Error> {
+        match self.tx {
+            WriteConn::Own(tx) => tx.commit().await.map(|()| None),
+            WriteConn::Batched(b) => b.release().await.map(Some),
+        }
+    }
 }
 
 impl Db {
@@ -170,6 +179,11 @@ impl Db {
             Backend::Postgres => WriteConn::Own(self.pool.begin().await?),
         };
         Ok(WriteTx { tx })
+    }
+
+    /// SQLite batches that failed to commit so far (see [`group_commit::GroupCommit::failures`]).
+    pub fn commit_failures(&self) -> u64 {
+        self.group.failures()
     }
 
     /// `FOR UPDATE` where the backend has row locks (SQLite transactions are serialised).

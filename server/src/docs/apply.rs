@@ -36,8 +36,9 @@ pub async fn lock_counters(
     Ok(counts)
 }
 
-/// Applies `effects` of a write to `at`. `device` is the device whose sync caused them, if
-/// any (compensations are logged against it).
+/// Applies `effects` of a write to `at`, but for the counters' moves (`effects.places`, moved
+/// by [`crate::docs::write::DocWrite::move_counters`], which locked them). `device` is the
+/// device whose sync caused them, if any (compensations are logged against it).
 pub async fn apply(
     conn: &mut AnyConnection,
     at: FamilyDoc<'_>,
@@ -60,8 +61,6 @@ pub async fn apply(
     for key in &effects.unreadable_keys {
         tracing::warn!(doc_id = %at.doc_id, key, "ignoring a request with an unreadable cell key");
     }
-    let deltas: Vec<(&PlaceKey, i64)> = effects.places.iter().collect();
-    places::add_all(conn, at.structure_id, &deltas).await?;
     // Upserts are written several per statement, in order: a deletion, or a cell met twice,
     // writes out what came before it first.
     let mut upserts: Vec<projections::BookingProjection<'_>> = Vec::new();

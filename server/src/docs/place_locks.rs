@@ -4,40 +4,60 @@
 //! and its transactions run side by side. SQLite has one writer at a time (the write gate of
 //! [`crate::db::group_commit`]): locking counters there meant holding the gate while
 //! deciding, so one family's large request made every other family wait. Here a writer locks
-//! the counters it decides on in memory, reads their committed values outside the gate,
-//! decides, and only then takes the gate to store and commit; it lets go of the counters
-//! once its commit is durable. Two families wanting the same place are still decided one
-//! after the other; families wanting different places no longer wait for each other.
+//! the counters it decides on in memory, reads their values outside the gate, decides, and
+//! only then takes the gate to store. It lets go of the counters as soon as its savepoint
+//! joined the batch, before the batch's commit (an fsync): the next writer of the same
+//! counter reads the value from memory, moves included, and can join the same batch. A value
+//! written in a batch that then fails to commit is void (tagged with the count of failed
+//! batches), and a writer that read a value before such a failure gives up. Two families
+//! wanting the same place are still decided one after the other; families wanting different
+//! places no longer wait for each other.
 //!
 //! Every writer locks counters in [`PlaceKey`] order and before taking the write gate, so
 //! no two writers wait for each other in a cycle.
 
 use cartable_domain::ids::StructureId;
-use cartable_reconcile::PlaceKey;
+use cartable_reconcile::{Counts, PlaceKey};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::OwnedMutexGuard;
 
 type Key = (StructureId, PlaceKey);
-type Lock = Arc<tokio::sync::Mutex<()>>;
 
-/// The counters someone holds or waits for (an entry goes once no one does).
+/// What this process knows of a counter beyond storage: its value with the moves of writes
+/// released into a batch that may not be committed yet, tagged with the count of failed
+/// batches when it was written (void once that count moved).
+#[derive(Debug, Default)]
+pub struct Counter {
+    known: Option<(u64, i64)>,
+}
+
+type Lock = Arc<tokio::sync::Mutex<Counter>>;
+
+/// The counters someone holds, awaits, or moved in a batch not yet durable (an entry goes
+/// once none of these is true).
 #[derive(Debug, Default)]
 pub struct PlaceLocks {
     held: Mutex<HashMap<Key, Lock>>,
 }
 
-/// Counters locked by one writer, let go when dropped.
+/// Counters locked by one writer. [`PlaceGuards::unlock`] lets others decide on them once the
+/// writer's moves are in the batch; dropping them ends the writer's interest (after its
+/// commit, or when it gives up).
 pub struct PlaceGuards {
     locks: Arc<PlaceLocks>,
     keys: Vec<Key>,
-    guards: Vec<OwnedMutexGuard<()>>,
+    /// Kept until the writer's batch is durable: the counter's known value must not be
+    /// forgotten while storage does not have it yet.
+    entries: Vec<Lock>,
+    guards: Vec<OwnedMutexGuard<Counter>>,
 }
 
 impl std::fmt::Debug for PlaceGuards {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PlaceGuards")
             .field("counters", &self.keys.len())
+            .field("locked", &!self.guards.is_empty())
             .finish()
     }
 }
@@ -56,6 +76,7 @@ impl PlaceLocks {
         let mut out = PlaceGuards {
             locks: self.clone(),
             keys: Vec::with_capacity(sorted.len()),
+            entries: Vec::with_capacity(sorted.len()),
             guards: Vec::with_capacity(sorted.len()),
         };
         for key in sorted {
@@ -70,12 +91,13 @@ impl PlaceLocks {
             // Recorded before waiting: if this future is dropped while it waits, the drop of
             // `out` still removes the entry once no one uses it.
             out.keys.push(key);
+            out.entries.push(lock.clone());
             out.guards.push(lock.lock_owned().await);
         }
         out
     }
 
-    /// Counters held or awaited now.
+    /// Counters held, awaited or moved in a batch not yet durable.
     pub fn len(&self) -> usize {
         self.held.lock().map(|h| h.len()).unwrap_or(0)
     }
@@ -85,13 +107,47 @@ impl PlaceLocks {
     }
 }
 
+impl PlaceGuards {
+    /// The values known in memory and still valid (`failures` is the current count of failed
+    /// batches), and the keys whose value must be read from storage.
+    pub fn known(&self, failures: u64) -> (Counts, Vec<PlaceKey>) {
+        let mut known = Counts::new();
+        let mut missing = Vec::new();
+        for ((_, key), guard) in self.keys.iter().zip(&self.guards) {
+            match guard.known {
+                Some((tag, value)) if tag == failures => {
+                    known.insert(key.clone(), value);
+                }
+                _ => missing.push(key.clone()),
+            }
+        }
+        (known, missing)
+    }
+
+    /// Records values read from storage, or moved by this writer in a batch it joined while
+    /// `failures` batches had failed.
+    pub fn remember(&mut self, values: &Counts, failures: u64) {
+        for ((_, key), guard) in self.keys.iter().zip(self.guards.iter_mut()) {
+            if let Some(value) = values.get(key) {
+                guard.known = Some((failures, *value));
+            }
+        }
+    }
+
+    /// Lets others decide on the counters: this writer's moves are in its batch.
+    pub fn unlock(&mut self) {
+        self.guards.clear();
+    }
+}
+
 impl Drop for PlaceGuards {
     fn drop(&mut self) {
         self.guards.clear();
+        self.entries.clear();
         let mut held = self.locks.held.lock().unwrap_or_else(|p| p.into_inner());
         for key in &self.keys {
             // Entries are cloned only under this lock: a count of one means no one else
-            // holds or awaits this counter.
+            // holds, awaits or has a batch pending on this counter.
             if held.get(key).is_some_and(|l| Arc::strong_count(l) == 1) {
                 held.remove(key);
             }
@@ -166,6 +222,40 @@ mod tests {
                 .expect("no deadlock")
                 .expect("task");
         }
+        assert!(locks.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_value_moved_in_a_batch_is_handed_to_the_next_writer_unless_a_batch_failed() {
+        let locks = Arc::new(PlaceLocks::default());
+        let structure = StructureId::new("s".to_string());
+        let k = key("cantine", 5);
+        let mut first = locks.lock(&structure, std::slice::from_ref(&k)).await;
+        let (known, missing) = first.known(0);
+        assert!(known.is_empty());
+        assert_eq!(
+            missing,
+            vec![k.clone()],
+            "unknown at first: read from storage"
+        );
+        // Read 3 from storage, moved to 4 in a batch joined with no failure so far.
+        first.remember(&Counts::from([(k.clone(), 3)]), 0);
+        first.remember(&Counts::from([(k.clone(), 4)]), 0);
+        first.unlock();
+        // The next writer gets it while the first one's batch is not durable yet.
+        let second = tokio::time::timeout(
+            Duration::from_secs(5),
+            locks.lock(&structure, std::slice::from_ref(&k)),
+        )
+        .await
+        .expect("let go once the moves joined the batch");
+        assert_eq!(second.known(0).0.get(&k), Some(&4));
+        // Once a batch failed, the value is void: storage is read again.
+        assert_eq!(second.known(1).1, vec![k.clone()]);
+        drop(second);
+        // Kept while the first writer's batch is pending, forgotten once it is done.
+        assert_eq!(locks.len(), 1);
+        drop(first);
         assert!(locks.is_empty());
     }
 

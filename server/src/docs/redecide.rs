@@ -100,6 +100,9 @@ pub async fn on_planning(
         .lock_counters(at.structure_id, plan.counters())
         .await?;
     let effects = plan.decide(write.doc()?, inputs, school_year, &counts)?;
+    write
+        .move_counters(at.structure_id, &effects.places)
+        .await?;
     let (conn, _) = write.parts().await?;
     apply::apply(conn, at, None, &effects, inputs.now.as_millisecond()).await?;
     write.commit(state.settings.compaction_threshold).await?;

@@ -17,7 +17,7 @@ use crate::db::{Backend, Db, WriteTx, documents, places};
 use crate::error::{AppError, AppResult};
 use automerge::{AutoCommit, ChangeHash};
 use cartable_domain::ids::{DocumentId, StructureId};
-use cartable_reconcile::{Counts, PlaceKey};
+use cartable_reconcile::{Counts, PlaceDeltas, PlaceKey};
 use sqlx::AnyConnection;
 use std::sync::Arc;
 
@@ -27,8 +27,14 @@ pub struct DocWrite {
     db: Db,
     doc_id: DocumentId,
     place_locks: Arc<PlaceLocks>,
-    /// Counters locked in memory (SQLite), let go after the commit.
+    /// Counters locked in memory (SQLite), let go once this write joined its batch.
     places: Option<PlaceGuards>,
+    /// The counters' values this write decided on (SQLite).
+    counts: Counts,
+    /// Failed batches when the counters were read, and when the gate was taken (SQLite; see
+    /// [`crate::db::group_commit::GroupCommit::failures`]).
+    failures_read: u64,
+    failures_at_gate: u64,
     /// Whether the transaction was started (it is not started again once committed).
     started: bool,
     /// What the commit stores, encoded ahead (see [`DocWrite::encode`]).
@@ -49,6 +55,9 @@ impl DocStore {
             doc_id: doc_id.clone(),
             place_locks: self.place_locks(),
             places: None,
+            counts: Counts::new(),
+            failures_read: 0,
+            failures_at_gate: 0,
             started: false,
             encoded: None,
             before: Vec::new(),
@@ -92,6 +101,16 @@ impl DocWrite {
         }
         self.started = true;
         let mut tx = self.db.begin_write().await?;
+        // Holding the gate: a batch that failed since the counters were read may have held
+        // moves those values counted.
+        self.failures_at_gate = self.db.commit_failures();
+        if self.places.is_some() && self.failures_at_gate != self.failures_read {
+            return Err(AppError::client(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                cartable_domain::api::ErrorCode::Unavailable,
+                "Service momentanément indisponible, réessayez",
+            ));
+        }
         let version = documents::lock_version(&mut tx.tx, &self.db, &self.doc_id)
             .await?
             .ok_or_else(AppError::not_found)?;
@@ -154,11 +173,51 @@ impl DocWrite {
                         "compteurs de places verrouillés trop tard dans l'écriture",
                     ));
                 }
-                self.places = Some(self.place_locks.lock(structure_id, keys).await);
-                let mut conn = self.db.pool.acquire().await?;
-                Ok(places::read(&mut conn, structure_id, keys).await?)
+                let mut guards = self.place_locks.lock(structure_id, keys).await;
+                let failures = self.db.commit_failures();
+                let (mut counts, missing) = guards.known(failures);
+                if !missing.is_empty() {
+                    // No move of these is pending in a batch (it would be known): storage
+                    // has their values.
+                    let mut conn = self.db.pool.acquire().await?;
+                    let read = places::read(&mut conn, structure_id, &missing).await?;
+                    guards.remember(&read, failures);
+                    counts.extend(read);
+                }
+                self.places = Some(guards);
+                self.failures_read = failures;
+                self.counts = counts.clone();
+                Ok(counts)
             }
         }
+    }
+
+    /// Moves the counters locked by [`DocWrite::lock_counters`] by `deltas`, in the write's
+    /// transaction (and, on SQLite, in memory for the next writer of the same counters).
+    pub async fn move_counters(
+        &mut self,
+        structure_id: &StructureId,
+        deltas: &PlaceDeltas,
+    ) -> AppResult<()> {
+        if deltas.is_empty() {
+            return Ok(());
+        }
+        let moves: Vec<(&PlaceKey, i64)> = deltas.iter().collect();
+        let (conn, _) = self.parts().await?;
+        places::add_all(conn, structure_id, &moves).await?;
+        if let Some(guards) = self.places.as_mut() {
+            let mut moved = Counts::new();
+            for (key, delta) in moves {
+                let Some(value) = self.counts.get(key) else {
+                    return Err(AppError::internal(
+                        "compteur de places déplacé sans avoir été verrouillé",
+                    ));
+                };
+                moved.insert(key.clone(), value + delta);
+            }
+            guards.remember(&moved, self.failures_at_gate);
+        }
+        Ok(())
     }
 
     /// Stores the changes made since the write began (compacting when chunks pile up) and
@@ -179,13 +238,24 @@ impl DocWrite {
             .tx
             .take()
             .ok_or_else(|| AppError::internal("écriture terminée"))?;
-        if let Err(e) = tx.commit().await {
+        let committed = match tx.release().await {
+            Ok(Some(released)) => {
+                // The moves are in the batch: the next writer of these counters may decide
+                // on them now (from memory) and join the same batch.
+                if let Some(guards) = self.places.as_mut() {
+                    guards.unlock();
+                }
+                released.durable().await
+            }
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = committed {
             if let Some(slot) = self.slot.as_mut() {
                 slot.loaded = None;
             }
             return Err(e.into());
         }
-        // The counters' new values are durable: others may decide on them now.
         self.places = None;
         self.slot
             .take()

@@ -121,6 +121,9 @@ pub async fn apply_override(
         .lock_counters(staff.structure_id(), plan.counters())
         .await?;
     let effects = plan.decide(write.doc()?, &inputs, school_year, &counts)?;
+    write
+        .move_counters(staff.structure_id(), &effects.places)
+        .await?;
     let (conn, _) = write.parts().await?;
     apply::apply(conn, at, None, &effects, inputs.now.as_millisecond()).await?;
     let decision = effects
