@@ -232,9 +232,15 @@ async fn sync_doc(
         };
         let mut write = state.docs.begin_write(&state.db, &row.id).await?;
         // Merging, checking and deciding need the document (its slot is locked) and the
-        // place counters it decides on, not the write gate: on SQLite the gate is taken only
-        // to store and commit, so another family's sync does not wait for this one's merge.
-        let admitted = incoming::admit(state, device, row, write.doc()?, changes).await?;
+        // place counters it decides on, not the write gate. A phone's usual sync (a few
+        // changes) still does all of it in one turn of the gate, which costs less than
+        // taking turns; a large request merges and decides before taking it, so that
+        // another family's sync does not wait for it.
+        if changes.len() < merge::HEAVY_CHANGES {
+            write.parts().await?;
+        }
+        let (conn, doc) = write.parts_if_started()?;
+        let admitted = incoming::admit(state, conn, device, row, doc, changes).await?;
         let heavy = admitted.ready.len() >= merge::HEAVY_CHANGES;
         let sender = merge::Sender {
             author: device.session.account_id.to_string(),

@@ -49,25 +49,30 @@ impl ActorRegistry {
     }
 
     /// Checks that `device` may send changes under each of `actors`, as far as the owners
-    /// already recorded tell (read from `db` when not cached). Returns the actors seen for the
-    /// first time, to record with [`ActorRegistry::claim_first_sights`] in the write's
-    /// transaction.
+    /// already recorded tell (read from `write_conn`, the write's transaction if it started,
+    /// else from `db`'s pool, when not cached: a writer holding a transaction never waits for
+    /// a second connection). Returns the actors seen for the first time, to record with
+    /// [`ActorRegistry::claim_first_sights`] in the write's transaction.
     pub async fn check(
         &self,
         db: &db::Db,
+        mut write_conn: Option<&mut AnyConnection>,
         device: &FamilyDevice,
         actors: &BTreeSet<ActorId>,
     ) -> AppResult<Vec<ActorId>> {
         let sender = &device.session.device_id;
         let mut first = Vec::new();
-        let mut conn = None;
+        let mut pooled: Option<sqlx::pool::PoolConnection<sqlx::Any>> = None;
         for actor in actors {
             let owner = match self.cached(actor) {
                 Some(d) => Owner::Device(d),
                 None => {
-                    let conn = match &mut conn {
+                    let conn: &mut AnyConnection = match &mut write_conn {
                         Some(c) => c,
-                        None => conn.insert(db.pool.acquire().await?),
+                        None => match &mut pooled {
+                            Some(c) => c,
+                            None => pooled.insert(db.pool.acquire().await?),
+                        },
                     };
                     match db::actors::owner(conn, &actor.to_hex_string()).await? {
                         Some(d) => {

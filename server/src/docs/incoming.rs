@@ -43,6 +43,7 @@ pub struct Admitted {
 /// document has, checks whose actors the new changes are written under, holds orphans apart.
 pub async fn admit(
     state: &AppState,
+    write_conn: Option<&mut AnyConnection>,
     device: &FamilyDevice,
     row: &DocRow,
     doc: &mut AutoCommit,
@@ -59,7 +60,7 @@ pub async fn admit(
     let sorted = sort(doc.document(), held.changes.into_iter().chain(incoming));
     let first_sights = state
         .actors
-        .check(&state.db, device, &actors_of(sorted.all()))
+        .check(&state.db, write_conn, device, &actors_of(sorted.all()))
         .await
         .map_err(|e| e.about(&row.id))?;
     if !sorted.orphans.is_empty() {

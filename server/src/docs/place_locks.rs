@@ -97,6 +97,40 @@ impl PlaceLocks {
         out
     }
 
+    /// Locks the counters `keys` of `structure_id` if no one holds any of them; `None`
+    /// otherwise (and nothing stays locked). For a writer already holding the write gate,
+    /// which must not wait for a counter.
+    pub fn try_lock(
+        self: &Arc<Self>,
+        structure_id: &StructureId,
+        keys: &[PlaceKey],
+    ) -> Option<PlaceGuards> {
+        let mut sorted: Vec<&PlaceKey> = keys.iter().collect();
+        sorted.sort();
+        sorted.dedup();
+        let mut out = PlaceGuards {
+            locks: self.clone(),
+            keys: Vec::with_capacity(sorted.len()),
+            entries: Vec::with_capacity(sorted.len()),
+            guards: Vec::with_capacity(sorted.len()),
+        };
+        for key in sorted {
+            let key = (structure_id.clone(), key.clone());
+            let lock = self
+                .held
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(key.clone())
+                .or_default()
+                .clone();
+            out.keys.push(key);
+            out.entries.push(lock.clone());
+            // A busy counter: `out` goes, letting go of those taken so far.
+            out.guards.push(lock.try_lock_owned().ok()?);
+        }
+        Some(out)
+    }
+
     /// Counters held, awaited or moved in a batch not yet durable.
     pub fn len(&self) -> usize {
         self.held.lock().map(|h| h.len()).unwrap_or(0)
@@ -256,6 +290,24 @@ mod tests {
         // Kept while the first writer's batch is pending, forgotten once it is done.
         assert_eq!(locks.len(), 1);
         drop(first);
+        assert!(locks.is_empty());
+    }
+
+    #[tokio::test]
+    async fn trying_a_busy_counter_takes_none_of_them() {
+        let locks = Arc::new(PlaceLocks::default());
+        let structure = StructureId::new("s".to_string());
+        let held = locks.lock(&structure, &[key("cantine", 5)]).await;
+        assert!(
+            locks
+                .try_lock(&structure, &[key("cantine", 4), key("cantine", 5)])
+                .is_none()
+        );
+        // The free one was let go again.
+        let free = locks.try_lock(&structure, &[key("cantine", 4)]);
+        assert!(free.is_some());
+        drop(free);
+        drop(held);
         assert!(locks.is_empty());
     }
 

@@ -21,6 +21,10 @@ use cartable_reconcile::{Counts, PlaceDeltas, PlaceKey};
 use sqlx::AnyConnection;
 use std::sync::Arc;
 
+/// Counters up to which a SQLite write decides inside the write gate (see
+/// [`DocWrite::lock_counters`]).
+const IN_GATE_COUNTERS: usize = 8;
+
 pub struct DocWrite {
     slot: Option<SlotGuard>,
     tx: Option<WriteTx>,
@@ -143,16 +147,29 @@ impl DocWrite {
         Ok((&mut *tx.tx, &mut loaded.doc))
     }
 
+    /// The transaction's connection if it started, and the document (without starting it).
+    pub fn parts_if_started(&mut self) -> AppResult<(Option<&mut AnyConnection>, &mut AutoCommit)> {
+        let conn = self.tx.as_mut().map(|tx| &mut *tx.tx);
+        let loaded = self
+            .slot
+            .as_mut()
+            .and_then(|s| s.loaded.as_mut())
+            .ok_or_else(|| AppError::internal("document non chargé"))?;
+        Ok((conn, &mut loaded.doc))
+    }
+
     /// The document, without starting the transaction.
     pub fn doc(&mut self) -> AppResult<&mut AutoCommit> {
         Ok(&mut self.loaded()?.doc)
     }
 
     /// Locks the place counters `keys` (given in the core's locking order) until the write
-    /// is committed or dropped, and reads their values. PostgreSQL locks their rows in the
-    /// transaction; SQLite locks them in memory and reads them outside the write gate, so it
-    /// must happen before the transaction starts (no writer waits for a counter while
-    /// holding the gate).
+    /// joined its batch (SQLite) or committed (PostgreSQL), and reads their values.
+    /// PostgreSQL locks their rows in the transaction. SQLite locks them in memory, and no
+    /// writer waits for a counter while holding the write gate: a write deciding on a few
+    /// counters (a phone's usual sync) takes the gate and then the counters if they are free,
+    /// and decides in the gate, as one turn; one deciding on many (a large request) or
+    /// finding one busy waits for them outside the gate and decides before taking it.
     pub async fn lock_counters(
         &mut self,
         structure_id: &StructureId,
@@ -168,7 +185,21 @@ impl DocWrite {
                 super::apply::lock_counters(conn, &db, structure_id, keys).await
             }
             Backend::Sqlite => {
-                if self.started || self.places.is_some() {
+                if self.places.is_some() {
+                    return Err(AppError::internal(
+                        "compteurs de places verrouillés deux fois dans l'écriture",
+                    ));
+                }
+                if keys.len() <= IN_GATE_COUNTERS {
+                    if let Some(counts) = self.lock_counters_in_gate(structure_id, keys).await? {
+                        return Ok(counts);
+                    }
+                    // Someone decides on one of these counters outside the gate: let go of
+                    // the gate (nothing was written yet) and wait for them as they do.
+                    self.tx = None;
+                    self.started = false;
+                }
+                if self.started {
                     return Err(AppError::internal(
                         "compteurs de places verrouillés trop tard dans l'écriture",
                     ));
@@ -190,6 +221,34 @@ impl DocWrite {
                 Ok(counts)
             }
         }
+    }
+
+    /// Takes the write gate (if not yet) and, if no one holds them, the counters `keys`,
+    /// reading their values in the transaction. `None` if one of them is held.
+    async fn lock_counters_in_gate(
+        &mut self,
+        structure_id: &StructureId,
+        keys: &[PlaceKey],
+    ) -> AppResult<Option<Counts>> {
+        self.start().await?;
+        let Some(mut guards) = self.place_locks.try_lock(structure_id, keys) else {
+            return Ok(None);
+        };
+        let failures = self.failures_at_gate;
+        let (mut counts, missing) = guards.known(failures);
+        if !missing.is_empty() {
+            let tx = self
+                .tx
+                .as_mut()
+                .ok_or_else(|| AppError::internal("écriture terminée"))?;
+            let read = places::read(&mut tx.tx, structure_id, &missing).await?;
+            guards.remember(&read, failures);
+            counts.extend(read);
+        }
+        self.places = Some(guards);
+        self.failures_read = failures;
+        self.counts = counts.clone();
+        Ok(Some(counts))
     }
 
     /// Moves the counters locked by [`DocWrite::lock_counters`] by `deltas`, in the write's
