@@ -51,6 +51,8 @@ pub struct PlaceGuards {
     /// forgotten while storage does not have it yet.
     entries: Vec<Lock>,
     guards: Vec<OwnedMutexGuard<Counter>>,
+    /// Known values before this writer's moves, to put back if its write is undone.
+    before_moves: Option<Vec<Option<(u64, i64)>>>,
 }
 
 impl std::fmt::Debug for PlaceGuards {
@@ -78,6 +80,7 @@ impl PlaceLocks {
             keys: Vec::with_capacity(sorted.len()),
             entries: Vec::with_capacity(sorted.len()),
             guards: Vec::with_capacity(sorted.len()),
+            before_moves: None,
         };
         for key in sorted {
             let key = (structure_id.clone(), key.clone());
@@ -113,6 +116,7 @@ impl PlaceLocks {
             keys: Vec::with_capacity(sorted.len()),
             entries: Vec::with_capacity(sorted.len()),
             guards: Vec::with_capacity(sorted.len()),
+            before_moves: None,
         };
         for key in sorted {
             let key = (structure_id.clone(), key.clone());
@@ -168,14 +172,36 @@ impl PlaceGuards {
         }
     }
 
+    /// Records this writer's moves (new values, tagged like [`PlaceGuards::remember`]),
+    /// keeping the values before them for [`PlaceGuards::undo_moves`].
+    pub fn moved(&mut self, values: &Counts, failures: u64) {
+        if self.before_moves.is_none() {
+            self.before_moves = Some(self.guards.iter().map(|g| g.known).collect());
+        }
+        self.remember(values, failures);
+    }
+
+    /// Puts back the values from before this writer's moves: its write was undone before
+    /// joining a batch. (Once it joined, a failed batch voids them instead.)
+    pub fn undo_moves(&mut self) {
+        if let Some(before) = self.before_moves.take() {
+            for (guard, known) in self.guards.iter_mut().zip(before) {
+                guard.known = known;
+            }
+        }
+    }
+
     /// Lets others decide on the counters: this writer's moves are in its batch.
     pub fn unlock(&mut self) {
+        self.before_moves = None;
         self.guards.clear();
     }
 }
 
 impl Drop for PlaceGuards {
     fn drop(&mut self) {
+        // Still locked: the write did not join a batch, its moves never happen.
+        self.undo_moves();
         self.guards.clear();
         self.entries.clear();
         let mut held = self.locks.held.lock().unwrap_or_else(|p| p.into_inner());
@@ -291,6 +317,24 @@ mod tests {
         assert_eq!(locks.len(), 1);
         drop(first);
         assert!(locks.is_empty());
+    }
+
+    #[tokio::test]
+    async fn moves_of_a_write_undone_before_its_batch_are_put_back() {
+        let locks = Arc::new(PlaceLocks::default());
+        let structure = StructureId::new("s".to_string());
+        let k = key("cantine", 5);
+        let mut first = locks.lock(&structure, std::slice::from_ref(&k)).await;
+        first.remember(&Counts::from([(k.clone(), 3)]), 0);
+        first.unlock();
+        // Pending in a batch: 3. A second writer moves it to 4, then gives up.
+        let mut second = locks.lock(&structure, std::slice::from_ref(&k)).await;
+        second.moved(&Counts::from([(k.clone(), 4)]), 0);
+        drop(second);
+        let third = locks.lock(&structure, std::slice::from_ref(&k)).await;
+        assert_eq!(third.known(0).0.get(&k), Some(&3));
+        drop(third);
+        drop(first);
     }
 
     #[tokio::test]

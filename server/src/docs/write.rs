@@ -274,7 +274,7 @@ impl DocWrite {
                 };
                 moved.insert(key.clone(), value + delta);
             }
-            guards.remember(&moved, self.failures_at_gate);
+            guards.moved(&moved, self.failures_at_gate);
         }
         Ok(())
     }
@@ -301,10 +301,23 @@ impl DocWrite {
             Ok(Some(released)) => {
                 // The moves are in the batch: the next writer of these counters may decide
                 // on them now (from memory) and join the same batch.
-                if let Some(guards) = self.places.as_mut() {
+                let mut places = self.places.take();
+                if let Some(guards) = places.as_mut() {
                     guards.unlock();
                 }
-                released.durable().await
+                // The counters' values stay known until the batch is durable, even if this
+                // request goes away meanwhile.
+                let durable = tokio::spawn(async move {
+                    let outcome = released.durable().await;
+                    drop(places);
+                    outcome
+                });
+                match durable.await {
+                    Ok(outcome) => outcome,
+                    Err(e) => Err(sqlx::Error::Protocol(format!(
+                        "validation groupée interrompue : {e}"
+                    ))),
+                }
             }
             Ok(None) => Ok(()),
             Err(e) => Err(e),
@@ -426,8 +439,8 @@ impl Drop for DocWrite {
         if let Some(slot) = self.slot.as_mut() {
             slot.loaded = None;
         }
-        // The transaction goes before the counters: no one decides on a value this write
-        // could still have changed.
+        // The counters' values from before this write's moves are put back as it lets go
+        // of them (`PlaceGuards`' drop); its savepoint is rolled back in the batch.
         self.tx = None;
         self.places = None;
     }
