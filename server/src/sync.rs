@@ -237,7 +237,7 @@ async fn sync_doc(
         // taking turns; a large request merges and decides before taking it, so that
         // another family's sync does not wait for it.
         if changes.len() < merge::HEAVY_CHANGES {
-            write.parts().await?;
+            write.start_now().await?;
         }
         let (conn, doc) = write.parts_if_started()?;
         let admitted = incoming::admit(state, conn, device, row, doc, changes).await?;

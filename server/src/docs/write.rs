@@ -41,6 +41,9 @@ pub struct DocWrite {
     failures_at_gate: u64,
     /// Whether the transaction was started (it is not started again once committed).
     started: bool,
+    /// Whether its connection was handed out to write (then the transaction may no longer
+    /// be given up to wait for counters).
+    conn_used: bool,
     /// What the commit stores, encoded ahead (see [`DocWrite::encode`]).
     encoded: Option<Encoded>,
     /// Heads before this write.
@@ -63,6 +66,7 @@ impl DocStore {
             failures_read: 0,
             failures_at_gate: 0,
             started: false,
+            conn_used: false,
             encoded: None,
             before: Vec::new(),
         };
@@ -135,6 +139,7 @@ impl DocWrite {
     /// The transaction's connection and the document, together (starting the transaction).
     pub async fn parts(&mut self) -> AppResult<(&mut AnyConnection, &mut AutoCommit)> {
         self.start().await?;
+        self.conn_used = true;
         let tx = self
             .tx
             .as_mut()
@@ -147,7 +152,13 @@ impl DocWrite {
         Ok((&mut *tx.tx, &mut loaded.doc))
     }
 
-    /// The transaction's connection if it started, and the document (without starting it).
+    /// Takes the write gate now (SQLite), for a write that will decide in one turn of it.
+    pub async fn start_now(&mut self) -> AppResult<()> {
+        self.start().await
+    }
+
+    /// The transaction's connection if it started, to read only, and the document (without
+    /// starting it).
     pub fn parts_if_started(&mut self) -> AppResult<(Option<&mut AnyConnection>, &mut AutoCommit)> {
         let conn = self.tx.as_mut().map(|tx| &mut *tx.tx);
         let loaded = self
@@ -190,12 +201,16 @@ impl DocWrite {
                         "compteurs de places verrouillés deux fois dans l'écriture",
                     ));
                 }
-                if keys.len() <= IN_GATE_COUNTERS {
-                    if let Some(counts) = self.lock_counters_in_gate(structure_id, keys).await? {
-                        return Ok(counts);
-                    }
-                    // Someone decides on one of these counters outside the gate: let go of
-                    // the gate (nothing was written yet) and wait for them as they do.
+                if keys.len() <= IN_GATE_COUNTERS
+                    && !self.conn_used
+                    && let Some(counts) = self.lock_counters_in_gate(structure_id, keys).await?
+                {
+                    return Ok(counts);
+                }
+                if self.started && !self.conn_used {
+                    // Too many counters to decide in the gate, or one held by someone deciding
+                    // outside it: let go of the gate (nothing was written) and wait for them
+                    // as they do.
                     self.tx = None;
                     self.started = false;
                 }
