@@ -72,29 +72,11 @@ impl PlaceLocks {
         structure_id: &StructureId,
         keys: &[PlaceKey],
     ) -> PlaceGuards {
-        let mut sorted: Vec<&PlaceKey> = keys.iter().collect();
-        sorted.sort();
-        sorted.dedup();
-        let mut out = PlaceGuards {
-            locks: self.clone(),
-            keys: Vec::with_capacity(sorted.len()),
-            entries: Vec::with_capacity(sorted.len()),
-            guards: Vec::with_capacity(sorted.len()),
-            before_moves: None,
-        };
-        for key in sorted {
-            let key = (structure_id.clone(), key.clone());
-            let lock = self
-                .held
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .entry(key.clone())
-                .or_default()
-                .clone();
+        let (mut out, keys) = self.guards_for(structure_id, keys);
+        for key in keys {
             // Recorded before waiting: if this future is dropped while it waits, the drop of
             // `out` still removes the entry once no one uses it.
-            out.keys.push(key);
-            out.entries.push(lock.clone());
+            let lock = out.enter(key);
             out.guards.push(lock.lock_owned().await);
         }
         out
@@ -108,31 +90,37 @@ impl PlaceLocks {
         structure_id: &StructureId,
         keys: &[PlaceKey],
     ) -> Option<PlaceGuards> {
+        let (mut out, keys) = self.guards_for(structure_id, keys);
+        for key in keys {
+            let lock = out.enter(key);
+            // A busy counter: `out` goes, letting go of those taken so far.
+            out.guards.push(lock.try_lock_owned().ok()?);
+        }
+        Some(out)
+    }
+
+    /// A writer's guards with no counter entered yet, and the counters `keys` of
+    /// `structure_id` to enter, each once and in key order.
+    fn guards_for(
+        self: &Arc<Self>,
+        structure_id: &StructureId,
+        keys: &[PlaceKey],
+    ) -> (PlaceGuards, Vec<Key>) {
         let mut sorted: Vec<&PlaceKey> = keys.iter().collect();
         sorted.sort();
         sorted.dedup();
-        let mut out = PlaceGuards {
+        let out = PlaceGuards {
             locks: self.clone(),
             keys: Vec::with_capacity(sorted.len()),
             entries: Vec::with_capacity(sorted.len()),
             guards: Vec::with_capacity(sorted.len()),
             before_moves: None,
         };
-        for key in sorted {
-            let key = (structure_id.clone(), key.clone());
-            let lock = self
-                .held
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .entry(key.clone())
-                .or_default()
-                .clone();
-            out.keys.push(key);
-            out.entries.push(lock.clone());
-            // A busy counter: `out` goes, letting go of those taken so far.
-            out.guards.push(lock.try_lock_owned().ok()?);
-        }
-        Some(out)
+        let keys = sorted
+            .into_iter()
+            .map(|key| (structure_id.clone(), key.clone()))
+            .collect();
+        (out, keys)
     }
 
     /// Counters held, awaited or moved in a batch not yet durable.
@@ -146,6 +134,22 @@ impl PlaceLocks {
 }
 
 impl PlaceGuards {
+    /// Records the counter `key` as this writer's and returns its lock, for the writer to
+    /// take next: the writer's drop removes the entry once no one uses it, taken or not.
+    fn enter(&mut self, key: Key) -> Lock {
+        let lock = self
+            .locks
+            .held
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(key.clone())
+            .or_default()
+            .clone();
+        self.keys.push(key);
+        self.entries.push(lock.clone());
+        lock
+    }
+
     /// The values known in memory and still valid (`failures` is the current count of failed
     /// batches), and the keys whose value must be read from storage.
     pub fn known(&self, failures: u64) -> (Counts, Vec<PlaceKey>) {
