@@ -125,13 +125,37 @@ pub async fn of_each_family(
     structure_id: &str,
     family_ids: &[&str],
 ) -> Result<BTreeMap<String, Vec<InvoiceRow>>, sqlx::Error> {
-    let mut out: BTreeMap<String, Vec<InvoiceRow>> = BTreeMap::new();
+    let select = format!("SELECT {COLUMNS} FROM invoices");
+    let family = |i: &InvoiceRow| i.family_id.clone();
+    of_each(
+        conn,
+        &select,
+        "year, kind, seq",
+        structure_id,
+        family_ids,
+        invoice,
+        family,
+    )
+    .await
+}
+
+/// The rows of `select` (`SELECT … FROM` a table with `structure_id` and `family_id`) of
+/// each of `family_ids` (of the structure), read by `read`, in `order` within a family.
+async fn of_each<T>(
+    conn: &mut AnyConnection,
+    select: &str,
+    order: &str,
+    structure_id: &str,
+    family_ids: &[&str],
+    read: fn(&sqlx::any::AnyRow) -> Result<T, sqlx::Error>,
+    family: fn(&T) -> String,
+) -> Result<BTreeMap<String, Vec<T>>, sqlx::Error> {
+    let mut out: BTreeMap<String, Vec<T>> = BTreeMap::new();
     if family_ids.is_empty() {
         return Ok(out);
     }
     let sql = format!(
-        "SELECT {COLUMNS} FROM invoices WHERE structure_id = $1 AND family_id IN ({}) \
-         ORDER BY family_id, year, kind, seq",
+        "{select} WHERE structure_id = $1 AND family_id IN ({}) ORDER BY family_id, {order}",
         multi_row::list(2, family_ids.len())
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(structure_id);
@@ -139,8 +163,8 @@ pub async fn of_each_family(
         q = q.bind(*id);
     }
     for r in q.fetch_all(&mut *conn).await?.iter() {
-        let row = invoice(r)?;
-        out.entry(row.family_id.clone()).or_default().push(row);
+        let row = read(r)?;
+        out.entry(family(&row)).or_default().push(row);
     }
     Ok(out)
 }
@@ -397,24 +421,19 @@ pub async fn payments_of_each_family(
     structure_id: &str,
     family_ids: &[&str],
 ) -> Result<BTreeMap<String, Vec<PaymentRow>>, sqlx::Error> {
-    let mut out: BTreeMap<String, Vec<PaymentRow>> = BTreeMap::new();
-    if family_ids.is_empty() {
-        return Ok(out);
-    }
-    let sql = format!(
-        "SELECT {PAYMENT_COLUMNS} FROM payments WHERE structure_id = $1 AND family_id IN ({}) \
-         ORDER BY family_id, received_on, recorded_at_ms, id",
-        multi_row::list(2, family_ids.len())
-    );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(structure_id);
-    for id in family_ids {
-        q = q.bind(*id);
-    }
-    for r in q.fetch_all(&mut *conn).await?.iter() {
-        let p = payment(r)?;
-        out.entry(p.family_id.clone()).or_default().push(p);
-    }
-    Ok(out)
+    let select = format!("SELECT {PAYMENT_COLUMNS} FROM payments");
+    let order = "received_on, recorded_at_ms, id";
+    let family = |p: &PaymentRow| p.family_id.clone();
+    of_each(
+        conn,
+        &select,
+        order,
+        structure_id,
+        family_ids,
+        payment,
+        family,
+    )
+    .await
 }
 
 /// Payments received between two ISO dates (inclusive).
