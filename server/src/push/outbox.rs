@@ -4,7 +4,7 @@
 //! The worker ([`super::worker`]) later expands each due event into one delivery per
 //! subscribed device of the family (or of every family of the structure).
 
-use crate::db::multi_row::ROWS_PER_INSERT;
+use crate::db::multi_row::{self, ROWS_PER_INSERT};
 use cartable_domain::DocumentId;
 use cartable_domain::push::{PushEvent, PushPayload};
 use sqlx::AnyConnection;
@@ -75,24 +75,12 @@ impl Outgoing {
 
 /// Writes `event` into the outbox on the transaction's connection `conn`.
 pub async fn enqueue(conn: &mut AnyConnection, event: &Outgoing) -> Result<(), sqlx::Error> {
-    let payload =
-        serde_json::to_string(&event.payload).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query(
+    let q = sqlx::query(
         "INSERT INTO push_events (structure_id, family_id, event, kind, payload, subject, \
          exclude_device_id, created_at_ms, due_at_ms, state) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending')",
-    )
-    .bind(&event.structure_id)
-    .bind(event.family_id.as_deref())
-    .bind(event.payload.event.code())
-    .bind(event.payload.event.kind().code())
-    .bind(payload)
-    .bind(event.payload.subject.as_deref())
-    .bind(event.exclude_device_id.as_deref())
-    .bind(event.payload.at_ms)
-    .bind(event.due_at_ms)
-    .execute(&mut *conn)
-    .await?;
+    );
+    bind(q, event)?.execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -104,21 +92,7 @@ pub async fn enqueue_many(
 ) -> Result<(), sqlx::Error> {
     for chunk in events.chunks(ROWS_PER_INSERT) {
         let rows = (0..chunk.len())
-            .map(|i| {
-                let b = 9 * i;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending')",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8,
-                    b + 9
-                )
-            })
+            .map(|i| format!("({}, 'pending')", multi_row::list(1 + COLUMNS * i, COLUMNS)))
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
@@ -127,22 +101,31 @@ pub async fn enqueue_many(
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for event in chunk {
-            let payload = serde_json::to_string(&event.payload)
-                .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-            q = q
-                .bind(&event.structure_id)
-                .bind(event.family_id.as_deref())
-                .bind(event.payload.event.code())
-                .bind(event.payload.event.kind().code())
-                .bind(payload)
-                .bind(event.payload.subject.as_deref())
-                .bind(event.exclude_device_id.as_deref())
-                .bind(event.payload.at_ms)
-                .bind(event.due_at_ms);
+            q = bind(q, event)?;
         }
         q.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Values [`bind`] gives a row (its `state` is written as `'pending'`).
+const COLUMNS: usize = 9;
+
+/// Binds the values of `event`'s row, `structure_id` to `due_at_ms`.
+fn bind<'q>(q: AnyQuery<'q>, event: &Outgoing) -> Result<AnyQuery<'q>, sqlx::Error> {
+    let payload =
+        serde_json::to_string(&event.payload).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    Ok(q.bind(&event.structure_id)
+        .bind(event.family_id.as_deref())
+        .bind(event.payload.event.code())
+        .bind(event.payload.event.kind().code())
+        .bind(payload)
+        .bind(event.payload.subject.as_deref())
+        .bind(event.exclude_device_id.as_deref())
+        .bind(event.payload.at_ms)
+        .bind(event.due_at_ms))
 }
 
 /// Cancels the events about `subject` (e.g. a withdrawn message) that are not sent yet,
