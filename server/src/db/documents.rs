@@ -258,14 +258,10 @@ pub async fn lock_version(
     doc_id: &DocumentId,
 ) -> Result<Option<i64>, sqlx::Error> {
     let sql = match db.for_update() {
-        "" => "SELECT version FROM documents WHERE id = $1",
+        "" => VERSION,
         _ => "SELECT version FROM documents WHERE id = $1 FOR UPDATE",
     };
-    let row = sqlx::query(sql)
-        .bind(doc_id.as_str())
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.map(|r| r.try_get("version")).transpose()
+    read_version(conn, sql, doc_id).await
 }
 
 /// The document's version, without locking.
@@ -273,7 +269,18 @@ pub async fn version(
     conn: &mut AnyConnection,
     doc_id: &DocumentId,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let row = sqlx::query("SELECT version FROM documents WHERE id = $1")
+    read_version(conn, VERSION, doc_id).await
+}
+
+const VERSION: &str = "SELECT version FROM documents WHERE id = $1";
+
+/// The `version` of the row `sql` (`$1` the document) finds, if any.
+async fn read_version(
+    conn: &mut AnyConnection,
+    sql: &'static str,
+    doc_id: &DocumentId,
+) -> Result<Option<i64>, sqlx::Error> {
+    let row = sqlx::query(sql)
         .bind(doc_id.as_str())
         .fetch_optional(&mut *conn)
         .await?;
