@@ -1,7 +1,7 @@
 //! Issued invoices, credit notes and statements, their numbering counters, and payments.
 
 use super::Db;
-use super::multi_row::{self, ROWS_PER_INSERT};
+use super::multi_row::{self, Query, ROWS_PER_INSERT};
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeMap;
 
@@ -61,8 +61,31 @@ pub async fn insert(conn: &mut AnyConnection, i: &InvoiceRow) -> Result<(), sqlx
         "INSERT INTO invoices ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
          $11, $12, $13, $14, $15, $16, $17, $18)"
     );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(&i.id)
+    bind(sqlx::query(sqlx::AssertSqlSafe(sql)), i)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Inserts `rows` with as few statements as [`ROWS_PER_INSERT`] allows.
+pub async fn insert_many(conn: &mut AnyConnection, rows: &[InvoiceRow]) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO invoices ({COLUMNS}) VALUES {}",
+            multi_row::values(chunk.len(), 18)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for i in chunk {
+            q = bind(q, i);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Binds the values of `i`'s row, in [`COLUMNS`]' order.
+fn bind<'q>(q: Query<'q>, i: &InvoiceRow) -> Query<'q> {
+    q.bind(&i.id)
         .bind(&i.structure_id)
         .bind(&i.family_id)
         .bind(&i.kind)
@@ -80,43 +103,6 @@ pub async fn insert(conn: &mut AnyConnection, i: &InvoiceRow) -> Result<(), sqlx
         .bind(i.issued_at_ms)
         .bind(&i.pdf_key)
         .bind(&i.pdf_sha256)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
-/// Inserts `rows` with as few statements as [`ROWS_PER_INSERT`] allows.
-pub async fn insert_many(conn: &mut AnyConnection, rows: &[InvoiceRow]) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let sql = format!(
-            "INSERT INTO invoices ({COLUMNS}) VALUES {}",
-            multi_row::values(chunk.len(), 18)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for i in chunk {
-            q = q
-                .bind(&i.id)
-                .bind(&i.structure_id)
-                .bind(&i.family_id)
-                .bind(&i.kind)
-                .bind(&i.number)
-                .bind(i.year)
-                .bind(i.seq)
-                .bind(&i.run_month)
-                .bind(&i.issued_on)
-                .bind(&i.due_on)
-                .bind(i.total_cents)
-                .bind(&i.refers_to)
-                .bind(&i.reason)
-                .bind(&i.content)
-                .bind(&i.issued_by)
-                .bind(i.issued_at_ms)
-                .bind(&i.pdf_key)
-                .bind(&i.pdf_sha256);
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
 }
 
 /// The documents of each of `family_ids` (of the structure), in [`of_family`]'s order.

@@ -5,6 +5,9 @@
 /// and PostgreSQL (65,535) accept, for rows of up to 20 columns.
 pub const ROWS_PER_INSERT: usize = 100;
 
+/// A statement whose values are bound row after row.
+pub type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
 /// `$from, $from+1, …` for `n` values: an `IN (…)` list.
 pub fn list(from: usize, n: usize) -> String {
     (from..from + n)

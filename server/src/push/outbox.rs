@@ -4,7 +4,7 @@
 //! The worker ([`super::worker`]) later expands each due event into one delivery per
 //! subscribed device of the family (or of every family of the structure).
 
-use crate::db::multi_row::{self, ROWS_PER_INSERT};
+use crate::db::multi_row::{self, Query, ROWS_PER_INSERT};
 use cartable_domain::DocumentId;
 use cartable_domain::push::{PushEvent, PushPayload};
 use sqlx::AnyConnection;
@@ -108,13 +108,11 @@ pub async fn enqueue_many(
     Ok(())
 }
 
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
-
 /// Values [`bind`] gives a row (its `state` is written as `'pending'`).
 const COLUMNS: usize = 9;
 
 /// Binds the values of `event`'s row, `structure_id` to `due_at_ms`.
-fn bind<'q>(q: AnyQuery<'q>, event: &Outgoing) -> Result<AnyQuery<'q>, sqlx::Error> {
+fn bind<'q>(q: Query<'q>, event: &Outgoing) -> Result<Query<'q>, sqlx::Error> {
     let payload =
         serde_json::to_string(&event.payload).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     Ok(q.bind(&event.structure_id)
