@@ -1,7 +1,7 @@
 //! Automerge documents as rows: metadata, chunks (a snapshot plus incremental saves), and
 //! the sync state of each device for each document.
 
-use super::multi_row::{self, ROWS_PER_INSERT};
+use super::multi_row::{self, Query, ROWS_PER_INSERT};
 use super::{Db, coded, id, opt_id};
 use cartable_domain::DocKind;
 use cartable_domain::ids::{DeviceId, DocumentId, FamilyId, StructureId};
@@ -191,14 +191,7 @@ pub async fn insert_documents(
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (doc, _) in chunk {
-            q = q
-                .bind(doc.id.as_str())
-                .bind(doc.structure_id.as_str())
-                .bind(doc.family_id.as_ref().map(FamilyId::as_str))
-                .bind(doc.kind.code())
-                .bind(doc.school_year.map(|y| y.to_string()))
-                .bind(doc.version)
-                .bind(created_at_ms);
+            q = bind(q, doc, created_at_ms);
         }
         q.execute(&mut *conn).await?;
         let sql = format!(
@@ -227,19 +220,11 @@ pub async fn insert_document(
     snapshot: &[u8],
     created_at_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    let q = sqlx::query(
         "INSERT INTO documents (id, structure_id, family_id, kind, school_year, version, \
          created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(doc.id.as_str())
-    .bind(doc.structure_id.as_str())
-    .bind(doc.family_id.as_ref().map(FamilyId::as_str))
-    .bind(doc.kind.code())
-    .bind(doc.school_year.map(|y| y.to_string()))
-    .bind(doc.version)
-    .bind(created_at_ms)
-    .execute(&mut *conn)
-    .await?;
+    );
+    bind(q, doc, created_at_ms).execute(&mut *conn).await?;
     sqlx::query(
         "INSERT INTO document_chunks (doc_id, seq, is_snapshot, data) VALUES ($1, $2, 1, $3)",
     )
@@ -249,6 +234,17 @@ pub async fn insert_document(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Binds the values of `doc`'s row in `documents`, created at `created_at_ms`.
+fn bind<'q>(q: Query<'q>, doc: &DocRow, created_at_ms: i64) -> Query<'q> {
+    q.bind(doc.id.as_str())
+        .bind(doc.structure_id.as_str())
+        .bind(doc.family_id.as_ref().map(FamilyId::as_str))
+        .bind(doc.kind.code())
+        .bind(doc.school_year.map(|y| y.to_string()))
+        .bind(doc.version)
+        .bind(created_at_ms)
 }
 
 /// The document's version, locking its row until the transaction ends on PostgreSQL.
