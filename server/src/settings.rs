@@ -37,9 +37,15 @@ pub struct Settings {
     /// Incremental chunks a document may have before it is compacted into a snapshot.
     pub compaction_threshold: i64,
     /// Estimated memory, in bytes, of the documents kept loaded; beyond it the least
-    /// recently used idle ones are evicted (`CARTABLE_DOC_CACHE_BYTES`, default 64 MiB).
+    /// recently used idle ones are evicted (`CARTABLE_DOC_CACHE_BYTES`, default 160 MiB).
     /// Each document is charged an estimate from its operations and stored size
     /// (`docs::cache::estimated_bytes`). Replaces the former count, `doc_cache_capacity`.
+    ///
+    /// The default holds the documents of about 1,600 families early in the year (an empty
+    /// planning, a dossier and a ledger: about 100 KB together), so that a town of 1,000
+    /// families all syncing on a Sunday evening reloads nothing, and leaves room for the
+    /// rest of the server within 256 MB at 10,000 families. 64 MiB made such a town reload
+    /// two documents of three at every sync (see `docs/BENCHMARKS.md`).
     pub doc_cache_bytes: usize,
     /// Connections to the database.
     pub db_max_connections: u32,
@@ -119,7 +125,7 @@ impl Default for Settings {
             staff_session_idle_secs: 30 * 60,
             staff_session_max_secs: 12 * 60 * 60,
             compaction_threshold: 16,
-            doc_cache_bytes: 64 * 1024 * 1024,
+            doc_cache_bytes: 160 * 1024 * 1024,
             db_max_connections: 16,
             max_document_bytes: 10 * 1024 * 1024,
             family_documents_quota_bytes: 200 * 1024 * 1024,
@@ -444,7 +450,7 @@ mod tests {
 
     #[test]
     fn the_document_cache_is_bounded_in_bytes_and_the_former_count_is_refused() {
-        assert_eq!(Settings::default().doc_cache_bytes, 64 * 1024 * 1024);
+        assert_eq!(Settings::default().doc_cache_bytes, 160 * 1024 * 1024);
         let mut s = Settings::default();
         s.apply_env([(
             "CARTABLE_DOC_CACHE_BYTES".to_string(),
