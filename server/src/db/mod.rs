@@ -142,9 +142,15 @@ impl Db {
                     conn.execute(
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                          PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                         PRAGMA secure_delete = ON;",
+                         PRAGMA secure_delete = ON; PRAGMA mmap_size = 268435456;",
                     )
                     .await?;
+                    // Pages of the database file are read through a shared memory map
+                    // (up to 256 MiB) rather than copied into each connection's page cache:
+                    // every commit of another connection empties that cache, so under
+                    // concurrent writes each query read its pages again with `pread`
+                    // (about a fifth of SQLite's CPU per sync, see docs/BENCHMARKS.md).
+                    // Pages still in the write-ahead log are read as before.
                     // Table statistics for the query planner, as SQLite advises for long-lived
                     // connections: analyse (on a bounded sample) the tables whose size changed
                     // a lot since they were last analysed. The pool renews its connections,
