@@ -73,7 +73,7 @@ fn inputs(catalogue: Catalogue) -> DecisionInputs {
     }
     DecisionInputs {
         catalogue: Arc::new(catalogue),
-        dossier,
+        dossier: dossier.into(),
         valid_documents: Default::default(),
         overdue: None,
         now: jiff::Timestamp::from_second(1_788_000_000).expect("instant"),

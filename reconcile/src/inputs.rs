@@ -14,7 +14,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct DecisionInputs {
     pub catalogue: Arc<Catalogue>,
-    pub dossier: Dossier,
+    pub dossier: Arc<Dossier>,
     /// Kinds of supporting document currently valid for the family.
     pub valid_documents: BTreeSet<String>,
     /// The family's unpaid invoice blocking new bookings, when the structure blocks them

@@ -192,7 +192,7 @@ fn an_approval_decides_again_the_bookings_refused_for_the_family_file() {
     w.sync();
     let refused = w.decision("c1", wednesday, "mercredi").expect("decided");
     assert_eq!(refused.cause, Some(RefusalCause::DossierNotApproved));
-    w.inputs.dossier.review = Some(Review {
+    std::sync::Arc::make_mut(&mut w.inputs.dossier).review = Some(Review {
         status: ReviewStatus::Approved,
         at_ms: 1,
         ..Default::default()

@@ -389,17 +389,22 @@ async fn decision_inputs(
         None => Default::default(),
     };
     let dossier = match rows().find(|d| d.kind == DocKind::Dossier) {
-        Some(row) => state.docs.read(&row.id).await?,
+        Some(row) => state.docs.read_shared(&row.id).await?,
         None => Default::default(),
     };
     let now = state.clock.now();
     let today = cartable_domain::calendar::paris_date(now).to_string();
     let family_id = rows().find_map(|d| d.family_id.clone());
+    // Only a structure that asks for supporting documents needs to know which are valid.
+    let asks_documents = catalogue
+        .activities
+        .values()
+        .any(|a| !a.required_documents.is_empty());
     let valid_documents = match family_id {
-        Some(family_id) => {
+        Some(family_id) if asks_documents => {
             crate::db::supporting::valid_kinds(&state.db, family_id.as_str(), &today).await?
         }
-        None => Default::default(),
+        _ => Default::default(),
     };
     // The unpaid-invoice rule reads the family's ledger only when the structure has it.
     let ledger = rows().find(|d| d.kind == DocKind::Ledger);

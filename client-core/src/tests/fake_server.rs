@@ -261,7 +261,7 @@ impl FakeServer {
             .map_err(|_| Error::invalid("server clock"))?;
         let inputs = DecisionInputs {
             catalogue: std::sync::Arc::new(catalogue),
-            dossier,
+            dossier: dossier.into(),
             valid_documents: Default::default(),
             overdue: None,
             now,

@@ -80,7 +80,7 @@ impl World {
             counts: Counts::new(),
             inputs: DecisionInputs {
                 catalogue: Arc::new(catalogue),
-                dossier: dossier(),
+                dossier: dossier().into(),
                 valid_documents: Default::default(),
                 overdue: None,
                 now: paris("2026-11-02T10:00"),

@@ -36,12 +36,21 @@ pub const BYTES_PER_SAVED_BYTE: usize = 1;
 /// Fixed memory of a loaded document (the fit's constant: op set, change graph, indexes).
 pub const BYTES_PER_DOCUMENT: usize = 26 * 1024;
 
-/// Estimated memory of a loaded document, from its operation count and stored size.
+/// Estimated memory of a loaded document, from its operation count and stored size; a
+/// value hydrated from it and kept (`Loaded::hydrated`, a dossier for the rules) is charged
+/// its stored size once more (its strings and maps, uncompressed but without Automerge's
+/// history).
 pub fn estimated_bytes(loaded: &Loaded) -> usize {
     let ops = usize::try_from(loaded.doc.stats().num_ops).unwrap_or(usize::MAX);
+    let hydrated = if loaded.hydrated.is_some() {
+        loaded.stored_bytes
+    } else {
+        0
+    };
     BYTES_PER_DOCUMENT
         .saturating_add(ops.saturating_mul(BYTES_PER_OP))
         .saturating_add(loaded.stored_bytes.saturating_mul(BYTES_PER_SAVED_BYTE))
+        .saturating_add(hydrated)
 }
 
 /// What a slot costs as it is now.
@@ -283,12 +292,7 @@ mod tests {
     #[test]
     fn a_loaded_document_costs_more_than_an_empty_slot_and_grows_with_its_operations() {
         let mut doc = automerge::AutoCommit::new();
-        let empty = Loaded {
-            doc: doc.clone(),
-            version: 1,
-            chunks: 1,
-            stored_bytes: doc.save().len(),
-        };
+        let empty = Loaded::new(doc.clone(), 1, 1, doc.save().len());
         for i in 0..100 {
             automerge::transaction::Transactable::put(
                 &mut doc,
@@ -298,12 +302,8 @@ mod tests {
             )
             .expect("put into a fresh map");
         }
-        let full = Loaded {
-            stored_bytes: doc.save().len(),
-            doc,
-            version: 2,
-            chunks: 1,
-        };
+        let stored_bytes = doc.save().len();
+        let full = Loaded::new(doc, 2, 1, stored_bytes);
         let empty_slot = Slot::default();
         assert_eq!(slot_bytes(&empty_slot), EMPTY_SLOT_BYTES);
         assert!(estimated_bytes(&empty) >= BYTES_PER_DOCUMENT);

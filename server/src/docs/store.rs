@@ -9,9 +9,10 @@ use super::cache::{SharedSlot, SlotCache, slot_bytes};
 use super::place_locks::PlaceLocks;
 use crate::db::{Backend, Db, documents};
 use crate::error::AppError;
-use automerge::{ActorId, AutoCommit};
+use automerge::{ActorId, AutoCommit, ChangeHash};
 use cartable_domain::ids::DocumentId;
 use sqlx::AnyConnection;
+use std::any::Any;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex};
 
@@ -24,6 +25,52 @@ pub struct Loaded {
     pub chunks: i64,
     /// Bytes of its stored form (snapshot and chunks): part of its memory estimate.
     pub stored_bytes: usize,
+    /// Its last hydration by [`DocStore::read_shared`], reused while the document is
+    /// unchanged.
+    pub hydrated: Option<Hydrated>,
+}
+
+impl Loaded {
+    /// A document just loaded from (or stored to) storage at `version`.
+    pub fn new(doc: AutoCommit, version: i64, chunks: i64, stored_bytes: usize) -> Self {
+        Self {
+            doc,
+            version,
+            chunks,
+            stored_bytes,
+            hydrated: None,
+        }
+    }
+}
+
+impl Loaded {
+    /// The document hydrated as a `T`: the value kept from the last call while the document's
+    /// heads are the same and it was a `T`, else a fresh one (then kept).
+    pub fn hydrate_shared<T>(&mut self) -> Result<Arc<T>, autosurgeon::HydrateError>
+    where
+        T: autosurgeon::Hydrate + Send + Sync + 'static,
+    {
+        let heads = self.doc.get_heads();
+        if let Some(h) = &self.hydrated
+            && h.heads == heads
+            && let Ok(value) = h.value.clone().downcast::<T>()
+        {
+            return Ok(value);
+        }
+        let value: Arc<T> = Arc::new(autosurgeon::hydrate(&self.doc)?);
+        self.hydrated = Some(Hydrated {
+            heads,
+            value: value.clone(),
+        });
+        Ok(value)
+    }
+}
+
+/// A value hydrated from a document, with the heads it was read at: every change to the
+/// document changes its heads, so the value is current exactly while they are equal.
+pub struct Hydrated {
+    heads: Vec<ChangeHash>,
+    value: Arc<dyn Any + Send + Sync>,
 }
 
 #[derive(Default)]
@@ -125,12 +172,7 @@ impl DocStore {
         let (bytes, chunks) = documents::load_bytes(conn, doc_id).await?;
         let mut doc = AutoCommit::load(&bytes)?;
         doc.set_actor(self.actor.clone());
-        slot.loaded = Some(Loaded {
-            doc,
-            version,
-            chunks,
-            stored_bytes: bytes.len(),
-        });
+        slot.loaded = Some(Loaded::new(doc, version, chunks, bytes.len()));
         Ok(())
     }
 
@@ -160,6 +202,21 @@ impl DocStore {
             .map_err(|e| AppError::internal(format!("document {doc_id} illisible : {e}")))
     }
 
+    /// Hydrates a document for reading, like [`DocStore::read`], sharing the value with
+    /// earlier readers while the document has not changed: a booking sync needs the family's
+    /// dossier for the rules, and hydrating it again each time cost more than the rules.
+    pub async fn read_shared<T>(&self, doc_id: &DocumentId) -> Result<Arc<T>, AppError>
+    where
+        T: autosurgeon::Hydrate + Send + Sync + 'static,
+    {
+        let mut slot = self.lock(doc_id).await;
+        self.ensure_current_for_read(&mut slot, doc_id).await?;
+        let loaded = slot.loaded.as_mut().ok_or_else(AppError::not_found)?;
+        loaded
+            .hydrate_shared()
+            .map_err(|e| AppError::internal(format!("document {doc_id} illisible : {e}")))
+    }
+
     /// Number of documents in memory.
     pub fn loaded_count(&self) -> usize {
         self.cache.lock().map(|c| c.count()).unwrap_or(0)
@@ -168,5 +225,56 @@ impl DocStore {
     /// Estimated memory of the documents in memory, in bytes.
     pub fn loaded_bytes(&self) -> usize {
         self.cache.lock().map(|c| c.bytes()).unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Loaded;
+    use automerge::AutoCommit;
+    use automerge::transaction::Transactable;
+    use autosurgeon::{Hydrate, Reconcile};
+    use std::sync::Arc;
+
+    #[derive(Debug, Clone, PartialEq, Hydrate, Reconcile)]
+    struct Sheet {
+        name: String,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Hydrate, Reconcile)]
+    struct Other {
+        name: String,
+    }
+
+    fn loaded(name: &str) -> Loaded {
+        let mut doc = AutoCommit::new();
+        autosurgeon::reconcile(&mut doc, Sheet { name: name.into() }).expect("reconcile");
+        Loaded::new(doc, 1, 1, 0)
+    }
+
+    #[test]
+    fn a_hydrated_value_is_shared_until_the_document_changes() {
+        let mut l = loaded("Léa");
+        let first = l.hydrate_shared::<Sheet>().expect("hydrate");
+        let again = l.hydrate_shared::<Sheet>().expect("hydrate");
+        assert!(Arc::ptr_eq(&first, &again));
+        l.doc
+            .put(automerge::ROOT, "name", "Hugo")
+            .expect("put into the root map");
+        let changed = l.hydrate_shared::<Sheet>().expect("hydrate");
+        assert!(!Arc::ptr_eq(&first, &changed));
+        assert_eq!(changed.name, "Hugo");
+        assert_eq!(first.name, "Léa");
+    }
+
+    #[test]
+    fn another_type_is_hydrated_afresh_and_replaces_the_kept_value() {
+        let mut l = loaded("Léa");
+        let sheet = l.hydrate_shared::<Sheet>().expect("hydrate");
+        let other = l.hydrate_shared::<Other>().expect("hydrate");
+        assert_eq!(other.name, "Léa");
+        let sheet_again = l.hydrate_shared::<Sheet>().expect("hydrate");
+        assert!(!Arc::ptr_eq(&sheet, &sheet_again));
+        assert_eq!(*sheet, *sheet_again);
     }
 }
