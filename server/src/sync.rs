@@ -211,7 +211,7 @@ async fn sync_doc(
         let mut slot = state.docs.lock(&row.id).await;
         state
             .docs
-            .ensure_current_for_read(&mut slot, &row.id)
+            .ensure_at_least(&mut slot, &row.id, row.version)
             .await?;
         let loaded = slot
             .loaded
@@ -303,7 +303,7 @@ async fn sync_doc(
         let mut slot = state.docs.lock(&row.id).await;
         state
             .docs
-            .ensure_current_for_read(&mut slot, &row.id)
+            .ensure_at_least(&mut slot, &row.id, row.version)
             .await?;
         let loaded = slot
             .loaded
@@ -389,7 +389,7 @@ async fn decision_inputs(
         None => Default::default(),
     };
     let dossier = match rows().find(|d| d.kind == DocKind::Dossier) {
-        Some(row) => state.docs.read_shared(&row.id).await?,
+        Some(row) => state.docs.read_shared(&row.id, Some(row.version)).await?,
         None => Default::default(),
     };
     let now = state.clock.now();

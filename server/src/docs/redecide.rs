@@ -44,7 +44,7 @@ pub async fn inputs(
         Err(e) if e.code() == cartable_domain::api::ErrorCode::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
-    let dossier: Arc<Dossier> = state.docs.read_shared(&dossier_row.id).await?;
+    let dossier: Arc<Dossier> = state.docs.read_shared(&dossier_row.id, None).await?;
     let now = state.clock.now();
     let today = paris_date(now).to_string();
     let valid_documents = supporting::valid_kinds(&state.db, family_id, &today).await?;

@@ -193,6 +193,33 @@ impl DocStore {
         self.ensure_loaded(&mut conn, slot, doc_id, version).await
     }
 
+    /// For readers that already read the document's row (a sync request lists a family's
+    /// documents, with their versions, first): the slot's copy when it reflects at least that
+    /// version, else a fresh load, without asking storage for the version once more.
+    ///
+    /// On PostgreSQL a copy written since by this process is newer than the row and kept;
+    /// a fresh load may be newer than `version` too (written by another process meanwhile)
+    /// and is marked with `version`, so that a writer, which reads the version under lock,
+    /// reloads it rather than trusting it. On SQLite (one process) a loaded copy is current;
+    /// an empty slot is loaded at the version read now, which the write gate checks.
+    pub async fn ensure_at_least(
+        &self,
+        slot: &mut Slot,
+        doc_id: &DocumentId,
+        version: i64,
+    ) -> Result<(), AppError> {
+        match self.db.backend {
+            Backend::Sqlite => self.ensure_current_for_read(slot, doc_id).await,
+            Backend::Postgres => {
+                if slot.loaded.as_ref().is_some_and(|l| l.version >= version) {
+                    return Ok(());
+                }
+                let mut conn = self.db.pool.acquire().await?;
+                self.ensure_loaded(&mut conn, slot, doc_id, version).await
+            }
+        }
+    }
+
     /// Hydrates a document for reading, through the slot cache.
     pub async fn read<T: autosurgeon::Hydrate>(&self, doc_id: &DocumentId) -> Result<T, AppError> {
         let mut slot = self.lock(doc_id).await;
@@ -205,12 +232,21 @@ impl DocStore {
     /// Hydrates a document for reading, like [`DocStore::read`], sharing the value with
     /// earlier readers while the document has not changed: a booking sync needs the family's
     /// dossier for the rules, and hydrating it again each time cost more than the rules.
-    pub async fn read_shared<T>(&self, doc_id: &DocumentId) -> Result<Arc<T>, AppError>
+    /// `version` is the document's version as its row was just read, when known (see
+    /// [`DocStore::ensure_at_least`]).
+    pub async fn read_shared<T>(
+        &self,
+        doc_id: &DocumentId,
+        version: Option<i64>,
+    ) -> Result<Arc<T>, AppError>
     where
         T: autosurgeon::Hydrate + Send + Sync + 'static,
     {
         let mut slot = self.lock(doc_id).await;
-        self.ensure_current_for_read(&mut slot, doc_id).await?;
+        match version {
+            Some(v) => self.ensure_at_least(&mut slot, doc_id, v).await?,
+            None => self.ensure_current_for_read(&mut slot, doc_id).await?,
+        }
         let loaded = slot.loaded.as_mut().ok_or_else(AppError::not_found)?;
         loaded
             .hydrate_shared()
