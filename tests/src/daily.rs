@@ -11,6 +11,18 @@ use std::collections::BTreeMap;
 /// A Tuesday of school time (no closure of the demo's catalogue).
 pub const DAY: &str = "2027-03-16";
 
+/// The family of a child, by the child's id.
+pub fn family_of(server: &TestServer, child_id: &str) -> String {
+    server.block_on(async {
+        sqlx::query("SELECT family_id FROM children WHERE child_id = $1")
+            .bind(child_id)
+            .fetch_one(&server.state.db.pool)
+            .await
+            .expect("child")
+            .get("family_id")
+    })
+}
+
 pub struct Demo {
     pub structure_id: String,
     /// Child id by first name.

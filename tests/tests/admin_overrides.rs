@@ -7,7 +7,7 @@
 use cartable_domain::planning::{CellKey, Outcome};
 use cartable_server::demo;
 use cartable_tests::admin_page::{assert_accessible, sign_in};
-use cartable_tests::daily::{DAY, demo_with_canteen};
+use cartable_tests::daily::{DAY, demo_with_canteen, family_of};
 use cartable_tests::raw::{RawPeer, decision};
 use cartable_tests::{TestServer, on_each_backend};
 use sqlx::Row;
@@ -20,17 +20,6 @@ fn places_taken(server: &TestServer) -> i64 {
             .await
             .expect("counter")
             .map_or(0, |r| r.get::<i64, _>("taken"))
-    })
-}
-
-fn family_of(server: &TestServer, child_id: &str) -> String {
-    server.block_on(async {
-        sqlx::query("SELECT family_id FROM children WHERE child_id = $1")
-            .bind(child_id)
-            .fetch_one(&server.state.db.pool)
-            .await
-            .expect("child")
-            .get("family_id")
     })
 }
 

@@ -5,22 +5,10 @@
 
 use cartable_domain::planning::{CellKey, Outcome};
 use cartable_server::demo;
-use cartable_tests::daily::{DAY, demo_with_canteen};
+use cartable_tests::daily::{DAY, demo_with_canteen, family_of};
 use cartable_tests::raw::{RawPeer, decision};
 use cartable_tests::{Backend, TestServer, on_each_backend, staff};
 use serde_json::json;
-use sqlx::Row;
-
-fn family_of(server: &TestServer, child_id: &str) -> String {
-    server.block_on(async {
-        sqlx::query("SELECT family_id FROM children WHERE child_id = $1")
-            .bind(child_id)
-            .fetch_one(&server.state.db.pool)
-            .await
-            .expect("child")
-            .get("family_id")
-    })
-}
 
 fn override_decision(server: &TestServer, family: &str, child: &str, outcome: &str) {
     let token = staff::login(&server.url, "agent", demo::AGENT_PASSWORD);

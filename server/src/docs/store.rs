@@ -41,9 +41,7 @@ impl Loaded {
             hydrated: None,
         }
     }
-}
 
-impl Loaded {
     /// The document hydrated as a `T`: the value kept from the last call while the document's
     /// heads are the same and it was a `T`, else a fresh one (then kept).
     pub fn hydrate_shared<T>(&mut self) -> Result<Arc<T>, autosurgeon::HydrateError>
