@@ -377,6 +377,23 @@ fn measure(
         server_pid: target.pid(),
     };
     let (mut devices, summary) = phase(&harness, "first sync (warm-up)", devices, &no_cells, warm)?;
+    if summary.errors > 0 {
+        let r = &summary.recorder;
+        let kinds: Vec<String> = r
+            .errors
+            .iter()
+            .map(|(kind, n)| {
+                let sample = r.error_samples.get(kind).and_then(|s| s.first());
+                format!("{n} × {kind} (e.g. {})", sample.map_or("-", |s| s.as_str()))
+            })
+            .collect();
+        bail!(
+            "{} of {} first syncs failed, so the devices are not all ready: {}",
+            summary.errors,
+            devices.len(),
+            kinds.join("; ")
+        );
+    }
     summaries.push(summary);
     let mut cells = None;
     for d in &mut devices {
