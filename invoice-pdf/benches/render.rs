@@ -27,13 +27,13 @@ fn november_invoice() -> PdfDocument {
         issuer: [
             "Mairie de Saint-Aubin-sur-Loire",
             "Régie des services périscolaires",
-            "1 place de la Mairie, 49000 Saint-Aubin-sur-Loire",
+            "1 place de la Mairie, 44000 Saint-Aubin-sur-Loire",
             "SIRET 214 900 000 00012",
             "regie@saint-aubin.example · 02 41 00 00 00",
         ]
         .map(String::from)
         .to_vec(),
-        recipient: ["Camille Moreau", "Famille Moreau", "12 rue des Écoles", "49000 Saint-Aubin-sur-Loire"]
+        recipient: ["Camille Moreau", "Famille Moreau", "12 rue des Écoles", "44000 Saint-Aubin-sur-Loire"]
             .map(String::from)
             .to_vec(),
         facts: [
