@@ -375,6 +375,10 @@ fn measure(
         logins: &logins,
         pg_database: pg_db,
         server_pid: target.pid(),
+        docs: match &target {
+            Target::InProcess { srv, .. } => Some(&srv.state.docs),
+            Target::External { .. } => None,
+        },
     };
     let (mut devices, summary) = phase(&harness, "first sync (warm-up)", devices, &no_cells, warm)?;
     if summary.errors > 0 {
@@ -507,6 +511,8 @@ struct Harness<'a> {
     pg_database: Option<&'a str>,
     /// The server's process when it runs in its own.
     server_pid: Option<u32>,
+    /// The server's documents when it runs in this process.
+    docs: Option<&'a cartable_server::docs::store::DocStore>,
 }
 
 fn phase(
@@ -523,9 +529,14 @@ fn phase(
         p.concurrency
     );
     let before = stats::cpu_snapshot(pg_database, h.server_pid);
+    let loads_before = h.docs.map(|d| d.loads());
     let (devices, rec, elapsed) = rt.block_on(load::run(devices, http, cells, logins, p))?;
     let cpu = stats::cpu_snapshot(pg_database, h.server_pid).since(&before);
     let mut summary = stats::summarise(name, rec, elapsed, cpu);
+    summary.doc_loads = h
+        .docs
+        .zip(loads_before)
+        .map(|(d, before)| d.loads() - before);
     summary.rss_mb = rss_mb();
     summary.server_memory = h.server_pid.and_then(stats::process_memory);
     Ok((devices, summary))
@@ -678,6 +689,14 @@ fn print_table(
             0.0
         };
         print!("  {:<22} {server_ms:>7.3} ms", s.phase);
+        if let Some(loads) = s.doc_loads
+            && s.ops > 0
+        {
+            print!(
+                "  documents loaded from storage per operation {:.2}",
+                loads as f64 / s.ops as f64
+            );
+        }
         match s.server_memory {
             Some(m) => println!(
                 "  server process RSS after {:.0} MB, peak so far {:.0} MB",

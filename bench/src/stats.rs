@@ -320,6 +320,8 @@ pub struct Summary {
     /// A server in its own process: its resident memory after the phase and its peak so far
     /// (VmRSS, VmHWM).
     pub server_memory: Option<ProcessMemory>,
+    /// A server in this process: documents it loaded from storage during the phase.
+    pub doc_loads: Option<u64>,
     pub recorder: Recorder,
 }
 
@@ -385,6 +387,7 @@ pub fn summarise(phase: &str, mut rec: Recorder, elapsed: Duration, cpu: CpuSpli
         cpu,
         rss_mb: None,
         server_memory: None,
+        doc_loads: None,
         recorder: rec,
     }
 }
@@ -420,6 +423,7 @@ impl Summary {
             "process_rss_mb_after": self.rss_mb,
             "server_rss_mb_after": self.server_memory.map(|m| m.rss_mb),
             "server_peak_rss_mb": self.server_memory.map(|m| m.peak_mb),
+            "server_doc_loads": self.doc_loads,
             "late_starts": self.recorder.late_starts,
             "churn_logins": self.recorder.churn_logins,
             "multi_round_samples": self.recorder.multi_round_samples,

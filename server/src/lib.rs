@@ -53,6 +53,8 @@ pub struct AppState {
     pub actors: Arc<docs::actors::ActorRegistry>,
     /// Incoming changes waiting for the changes they depend on.
     pub orphans: Arc<docs::orphans::OrphanStash>,
+    /// The last up-to-date sync reply of each document, given again without loading it.
+    pub up_to_date: Arc<docs::up_to_date::UpToDateReplies>,
     /// Push notifications: sender and worker wake-up.
     pub push: Arc<push::PushRuntime>,
     /// Seals the secrets kept at rest (TOTP), with the data folder's key.
@@ -95,6 +97,7 @@ impl AppState {
             publication: Arc::default(),
             actors: Arc::default(),
             orphans: Arc::default(),
+            up_to_date: Arc::default(),
             push: Arc::new(push::PushRuntime::new(&settings)?),
             settings: Arc::new(settings),
             db,

@@ -39,9 +39,15 @@ fn info(row: &DocRow) -> DocumentInfo {
     }
 }
 
-/// One document of a request: its row, the device's persisted sync state, the message and
-/// the changes it carries.
-type Work<'a> = (&'a DocRow, Option<&'a [u8]>, Option<Message>, Vec<Change>);
+/// One document of a request: its row, the device's persisted sync state, the message (its
+/// bytes when it carries no changes, and decoded) and the changes it carries.
+struct Work<'a> {
+    row: &'a DocRow,
+    persisted: Option<&'a [u8]>,
+    quiet: Option<&'a [u8]>,
+    message: Option<Message>,
+    changes: Vec<Change>,
+}
 
 /// Handles one sync request body for an authenticated family device.
 pub async fn handle(
@@ -161,15 +167,21 @@ pub async fn handle(
         budget
             .spend(&changes)
             .map_err(|r| AppError::refused(r, row.id.clone()))?;
-        work.push((row, persisted.as_deref(), message, changes));
+        work.push(Work {
+            row,
+            persisted: persisted.as_deref(),
+            quiet: d.message.as_deref().filter(|_| changes.is_empty()),
+            message,
+            changes,
+        });
     }
-    work.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    work.sort_by(|a, b| a.row.id.cmp(&b.row.id));
 
     let mut replies = Vec::with_capacity(work.len());
     let mut compensations = Vec::new();
-    for (row, persisted, message, changes) in work {
-        let (reply, restored) =
-            sync_doc(state, device, &visible, row, message, changes, persisted).await?;
+    for w in work {
+        let row = w.row;
+        let (reply, restored) = sync_doc(state, device, &visible, w).await?;
         if !restored.is_empty() {
             compensations.push(Compensation {
                 doc_id: row.id.clone(),
@@ -196,11 +208,15 @@ async fn sync_doc(
     state: &AppState,
     device: &FamilyDevice,
     visible: &[(DocRow, Option<Vec<u8>>)],
-    row: &DocRow,
-    mut message: Option<Message>,
-    changes: Vec<Change>,
-    persisted: Option<&[u8]>,
+    work: Work<'_>,
 ) -> AppResult<(Option<Vec<u8>>, Vec<String>)> {
+    let Work {
+        row,
+        persisted,
+        quiet,
+        mut message,
+        changes,
+    } = work;
     let mut sync_state = persisted
         .and_then(|b| State::decode(b).ok())
         .unwrap_or_default();
@@ -297,8 +313,27 @@ async fn sync_doc(
         return Ok((reply, restored));
     }
 
-    // Nothing to merge: answer from the loaded copy, and let go of it before writing the
-    // sync state, so that no one waits for the write gate while holding a document.
+    // Nothing to merge. A device with nothing new, and no orphans whose needs the reply
+    // would add, gets the reply remembered for its message and state at this version of the
+    // document, if there is one: the document need not be loaded (see `docs::up_to_date`).
+    let remembered = match (quiet, persisted) {
+        (Some(quiet), Some(persisted))
+            if !state
+                .orphans
+                .holds(row.id.as_str(), &device.session.device_id) =>
+        {
+            Some((quiet, persisted))
+        }
+        _ => None,
+    };
+    if let Some((quiet, persisted)) = remembered
+        && let Some(reply) = state.up_to_date.get(&row.id, row.version, quiet, persisted)
+    {
+        return Ok((reply, Vec::new()));
+    }
+
+    // Else answer from the loaded copy, and let go of it before writing the sync state, so
+    // that no one waits for the write gate while holding a document.
     let reply = {
         let mut slot = state.docs.lock(&row.id).await;
         state
@@ -309,7 +344,9 @@ async fn sync_doc(
             .loaded
             .as_mut()
             .ok_or_else(|| AppError::internal("document non chargé"))?;
+        let mut their_heads = None;
         if let Some(m) = message {
+            their_heads = Some(m.heads.clone());
             loaded
                 .doc
                 .sync()
@@ -317,11 +354,21 @@ async fn sync_doc(
                 .map_err(|e| AppError::malformed_sync_because("Message illisible", &e))?;
         }
         let need = incoming::orphans_need(state, device, row, &mut loaded.doc);
-        loaded
+        let reply = loaded
             .doc
             .sync()
             .generate_sync_message(&mut sync_state)
-            .map(|m| incoming::reply(m, need))
+            .map(|m| incoming::reply(m, need));
+        // Remembered when the device was up to date and its state stays as persisted.
+        if let Some((quiet, persisted)) = remembered
+            && their_heads.is_some_and(|h| !h.is_empty() && h == loaded.doc.get_heads())
+            && sync_state.encode() == persisted
+        {
+            state
+                .up_to_date
+                .put(&row.id, loaded.version, quiet, persisted, reply.as_deref());
+        }
+        reply
     };
     if persisted != Some(sync_state.encode().as_slice()) {
         let mut wtx = state.db.begin_write().await?;

@@ -19,6 +19,7 @@ pub mod redecide;
 pub mod requested;
 pub mod review;
 pub mod store;
+pub mod up_to_date;
 pub mod write;
 
 pub use cartable_reconcile::patches::touched_keys;

@@ -88,6 +88,15 @@ impl OrphanStash {
         }
     }
 
+    /// Whether orphans are held for `device_id` and `doc_id`.
+    pub fn holds(&self, doc_id: &str, device_id: &str) -> bool {
+        let inner = self.inner();
+        !inner.by_doc_device.is_empty()
+            && inner
+                .by_doc_device
+                .contains_key(&(doc_id.to_string(), device_id.to_string()))
+    }
+
     /// A copy of the orphans held for `device_id` and `doc_id`.
     pub fn peek(&self, doc_id: &str, device_id: &str) -> Vec<Change> {
         self.inner()

@@ -14,6 +14,7 @@ use cartable_domain::ids::DocumentId;
 use sqlx::AnyConnection;
 use std::any::Any;
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// A document as loaded from storage.
@@ -117,6 +118,8 @@ pub struct DocStore {
     cache: Arc<Mutex<SlotCache>>,
     /// Place counters locked by writers, in memory (SQLite; see [`super::place_locks`]).
     place_locks: Arc<PlaceLocks>,
+    /// Documents loaded from storage since start.
+    loads: AtomicU64,
 }
 
 impl DocStore {
@@ -129,6 +132,7 @@ impl DocStore {
             actor,
             cache: Arc::new(Mutex::new(SlotCache::new(budget_bytes))),
             place_locks: Arc::default(),
+            loads: AtomicU64::new(0),
         }
     }
 
@@ -168,6 +172,7 @@ impl DocStore {
             return Ok(());
         }
         let (bytes, chunks) = documents::load_bytes(conn, doc_id).await?;
+        self.loads.fetch_add(1, Ordering::Relaxed);
         let mut doc = AutoCommit::load(&bytes)?;
         doc.set_actor(self.actor.clone());
         slot.loaded = Some(Loaded::new(doc, version, chunks, bytes.len()));
@@ -254,6 +259,12 @@ impl DocStore {
     /// Number of documents in memory.
     pub fn loaded_count(&self) -> usize {
         self.cache.lock().map(|c| c.count()).unwrap_or(0)
+    }
+
+    /// Documents loaded from storage since start (a sync that finds its documents in memory,
+    /// or needs none, loads none).
+    pub fn loads(&self) -> u64 {
+        self.loads.load(Ordering::Relaxed)
     }
 
     /// Estimated memory of the documents in memory, in bytes.

@@ -1,0 +1,127 @@
+//! A phone with nothing new is answered from the reply the server remembered for its
+//! documents, without loading them: the same bytes Automerge gave the last time, until the
+//! document changes (here, or through another server process on PostgreSQL).
+
+use cartable_domain::DocKind;
+use cartable_domain::planning::Outcome;
+use cartable_domain::protocol::SyncResponse;
+use cartable_tests::raw::{RawPeer, decision, next, write_request};
+use cartable_tests::{Backend, TestServer, backends};
+use jiff::civil::Weekday;
+
+const PASSWORD: &str = "mot-de-passe-test";
+
+/// The replies of a sync of one round, by document.
+fn replies(responses: &[SyncResponse]) -> Vec<(String, Option<Vec<u8>>)> {
+    assert_eq!(responses.len(), 1, "an up-to-date sync takes one round");
+    responses[0]
+        .docs
+        .iter()
+        .map(|d| (d.doc_id.as_str().to_string(), d.message.clone()))
+        .collect()
+}
+
+#[test]
+fn an_up_to_date_phone_is_answered_without_loading_its_documents_until_they_change() {
+    for backend in backends() {
+        eprintln!("-- backend {backend:?}");
+        // No document stays in memory once let go: each one a sync needs is loaded again.
+        let mut server = TestServer::start_with(backend, |s| s.doc_cache_bytes = 0);
+        let seed = server.seed(1);
+        let family = &seed.families[0];
+        let mut phone = RawPeer::login(&server.url, &family.parents[0].login, PASSWORD);
+        phone.sync();
+        let child = &family.children[0].0;
+        let key = write_request(&mut phone, child, next(Weekday::Monday), "cantine", true);
+        phone.sync();
+        assert_eq!(
+            decision(&mut phone, &key).map(|d| d.outcome),
+            Some(Outcome::Accepted)
+        );
+
+        // The sync states settle (the device acknowledges the decision): then the device's
+        // message and its persisted state are the same at every sync, and the reply Automerge
+        // computes is remembered.
+        phone.sync();
+        phone.sync();
+        let loads = server.state.docs.loads();
+        let remembered = replies(&phone.sync());
+        assert_eq!(server.state.docs.loads(), loads, "no document loaded");
+        assert_eq!(remembered.len(), 4, "dossier, planning, ledger, catalogue");
+        assert!(remembered.iter().all(|(_, m)| m.is_some()));
+
+        // After a restart nothing is remembered: Automerge answers from the loaded
+        // documents, with the same bytes.
+        server.restart();
+        let loads = server.state.docs.loads();
+        let computed = replies(&phone.sync());
+        assert!(
+            server.state.docs.loads() >= loads + 4,
+            "the documents were loaded"
+        );
+        assert_eq!(computed, remembered);
+        let loads = server.state.docs.loads();
+        assert_eq!(replies(&phone.sync()), computed);
+        assert_eq!(server.state.docs.loads(), loads, "no document loaded");
+
+        // The other parent books; the planning changed, so the first phone's next sync
+        // brings the booking and its decision.
+        let mut other = RawPeer::login(&server.url, &family.parents[1].login, PASSWORD);
+        other.sync();
+        let tuesday = write_request(&mut other, child, next(Weekday::Tuesday), "cantine", true);
+        other.sync();
+        phone.sync();
+        assert_eq!(
+            decision(&mut phone, &tuesday).map(|d| d.outcome),
+            Some(Outcome::Accepted)
+        );
+        assert_eq!(
+            phone.doc(DocKind::Planning).get_heads(),
+            other.doc(DocKind::Planning).get_heads()
+        );
+
+        if backend == Backend::Postgres {
+            let other_login = &family.parents[1].login;
+            a_change_through_another_process_is_not_hidden(&server, &mut phone, other_login, child);
+        }
+    }
+}
+
+/// On PostgreSQL, a reply remembered by one process is not given once another process
+/// changed the document.
+fn a_change_through_another_process_is_not_hidden(
+    server: &TestServer,
+    phone: &mut RawPeer,
+    other_login: &str,
+    child: &str,
+) {
+    // The first process remembers the phone's up-to-date reply.
+    phone.sync();
+    let loads = server.state.docs.loads();
+    phone.sync();
+    assert_eq!(server.state.docs.loads(), loads, "answered from memory");
+
+    // The other parent books through a second process.
+    let second = server.another_process();
+    let mut through_second = RawPeer::login(&second.url, other_login, PASSWORD);
+    through_second.sync();
+    let key = write_request(
+        &mut through_second,
+        child,
+        next(Weekday::Thursday),
+        "cantine",
+        true,
+    );
+    through_second.sync();
+    assert_eq!(
+        decision(&mut through_second, &key).map(|d| d.outcome),
+        Some(Outcome::Accepted)
+    );
+
+    phone.sync();
+    assert_eq!(
+        decision(phone, &key).map(|d| d.outcome),
+        Some(Outcome::Accepted),
+        "the first process's remembered reply was not given"
+    );
+}
