@@ -162,11 +162,10 @@ impl RawPeer {
             });
         }
         let mut responses = Vec::new();
+        // Documents sent a message in this sync: any other that the server lists is new.
+        let mut sent = std::collections::BTreeSet::new();
         for _ in 0..10 {
-            let sent: Vec<String> = outgoing
-                .iter()
-                .map(|d| d.doc_id.as_str().to_string())
-                .collect();
+            sent.extend(outgoing.iter().map(|d| d.doc_id.as_str().to_string()));
             let response = self.round(&mut states, std::mem::take(&mut outgoing))?;
             self.infos = response.available.clone();
             for info in &response.available {

@@ -3,6 +3,8 @@
 //! document changes (here, or through another server process on PostgreSQL).
 
 use cartable_domain::DocKind;
+use cartable_domain::dossier::Dossier;
+use cartable_domain::ids::DocumentId;
 use cartable_domain::planning::Outcome;
 use cartable_domain::protocol::SyncResponse;
 use cartable_tests::raw::{RawPeer, decision, next, write_request};
@@ -64,6 +66,14 @@ fn an_up_to_date_phone_is_answered_without_loading_its_documents_until_they_chan
         assert_eq!(replies(&phone.sync()), computed);
         assert_eq!(server.state.docs.loads(), loads, "no document loaded");
 
+        // Bookings decide with the family's dossier.
+        let thursday = write_request(&mut phone, child, next(Weekday::Thursday), "cantine", true);
+        phone.sync();
+        assert_eq!(
+            decision(&mut phone, &thursday).map(|d| d.outcome),
+            Some(Outcome::Accepted)
+        );
+
         // The other parent books; the planning changed, so the first phone's next sync
         // brings the booking and its decision.
         let mut other = RawPeer::login(&server.url, &family.parents[1].login, PASSWORD);
@@ -108,7 +118,9 @@ fn a_change_through_another_process_is_not_hidden(
     let key = write_request(
         &mut through_second,
         child,
-        next(Weekday::Thursday),
+        next(Weekday::Monday)
+            .checked_add(jiff::Span::new().days(7))
+            .expect("a date"),
         "cantine",
         true,
     );
@@ -124,4 +136,44 @@ fn a_change_through_another_process_is_not_hidden(
         Some(Outcome::Accepted),
         "the first process's remembered reply was not given"
     );
+}
+
+#[test]
+fn the_rules_read_a_dossier_at_its_version_without_loading_its_document_again() {
+    for backend in backends() {
+        eprintln!("-- backend {backend:?}");
+        let server = TestServer::start_with(backend, |s| s.doc_cache_bytes = 0);
+        let seed = server.seed(1);
+        let mut phone = RawPeer::login(&server.url, &seed.families[0].parents[0].login, PASSWORD);
+        phone.sync();
+        let dossier = DocumentId::new(phone.doc_id(DocKind::Dossier));
+        let planning = DocumentId::new(phone.doc_id(DocKind::Planning));
+        let version = server.count(
+            "SELECT version FROM documents WHERE id = $1",
+            dossier.as_str(),
+        );
+        let docs = &server.state.docs;
+        let read = || {
+            server
+                .block_on(docs.read_shared::<Dossier>(&dossier, Some(version)))
+                .expect("the dossier")
+        };
+        let first = read();
+        assert_eq!(first.children.len(), 2);
+        // Letting go of another document evicts the idle dossier (no memory budget).
+        server.block_on(async { drop(docs.lock(&planning).await) });
+        assert!(!docs.in_memory(&dossier));
+
+        let loads = docs.loads();
+        let again = read();
+        assert_eq!(docs.loads(), loads, "read without loading the document");
+        assert!(std::sync::Arc::ptr_eq(&first, &again));
+
+        // Another version is read from the document.
+        let newer = server
+            .block_on(docs.read_shared::<Dossier>(&dossier, Some(version + 1)))
+            .expect("the dossier");
+        assert_eq!(docs.loads(), loads + 1);
+        assert_eq!(*newer, *first);
+    }
 }

@@ -5,11 +5,13 @@
 pub mod actors;
 pub mod apply;
 pub mod batch_write;
+pub mod bounded;
 pub mod cache;
 pub mod catalogue;
 pub mod closures;
 pub mod create;
 pub mod dossier;
+pub mod hydrated;
 pub mod incoming;
 pub mod merge;
 pub mod orphans;

@@ -6,6 +6,7 @@
 //! processes can share one PostgreSQL; on SQLite (one process) the slot's lock is enough.
 
 use super::cache::{SharedSlot, SlotCache, slot_bytes};
+use super::hydrated::HydratedValues;
 use super::place_locks::PlaceLocks;
 use crate::db::{Backend, Db, documents};
 use crate::error::AppError;
@@ -120,6 +121,8 @@ pub struct DocStore {
     place_locks: Arc<PlaceLocks>,
     /// Documents loaded from storage since start.
     loads: AtomicU64,
+    /// Values hydrated by [`DocStore::read_shared`], kept after their documents left memory.
+    hydrated: HydratedValues,
 }
 
 impl DocStore {
@@ -133,6 +136,7 @@ impl DocStore {
             cache: Arc::new(Mutex::new(SlotCache::new(budget_bytes))),
             place_locks: Arc::default(),
             loads: AtomicU64::new(0),
+            hydrated: HydratedValues::default(),
         }
     }
 
@@ -236,7 +240,8 @@ impl DocStore {
     /// earlier readers while the document has not changed: a booking sync needs the family's
     /// dossier for the rules, and hydrating it again each time cost more than the rules.
     /// `version` is the document's version as its row was just read, when known (see
-    /// [`DocStore::ensure_at_least`]).
+    /// [`DocStore::ensure_at_least`]): the value read at that version is then given without
+    /// the document, even after it left memory (see [`super::hydrated`]).
     pub async fn read_shared<T>(
         &self,
         doc_id: &DocumentId,
@@ -245,20 +250,37 @@ impl DocStore {
     where
         T: autosurgeon::Hydrate + Send + Sync + 'static,
     {
+        if let Some(v) = version
+            && let Some(value) = self.hydrated.get::<T>(doc_id, v)
+        {
+            return Ok(value);
+        }
         let mut slot = self.lock(doc_id).await;
         match version {
             Some(v) => self.ensure_at_least(&mut slot, doc_id, v).await?,
             None => self.ensure_current_for_read(&mut slot, doc_id).await?,
         }
         let loaded = slot.loaded.as_mut().ok_or_else(AppError::not_found)?;
-        loaded
+        let value: Arc<T> = loaded
             .hydrate_shared()
-            .map_err(|e| AppError::internal(format!("document {doc_id} illisible : {e}")))
+            .map_err(|e| AppError::internal(format!("document {doc_id} illisible : {e}")))?;
+        // Estimated at its stored size, as the slot's cache charges it.
+        self.hydrated
+            .put(doc_id, loaded.version, value.clone(), loaded.stored_bytes);
+        Ok(value)
     }
 
     /// Number of documents in memory.
     pub fn loaded_count(&self) -> usize {
         self.cache.lock().map(|c| c.count()).unwrap_or(0)
+    }
+
+    /// Whether `doc_id` has a slot in memory (loaded or about to be).
+    pub fn in_memory(&self, doc_id: &DocumentId) -> bool {
+        self.cache
+            .lock()
+            .map(|c| c.contains(doc_id))
+            .unwrap_or(false)
     }
 
     /// Documents loaded from storage since start (a sync that finds its documents in memory,

@@ -16,18 +16,14 @@
 //! serves every device of the family (and every family, for a structure's catalogue) whose
 //! message and state are the same bytes. The entries are bounded by their memory.
 
+use super::bounded::BoundedMap;
 use cartable_domain::ids::DocumentId;
-use std::collections::HashMap;
 use std::sync::Mutex;
 
 /// Memory for remembered replies: an entry is about 400 bytes (a message of about 100, a
 /// sync state of 40, a reply of about 100, the key and the map's share), so this holds the
 /// four documents of about 10,000 families.
 pub const DEFAULT_BUDGET_BYTES: usize = 16 * 1024 * 1024;
-
-/// What an entry costs beyond its three byte strings: the document id, the map's slot and
-/// the vectors' headers.
-const ENTRY_OVERHEAD_BYTES: usize = 160;
 
 struct Entry {
     /// Storage version of the document the reply was computed from.
@@ -38,24 +34,9 @@ struct Entry {
     reply: Option<Vec<u8>>,
 }
 
-impl Entry {
-    fn bytes(&self) -> usize {
-        ENTRY_OVERHEAD_BYTES
-            + self.message.len()
-            + self.state.len()
-            + self.reply.as_ref().map_or(0, Vec::len)
-    }
-}
-
-struct Inner {
-    entries: HashMap<DocumentId, Entry>,
-    total: usize,
-}
-
 /// The last up-to-date reply of each document, with what it was computed from.
 pub struct UpToDateReplies {
-    budget: usize,
-    inner: Mutex<Inner>,
+    entries: Mutex<BoundedMap<Entry>>,
 }
 
 impl Default for UpToDateReplies {
@@ -68,16 +49,12 @@ impl UpToDateReplies {
     /// Replies kept up to about `budget` bytes.
     pub fn new(budget: usize) -> Self {
         Self {
-            budget,
-            inner: Mutex::new(Inner {
-                entries: HashMap::new(),
-                total: 0,
-            }),
+            entries: Mutex::new(BoundedMap::new(budget)),
         }
     }
 
-    fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    fn entries(&self) -> std::sync::MutexGuard<'_, BoundedMap<Entry>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The reply remembered for `doc_id` at storage `version` when the device sends exactly
@@ -90,15 +67,15 @@ impl UpToDateReplies {
         message: &[u8],
         state: &[u8],
     ) -> Option<Option<Vec<u8>>> {
-        let inner = self.inner();
-        let entry = inner.entries.get(doc_id)?;
+        let entries = self.entries();
+        let entry = entries.get(doc_id)?;
         (entry.version == version && entry.message == message && entry.state == state)
             .then(|| entry.reply.clone())
     }
 
     /// Remembers `reply`, computed from `doc_id` at storage `version` for a device that sent
     /// `message` with `state` persisted, and that left its state unchanged. Replaces the
-    /// document's previous entry; makes room by forgetting others when over the budget.
+    /// document's previous entry.
     pub fn put(
         &self,
         doc_id: &DocumentId,
@@ -107,46 +84,24 @@ impl UpToDateReplies {
         state: &[u8],
         reply: Option<&[u8]>,
     ) {
+        let bytes = message.len() + state.len() + reply.map_or(0, <[u8]>::len);
         let entry = Entry {
             version,
             message: message.to_vec(),
             state: state.to_vec(),
             reply: reply.map(<[u8]>::to_vec),
         };
-        let bytes = entry.bytes();
-        if bytes > self.budget {
-            return;
-        }
-        let mut inner = self.inner();
-        if let Some(old) = inner.entries.insert(doc_id.clone(), entry) {
-            inner.total -= old.bytes();
-        }
-        inner.total += bytes;
-        if inner.total > self.budget {
-            // Any entry will do: one is worth the same as another, and the next sync of a
-            // forgotten document puts it back. An eighth of the budget is freed at once, so
-            // that the pass over the entries happens once per thousands of new ones.
-            let target = self.budget - self.budget / 8;
-            let mut total = inner.total;
-            inner.entries.retain(|k, e| {
-                if total <= target || k == doc_id {
-                    return true;
-                }
-                total -= e.bytes();
-                false
-            });
-            inner.total = total;
-        }
+        self.entries().insert(doc_id, entry, bytes);
     }
 
     /// Documents with a remembered reply.
     pub fn count(&self) -> usize {
-        self.inner().entries.len()
+        self.entries().count()
     }
 
     /// Their memory, in bytes (estimated).
     pub fn bytes(&self) -> usize {
-        self.inner().total
+        self.entries().bytes()
     }
 }
 
@@ -180,26 +135,9 @@ mod tests {
         assert_eq!(replies.get(&id(1), 7, b"message", b"state"), None);
         assert_eq!(replies.get(&id(1), 8, b"message 2", b"state"), Some(None));
         assert_eq!(replies.count(), 1);
-        assert_eq!(replies.bytes(), ENTRY_OVERHEAD_BYTES + 9 + 5);
-    }
-
-    #[test]
-    fn entries_are_forgotten_to_stay_within_the_budget() {
-        let one = ENTRY_OVERHEAD_BYTES + 3;
-        let replies = UpToDateReplies::new(16 * one);
-        for n in 0..100 {
-            replies.put(&id(n), 1, b"m", b"s", Some(b"r"));
-            assert!(replies.bytes() <= 16 * one);
-            assert_eq!(replies.bytes(), replies.count() * one);
-            // The entry just put is never the one forgotten.
-            assert!(replies.get(&id(n), 1, b"m", b"s").is_some());
-        }
-        // Down to seven eighths of the budget at each pass, then filled again.
-        assert!(replies.count() >= 14);
-        // An entry larger than the whole budget is not kept.
-        let count = replies.count();
-        replies.put(&id(200), 1, &vec![0; 16 * one], b"s", None);
-        assert_eq!(replies.get(&id(200), 1, &vec![0; 16 * one], b"s"), None);
-        assert_eq!(replies.count(), count);
+        assert_eq!(
+            replies.bytes(),
+            super::super::bounded::ENTRY_OVERHEAD_BYTES + 9 + 5
+        );
     }
 }
