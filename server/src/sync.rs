@@ -316,17 +316,12 @@ async fn sync_doc(
     // Nothing to merge. A device with nothing new, and no orphans whose needs the reply
     // would add, gets the reply remembered for its message and state at this version of the
     // document, if there is one: the document need not be loaded (see `docs::up_to_date`).
-    let remembered = match (quiet, persisted) {
-        (Some(quiet), Some(persisted))
-            if !state
-                .orphans
-                .holds(row.id.as_str(), &device.session.device_id) =>
-        {
-            Some((quiet, persisted))
-        }
-        _ => None,
-    };
-    if let Some((quiet, persisted)) = remembered
+    let quiet_alone = quiet.filter(|_| {
+        !state
+            .orphans
+            .holds(row.id.as_str(), &device.session.device_id)
+    });
+    if let (Some(quiet), Some(persisted)) = (quiet_alone, persisted)
         && let Some(reply) = state.up_to_date.get(&row.id, row.version, quiet, persisted)
     {
         return Ok((reply, Vec::new()));
@@ -359,14 +354,16 @@ async fn sync_doc(
             .sync()
             .generate_sync_message(&mut sync_state)
             .map(|m| incoming::reply(m, need));
-        // Remembered when the device was up to date and its state stays as persisted.
-        if let Some((quiet, persisted)) = remembered
+        // Remembered when the device was up to date. Its state after this sync (persisted
+        // below when it changed) is then the shared heads its message named, whatever it was
+        // before: the same message with that state persisted gets the same reply.
+        if let Some(quiet) = quiet_alone
             && their_heads.is_some_and(|h| !h.is_empty() && h == loaded.doc.get_heads())
-            && sync_state.encode() == persisted
         {
+            let after = sync_state.encode();
             state
                 .up_to_date
-                .put(&row.id, loaded.version, quiet, persisted, reply.as_deref());
+                .put(&row.id, loaded.version, quiet, &after, reply.as_deref());
         }
         reply
     };

@@ -41,10 +41,9 @@ fn an_up_to_date_phone_is_answered_without_loading_its_documents_until_they_chan
             Some(Outcome::Accepted)
         );
 
-        // The sync states settle (the device acknowledges the decision): then the device's
-        // message and its persisted state are the same at every sync, and the reply Automerge
-        // computes is remembered.
-        phone.sync();
+        // An up-to-date sync: Automerge computes the reply, the device's sync state is
+        // persisted at the heads it named, and the reply is remembered with both. From then
+        // on the device's message and its persisted state are the same at every sync.
         phone.sync();
         let loads = server.state.docs.loads();
         let remembered = replies(&phone.sync());

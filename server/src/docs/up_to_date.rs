@@ -2,19 +2,21 @@
 //! without the document.
 //!
 //! A device that has nothing new sends, at each sync, the same message for a document (its
-//! heads, which are the server's, and an empty summary of changes since them), and the server
-//! has persisted the same sync state for it. Automerge's reply is then a function of three
-//! things: the document at its storage version, the message's bytes and the persisted sync
-//! state's bytes. The reply computed from them the last time is kept with them, and given
-//! again while all three are unchanged: no lock, no load from storage, no Automerge work.
-//! At 10,000 families most documents are not in memory, and loading one to say "nothing new"
-//! cost more than the rest of the sync.
+//! heads, which are the server's, and an empty summary of changes since them). Automerge's
+//! reply is then a function of the document at its storage version and of the message's
+//! bytes: receiving such a message sets the sync state's shared heads to the message's,
+//! whatever they were, and every other part of the state comes from the message. The reply
+//! computed the last time is kept with the message and the state it left (the one persisted
+//! for the device), and given again while the document's version, the message and the
+//! device's persisted state are those: no lock, no load from storage, no Automerge work, no
+//! write. At 10,000 families most documents are not in memory, and loading one to say
+//! "nothing new" cost more than the rest of the sync.
 //!
-//! Only syncs that change nothing are remembered: no changes in the message, the device's
-//! heads equal to the document's, the sync state as it was persisted, no orphans held for the
-//! device (whose needs the reply adds). Each document keeps its last such reply, which
-//! serves every device of the family (and every family, for a structure's catalogue) whose
-//! message and state are the same bytes. The entries are bounded by their memory.
+//! Only up-to-date syncs are remembered: no changes in the message, the device's heads equal
+//! to the document's, no orphans held for the device (whose needs the reply adds). Each
+//! document keeps its last such reply, which serves every device of the family (and every
+//! family, for a structure's catalogue) whose message and state are the same bytes. The
+//! entries are bounded by their memory.
 
 use super::bounded::BoundedMap;
 use cartable_domain::ids::DocumentId;
@@ -73,9 +75,9 @@ impl UpToDateReplies {
             .then(|| entry.reply.clone())
     }
 
-    /// Remembers `reply`, computed from `doc_id` at storage `version` for a device that sent
-    /// `message` with `state` persisted, and that left its state unchanged. Replaces the
-    /// document's previous entry.
+    /// Remembers `reply`, computed from `doc_id` at storage `version` for an up-to-date
+    /// device that sent `message`, whose sync state is `state` once this sync is done.
+    /// Replaces the document's previous entry.
     pub fn put(
         &self,
         doc_id: &DocumentId,
