@@ -11,7 +11,7 @@
 use super::bounded::BoundedMap;
 use cartable_domain::ids::DocumentId;
 use std::any::Any;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Memory for kept values: about 6,000 dossiers of two children.
 pub const DEFAULT_BUDGET_BYTES: usize = 24 * 1024 * 1024;
@@ -21,7 +21,7 @@ type Entry = (i64, Arc<dyn Any + Send + Sync>);
 
 /// Hydrated values by document, with the storage version each reflects.
 pub struct HydratedValues {
-    entries: Mutex<BoundedMap<Entry>>,
+    entries: BoundedMap<Entry>,
 }
 
 impl Default for HydratedValues {
@@ -34,12 +34,8 @@ impl HydratedValues {
     /// Values kept up to about `budget` bytes (their estimates).
     pub fn new(budget: usize) -> Self {
         Self {
-            entries: Mutex::new(BoundedMap::new(budget)),
+            entries: BoundedMap::new(budget),
         }
-    }
-
-    fn entries(&self) -> std::sync::MutexGuard<'_, BoundedMap<Entry>> {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The `T` kept for `doc_id` at storage `version`, if any.
@@ -48,12 +44,11 @@ impl HydratedValues {
         doc_id: &DocumentId,
         version: i64,
     ) -> Option<Arc<T>> {
-        let entries = self.entries();
-        let (at, value) = entries.get(doc_id)?;
-        if *at != version {
-            return None;
-        }
-        value.clone().downcast::<T>().ok()
+        self.entries.read(doc_id, |(at, value)| {
+            (*at == version)
+                .then(|| value.clone().downcast::<T>().ok())
+                .flatten()
+        })
     }
 
     /// Keeps `value`, read from `doc_id` at storage `version`, estimated at `bytes`.
@@ -64,12 +59,12 @@ impl HydratedValues {
         value: Arc<T>,
         bytes: usize,
     ) {
-        self.entries().insert(doc_id, (version, value), bytes);
+        self.entries.insert(doc_id, (version, value), bytes);
     }
 
     /// Values kept.
     pub fn count(&self) -> usize {
-        self.entries().count()
+        self.entries.count()
     }
 }
 

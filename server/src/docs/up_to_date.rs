@@ -20,7 +20,6 @@
 
 use super::bounded::BoundedMap;
 use cartable_domain::ids::DocumentId;
-use std::sync::Mutex;
 
 /// Memory for remembered replies: an entry is about 400 bytes (a message of about 100, a
 /// sync state of 40, a reply of about 100, the key and the map's share), so this holds the
@@ -38,7 +37,7 @@ struct Entry {
 
 /// The last up-to-date reply of each document, with what it was computed from.
 pub struct UpToDateReplies {
-    entries: Mutex<BoundedMap<Entry>>,
+    entries: BoundedMap<Entry>,
 }
 
 impl Default for UpToDateReplies {
@@ -51,12 +50,8 @@ impl UpToDateReplies {
     /// Replies kept up to about `budget` bytes.
     pub fn new(budget: usize) -> Self {
         Self {
-            entries: Mutex::new(BoundedMap::new(budget)),
+            entries: BoundedMap::new(budget),
         }
-    }
-
-    fn entries(&self) -> std::sync::MutexGuard<'_, BoundedMap<Entry>> {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The reply remembered for `doc_id` at storage `version` when the device sends exactly
@@ -69,10 +64,10 @@ impl UpToDateReplies {
         message: &[u8],
         state: &[u8],
     ) -> Option<Option<Vec<u8>>> {
-        let entries = self.entries();
-        let entry = entries.get(doc_id)?;
-        (entry.version == version && entry.message == message && entry.state == state)
-            .then(|| entry.reply.clone())
+        self.entries.read(doc_id, |entry| {
+            (entry.version == version && entry.message == message && entry.state == state)
+                .then(|| entry.reply.clone())
+        })
     }
 
     /// Remembers `reply`, computed from `doc_id` at storage `version` for an up-to-date
@@ -93,17 +88,17 @@ impl UpToDateReplies {
             state: state.to_vec(),
             reply: reply.map(<[u8]>::to_vec),
         };
-        self.entries().insert(doc_id, entry, bytes);
+        self.entries.insert(doc_id, entry, bytes);
     }
 
     /// Documents with a remembered reply.
     pub fn count(&self) -> usize {
-        self.entries().count()
+        self.entries.count()
     }
 
     /// Their memory, in bytes (estimated).
     pub fn bytes(&self) -> usize {
-        self.entries().bytes()
+        self.entries.bytes()
     }
 }
 
