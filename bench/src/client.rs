@@ -20,21 +20,32 @@ use cartable_domain::sync_plan::{self as plan, MAX_ROUNDS};
 use jiff::civil::Date;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// The HTTP side shared by every device: one connection pool to the server on loopback.
+/// The HTTP side shared by every device: one connection pool to the server processes on
+/// loopback. Each family talks to one process, `family % processes` (as a load balancer
+/// keeping a family on the process that holds its documents would).
 #[derive(Clone)]
 pub struct Http {
     client: reqwest::Client,
-    sync_url: String,
-    login_url: String,
-    password_url: String,
+    servers: Arc<[Urls]>,
+}
+
+/// The addresses one server process serves.
+struct Urls {
+    sync: String,
+    login: String,
+    password: String,
 }
 
 impl Http {
-    /// A client for the server at `addr`, which must be a loopback address.
-    pub fn new(addr: SocketAddr) -> anyhow::Result<Self> {
-        if !addr.ip().is_loopback() {
+    /// A client for the server processes at `addrs`, which must be loopback addresses.
+    pub fn new(addrs: &[SocketAddr]) -> anyhow::Result<Self> {
+        if addrs.is_empty() {
+            bail!("no server address");
+        }
+        if let Some(addr) = addrs.iter().find(|a| !a.ip().is_loopback()) {
             bail!("the load generator only talks to loopback, not {addr}");
         }
         let client = reqwest::Client::builder()
@@ -44,17 +55,26 @@ impl Http {
             .pool_idle_timeout(None)
             .build()
             .context("building the HTTP client")?;
-        Ok(Self {
-            client,
-            sync_url: format!("http://{addr}/api/v1/sync"),
-            login_url: format!("http://{addr}/api/v1/login"),
-            password_url: format!("http://{addr}/api/v1/password"),
-        })
+        let servers = addrs
+            .iter()
+            .map(|addr| Urls {
+                sync: format!("http://{addr}/api/v1/sync"),
+                login: format!("http://{addr}/api/v1/login"),
+                password: format!("http://{addr}/api/v1/password"),
+            })
+            .collect();
+        Ok(Self { client, servers })
+    }
+
+    /// The server process that serves `family`.
+    fn of(&self, family: usize) -> &Urls {
+        &self.servers[family % self.servers.len()]
     }
 
     /// `POST /api/v1/password`: the signed-in parent replaces a one-time password.
     pub async fn change_password(
         &self,
+        family: usize,
         token: &str,
         current: &str,
         new: &str,
@@ -65,7 +85,7 @@ impl Http {
         })?;
         let response = self
             .client
-            .post(&self.password_url)
+            .post(&self.of(family).password)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(reqwest::header::AUTHORIZATION, format!("Bearer {token}"))
             .body(body)
@@ -83,8 +103,13 @@ impl Http {
         Ok(())
     }
 
-    /// `POST /api/v1/login`.
-    pub async fn login(&self, login: &str, password: &str) -> anyhow::Result<LoginResponse> {
+    /// `POST /api/v1/login` for a parent of `family`.
+    pub async fn login(
+        &self,
+        family: usize,
+        login: &str,
+        password: &str,
+    ) -> anyhow::Result<LoginResponse> {
         let body = serde_json::to_vec(&LoginRequest {
             login: login.to_string(),
             password: password.to_string(),
@@ -93,7 +118,7 @@ impl Http {
         })?;
         let response = self
             .client
-            .post(&self.login_url)
+            .post(&self.of(family).login)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body)
             .send()
@@ -110,10 +135,10 @@ impl Http {
         serde_json::from_slice(&bytes).context("login response is not a LoginResponse")
     }
 
-    async fn sync(&self, token: &str, body: Vec<u8>) -> Result<Vec<u8>, Failure> {
+    async fn sync(&self, family: usize, token: &str, body: Vec<u8>) -> Result<Vec<u8>, Failure> {
         let response = self
             .client
-            .post(&self.sync_url)
+            .post(&self.of(family).sync)
             .header(reqwest::header::CONTENT_TYPE, CONTENT_TYPE)
             .header(reqwest::header::AUTHORIZATION, format!("Bearer {token}"))
             .body(body)
@@ -256,7 +281,7 @@ impl Device {
             });
             outcome.rounds += 1;
             outcome.bytes_up += body.len() as u64;
-            let reply = http.sync(&self.token, body).await?;
+            let reply = http.sync(self.family, &self.token, body).await?;
             outcome.bytes_down += reply.len() as u64;
             let response: SyncResponse = protocol::decode(&reply)
                 .map_err(|e| Failure::new("unreadable response", e.to_string()))?;
@@ -540,5 +565,27 @@ mod tests {
         assert!(later.len() < cells.len());
         assert!(later.iter().all(|(d, _)| d.year() == 2027));
         assert!(bookable_cells(&catalogue, "nope", from).is_err());
+    }
+
+    #[test]
+    fn each_family_talks_to_one_server_process_in_turn() {
+        let a: SocketAddr = "127.0.0.1:18081".parse().expect("address");
+        let b: SocketAddr = "127.0.0.1:18082".parse().expect("address");
+        let http = Http::new(&[a, b]).expect("client");
+        let sync_of = |family| http.of(family).sync.clone();
+        assert_eq!(sync_of(0), "http://127.0.0.1:18081/api/v1/sync");
+        assert_eq!(sync_of(1), "http://127.0.0.1:18082/api/v1/sync");
+        assert_eq!(sync_of(2), sync_of(0));
+        assert_eq!(http.of(3).login, "http://127.0.0.1:18082/api/v1/login");
+        assert_eq!(
+            http.of(5).password,
+            "http://127.0.0.1:18082/api/v1/password"
+        );
+
+        let one = Http::new(&[a]).expect("client");
+        assert_eq!(one.of(7).sync, "http://127.0.0.1:18081/api/v1/sync");
+        assert!(Http::new(&[]).is_err());
+        let remote: SocketAddr = "192.0.2.1:80".parse().expect("address");
+        assert!(Http::new(&[a, remote]).is_err());
     }
 }

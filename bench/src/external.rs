@@ -128,8 +128,8 @@ pub async fn seed(
                 .await?;
             let otp = one_time_password(&out, &login)
                 .ok_or_else(|| anyhow!("no one-time password for {login} in: {out}"))?;
-            let first = http.login(&login, &otp).await?;
-            http.change_password(&first.token, &otp, PASSWORD)
+            let first = http.login(i, &login, &otp).await?;
+            http.change_password(i, &first.token, &otp, PASSWORD)
                 .await
                 .with_context(|| format!("{login} choosing a password"))?;
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -151,14 +151,23 @@ pub async fn seed(
     Ok(seeded)
 }
 
-/// The process id of the running server: `given`, or the one `cartable-server` process
-/// serving (not running an admin command) when there is exactly one.
-pub fn server_pid(given: Option<u32>) -> anyhow::Result<u32> {
-    if let Some(pid) = given {
-        if !std::path::Path::new(&format!("/proc/{pid}/stat")).exists() {
+/// The process ids of the `expected` running servers: `given`, or the `cartable-server`
+/// processes serving (not running an admin command) when there are exactly `expected`.
+pub fn server_pids(given: &[u32], expected: usize) -> anyhow::Result<Vec<u32>> {
+    if !given.is_empty() {
+        if given.len() != expected {
+            bail!(
+                "{} process ids (--server-pid) for {expected} server addresses (--server)",
+                given.len()
+            );
+        }
+        if let Some(pid) = given
+            .iter()
+            .find(|pid| !std::path::Path::new(&format!("/proc/{pid}/stat")).exists())
+        {
             bail!("no process {pid} (--server-pid)");
         }
-        return Ok(pid);
+        return Ok(given.to_vec());
     }
     let mut found = Vec::new();
     for p in std::fs::read_dir("/proc")
@@ -178,10 +187,16 @@ pub fn server_pid(given: Option<u32>) -> anyhow::Result<u32> {
             found.push(pid);
         }
     }
-    match found[..] {
-        [pid] => Ok(pid),
-        [] => bail!("no cartable-server process found: give its id with --server-pid"),
-        _ => bail!("several cartable-server processes ({found:?}): pick one with --server-pid"),
+    found.sort_unstable();
+    if found.len() == expected {
+        return Ok(found);
+    }
+    match found.len() {
+        0 => bail!("no cartable-server process found: give their ids with --server-pid"),
+        n => bail!(
+            "{n} cartable-server processes ({found:?}) for {expected} server addresses: \
+             give their ids with --server-pid"
+        ),
     }
 }
 

@@ -205,13 +205,13 @@ fn main() -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let computed = t0.elapsed();
         drop(drafts);
-        let cpu_before = (process_cpu(), cpu_snapshot(pg_database, None));
+        let cpu_before = (process_cpu(), cpu_snapshot(pg_database, &[]));
         let t1 = Instant::now();
         let report = run::issue(&state, &structure_id, month, "banc-d-essai")
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let issued = t1.elapsed();
-        let cpu_after = (process_cpu(), cpu_snapshot(pg_database, None));
+        let cpu_after = (process_cpu(), cpu_snapshot(pg_database, &[]));
         anyhow::Ok((report, computed, issued, cpu_before, cpu_after))
     })?;
     let (report, computed, issued, cpu_before, cpu_after) = report;

@@ -29,8 +29,8 @@ pub struct Phase {
     pub per_family: Option<u64>,
     /// Families in flight at once (each worker owns `families / concurrency` families).
     pub concurrency: usize,
-    /// Total operations per second to aim for (open loop, evenly spread over workers);
-    /// `None`: each worker starts the next operation as soon as the last one ends.
+    /// Total operations per second to aim for (open loop, random arrivals spread over the
+    /// workers); `None`: each worker starts the next operation as soon as the last one ends.
     pub rate: Option<f64>,
     /// New device logins per second during the phase (other parents signing in while the
     /// families sync); only with a duration.
@@ -64,11 +64,11 @@ pub async fn run(
     let start = Instant::now();
     let deadline = phase.duration.map(|d| start + d);
     let mut tasks = tokio::task::JoinSet::new();
-    for (w, group) in groups.into_iter().enumerate() {
+    for group in groups {
         let http = http.clone();
         let cells = cells.clone();
-        // Paced workers start spread over one interval so requests do not come in waves.
-        let first = interval.map(|iv| start + iv.mul_f64(w as f64 / workers as f64));
+        // Paced workers start at random too, so requests do not come in waves.
+        let first = interval.map(|iv| start + exponential(iv));
         tasks.spawn(
             async move { worker(group, http, cells, phase, deadline, first, interval).await },
         );
@@ -145,7 +145,7 @@ async fn worker(
                 } else if now - at > Duration::from_millis(1) {
                     rec.late_starts += 1;
                 }
-                next_at = Some(at + iv);
+                next_at = Some(at + exponential(iv));
                 at
             }
             _ => Instant::now(),
@@ -186,6 +186,13 @@ async fn worker(
     (group, rec)
 }
 
+/// A random gap of mean `mean` between arrivals: each worker's operations arrive as a
+/// Poisson process, and so do all of them together (random arrivals, as parents' phones).
+fn exponential(mean: Duration) -> Duration {
+    // 1 - U lies in (0, 1], so its logarithm is finite.
+    mean.mul_f64(-(1.0 - rand::random::<f64>()).ln())
+}
+
 /// Logs new devices in at `rate` per second until `deadline`, one at a time.
 async fn churn(http: Http, logins: Logins, rate: f64, deadline: Instant) -> (u64, Vec<Failure>) {
     let interval = Duration::from_secs_f64(1.0 / rate);
@@ -196,9 +203,11 @@ async fn churn(http: Http, logins: Logins, rate: f64, deadline: Instant) -> (u64
     while next < deadline {
         tokio::time::sleep_until(next.into()).await;
         next += interval;
-        let (login, password) = &logins[i % logins.len()];
+        // The logins are in family order.
+        let family = i % logins.len();
+        let (login, password) = &logins[family];
         i += 1;
-        match http.login(login, password).await {
+        match http.login(family, login, password).await {
             Ok(_) => ok += 1,
             Err(e) => failed.push(Failure {
                 kind: "churn login".into(),
@@ -207,4 +216,23 @@ async fn churn(http: Http, logins: Logins, rate: f64, deadline: Instant) -> (u64
         }
     }
     (ok, failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_gaps_average_the_mean_and_are_spread_like_an_exponential() {
+        let mean = Duration::from_millis(100);
+        let gaps: Vec<f64> = (0..200_000)
+            .map(|_| exponential(mean).as_secs_f64())
+            .collect();
+        let average = gaps.iter().sum::<f64>() / gaps.len() as f64;
+        assert!((average - 0.1).abs() < 0.005, "average gap {average}");
+        // An exponential of mean m is below m with probability 1 - 1/e (63 %).
+        let below = gaps.iter().filter(|g| **g < 0.1).count() as f64 / gaps.len() as f64;
+        assert!((below - 0.632).abs() < 0.01, "share below the mean {below}");
+        assert!(gaps.iter().all(|g| g.is_finite() && *g >= 0.0));
+    }
 }

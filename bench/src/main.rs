@@ -59,9 +59,11 @@ struct Args {
     #[arg(long)]
     concurrency: Option<usize>,
     /// Aim for this many operations per second in total (open loop) instead of as many as
-    /// possible (closed loop). Latency is then counted from the scheduled start.
-    #[arg(long)]
-    rate: Option<f64>,
+    /// possible (closed loop). Latency is then counted from the scheduled start. Several
+    /// rates, comma-separated, run each scenario once per rate, in order, on the same
+    /// families.
+    #[arg(long, value_delimiter = ',')]
+    rate: Vec<f64>,
     #[arg(long, value_enum, default_value = "both")]
     scenario: Scenario,
     /// Stop the booking scenario once every family has made this many bookings (or at
@@ -97,13 +99,15 @@ struct Args {
     /// Drive a `cartable-server` already running in its own process at this address
     /// (http://127.0.0.1:PORT) instead of starting one in this process. Families are seeded
     /// with `cartable-server admin` against --server-data-dir (SQLite) or --database-url
-    /// (with --backend postgres).
-    #[arg(long)]
-    server: Option<String>,
-    /// With --server: the server's process id, whose CPU and memory are reported per phase
-    /// (default: the only `cartable-server` process serving).
-    #[arg(long)]
-    server_pid: Option<u32>,
+    /// (with --backend postgres). Several addresses, comma-separated, for several server
+    /// processes on one PostgreSQL: each family talks to one of them, in turn.
+    #[arg(long, value_delimiter = ',')]
+    server: Vec<String>,
+    /// With --server: the servers' process ids, whose CPU and memory are reported per phase
+    /// (default: the `cartable-server` processes serving, when there are as many as
+    /// addresses).
+    #[arg(long, value_delimiter = ',')]
+    server_pid: Vec<u32>,
     /// With --server on SQLite: the server's data folder (its --data-dir).
     #[arg(long)]
     server_data_dir: Option<PathBuf>,
@@ -153,8 +157,8 @@ fn run(args: Args) -> anyhow::Result<u64> {
     if args.families == 0 {
         bail!("--families must be at least 1");
     }
-    if let Some(url) = &args.server {
-        return run_external(&args, url);
+    if !args.server.is_empty() {
+        return run_external(&args);
     }
     let storage = match args.backend {
         Backend::Sqlite => {
@@ -207,14 +211,21 @@ fn run(args: Args) -> anyhow::Result<u64> {
     Ok(errors)
 }
 
-/// A server in its own process: the address it serves, its process id, and how to run its
-/// admin command against its storage.
-fn run_external(args: &Args, url: &str) -> anyhow::Result<u64> {
+/// Servers in processes of their own: the addresses they serve, their process ids, and how
+/// to run the admin command against their storage.
+fn run_external(args: &Args) -> anyhow::Result<u64> {
     if args.reset_postgres {
         bail!("--reset-postgres does not go with --server: reset the database before starting it");
     }
-    let addr = parse_server_url(url)?;
-    let pid = external::server_pid(args.server_pid)?;
+    let addrs = args
+        .server
+        .iter()
+        .map(|url| parse_server_url(url))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if addrs.len() > 1 && args.backend != Backend::Postgres {
+        bail!("several server processes share one PostgreSQL: add --backend postgres");
+    }
+    let pids = external::server_pids(&args.server_pid, addrs.len())?;
     let (data_dir, database_url) =
         match args.backend {
             Backend::Sqlite => (
@@ -243,14 +254,20 @@ fn run_external(args: &Args, url: &str) -> anyhow::Result<u64> {
         database_url,
     };
     let client_rt = runtime("cart-cli", args.client_threads)?;
+    let served: Vec<String> = addrs
+        .iter()
+        .zip(&pids)
+        .map(|(addr, pid)| format!("http://{addr} (process {pid})"))
+        .collect();
     eprintln!(
-        "driving the server at http://{addr} (process {pid}), {} client worker threads, {} CPUs",
+        "driving the server at {}, {} client worker threads, {} CPUs",
+        served.join(" and "),
         args.client_threads,
         std::thread::available_parallelism().map_or(0, |n| n.get()),
     );
     let concurrency = args.concurrency.unwrap_or(args.families).max(1);
     let duration = Duration::from_secs(args.duration_secs.max(1));
-    let target = Target::External { addr, pid, admin };
+    let target = Target::External { addrs, pids, admin };
     let result = measure(args, &target, &client_rt, concurrency, duration);
     client_rt.shutdown_timeout(Duration::from_secs(5));
     result
@@ -273,26 +290,27 @@ enum Target<'a> {
         rt: &'a Runtime,
         srv: &'a server::Server,
     },
-    /// Running in a process of its own.
+    /// Running in processes of their own.
     External {
-        addr: SocketAddr,
-        pid: u32,
+        addrs: Vec<SocketAddr>,
+        pids: Vec<u32>,
         admin: AdminCommand,
     },
 }
 
 impl Target<'_> {
-    fn addr(&self) -> SocketAddr {
+    fn addrs(&self) -> Vec<SocketAddr> {
         match self {
-            Target::InProcess { srv, .. } => srv.addr,
-            Target::External { addr, .. } => *addr,
+            Target::InProcess { srv, .. } => vec![srv.addr],
+            Target::External { addrs, .. } => addrs.clone(),
         }
     }
 
-    fn pid(&self) -> Option<u32> {
+    /// The server processes measured apart from this one (none when the server runs here).
+    fn pids(&self) -> &[u32] {
         match self {
-            Target::InProcess { .. } => None,
-            Target::External { pid, .. } => Some(*pid),
+            Target::InProcess { .. } => &[],
+            Target::External { pids, .. } => pids,
         }
     }
 }
@@ -314,7 +332,7 @@ fn measure(
         Backend::Sqlite => 1,
         Backend::Postgres => 4,
     });
-    let http = Http::new(target.addr())?;
+    let http = Http::new(&target.addrs())?;
     let (seeded, devices, seed_secs, login_secs) = match target {
         Target::InProcess { rt, srv } => {
             let seeded = server::seed(
@@ -374,7 +392,7 @@ fn measure(
         http: &http,
         logins: &logins,
         pg_database: pg_db,
-        server_pid: target.pid(),
+        server_pids: target.pids(),
         docs: match &target {
             Target::InProcess { srv, .. } => Some(&srv.state.docs),
             Target::External { .. } => None,
@@ -419,36 +437,44 @@ fn measure(
     summaries.push(summary);
 
     let mut devices = devices;
-    let mut measured = Vec::new();
-    if matches!(args.scenario, Scenario::Uptodate | Scenario::Both) {
-        let p = Phase {
-            op: Op::Sync,
-            cells_per_sync: 1,
-            duration: Some(duration),
-            per_family: None,
-            concurrency,
-            rate: args.rate,
-            login_churn: args.login_churn,
+    let paces: Vec<Option<f64>> = if args.rate.is_empty() {
+        vec![None]
+    } else {
+        args.rate.iter().map(|r| Some(*r)).collect()
+    };
+    for rate in paces {
+        let name = |scenario: &str| match rate {
+            Some(r) if args.rate.len() > 1 => format!("{scenario} {r}/s"),
+            _ => scenario.to_string(),
         };
-        let (d, summary) = phase(&harness, "uptodate", devices, &cells, p)?;
-        devices = d;
-        measured.push(summaries.len());
-        summaries.push(summary);
-    }
-    if matches!(args.scenario, Scenario::Booking | Scenario::Both) {
-        let p = Phase {
-            op: Op::Booking,
-            cells_per_sync: args.cells_per_sync,
-            duration: Some(duration),
-            per_family: args.bookings_per_family,
-            concurrency,
-            rate: args.rate,
-            login_churn: args.login_churn,
-        };
-        let (d, summary) = phase(&harness, "booking", devices, &cells, p)?;
-        devices = d;
-        measured.push(summaries.len());
-        summaries.push(summary);
+        if matches!(args.scenario, Scenario::Uptodate | Scenario::Both) {
+            let p = Phase {
+                op: Op::Sync,
+                cells_per_sync: 1,
+                duration: Some(duration),
+                per_family: None,
+                concurrency,
+                rate,
+                login_churn: args.login_churn,
+            };
+            let (d, summary) = phase(&harness, &name("uptodate"), devices, &cells, p)?;
+            devices = d;
+            summaries.push(summary);
+        }
+        if matches!(args.scenario, Scenario::Booking | Scenario::Both) {
+            let p = Phase {
+                op: Op::Booking,
+                cells_per_sync: args.cells_per_sync,
+                duration: Some(duration),
+                per_family: args.bookings_per_family,
+                concurrency,
+                rate,
+                login_churn: args.login_churn,
+            };
+            let (d, summary) = phase(&harness, &name("booking"), devices, &cells, p)?;
+            devices = d;
+            summaries.push(summary);
+        }
     }
 
     let loaded_docs = match target {
@@ -473,7 +499,8 @@ fn measure(
                 "families": args.families,
                 "structures": args.structures,
                 "backend": backend_name(args),
-                "server": if target.pid().is_some() { "own process" } else { "in process" },
+                "server": if target.pids().is_empty() { "in process" } else { "own process" },
+                "server_processes": target.pids().len().max(1),
                 "concurrency": concurrency,
                 "rate": args.rate,
                 "duration_s": duration.as_secs(),
@@ -509,8 +536,8 @@ struct Harness<'a> {
     http: &'a Http,
     logins: &'a load::Logins,
     pg_database: Option<&'a str>,
-    /// The server's process when it runs in its own.
-    server_pid: Option<u32>,
+    /// The server processes when the server runs in processes of its own.
+    server_pids: &'a [u32],
     /// The server's documents when it runs in this process.
     docs: Option<&'a cartable_server::docs::store::DocStore>,
 }
@@ -528,17 +555,17 @@ fn phase(
         devices.len(),
         p.concurrency
     );
-    let before = stats::cpu_snapshot(pg_database, h.server_pid);
+    let before = stats::cpu_snapshot(pg_database, h.server_pids);
     let loads_before = h.docs.map(|d| d.loads());
     let (devices, rec, elapsed) = rt.block_on(load::run(devices, http, cells, logins, p))?;
-    let cpu = stats::cpu_snapshot(pg_database, h.server_pid).since(&before);
+    let cpu = stats::cpu_snapshot(pg_database, h.server_pids).since(&before);
     let mut summary = stats::summarise(name, rec, elapsed, cpu);
     summary.doc_loads = h
         .docs
         .zip(loads_before)
         .map(|(d, before)| d.loads() - before);
     summary.rss_mb = rss_mb();
-    summary.server_memory = h.server_pid.and_then(stats::process_memory);
+    summary.server_memory = stats::processes_memory(h.server_pids);
     Ok((devices, summary))
 }
 
@@ -555,7 +582,7 @@ async fn login_all(
         let f = f.clone();
         tasks.spawn(async move {
             let _permit = gate.acquire_owned().await?;
-            let login = http.login(&f.login, server::PASSWORD).await?;
+            let login = http.login(f.index, &f.login, server::PASSWORD).await?;
             anyhow::Ok(Device::new(f.index, login))
         });
     }
@@ -607,15 +634,23 @@ fn print_table(
         "cartable-loadgen: {} families, {:?} backend, server {}, {} in flight, {}, {} s per scenario",
         args.families,
         args.backend,
-        if args.server.is_some() {
-            "in its own process"
-        } else {
-            "in this process"
+        match args.server.len() {
+            0 => "in this process".to_string(),
+            1 => "in its own process".to_string(),
+            n => format!("in {n} processes of its own"),
         },
         concurrency,
-        match args.rate {
-            Some(r) => format!("paced at {r} ops/s"),
-            None => "closed loop".to_string(),
+        match &args.rate[..] {
+            [] => "closed loop".to_string(),
+            [r] => format!("paced at {r} ops/s"),
+            rates => format!(
+                "paced at {} ops/s in turn",
+                rates
+                    .iter()
+                    .map(f64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         },
         args.duration_secs
     );
@@ -698,6 +733,10 @@ fn print_table(
             );
         }
         match s.server_memory {
+            Some(m) if args.server.len() > 1 => println!(
+                "  server processes' RSS after {:.0} MB, peaks so far {:.0} MB (added up)",
+                m.rss_mb, m.peak_mb
+            ),
             Some(m) => println!(
                 "  server process RSS after {:.0} MB, peak so far {:.0} MB",
                 m.rss_mb, m.peak_mb

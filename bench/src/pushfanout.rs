@@ -202,7 +202,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         .as_deref()
         .and_then(|u| u.rsplit('/').next())
         .map(|d| d.split('?').next().unwrap_or(d).to_string());
-    let cpu_before = cpu_snapshot(pg.as_deref(), None);
+    let cpu_before = cpu_snapshot(pg.as_deref(), &[]);
     let t0 = Instant::now();
     server_rt.block_on(async {
         let now = state.clock.now().as_millisecond();
@@ -233,7 +233,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         std::thread::sleep(Duration::from_millis(10));
     }
     let elapsed = t0.elapsed();
-    let cpu = cpu_snapshot(pg.as_deref(), None).since(&cpu_before);
+    let cpu = cpu_snapshot(pg.as_deref(), &[]).since(&cpu_before);
     let got = received.load(Ordering::SeqCst);
     println!("backend            {}", state.db.backend.name());
     println!("subscriptions      {}", args.subscriptions);

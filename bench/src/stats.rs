@@ -196,14 +196,14 @@ fn read_threads(task_dir: &str, snap: &mut CpuSnapshot, group_of: impl Fn(&str) 
     }
 }
 
-/// Reads this process's threads, those of the server process `server_pid` when the server
-/// runs in a process of its own (its SQLite threads apart, the rest as the server), the
+/// Reads this process's threads, those of the server processes `server_pids` when the server
+/// runs in processes of its own (their SQLite threads apart, the rest as the server), the
 /// PostgreSQL processes serving `pg_database` (its backends and the cluster's shared
 /// background processes: checkpointer, WAL writer...) and the machine's counters from /proc
 /// (zeros elsewhere). Backends of other databases count as foreign work.
-pub fn cpu_snapshot(pg_database: Option<&str>, server_pid: Option<u32>) -> CpuSnapshot {
+pub fn cpu_snapshot(pg_database: Option<&str>, server_pids: &[u32]) -> CpuSnapshot {
     let mut snap = CpuSnapshot::default();
-    if let Some(pid) = server_pid {
+    for pid in server_pids {
         read_threads(&format!("/proc/{pid}/task"), &mut snap, |comm| {
             if comm.starts_with("sqlx-sqlite") {
                 1
@@ -347,9 +347,21 @@ pub fn parse_memory(status: &str) -> Option<ProcessMemory> {
     })
 }
 
-/// The resident memory of process `pid` (`None` when it is gone or outside Linux).
-pub fn process_memory(pid: u32) -> Option<ProcessMemory> {
-    parse_memory(&std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?)
+/// The resident memory of processes `pids` added up, each one's peak included (`None` when
+/// there are none, or one is gone, or outside Linux).
+pub fn processes_memory(pids: &[u32]) -> Option<ProcessMemory> {
+    let mut total: Option<ProcessMemory> = None;
+    for pid in pids {
+        let m = parse_memory(&std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?)?;
+        total = Some(match total {
+            None => m,
+            Some(t) => ProcessMemory {
+                rss_mb: t.rss_mb + m.rss_mb,
+                peak_mb: t.peak_mb + m.peak_mb,
+            },
+        });
+    }
+    total
 }
 
 fn percentile(sorted: &[u64], p: f64) -> f64 {
@@ -449,6 +461,24 @@ mod tests {
         assert_eq!(m.rss_mb, 100.0);
         assert_eq!(m.peak_mb, 200.0);
         assert!(parse_memory("Name:\tx\nVmRSS:\t1 kB\n").is_none());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_memory_of_several_processes_is_added_up() {
+        let me = std::process::id();
+        assert!(processes_memory(&[]).is_none());
+        // The peak only grows, so twice this process lies between twice its peak before
+        // and twice its peak after.
+        let before = processes_memory(&[me]).expect("this process");
+        let twice = processes_memory(&[me, me]).expect("this process twice");
+        let after = processes_memory(&[me]).expect("this process");
+        assert!(
+            twice.peak_mb >= 2.0 * before.peak_mb,
+            "{twice:?} {before:?}"
+        );
+        assert!(twice.peak_mb <= 2.0 * after.peak_mb, "{twice:?} {after:?}");
+        assert!(processes_memory(&[me, u32::MAX]).is_none());
     }
 
     #[test]
