@@ -187,12 +187,7 @@ async fn prepared_account(
     let password = who.password.clone().unwrap_or_else(auth::new_password);
     let display_name = format!("{} {}", who.first_name.trim(), who.last_name.trim());
     let id = AccountId::new(auth::new_id());
-    let hash = {
-        let p = password.clone();
-        tokio::task::spawn_blocking(move || auth::hash_password(&p))
-            .await
-            .map_err(|e| AppError::internal(e.to_string()))??
-    };
+    let hash = auth::passwords::hash(&password).await?;
     let account = Account {
         id,
         structure_id: structure_id.clone(),

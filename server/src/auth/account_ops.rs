@@ -2,6 +2,7 @@
 //! command issuing a one-time password. Either way the account's other sessions end at once.
 //! Shared by the JSON API, the admin page and the `admin` command.
 
+use super::passwords::{hash, verify};
 use super::sessions::is_staff_role;
 use super::throttle::{self, Limit, Verdict};
 use crate::AppState;
@@ -26,20 +27,6 @@ pub enum Issuer {
     },
     /// The server's `admin` command, run by whoever operates the server.
     Command,
-}
-
-async fn hash(password: &str) -> AppResult<String> {
-    let p = password.to_string();
-    tokio::task::spawn_blocking(move || super::hash_password(&p))
-        .await
-        .map_err(|e| AppError::internal(e.to_string()))?
-}
-
-async fn verify(password: &str, stored: &str) -> AppResult<bool> {
-    let (p, s) = (password.to_string(), stored.to_string());
-    tokio::task::spawn_blocking(move || super::verify_password(&p, &s))
-        .await
-        .map_err(|e| AppError::internal(e.to_string()))
 }
 
 /// The signed-in account replaces its password (a one-time one included). Its other sessions

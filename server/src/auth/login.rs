@@ -73,10 +73,7 @@ pub async fn verify(state: &AppState, ip: IpAddr, req: &LoginRequest) -> AppResu
         .as_ref()
         .map(|a| a.password_hash.clone())
         .unwrap_or_else(|| super::dummy_hash().to_string());
-    let password = req.password.clone();
-    let ok = tokio::task::spawn_blocking(move || super::verify_password(&password, &stored))
-        .await
-        .map_err(|e| AppError::internal(e.to_string()))?;
+    let ok = super::passwords::verify(&req.password, &stored).await?;
     let account = match (ok, account) {
         (true, Some(a)) => a,
         (_, account) => {
