@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod admin_page;
+mod allocator;
 pub mod auth;
 pub mod cli;
 pub mod clock;
