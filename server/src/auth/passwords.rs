@@ -129,28 +129,34 @@ pub fn verify_now(password: &str, stored: &str) -> bool {
     hashed.is_ok() && Output::new(&out).is_ok_and(|computed| computed == expected)
 }
 
-/// [`hash_now`] on a blocking thread, once a core is free for it.
-pub async fn hash(password: &str) -> Result<String, AppError> {
-    let _turn = GATE
+/// Runs `work` on a blocking thread once a core is free for it. The turn is held by the
+/// blocking work itself, so a request dropped meanwhile (its client gone) does not let
+/// another hash start before this one ends.
+async fn in_its_turn<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let turn = GATE
         .acquire()
         .await
         .map_err(|e| AppError::internal(e.to_string()))?;
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        in_turn(work)
+    })
+    .await
+    .map_err(|e| AppError::internal(e.to_string()))
+}
+
+/// [`hash_now`] on a blocking thread, once a core is free for it.
+pub async fn hash(password: &str) -> Result<String, AppError> {
     let p = password.to_string();
-    tokio::task::spawn_blocking(move || in_turn(|| hash_now(&p)))
-        .await
-        .map_err(|e| AppError::internal(e.to_string()))?
+    in_its_turn(move || hash_now(&p)).await?
 }
 
 /// [`verify_now`] on a blocking thread, once a core is free for it.
 pub async fn verify(password: &str, stored: &str) -> Result<bool, AppError> {
-    let _turn = GATE
-        .acquire()
-        .await
-        .map_err(|e| AppError::internal(e.to_string()))?;
     let (p, s) = (password.to_string(), stored.to_string());
-    tokio::task::spawn_blocking(move || in_turn(|| verify_now(&p, &s)))
-        .await
-        .map_err(|e| AppError::internal(e.to_string()))
+    in_its_turn(move || verify_now(&p, &s)).await
 }
 
 #[cfg(test)]
@@ -222,6 +228,14 @@ mod tests {
             .build()
             .expect("runtime");
         let checks = 3 * parallelism() + 2;
+        // Requests dropped while their check runs (clients gone) keep the turn until the
+        // check ends: the next ones wait instead of starting beside it.
+        rt.block_on(async {
+            for _ in 0..checks {
+                let dropped = verify("pw", &h);
+                let _ = tokio::time::timeout(std::time::Duration::from_millis(1), dropped).await;
+            }
+        });
         let results = rt.block_on(async {
             let mut tasks = tokio::task::JoinSet::new();
             for i in 0..checks {
