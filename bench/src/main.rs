@@ -254,14 +254,12 @@ fn run_external(args: &Args) -> anyhow::Result<u64> {
         database_url,
     };
     let client_rt = runtime("cart-cli", args.client_threads)?;
-    let served: Vec<String> = addrs
-        .iter()
-        .zip(&pids)
-        .map(|(addr, pid)| format!("http://{addr} (process {pid})"))
-        .collect();
+    // Found processes are listed in the order of their ids, not of the addresses.
+    let list = |items: Vec<String>| items.join(", ");
     eprintln!(
-        "driving the server at {}, {} client worker threads, {} CPUs",
-        served.join(" and "),
+        "driving the server at {} (process {}), {} client worker threads, {} CPUs",
+        list(addrs.iter().map(|a| format!("http://{a}")).collect()),
+        list(pids.iter().map(u32::to_string).collect()),
         args.client_threads,
         std::thread::available_parallelism().map_or(0, |n| n.get()),
     );
