@@ -440,36 +440,31 @@ fn measure(
     } else {
         args.rate.iter().map(|r| Some(*r)).collect()
     };
+    // (name, operation, booking requests per sync, operations per family at most)
+    let mut scenarios: Vec<(&str, Op, usize, Option<u64>)> = Vec::new();
+    if matches!(args.scenario, Scenario::Uptodate | Scenario::Both) {
+        scenarios.push(("uptodate", Op::Sync, 1, None));
+    }
+    if matches!(args.scenario, Scenario::Booking | Scenario::Both) {
+        let per_family = args.bookings_per_family;
+        scenarios.push(("booking", Op::Booking, args.cells_per_sync, per_family));
+    }
     for rate in paces {
-        let name = |scenario: &str| match rate {
-            Some(r) if args.rate.len() > 1 => format!("{scenario} {r}/s"),
-            _ => scenario.to_string(),
-        };
-        if matches!(args.scenario, Scenario::Uptodate | Scenario::Both) {
+        for &(scenario, op, cells_per_sync, per_family) in &scenarios {
+            let name = match rate {
+                Some(r) if args.rate.len() > 1 => format!("{scenario} {r}/s"),
+                _ => scenario.to_string(),
+            };
             let p = Phase {
-                op: Op::Sync,
-                cells_per_sync: 1,
+                op,
+                cells_per_sync,
                 duration: Some(duration),
-                per_family: None,
+                per_family,
                 concurrency,
                 rate,
                 login_churn: args.login_churn,
             };
-            let (d, summary) = phase(&harness, &name("uptodate"), devices, &cells, p)?;
-            devices = d;
-            summaries.push(summary);
-        }
-        if matches!(args.scenario, Scenario::Booking | Scenario::Both) {
-            let p = Phase {
-                op: Op::Booking,
-                cells_per_sync: args.cells_per_sync,
-                duration: Some(duration),
-                per_family: args.bookings_per_family,
-                concurrency,
-                rate,
-                login_churn: args.login_churn,
-            };
-            let (d, summary) = phase(&harness, &name("booking"), devices, &cells, p)?;
+            let (d, summary) = phase(&harness, &name, devices, &cells, p)?;
             devices = d;
             summaries.push(summary);
         }
