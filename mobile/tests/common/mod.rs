@@ -44,38 +44,14 @@ pub fn build() -> &'static Artifacts {
 }
 
 fn build_now() -> Artifacts {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let output = Command::new(&cargo)
-        .current_dir(workspace_root())
-        // The whole workspace's libraries, so that features resolve as in `cargo test
-        // --workspace` and every dependency built for it is reused (`-p cartable-mobile -p
-        // cartable-server` alone resolves features differently and rebuilds ~20 crates).
-        .args([
-            "build",
-            "--workspace",
-            "--lib",
-            "--bin",
-            "cartable-server",
-            "--bin",
-            "uniffi-bindgen",
-            "--message-format=json-render-diagnostics",
-        ])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cargo}: {e}"));
-    assert!(
-        output.status.success(),
-        "cargo build failed:\n{}",
-        text(&output.stderr)
-    );
-
+    let messages = cartable_tests::binaries::cargo_build(&[
+        "--bin",
+        "cartable-server",
+        "--bin",
+        "uniffi-bindgen",
+    ]);
     let (mut library, mut bindgen, mut server) = (None, None, None);
-    for line in text(&output.stdout).lines() {
-        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
-            continue;
-        };
-        if message["reason"] != "compiler-artifact" {
-            continue;
-        }
+    for message in &messages {
         let name = message["target"]["name"].as_str().unwrap_or_default();
         let executable = message["executable"].as_str().map(PathBuf::from);
         match name {
