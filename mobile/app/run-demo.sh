@@ -11,7 +11,7 @@ target="$(realpath "${CARGO_TARGET_DIR:-target}")/debug"
 cargo build --workspace --lib --bin cartable-server --bin uniffi-bindgen
 (cd mobile && "$target/uniffi-bindgen" generate --no-format --language kotlin \
     --out-dir kotlin/target/generated-sources/uniffi "$target/libcartable_mobile.so")
-(cd mobile/kotlin && mvn -q -B install -DskipTests)
+(cd mobile/kotlin && mvn -q -B install -Dmaven.test.skip=true)
 
 url=http://127.0.0.1:8080
 if ! (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null; then

@@ -53,7 +53,9 @@ fn on_path(program: &str) -> bool {
 }
 
 /// Runs the tests tagged `window` under `xvfb-run` (a display of their own, not headless);
-/// none when `xvfb-run` is missing.
+/// none when `xvfb-run` is missing. Only Surefire's goal runs (`surefire:test`, not the `test`
+/// phase): the classes compiled by the run before are used as they are, instead of compiling
+/// the app and its tests a second time.
 fn window_tests(app_dir: &Path, properties: &[String]) -> Option<Output> {
     if !on_path("xvfb-run") {
         return None;
@@ -69,7 +71,7 @@ fn window_tests(app_dir: &Path, properties: &[String]) -> Option<Output> {
             "-q",
             "-B",
             "-o",
-            "test",
+            "surefire:test",
         ])
         .args([
             "-Dgroups=window",
@@ -118,7 +120,12 @@ fn parents_app_passes_its_screen_tests_against_a_real_server() {
             .join("generated-sources")
             .join("uniffi"),
     );
-    let (installed, _) = mvn_cached(&kotlin_dir, &["install".into(), "-DskipTests".into()]);
+    // `maven.test.skip`: the SDK's own tests are neither run nor compiled here
+    // (tests/kotlin_jvm.rs runs them).
+    let (installed, _) = mvn_cached(
+        &kotlin_dir,
+        &["install".into(), "-Dmaven.test.skip=true".into()],
+    );
     assert!(
         installed.status.success(),
         "installing the SDK failed:\n{}",
