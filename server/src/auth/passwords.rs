@@ -71,22 +71,37 @@ fn with_area<T>(blocks: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
     result
 }
 
+/// Argon2 of `password` and `salt` into `out`, in a memory area of the size `params` asks.
+fn hash_into(
+    algorithm: Algorithm,
+    version: Version,
+    params: &Params,
+    password: &str,
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    let argon = Argon2::new(algorithm, version, params.clone());
+    with_area(params.block_count(), |area| {
+        argon.hash_password_into_with_memory(password.as_bytes(), salt, out, area)
+    })
+}
+
 /// Hashes `password` with argon2id (default parameters) and a random salt, as a PHC string.
 /// Blocking: call it from a blocking context; [`hash`] waits its turn first.
 pub fn hash_now(password: &str) -> Result<String, AppError> {
-    let mut salt = [0u8; 16];
-    rand::rng().fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::internal(e.to_string()))?;
-    let mut salt_bytes = [0u8; 64];
-    let salt_raw = salt
-        .decode_b64(&mut salt_bytes)
-        .map_err(|e| AppError::internal(e.to_string()))?;
+    let mut raw_salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut raw_salt);
+    let salt = SaltString::encode_b64(&raw_salt).map_err(|e| AppError::internal(e.to_string()))?;
     let params = Params::DEFAULT;
-    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
-    with_area(params.block_count(), |area| {
-        argon.hash_password_into_with_memory(password.as_bytes(), salt_raw, &mut out, area)
-    })
+    hash_into(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        &params,
+        password,
+        &raw_salt,
+        &mut out,
+    )
     .map_err(|e| AppError::internal(e.to_string()))?;
     let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
@@ -120,11 +135,8 @@ pub fn verify_now(password: &str, stored: &str) -> bool {
     let Ok(salt_raw) = salt.decode_b64(&mut salt_bytes) else {
         return false;
     };
-    let argon = Argon2::new(algorithm, version, params.clone());
     let mut out = vec![0u8; expected.len()];
-    let hashed = with_area(params.block_count(), |area| {
-        argon.hash_password_into_with_memory(password.as_bytes(), salt_raw, &mut out, area)
-    });
+    let hashed = hash_into(algorithm, version, &params, password, salt_raw, &mut out);
     // `Output`'s comparison takes the same time wherever the bytes differ.
     hashed.is_ok() && Output::new(&out).is_ok_and(|computed| computed == expected)
 }
