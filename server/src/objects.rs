@@ -31,6 +31,24 @@ pub async fn load(state: &AppState, key: &str) -> AppResult<bytes::Bytes> {
         .map_err(unreadable)
 }
 
+/// The bytes `range` of the object under `key` (one document of a pack).
+pub async fn load_range(
+    state: &AppState,
+    key: &str,
+    range: std::ops::Range<u64>,
+) -> AppResult<bytes::Bytes> {
+    state
+        .files
+        .get_range(&Path::from(key), range.clone())
+        .await
+        .map_err(|e| {
+            AppError::internal(format!(
+                "lecture des octets {}..{} du fichier {key} : {e}",
+                range.start, range.end
+            ))
+        })
+}
+
 /// Removes the object under `key`; `why` names it in the log if that fails.
 pub async fn remove(state: &AppState, key: &str, why: &str) {
     if let Err(e) = state.files.delete(&Path::from(key)).await {

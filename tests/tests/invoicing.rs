@@ -351,6 +351,101 @@ fn two_runs_at_once_and_two_server_processes_number_invoices_without_gap_or_dupl
     });
 }
 
+/// Where a document's PDF is stored: (number, object key, offset, length).
+type Place = (String, Option<String>, Option<i64>, Option<i64>);
+
+fn pdf_places(server: &TestServer, structure_id: &str) -> Vec<Place> {
+    server.block_on(async {
+        sqlx::query(
+            "SELECT number, pdf_key, pdf_offset, pdf_length FROM invoices \
+             WHERE structure_id = $1 ORDER BY number",
+        )
+        .bind(structure_id)
+        .fetch_all(&server.state.db.pool)
+        .await
+        .expect("places")
+        .iter()
+        .map(|r| {
+            use sqlx::Row;
+            (r.get(0), r.get(1), r.get(2), r.get(3))
+        })
+        .collect()
+    })
+}
+
+#[test]
+fn a_runs_pdfs_are_stored_packed_and_each_family_is_served_its_own() {
+    on_each_backend(|server| {
+        server.clock.set(paris(date(2026, 12, 16), 9, 0));
+        let seed = server.seed(24);
+        let token = staff_token(server, &seed);
+        one_line_per_family(server, &token, &seed);
+        let report = issue(server, &token, "2026-11");
+        assert_eq!(report["issued"].as_array().map(Vec::len), Some(24));
+
+        // Two packs of twelve (one per rendering thread), each PDF a range of one.
+        let places = pdf_places(server, &seed.structure_id);
+        let packs: std::collections::BTreeSet<&str> =
+            places.iter().filter_map(|p| p.1.as_deref()).collect();
+        assert_eq!(packs.len(), 2, "{places:?}");
+        assert!(
+            places.iter().all(|p| p.2.is_some() && p.3.is_some()),
+            "{places:?}"
+        );
+        for (number, ..) in &places {
+            let pdf = get_bytes(
+                server,
+                &token,
+                &format!("/api/v1/staff/invoices/{number}/pdf"),
+            );
+            assert!(pdf.body.starts_with(b"%PDF-"), "{number}");
+            assert!(pdf.body.trim_ascii_end().ends_with(b"%%EOF"), "{number}");
+            if let Some(text) = pdf_text(&pdf.body) {
+                assert!(text.contains(number.as_str()), "{number}: {text}");
+            }
+        }
+
+        // A range that points at the neighbour's PDF is caught by the PDF's hash: the
+        // document is rendered again and stored alone, never served the neighbour's.
+        let (first, second) = (&places[0], &places[1]);
+        server.block_on(async {
+            sqlx::query("UPDATE invoices SET pdf_offset = $1, pdf_length = $2 WHERE number = $3")
+                .bind(second.2)
+                .bind(second.3)
+                .bind(&first.0)
+                .execute(&server.state.db.pool)
+                .await
+                .expect("tamper")
+        });
+        let pdf = get_bytes(
+            server,
+            &token,
+            &format!("/api/v1/staff/invoices/{}/pdf", first.0),
+        );
+        let neighbours = get_bytes(
+            server,
+            &token,
+            &format!("/api/v1/staff/invoices/{}/pdf", second.0),
+        );
+        assert_ne!(pdf.body, neighbours.body);
+        if let Some(text) = pdf_text(&pdf.body) {
+            assert!(text.contains(first.0.as_str()), "{text}");
+            assert!(!text.contains(second.0.as_str()), "{text}");
+        }
+        let again = pdf_places(server, &seed.structure_id);
+        assert_eq!(
+            again[0],
+            (
+                first.0.clone(),
+                Some(format!("invoices/{}/{}.pdf", seed.structure_id, first.0)),
+                None,
+                None
+            )
+        );
+        assert_eq!(again[1], *second, "the neighbour keeps its place");
+    });
+}
+
 #[test]
 fn credit_notes_and_payments_move_the_balance_the_phone_shows_offline_with_its_pdf() {
     on_each_backend(|server| {

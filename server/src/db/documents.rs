@@ -1,7 +1,7 @@
 //! Automerge documents as rows: metadata, chunks (a snapshot plus incremental saves), and
 //! the sync state of each device for each document.
 
-use super::multi_row::{self, Query, ROWS_PER_INSERT};
+use super::multi_row::{self, Query, rows_per_statement};
 use super::{Db, coded, id, opt_id};
 use cartable_domain::DocKind;
 use cartable_domain::ids::{DeviceId, DocumentId, FamilyId, StructureId};
@@ -177,13 +177,13 @@ pub async fn family_documents(
 }
 
 /// Creates documents with their first snapshots, as few statements as
-/// [`ROWS_PER_INSERT`] allows.
+/// [`rows_per_statement`] allows.
 pub async fn insert_documents(
     conn: &mut AnyConnection,
     docs: &[(DocRow, Vec<u8>)],
     created_at_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    for chunk in docs.chunks(ROWS_PER_INSERT) {
+    for chunk in docs.chunks(rows_per_statement(7)) {
         let sql = format!(
             "INSERT INTO documents (id, structure_id, family_id, kind, school_year, version, \
              created_at_ms) VALUES {}",

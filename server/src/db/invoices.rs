@@ -1,7 +1,7 @@
 //! Issued invoices, credit notes and statements, their numbering counters, and payments.
 
 use super::Db;
-use super::multi_row::{self, Query, ROWS_PER_INSERT};
+use super::multi_row::{self, Query, rows_per_statement};
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeMap;
 
@@ -27,11 +27,35 @@ pub struct InvoiceRow {
     pub issued_at_ms: i64,
     pub pdf_key: Option<String>,
     pub pdf_sha256: Option<String>,
+    /// Where the PDF starts in the object `pdf_key` when that object is a pack of several
+    /// documents' PDFs (`None`: the object is this PDF alone).
+    pub pdf_offset: Option<i64>,
+    pub pdf_length: Option<i64>,
+}
+
+impl InvoiceRow {
+    /// The bytes of `pdf_key` that are this document's PDF: `None` for the whole object,
+    /// an error when the stored range is not one.
+    pub fn pdf_range(&self) -> Result<Option<std::ops::Range<u64>>, String> {
+        match (self.pdf_offset, self.pdf_length) {
+            (None, None) => Ok(None),
+            (Some(offset), Some(length)) => {
+                let start = u64::try_from(offset).map_err(|_| format!("début {offset}"))?;
+                let length = u64::try_from(length).map_err(|_| format!("longueur {length}"))?;
+                start
+                    .checked_add(length)
+                    .filter(|_| length > 0)
+                    .map(|end| Some(start..end))
+                    .ok_or_else(|| format!("plage {offset} + {length}"))
+            }
+            _ => Err("plage incomplète".to_string()),
+        }
+    }
 }
 
 const COLUMNS: &str = "id, structure_id, family_id, kind, number, year, seq, run_month, \
     issued_on, due_on, total_cents, refers_to, reason, content, issued_by, issued_at_ms, \
-    pdf_key, pdf_sha256";
+    pdf_key, pdf_sha256, pdf_offset, pdf_length";
 
 fn invoice(r: &sqlx::any::AnyRow) -> Result<InvoiceRow, sqlx::Error> {
     Ok(InvoiceRow {
@@ -53,13 +77,15 @@ fn invoice(r: &sqlx::any::AnyRow) -> Result<InvoiceRow, sqlx::Error> {
         issued_at_ms: r.try_get("issued_at_ms")?,
         pdf_key: r.try_get("pdf_key")?,
         pdf_sha256: r.try_get("pdf_sha256")?,
+        pdf_offset: r.try_get("pdf_offset")?,
+        pdf_length: r.try_get("pdf_length")?,
     })
 }
 
 pub async fn insert(conn: &mut AnyConnection, i: &InvoiceRow) -> Result<(), sqlx::Error> {
     let sql = format!(
         "INSERT INTO invoices ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-         $11, $12, $13, $14, $15, $16, $17, $18)"
+         $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
     );
     bind(sqlx::query(sqlx::AssertSqlSafe(sql)), i)
         .execute(&mut *conn)
@@ -67,12 +93,12 @@ pub async fn insert(conn: &mut AnyConnection, i: &InvoiceRow) -> Result<(), sqlx
     Ok(())
 }
 
-/// Inserts `rows` with as few statements as [`ROWS_PER_INSERT`] allows.
+/// Inserts `rows` with as few statements as [`rows_per_statement`] allows.
 pub async fn insert_many(conn: &mut AnyConnection, rows: &[InvoiceRow]) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
+    for chunk in rows.chunks(rows_per_statement(20)) {
         let sql = format!(
             "INSERT INTO invoices ({COLUMNS}) VALUES {}",
-            multi_row::values(chunk.len(), 18)
+            multi_row::values(chunk.len(), 20)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for i in chunk {
@@ -103,6 +129,8 @@ fn bind<'q>(q: Query<'q>, i: &InvoiceRow) -> Query<'q> {
         .bind(i.issued_at_ms)
         .bind(&i.pdf_key)
         .bind(&i.pdf_sha256)
+        .bind(i.pdf_offset)
+        .bind(i.pdf_length)
 }
 
 /// The documents of each of `family_ids` (of the structure), in [`of_family`]'s order.
@@ -254,18 +282,41 @@ pub async fn issued_families(
         .collect()
 }
 
-pub async fn set_pdf(
+/// Where a document's PDF was stored: the object `key`, or the range `offset`, `length` of
+/// it when the object packs several PDFs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PdfPlace<'a> {
+    pub invoice_id: &'a str,
+    pub key: &'a str,
+    pub offset: Option<i64>,
+    pub length: Option<i64>,
+    pub sha256: &'a str,
+}
+
+/// Records where the PDFs of `places` are, in as few statements as [`rows_per_statement`]
+/// allows (`UPDATE … FROM (VALUES …)`, which SQLite and PostgreSQL both take).
+pub async fn set_pdfs(
     conn: &mut AnyConnection,
-    id: &str,
-    key: &str,
-    sha256: &str,
+    places: &[PdfPlace<'_>],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE invoices SET pdf_key = $2, pdf_sha256 = $3 WHERE id = $1")
-        .bind(id)
-        .bind(key)
-        .bind(sha256)
-        .execute(&mut *conn)
-        .await?;
+    for chunk in places.chunks(rows_per_statement(5)) {
+        let sql = format!(
+            "UPDATE invoices SET pdf_key = v.column2, pdf_sha256 = v.column3, \
+             pdf_offset = v.column4, pdf_length = v.column5 FROM (VALUES {}) AS v \
+             WHERE invoices.id = v.column1",
+            multi_row::values(chunk.len(), 5)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for p in chunk {
+            q = q
+                .bind(p.invoice_id)
+                .bind(p.key)
+                .bind(p.sha256)
+                .bind(p.offset)
+                .bind(p.length);
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

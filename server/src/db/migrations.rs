@@ -80,6 +80,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "name search keys",
         include_str!("../../../migrations/sqlite/0090_name_search_keys.sql"),
     ),
+    (
+        100,
+        "invoice PDF packs",
+        include_str!("../../../migrations/sqlite/0100_invoice_pdf_packs.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -157,6 +162,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         90,
         "name search keys",
         include_str!("../../../migrations/postgres/0090_name_search_keys.sql"),
+    ),
+    (
+        100,
+        "invoice PDF packs",
+        include_str!("../../../migrations/postgres/0100_invoice_pdf_packs.sql"),
     ),
 ];
 

@@ -45,6 +45,8 @@ pub fn row(
         issued_at_ms: now.as_millisecond(),
         pdf_key: None,
         pdf_sha256: None,
+        pdf_offset: None,
+        pdf_length: None,
     })
 }
 
@@ -107,10 +109,9 @@ async fn release_notifications(
     families: &BTreeSet<&str>,
 ) -> AppResult<()> {
     let now = state.clock.now().as_millisecond();
+    let families: Vec<&str> = families.iter().copied().collect();
     let mut write = state.db.begin_write().await?;
-    for family_id in families {
-        crate::push::causes::invoice_ready(&mut write.tx, structure_id, family_id, now).await?;
-    }
+    crate::push::causes::invoice_ready(&mut write.tx, structure_id, &families, now).await?;
     write.commit().await?;
     state.push.wake();
     Ok(())

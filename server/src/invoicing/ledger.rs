@@ -20,7 +20,7 @@ use cartable_domain::ledger::{Credit, Debit, DocumentKind, Ledger, LedgerPayment
 use cartable_domain::pricing::QuotientPeriod;
 use cartable_domain::tariffs::BillingMode;
 use sqlx::{AnyConnection, Row};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Set when a publication may be missing (at start and after a failure).
@@ -304,15 +304,28 @@ async fn mark_published(conn: &mut AnyConnection, family_id: &str, wanted: i64) 
 
 /// Whether the family's ledger document shows every change noted so far (the PDFs' hashes
 /// apart, which are not changes of the tables' rows the ledger is built from).
-pub(super) async fn is_current(conn: &mut AnyConnection, family_id: &str) -> AppResult<bool> {
-    let row = sqlx::query("SELECT wanted, published FROM ledger_publications WHERE family_id = $1")
-        .bind(family_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(match row {
-        Some(r) => r.try_get::<i64, _>("published")? >= r.try_get::<i64, _>("wanted")?,
-        None => false,
-    })
+/// Those of `family_ids` whose ledger document shows everything that changed for them
+/// (one statement per [`ROWS_PER_INSERT`] families).
+pub(super) async fn current_among(
+    conn: &mut AnyConnection,
+    family_ids: &[&str],
+) -> AppResult<BTreeSet<String>> {
+    let mut current = BTreeSet::new();
+    for chunk in family_ids.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "SELECT family_id FROM ledger_publications WHERE published >= wanted \
+             AND family_id IN ({})",
+            multi_row::list(1, chunk.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for family_id in chunk {
+            q = q.bind(*family_id);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            current.insert(row.try_get("family_id")?);
+        }
+    }
+    Ok(current)
 }
 
 /// Writes into `doc`, the family's ledger document, what the tables say now, and records

@@ -53,6 +53,8 @@ pub async fn publish<'a>(
     let ids: Vec<DocumentId> = family_of.keys().cloned().collect();
     let mut write = state.docs.begin_batch_write(&state.db, &ids).await?;
     pdf::record(write.conn()?, stored).await?;
+    let with_ledger: Vec<&str> = family_of.values().copied().collect();
+    let current = ledger::current_among(write.conn()?, &with_ledger).await?;
     for (index, doc_id) in write.doc_ids().iter().enumerate() {
         let family_id = family_of
             .get(doc_id)
@@ -62,17 +64,13 @@ pub async fn publish<'a>(
         // A ledger created by the issuing transaction shows the new documents already:
         // only their PDFs' hashes are missing. Any other ledger is rebuilt from the tables.
         let new_pdfs = hashes.get(family_id).map(Vec::as_slice).unwrap_or_default();
-        if !(ledger::is_current(conn, family_id).await?
-            && ledger_pdf::put_pdf_hashes(doc, new_pdfs)?)
-        {
+        if !(current.contains(family_id) && ledger_pdf::put_pdf_hashes(doc, new_pdfs)?) {
             ledger::fill(conn, doc, structure_id, family_id, mode).await?;
         }
     }
     // The ledgers show the new documents: their notifications may go.
     let now = state.clock.now().as_millisecond();
-    for family_id in family_of.values() {
-        crate::push::causes::invoice_ready(write.conn()?, structure_id, family_id, now).await?;
-    }
+    crate::push::causes::invoice_ready(write.conn()?, structure_id, &with_ledger, now).await?;
     write.commit(state.settings.compaction_threshold).await?;
     state.push.wake();
     Ok(without)

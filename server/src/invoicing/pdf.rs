@@ -4,7 +4,7 @@
 
 use super::content::InvoiceContent;
 use crate::AppState;
-use crate::db::invoices::{self, InvoiceRow};
+use crate::db::invoices::{self, InvoiceRow, PdfPlace};
 use crate::error::{AppError, AppResult};
 use crate::objects;
 use cartable_domain::calendar::format_date_fr;
@@ -188,46 +188,52 @@ fn key(row: &InvoiceRow) -> String {
     format!("invoices/{}/{}.pdf", row.structure_id, row.number)
 }
 
-/// A rendered PDF in the object store, before its key is recorded on its row.
+/// The object packing the PDFs of `rows` (consecutive documents of one run, of one
+/// structure): named after the first and last numbers.
+fn pack_key(rows: &[InvoiceRow]) -> Option<String> {
+    let (first, last) = (rows.first()?, rows.last()?);
+    Some(format!(
+        "invoices/{}/{}_{}.pdfs",
+        first.structure_id, first.number, last.number
+    ))
+}
+
+/// A rendered PDF in the object store, before its place is recorded on its row.
 #[derive(Debug, Clone)]
 pub struct StoredPdf {
     pub invoice_id: String,
     pub family_id: String,
     pub number: String,
     pub key: String,
+    /// Where the PDF is in the pack `key` (`None`: the object is this PDF alone).
+    pub offset: Option<i64>,
+    pub length: Option<i64>,
     pub sha256: String,
 }
 
-/// Renders the PDFs of `rows` and stores them, on two blocking threads that each store a
-/// PDF as soon as it is rendered (so that creating the files overlaps the other thread's
-/// rendering); their keys are recorded by [`record`], in the transaction that publishes the
-/// families' ledgers.
+/// How many PDFs one pack holds at most (about 17 KB each).
+const PACKED: usize = 100;
+
+/// Renders the PDFs of `rows` and stores them packed, on two blocking threads that each
+/// render their half of the rows into packs of up to [`PACKED`] PDFs stored as one object
+/// each: a monthly run creates a file per pack instead of one per document (creating
+/// files was a tenth of a run's CPU). Their places are recorded by [`record`], in the
+/// transaction that publishes the families' ledgers.
 pub async fn render_and_store(state: &AppState, rows: &[InvoiceRow]) -> AppResult<Vec<StoredPdf>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let workers = 2usize;
-    let chunk = rows.len().div_ceil(workers).max(1);
     let runtime = tokio::runtime::Handle::current();
     let mut tasks = Vec::new();
-    for part in rows.chunks(chunk) {
+    for part in rows.chunks(rows.len().div_ceil(workers).max(1)) {
         let (part, state, runtime) = (part.to_vec(), state.clone(), runtime.clone());
         tasks.push(tokio::task::spawn_blocking(move || {
-            part.into_iter()
-                .map(|row| {
-                    let pdf = render_row(&row)?;
-                    let sha256 = hex::encode(Sha256::digest(&pdf));
-                    let key = key(&row);
-                    runtime.block_on(objects::store(&state, &key, pdf))?;
-                    Ok(StoredPdf {
-                        invoice_id: row.id,
-                        family_id: row.family_id,
-                        number: row.number,
-                        key,
-                        sha256,
-                    })
-                })
-                .collect::<AppResult<Vec<_>>>()
+            let packs = part
+                .chunks(PACKED)
+                .map(|pack| render_pack(&state, &runtime, pack))
+                .collect::<AppResult<Vec<_>>>()?;
+            Ok::<_, AppError>(packs.into_iter().flatten().collect::<Vec<_>>())
         }));
     }
     let mut stored = Vec::with_capacity(rows.len());
@@ -240,11 +246,49 @@ pub async fn render_and_store(state: &AppState, rows: &[InvoiceRow]) -> AppResul
     Ok(stored)
 }
 
-/// Records the keys of stored PDFs on their rows, in the caller's transaction.
-pub async fn record(conn: &mut AnyConnection, stored: &[StoredPdf]) -> AppResult<()> {
-    for s in stored {
-        invoices::set_pdf(conn, &s.invoice_id, &s.key, &s.sha256).await?;
+/// Renders the PDFs of `rows` back to back into one object and stores it.
+fn render_pack(
+    state: &AppState,
+    runtime: &tokio::runtime::Handle,
+    rows: &[InvoiceRow],
+) -> AppResult<Vec<StoredPdf>> {
+    let Some(key) = pack_key(rows) else {
+        return Ok(Vec::new());
+    };
+    let mut pack = Vec::new();
+    let mut stored = Vec::with_capacity(rows.len());
+    for row in rows {
+        let pdf = render_row(row)?;
+        let at =
+            |n: usize| i64::try_from(n).map_err(|_| AppError::internal("paquet de PDF trop grand"));
+        stored.push(StoredPdf {
+            invoice_id: row.id.clone(),
+            family_id: row.family_id.clone(),
+            number: row.number.clone(),
+            key: key.clone(),
+            offset: Some(at(pack.len())?),
+            length: Some(at(pdf.len())?),
+            sha256: hex::encode(Sha256::digest(&pdf)),
+        });
+        pack.extend_from_slice(&pdf);
     }
+    runtime.block_on(objects::store(state, &key, pack))?;
+    Ok(stored)
+}
+
+/// Records the places of stored PDFs on their rows, in the caller's transaction.
+pub async fn record(conn: &mut AnyConnection, stored: &[StoredPdf]) -> AppResult<()> {
+    let places: Vec<PdfPlace<'_>> = stored
+        .iter()
+        .map(|s| PdfPlace {
+            invoice_id: &s.invoice_id,
+            key: &s.key,
+            offset: s.offset,
+            length: s.length,
+            sha256: &s.sha256,
+        })
+        .collect();
+    invoices::set_pdfs(conn, &places).await?;
     Ok(())
 }
 
@@ -256,21 +300,52 @@ pub async fn record_alone(state: &AppState, stored: &[StoredPdf]) -> AppResult<(
     Ok(())
 }
 
-/// The PDF of `row`: from the object store, or rendered (and stored) when missing.
+/// The stored PDF of `row`, when it can be read and is the one its hash names (a pack's
+/// range pointing at a neighbour's PDF must never be served).
+async fn stored_pdf(state: &AppState, row: &InvoiceRow) -> Option<Vec<u8>> {
+    let key = row.pdf_key.as_deref()?;
+    let loaded = match row.pdf_range() {
+        Ok(Some(range)) => objects::load_range(state, key, range).await,
+        Ok(None) => objects::load(state, key).await,
+        Err(e) => Err(AppError::internal(format!("PDF de {} : {e}", row.number))),
+    };
+    let bytes = match loaded {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            tracing::warn!(error = %e, number = %row.number, "stored PDF unreadable; rendered again");
+            return None;
+        }
+    };
+    match &row.pdf_sha256 {
+        Some(sha) if *sha != hex::encode(Sha256::digest(&bytes)) => {
+            tracing::error!(number = %row.number, key, "stored PDF differs from its hash; rendered again");
+            None
+        }
+        _ => Some(bytes.to_vec()),
+    }
+}
+
+/// The PDF of `row`: from the object store, or rendered (and stored alone) when missing.
 pub async fn pdf_of(state: &AppState, row: &InvoiceRow) -> AppResult<Vec<u8>> {
-    if let Some(k) = &row.pdf_key
-        && let Ok(bytes) = objects::load(state, k).await
-    {
-        return Ok(bytes.to_vec());
+    if let Some(pdf) = stored_pdf(state, row).await {
+        return Ok(pdf);
     }
     let copy = row.clone();
     let pdf = tokio::task::spawn_blocking(move || render_row(&copy))
         .await
         .map_err(|e| AppError::internal(format!("rendu PDF interrompu : {e}")))??;
     let sha = hex::encode(Sha256::digest(&pdf));
-    objects::store(state, &key(row), pdf.clone()).await?;
+    let key = key(row);
+    objects::store(state, &key, pdf.clone()).await?;
     let mut tx = state.db.begin_write().await?;
-    invoices::set_pdf(&mut tx.tx, &row.id, &key(row), &sha).await?;
+    let place = PdfPlace {
+        invoice_id: &row.id,
+        key: &key,
+        offset: None,
+        length: None,
+        sha256: &sha,
+    };
+    invoices::set_pdfs(&mut tx.tx, &[place]).await?;
     tx.commit().await?;
     Ok(pdf)
 }

@@ -3,6 +3,7 @@
 
 use super::outbox::{self, Outgoing};
 use crate::db::documents;
+use crate::db::multi_row::{self, ROWS_PER_INSERT};
 use cartable_domain::DocKind;
 use cartable_domain::DocumentId;
 use cartable_domain::calendar::start_of_day;
@@ -191,22 +192,28 @@ pub async fn invoices_issued(
     outbox::enqueue_many(conn, &events).await
 }
 
-/// The family's ledger now shows its newly issued documents: their held events are due now.
+/// The families' ledgers now show their newly issued documents: their held events are
+/// due now (one statement per [`ROWS_PER_INSERT`] families).
 pub async fn invoice_ready(
     conn: &mut AnyConnection,
     structure_id: &str,
-    family_id: &str,
+    family_ids: &[&str],
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE push_events SET due_at_ms = $1 WHERE state = 'pending' AND structure_id = $2 \
-         AND family_id = $3 AND event = $4 AND due_at_ms > $1",
-    )
-    .bind(now_ms)
-    .bind(structure_id)
-    .bind(family_id)
-    .bind(PushEvent::InvoiceIssued.code())
-    .execute(&mut *conn)
-    .await?;
+    for chunk in family_ids.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "UPDATE push_events SET due_at_ms = $1 WHERE state = 'pending' AND structure_id = $2 \
+             AND event = $3 AND due_at_ms > $1 AND family_id IN ({})",
+            multi_row::list(4, chunk.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now_ms)
+            .bind(structure_id)
+            .bind(PushEvent::InvoiceIssued.code());
+        for family_id in chunk {
+            q = q.bind(*family_id);
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }

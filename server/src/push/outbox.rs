@@ -4,7 +4,7 @@
 //! The worker ([`super::worker`]) later expands each due event into one delivery per
 //! subscribed device of the family (or of every family of the structure).
 
-use crate::db::multi_row::{self, Query, ROWS_PER_INSERT};
+use crate::db::multi_row::{self, Query, rows_per_statement};
 use cartable_domain::DocumentId;
 use cartable_domain::push::{PushEvent, PushPayload};
 use sqlx::AnyConnection;
@@ -85,12 +85,12 @@ pub async fn enqueue(conn: &mut AnyConnection, event: &Outgoing) -> Result<(), s
 }
 
 /// Writes `events` into the outbox on the transaction's connection `conn`, as few
-/// statements as [`ROWS_PER_INSERT`] allows.
+/// statements as [`rows_per_statement`] allows.
 pub async fn enqueue_many(
     conn: &mut AnyConnection,
     events: &[Outgoing],
 ) -> Result<(), sqlx::Error> {
-    for chunk in events.chunks(ROWS_PER_INSERT) {
+    for chunk in events.chunks(rows_per_statement(COLUMNS)) {
         let rows = (0..chunk.len())
             .map(|i| format!("({}, 'pending')", multi_row::list(1 + COLUMNS * i, COLUMNS)))
             .collect::<Vec<_>>()

@@ -270,8 +270,9 @@ pub async fn purge_structure(
     )
     .await?;
     let accounting_cutoff = before(today, periods.accounting_days);
+    // A pack's documents were issued together: the pack goes with them, once.
     let pdfs: Vec<String> = sqlx::query(
-        "SELECT pdf_key FROM invoices WHERE structure_id = $1 AND issued_on < $2 \
+        "SELECT DISTINCT pdf_key FROM invoices WHERE structure_id = $1 AND issued_on < $2 \
          AND pdf_key IS NOT NULL",
     )
     .bind(structure_id.as_str())
