@@ -16,6 +16,7 @@ use cartable_domain::invoicing::{
 };
 use cartable_domain::pricing::{BillingMonth, qf_for_month};
 use cartable_domain::school_year::SchoolYear;
+use jiff::civil::Date;
 use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,8 +26,6 @@ pub struct FamilyBilling {
     pub family: FamilySnapshot,
     pub month: FamilyMonth,
 }
-
-type Cell = (String, String, String); // child, activity, day
 
 /// Everything for `month`, families in id order.
 pub async fn load(
@@ -141,25 +140,61 @@ async fn load_people(
     Ok(())
 }
 
-fn record<'a>(
-    cells: &'a mut BTreeMap<String, BTreeMap<Cell, DayRecord>>,
-    family: &str,
-    cell: Cell,
-) -> Option<&'a mut DayRecord> {
-    let date = cell.2.parse().ok()?;
-    let entry = cells
-        .entry(family.to_string())
-        .or_default()
-        .entry(cell.clone())
-        .or_insert_with(|| DayRecord {
-            child_id: cell.0.clone(),
-            activity_id: cell.1.clone(),
-            date,
-            booking: None,
-            absence_free: false,
-            attendance: None,
-        });
-    Some(entry)
+/// `string_agg` (PostgreSQL) or `group_concat` (SQLite) of `expr`, comma-separated.
+fn joined(conn: &AnyConnection, expr: &str) -> String {
+    if conn.backend_name() == "PostgreSQL" {
+        format!("string_agg({expr}, ',')")
+    } else {
+        format!("group_concat({expr}, ',')")
+    }
+}
+
+/// The day records of each family, by (child, activity, day).
+type Cells = BTreeMap<String, BTreeMap<(String, String, Date), DayRecord>>;
+
+/// Runs `sql`, whose rows are (family_id, child_id, activity_id, days) with days the
+/// comma-separated `day` or `day:code` of one child and activity, and hands each day's
+/// record and code to `apply`. One row per child and activity instead of one per day: the
+/// rows of a month cost more to pass from SQLite's thread to the run than to read.
+async fn each_day(
+    conn: &mut AnyConnection,
+    sql: String,
+    binds: [&str; 3],
+    cells: &mut Cells,
+    mut apply: impl FnMut(&mut DayRecord, &str),
+) -> AppResult<()> {
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        q = q.bind(b);
+    }
+    for r in q.fetch_all(&mut *conn).await? {
+        let family: String = r.try_get(0)?;
+        let child: String = r.try_get(1)?;
+        let activity: String = r.try_get(2)?;
+        let days: Option<String> = r.try_get(3)?;
+        let family_cells = match cells.get_mut(&family) {
+            Some(c) => c,
+            None => cells.entry(family).or_default(),
+        };
+        for item in days.as_deref().unwrap_or_default().split(',') {
+            let (day, code) = item.split_once(':').unwrap_or((item, ""));
+            let Ok(date) = day.parse::<Date>() else {
+                continue;
+            };
+            let record = family_cells
+                .entry((child.clone(), activity.clone(), date))
+                .or_insert_with(|| DayRecord {
+                    child_id: child.clone(),
+                    activity_id: activity.clone(),
+                    date,
+                    booking: None,
+                    absence_free: false,
+                    attendance: None,
+                });
+            apply(record, code);
+        }
+    }
+    Ok(())
 }
 
 async fn load_days(
@@ -169,75 +204,57 @@ async fn load_days(
     to: &str,
     families: &mut BTreeMap<String, FamilyBilling>,
 ) -> AppResult<()> {
-    let mut cells: BTreeMap<String, BTreeMap<Cell, DayRecord>> = BTreeMap::new();
-    let sql = format!(
-        "SELECT b.family_id, b.child_id, b.activity_id, b.day, b.outcome \
-         FROM booking_requests b JOIN families f ON f.id = b.family_id \
-         WHERE f.structure_id = $1 AND b.day >= $2 AND b.day <= $3 AND {HOLDS_PLACE}"
+    let mut cells = Cells::new();
+    let days = joined(
+        conn,
+        "b.day || ':' || CASE WHEN b.outcome = 'kept_billable' THEN 'k' ELSE 'a' END",
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(structure_id)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&mut *conn)
-        .await?;
-    for r in &rows {
-        let outcome: Option<String> = r.try_get("outcome")?;
-        let family: String = r.try_get("family_id")?;
-        let cell = (
-            r.try_get("child_id")?,
-            r.try_get("activity_id")?,
-            r.try_get("day")?,
-        );
-        if let Some(d) = record(&mut cells, &family, cell) {
-            d.booking = Some(match outcome.as_deref() {
-                Some("kept_billable") => Booked::KeptBillable,
+    let sql = format!(
+        "SELECT b.family_id, b.child_id, b.activity_id, {days} AS days \
+         FROM booking_requests b JOIN families f ON f.id = b.family_id \
+         WHERE f.structure_id = $1 AND b.day >= $2 AND b.day <= $3 AND {HOLDS_PLACE} \
+         GROUP BY b.family_id, b.child_id, b.activity_id"
+    );
+    each_day(
+        conn,
+        sql,
+        [structure_id, from, to],
+        &mut cells,
+        |d, code| {
+            d.booking = Some(match code {
+                "k" => Booked::KeptBillable,
                 _ => Booked::Accepted,
             });
-        }
-    }
-    let rows = sqlx::query(
-        "SELECT a.family_id, a.child_id, a.activity_id, a.day FROM absences a \
+        },
+    )
+    .await?;
+    let days = joined(conn, "a.day");
+    let sql = format!(
+        "SELECT a.family_id, a.child_id, a.activity_id, {days} AS days FROM absences a \
          JOIN families f ON f.id = a.family_id WHERE f.structure_id = $1 \
-         AND a.day >= $2 AND a.day <= $3 AND a.billed = 0",
-    )
-    .bind(structure_id)
-    .bind(from)
-    .bind(to)
-    .fetch_all(&mut *conn)
+         AND a.day >= $2 AND a.day <= $3 AND a.billed = 0 \
+         GROUP BY a.family_id, a.child_id, a.activity_id"
+    );
+    each_day(conn, sql, [structure_id, from, to], &mut cells, |d, _| {
+        d.absence_free = true;
+    })
     .await?;
-    for r in &rows {
-        let family: String = r.try_get("family_id")?;
-        let cell = (
-            r.try_get("child_id")?,
-            r.try_get("activity_id")?,
-            r.try_get("day")?,
-        );
-        if let Some(d) = record(&mut cells, &family, cell) {
-            d.absence_free = true;
-        }
-    }
-    let rows = sqlx::query(
-        "SELECT family_id, child_id, activity_id, day, status FROM attendance \
-         WHERE structure_id = $1 AND day >= $2 AND day <= $3",
+    let days = joined(conn, "day || ':' || status");
+    let sql = format!(
+        "SELECT family_id, child_id, activity_id, {days} AS days FROM attendance \
+         WHERE structure_id = $1 AND day >= $2 AND day <= $3 \
+         GROUP BY family_id, child_id, activity_id"
+    );
+    each_day(
+        conn,
+        sql,
+        [structure_id, from, to],
+        &mut cells,
+        |d, status| {
+            d.attendance = Attendance::from_code(status);
+        },
     )
-    .bind(structure_id)
-    .bind(from)
-    .bind(to)
-    .fetch_all(&mut *conn)
     .await?;
-    for r in &rows {
-        let family: String = r.try_get("family_id")?;
-        let status: String = r.try_get("status")?;
-        let cell = (
-            r.try_get("child_id")?,
-            r.try_get("activity_id")?,
-            r.try_get("day")?,
-        );
-        if let Some(d) = record(&mut cells, &family, cell) {
-            d.attendance = Attendance::from_code(&status);
-        }
-    }
     for (family, days) in cells {
         if let Some(f) = families.get_mut(&family) {
             f.month.days = days.into_values().collect();
