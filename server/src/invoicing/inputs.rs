@@ -172,10 +172,7 @@ async fn each_day(
         let child: String = r.try_get(1)?;
         let activity: String = r.try_get(2)?;
         let days: Option<String> = r.try_get(3)?;
-        let family_cells = match cells.get_mut(&family) {
-            Some(c) => c,
-            None => cells.entry(family).or_default(),
-        };
+        let family_cells = cells.entry(family).or_default();
         for item in days.as_deref().unwrap_or_default().split(',') {
             let (day, code) = item.split_once(':').unwrap_or((item, ""));
             let Ok(date) = day.parse::<Date>() else {

@@ -302,10 +302,9 @@ async fn mark_published(conn: &mut AnyConnection, family_id: &str, wanted: i64) 
     Ok(())
 }
 
-/// Whether the family's ledger document shows every change noted so far (the PDFs' hashes
-/// apart, which are not changes of the tables' rows the ledger is built from).
-/// Those of `family_ids` whose ledger document shows everything that changed for them
-/// (one statement per [`ROWS_PER_INSERT`] families).
+/// Those of `family_ids` whose ledger document shows every change noted so far (the PDFs'
+/// hashes apart, which are not changes of the tables' rows the ledger is built from), in one
+/// statement per [`ROWS_PER_INSERT`] families.
 pub(super) async fn current_among(
     conn: &mut AnyConnection,
     family_ids: &[&str],
