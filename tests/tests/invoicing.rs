@@ -279,13 +279,19 @@ fn one_line_per_family(server: &TestServer, token: &str, seed: &cartable_tests::
     mark(server, token, "2026-11-02", "cantine", &marks);
 }
 
+/// 16 December, 24 families with a line each for November; a staff token.
+fn twenty_four_families_to_invoice(server: &TestServer) -> (cartable_tests::Seed, String) {
+    server.clock.set(paris(date(2026, 12, 16), 9, 0));
+    let seed = server.seed(24);
+    let token = staff_token(server, &seed);
+    one_line_per_family(server, &token, &seed);
+    (seed, token)
+}
+
 #[test]
 fn two_runs_at_once_and_two_server_processes_number_invoices_without_gap_or_duplicate() {
     on_each_backend(|server| {
-        server.clock.set(paris(date(2026, 12, 16), 9, 0));
-        let seed = server.seed(24);
-        let token = staff_token(server, &seed);
-        one_line_per_family(server, &token, &seed);
+        let (_, token) = twenty_four_families_to_invoice(server);
         let other = (server.backend == Backend::Postgres).then(|| server.another_process());
         let urls = [
             server.url.clone(),
@@ -376,10 +382,7 @@ fn pdf_places(server: &TestServer, structure_id: &str) -> Vec<Place> {
 #[test]
 fn a_runs_pdfs_are_stored_packed_and_each_family_is_served_its_own() {
     on_each_backend(|server| {
-        server.clock.set(paris(date(2026, 12, 16), 9, 0));
-        let seed = server.seed(24);
-        let token = staff_token(server, &seed);
-        one_line_per_family(server, &token, &seed);
+        let (seed, token) = twenty_four_families_to_invoice(server);
         let report = issue(server, &token, "2026-11");
         assert_eq!(report["issued"].as_array().map(Vec::len), Some(24));
 
