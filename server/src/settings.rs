@@ -91,6 +91,9 @@ pub struct Settings {
     pub push_allow_http_endpoints: bool,
     /// Push: remind families this many days before a document's validity ends.
     pub push_expiry_notice_days: i64,
+    /// Monthly run: families numbered and stored per transaction (at least 1). Their PDFs and
+    /// ledgers are made while the next batches are numbered.
+    pub invoice_batch: usize,
     /// Admin page: mark its session cookie `Secure` (set it when the server is reached over
     /// TLS, directly or through a reverse proxy).
     pub admin_secure_cookie: bool,
@@ -150,6 +153,7 @@ impl Default for Settings {
             push_allow_http_endpoints: false,
             admin_secure_cookie: false,
             push_expiry_notice_days: 14,
+            invoice_batch: 200,
             retention: crate::retention::Periods::default(),
             retention_daily: true,
         }
@@ -196,6 +200,7 @@ impl fmt::Debug for Settings {
             .field("push_worker", &self.push_worker)
             .field("push_poll_ms", &self.push_poll_ms)
             .field("push_batch", &self.push_batch)
+            .field("invoice_batch", &self.invoice_batch)
             .field("push_concurrency", &self.push_concurrency)
             .field("push_lease_secs", &self.push_lease_secs)
             .field("push_retry_base_ms", &self.push_retry_base_ms)
@@ -381,6 +386,7 @@ impl Settings {
                 "CARTABLE_PUSH_WORKER" => self.push_worker = parse(&name, &value)?,
                 "CARTABLE_PUSH_POLL_MS" => self.push_poll_ms = parse(&name, &value)?,
                 "CARTABLE_PUSH_BATCH" => self.push_batch = parse(&name, &value)?,
+                "CARTABLE_INVOICE_BATCH" => self.invoice_batch = parse(&name, &value)?,
                 "CARTABLE_PUSH_CONCURRENCY" => self.push_concurrency = parse(&name, &value)?,
                 "CARTABLE_PUSH_LEASE_SECS" => self.push_lease_secs = parse(&name, &value)?,
                 "CARTABLE_PUSH_RETRY_BASE_MS" => self.push_retry_base_ms = parse(&name, &value)?,

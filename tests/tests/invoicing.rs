@@ -450,6 +450,81 @@ fn a_runs_pdfs_are_stored_packed_and_each_family_is_served_its_own() {
 }
 
 #[test]
+fn a_run_in_many_batches_gives_every_family_its_pdf_its_ledger_and_its_notification() {
+    // Batches of five: the PDFs and ledgers of the first batches are made while the later
+    // ones are numbered, and every family must come out with all three.
+    for backend in cartable_tests::backends() {
+        eprintln!("-- backend {backend:?}");
+        let server = TestServer::start_with(backend, |s| s.invoice_batch = 5);
+        let (seed, token) = twenty_four_families_to_invoice(&server);
+        let report = issue(&server, &token, "2026-11");
+        assert_eq!(report["issued"].as_array().map(Vec::len), Some(24));
+
+        let places = pdf_places(&server, &seed.structure_id);
+        assert_eq!(places.len(), 24);
+        assert!(
+            places
+                .iter()
+                .all(|p| p.1.is_some() && p.2.is_some() && p.3.is_some()),
+            "{places:?}"
+        );
+        let packs: std::collections::BTreeSet<&str> =
+            places.iter().filter_map(|p| p.1.as_deref()).collect();
+        assert!(packs.len() >= 5, "at least a pack per batch: {packs:?}");
+
+        let now_ms = server.state.clock.now().as_millisecond();
+        server.block_on(async {
+            use cartable_core::domain::DocKind;
+            use cartable_core::domain::ledger::Ledger;
+            use sqlx::Row;
+            let mut conn = server.state.db.pool.acquire().await.expect("connection");
+            let rows = sqlx::query(
+                "SELECT family_id, number, pdf_sha256 FROM invoices WHERE structure_id = $1",
+            )
+            .bind(&seed.structure_id)
+            .fetch_all(&mut *conn)
+            .await
+            .expect("invoices");
+            let families: Vec<String> = rows.iter().map(|r| r.get("family_id")).collect();
+            let ids: Vec<&str> = families.iter().map(String::as_str).collect();
+            let ledgers = cartable_server::db::documents::family_documents(
+                &mut conn,
+                &seed.structure_id,
+                &ids,
+                DocKind::Ledger,
+            )
+            .await
+            .expect("ledgers");
+            assert_eq!(ledgers.len(), 24);
+            for r in &rows {
+                let (family, number): (String, String) = (r.get("family_id"), r.get("number"));
+                let sha256: Option<String> = r.get("pdf_sha256");
+                let doc = ledgers
+                    .get(&cartable_core::domain::ids::FamilyId::from(family.as_str()))
+                    .expect("the family's ledger");
+                let ledger: Ledger = server.state.docs.read(&doc.id).await.expect("ledger");
+                assert_eq!(
+                    ledger.documents.get(&number).map(|d| d.pdf_sha256.clone()),
+                    sha256,
+                    "{number}"
+                );
+            }
+            let held: i64 = sqlx::query(
+                "SELECT COUNT(*) FROM push_events WHERE structure_id = $1 \
+                 AND event = 'invoice_issued' AND due_at_ms > $2",
+            )
+            .bind(&seed.structure_id)
+            .bind(now_ms)
+            .fetch_one(&mut *conn)
+            .await
+            .expect("held")
+            .get(0);
+            assert_eq!(held, 0, "every family's notification released");
+        });
+    }
+}
+
+#[test]
 fn credit_notes_and_payments_move_the_balance_the_phone_shows_offline_with_its_pdf() {
     on_each_backend(|server| {
         server.clock.set(paris(date(2026, 12, 16), 9, 0));

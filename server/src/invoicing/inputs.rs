@@ -7,7 +7,8 @@ use super::content::FamilySnapshot;
 use super::quotient;
 use crate::db::attendance::HOLDS_PLACE;
 use crate::db::invoices;
-use crate::error::AppResult;
+use crate::db::{Backend, Db};
+use crate::error::{AppError, AppResult};
 use cartable_domain::calendar::{add_days, parse_date, start_of_day};
 use cartable_domain::catalogue::Catalogue;
 use cartable_domain::invoicing::{
@@ -28,25 +29,46 @@ pub struct FamilyBilling {
 }
 
 /// Everything for `month`, families in id order.
+///
+/// The queries run in two lanes at once, each on a connection of its own (on SQLite every
+/// connection has its thread): reading a town's month takes both cores instead of one.
+/// Two lanes, not one per query: each SQLite connection maps the database file on its own,
+/// so every further connection would count the pages it reads once more in the process's
+/// resident memory.
 pub async fn load(
-    conn: &mut AnyConnection,
+    db: &Db,
     structure_id: &str,
     catalogue: &Catalogue,
     month: BillingMonth,
 ) -> AppResult<Vec<FamilyBilling>> {
-    let rows = sqlx::query("SELECT id, name FROM families WHERE structure_id = $1 ORDER BY id")
-        .bind(structure_id)
-        .fetch_all(&mut *conn)
-        .await?;
-    let mut families: BTreeMap<String, FamilyBilling> = BTreeMap::new();
-    for r in &rows {
-        let id: String = r.try_get("id")?;
-        let name: String = r.try_get("name")?;
-        families.insert(
-            id.clone(),
-            FamilyBilling {
+    let (from, to) = days_needed(catalogue, month);
+    let (from, to) = (from.to_string(), to.to_string());
+    let binds = [structure_id, from.as_str(), to.as_str()];
+    let people_and_bookings = async {
+        let mut conn = db.pool.acquire().await?;
+        let names = family_names(&mut conn, structure_id).await?;
+        let children = children(&mut conn, structure_id).await?;
+        let booked = day_rows(&mut conn, bookings_sql(db.backend), binds).await?;
+        Ok::<_, AppError>((names, children, booked))
+    };
+    let the_rest = async {
+        let mut conn = db.pool.acquire().await?;
+        let adults = billing_adults(&mut conn, structure_id).await?;
+        let quotients = quotient::histories(&mut conn, structure_id).await?;
+        let absent = day_rows(&mut conn, absences_sql(db.backend), binds).await?;
+        let attended = day_rows(&mut conn, attendance_sql(db.backend), binds).await?;
+        let now_free = now_free(&mut conn, structure_id, month).await?;
+        let late = late_registration(&mut conn, structure_id, catalogue, month).await?;
+        Ok::<_, AppError>((adults, quotients, absent, attended, now_free, late))
+    };
+    let ((names, children, booked), (adults, quotients, absent, attended, now_free, late)) =
+        tokio::try_join!(people_and_bookings, the_rest)?;
+    let mut families: BTreeMap<String, FamilyBilling> = names
+        .into_iter()
+        .map(|(id, name)| {
+            let billing = FamilyBilling {
                 family: FamilySnapshot {
-                    family_id: id,
+                    family_id: id.clone(),
                     family_name: name.clone(),
                     billing_name: name,
                     address: String::new(),
@@ -60,34 +82,77 @@ pub async fn load(
                     earlier_refunds: Vec::new(),
                     late_registration_cents: None,
                 },
-            },
-        );
+            };
+            (id, billing)
+        })
+        .collect();
+    for (family_id, child) in children {
+        if let Some(f) = families.get_mut(&family_id) {
+            f.month.children.push(child);
+        }
     }
-    load_people(conn, structure_id, &mut families).await?;
-    for (family_id, history) in quotient::histories(conn, structure_id).await? {
+    for adult in adults {
+        if let Some(f) = families.get_mut(&adult.family_id) {
+            if !adult.name.is_empty() {
+                f.family.billing_name = adult.name;
+            }
+            f.family.address = adult.address;
+            f.family.email = adult.email;
+        }
+    }
+    for (family_id, history) in quotients {
         if let Some(f) = families.get_mut(&family_id) {
             f.month.qf = qf_for_month(&history, month);
         }
     }
-    let (from, to) = days_needed(catalogue, month);
-    load_days(
-        conn,
-        structure_id,
-        &from.to_string(),
-        &to.to_string(),
-        &mut families,
-    )
-    .await?;
-    load_earlier_refunds(conn, structure_id, month, &mut families).await?;
-    load_late_registration(conn, structure_id, catalogue, month, &mut families).await?;
+    let mut cells = Cells::new();
+    each_day(booked, &mut cells, |d, code| {
+        d.booking = Some(match code {
+            "k" => Booked::KeptBillable,
+            _ => Booked::Accepted,
+        });
+    });
+    each_day(absent, &mut cells, |d, _| d.absence_free = true);
+    each_day(attended, &mut cells, |d, status| {
+        d.attendance = Attendance::from_code(status);
+    });
+    for (family, days) in cells {
+        if let Some(f) = families.get_mut(&family) {
+            f.month.days = days.into_values().collect();
+        }
+    }
+    if !now_free.is_empty() {
+        earlier_refunds_of(db, structure_id, month, now_free, &mut families).await?;
+    }
+    if let Some((cents, owing)) = late {
+        for family_id in owing {
+            if let Some(f) = families.get_mut(&family_id) {
+                f.month.late_registration_cents = Some(cents);
+            }
+        }
+    }
     Ok(families.into_values().collect())
 }
 
-async fn load_people(
+/// The structure's families, (id, name) in id order.
+async fn family_names(
     conn: &mut AnyConnection,
     structure_id: &str,
-    families: &mut BTreeMap<String, FamilyBilling>,
-) -> AppResult<()> {
+) -> AppResult<Vec<(String, String)>> {
+    let rows = sqlx::query("SELECT id, name FROM families WHERE structure_id = $1 ORDER BY id")
+        .bind(structure_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+        .collect()
+}
+
+/// Every child of the structure with its family's id, in order.
+async fn children(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+) -> AppResult<Vec<(String, ChildInfo)>> {
     let rows = sqlx::query(
         "SELECT c.family_id, c.child_id, c.first_name, c.last_name, c.birth_date, c.pai \
          FROM children c JOIN families f ON f.id = c.family_id WHERE f.structure_id = $1 \
@@ -96,20 +161,35 @@ async fn load_people(
     .bind(structure_id)
     .fetch_all(&mut *conn)
     .await?;
-    for r in &rows {
-        let family_id: String = r.try_get("family_id")?;
-        let birth: String = r.try_get("birth_date")?;
-        if let Some(f) = families.get_mut(&family_id) {
-            f.month.children.push(ChildInfo {
+    rows.iter()
+        .map(|r| {
+            let birth: String = r.try_get("birth_date")?;
+            let child = ChildInfo {
                 id: r.try_get("child_id")?,
                 first_name: r.try_get("first_name")?,
                 last_name: r.try_get("last_name")?,
                 birth_date: parse_date(&birth).ok(),
                 pai: r.try_get::<i64, _>("pai")? != 0,
-            });
-        }
-    }
-    // The billing adult, else a legal guardian, else any adult.
+            };
+            Ok((r.try_get("family_id")?, child))
+        })
+        .collect()
+}
+
+/// The adult an invoice is made out to.
+struct BillingAdult {
+    family_id: String,
+    /// "First Last", empty when the dossier has neither.
+    name: String,
+    address: String,
+    email: String,
+}
+
+/// Each family's billing adult, else a legal guardian, else any adult.
+async fn billing_adults(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+) -> AppResult<Vec<BillingAdult>> {
     let rows = sqlx::query(
         "SELECT a.family_id, a.first_name, a.last_name, a.address, a.email FROM adults a \
          JOIN families f ON f.id = a.family_id WHERE f.structure_id = $1 \
@@ -119,59 +199,93 @@ async fn load_people(
     .fetch_all(&mut *conn)
     .await?;
     let mut seen = BTreeSet::new();
+    let mut adults = Vec::new();
     for r in &rows {
         let family_id: String = r.try_get("family_id")?;
         if !seen.insert(family_id.clone()) {
             continue;
         }
-        if let Some(f) = families.get_mut(&family_id) {
-            let first: String = r.try_get("first_name")?;
-            let last: String = r.try_get("last_name")?;
-            let name = format!("{} {}", first.trim(), last.trim())
+        let first: String = r.try_get("first_name")?;
+        let last: String = r.try_get("last_name")?;
+        adults.push(BillingAdult {
+            family_id,
+            name: format!("{} {}", first.trim(), last.trim())
                 .trim()
-                .to_string();
-            if !name.is_empty() {
-                f.family.billing_name = name;
-            }
-            f.family.address = r.try_get("address")?;
-            f.family.email = r.try_get("email")?;
-        }
+                .to_string(),
+            address: r.try_get("address")?,
+            email: r.try_get("email")?,
+        });
     }
-    Ok(())
+    Ok(adults)
 }
 
 /// `string_agg` (PostgreSQL) or `group_concat` (SQLite) of `expr`, comma-separated.
-fn joined(conn: &AnyConnection, expr: &str) -> String {
-    if conn.backend_name() == "PostgreSQL" {
-        format!("string_agg({expr}, ',')")
-    } else {
-        format!("group_concat({expr}, ',')")
+fn joined(backend: Backend, expr: &str) -> String {
+    match backend {
+        Backend::Postgres => format!("string_agg({expr}, ',')"),
+        Backend::Sqlite => format!("group_concat({expr}, ',')"),
     }
+}
+
+/// The month's booked days, `day:k` when kept billable (a late withdrawal), `day:a` else.
+fn bookings_sql(backend: Backend) -> String {
+    let days = joined(
+        backend,
+        "b.day || ':' || CASE WHEN b.outcome = 'kept_billable' THEN 'k' ELSE 'a' END",
+    );
+    format!(
+        "SELECT b.family_id, b.child_id, b.activity_id, {days} AS days \
+         FROM booking_requests b JOIN families f ON f.id = b.family_id \
+         WHERE f.structure_id = $1 AND b.day >= $2 AND b.day <= $3 AND {HOLDS_PLACE} \
+         GROUP BY b.family_id, b.child_id, b.activity_id"
+    )
+}
+
+/// The month's absences that make a day free and were not billed.
+fn absences_sql(backend: Backend) -> String {
+    let days = joined(backend, "a.day");
+    format!(
+        "SELECT a.family_id, a.child_id, a.activity_id, {days} AS days FROM absences a \
+         JOIN families f ON f.id = a.family_id WHERE f.structure_id = $1 \
+         AND a.day >= $2 AND a.day <= $3 AND a.billed = 0 \
+         GROUP BY a.family_id, a.child_id, a.activity_id"
+    )
+}
+
+/// The month's attendance, `day:status`.
+fn attendance_sql(backend: Backend) -> String {
+    let days = joined(backend, "day || ':' || status");
+    format!(
+        "SELECT family_id, child_id, activity_id, {days} AS days FROM attendance \
+         WHERE structure_id = $1 AND day >= $2 AND day <= $3 \
+         GROUP BY family_id, child_id, activity_id"
+    )
 }
 
 /// The day records of each family, by (child, activity, day).
 type Cells = BTreeMap<String, BTreeMap<(String, String, Date), DayRecord>>;
 
-/// Runs `sql`, whose rows are (family_id, child_id, activity_id, days) with days the
-/// comma-separated `day` or `day:code` of one child and activity, and hands each day's
-/// record and code to `apply`. One row per child and activity instead of one per day: the
-/// rows of a month cost more to pass from SQLite's thread to the run than to read.
-async fn each_day(
-    conn: &mut AnyConnection,
-    sql: String,
-    binds: [&str; 3],
-    cells: &mut Cells,
-    mut apply: impl FnMut(&mut DayRecord, &str),
-) -> AppResult<()> {
+/// (family_id, child_id, activity_id, days) with days the comma-separated `day` or
+/// `day:code` of one child and activity. One row per child and activity instead of one per
+/// day: the rows of a month cost more to pass from SQLite's thread to the run than to read.
+type DayRows = Vec<(String, String, String, Option<String>)>;
+
+/// Runs one of the `*_sql` queries with (structure, from, to).
+async fn day_rows(conn: &mut AnyConnection, sql: String, binds: [&str; 3]) -> AppResult<DayRows> {
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     for b in binds {
         q = q.bind(b);
     }
-    for r in q.fetch_all(&mut *conn).await? {
-        let family: String = r.try_get(0)?;
-        let child: String = r.try_get(1)?;
-        let activity: String = r.try_get(2)?;
-        let days: Option<String> = r.try_get(3)?;
+    q.fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+        .collect()
+}
+
+/// Hands each day of `rows` to `apply` with its record in `cells` and its code.
+fn each_day(rows: DayRows, cells: &mut Cells, mut apply: impl FnMut(&mut DayRecord, &str)) {
+    for (family, child, activity, days) in rows {
         let family_cells = cells.entry(family).or_default();
         for item in days.as_deref().unwrap_or_default().split(',') {
             let (day, code) = item.split_once(':').unwrap_or((item, ""));
@@ -191,83 +305,17 @@ async fn each_day(
             apply(record, code);
         }
     }
-    Ok(())
 }
 
-async fn load_days(
-    conn: &mut AnyConnection,
-    structure_id: &str,
-    from: &str,
-    to: &str,
-    families: &mut BTreeMap<String, FamilyBilling>,
-) -> AppResult<()> {
-    let mut cells = Cells::new();
-    let days = joined(
-        conn,
-        "b.day || ':' || CASE WHEN b.outcome = 'kept_billable' THEN 'k' ELSE 'a' END",
-    );
-    let sql = format!(
-        "SELECT b.family_id, b.child_id, b.activity_id, {days} AS days \
-         FROM booking_requests b JOIN families f ON f.id = b.family_id \
-         WHERE f.structure_id = $1 AND b.day >= $2 AND b.day <= $3 AND {HOLDS_PLACE} \
-         GROUP BY b.family_id, b.child_id, b.activity_id"
-    );
-    each_day(
-        conn,
-        sql,
-        [structure_id, from, to],
-        &mut cells,
-        |d, code| {
-            d.booking = Some(match code {
-                "k" => Booked::KeptBillable,
-                _ => Booked::Accepted,
-            });
-        },
-    )
-    .await?;
-    let days = joined(conn, "a.day");
-    let sql = format!(
-        "SELECT a.family_id, a.child_id, a.activity_id, {days} AS days FROM absences a \
-         JOIN families f ON f.id = a.family_id WHERE f.structure_id = $1 \
-         AND a.day >= $2 AND a.day <= $3 AND a.billed = 0 \
-         GROUP BY a.family_id, a.child_id, a.activity_id"
-    );
-    each_day(conn, sql, [structure_id, from, to], &mut cells, |d, _| {
-        d.absence_free = true;
-    })
-    .await?;
-    let days = joined(conn, "day || ':' || status");
-    let sql = format!(
-        "SELECT family_id, child_id, activity_id, {days} AS days FROM attendance \
-         WHERE structure_id = $1 AND day >= $2 AND day <= $3 \
-         GROUP BY family_id, child_id, activity_id"
-    );
-    each_day(
-        conn,
-        sql,
-        [structure_id, from, to],
-        &mut cells,
-        |d, status| {
-            d.attendance = Attendance::from_code(status);
-        },
-    )
-    .await?;
-    for (family, days) in cells {
-        if let Some(f) = families.get_mut(&family) {
-            f.month.days = days.into_values().collect();
-        }
-    }
-    Ok(())
-}
+/// Days of earlier months made free after their month's invoice was issued (a medical
+/// note, a justification taken later), by family: refunded on this month's invoice.
+type NowFree = BTreeMap<String, BTreeSet<(String, String, Date)>>;
 
-/// Days made free after the invoice of their month was issued (a medical note, a
-/// justification taken later): refunded on this month's invoice.
-async fn load_earlier_refunds(
+async fn now_free(
     conn: &mut AnyConnection,
     structure_id: &str,
     month: BillingMonth,
-    families: &mut BTreeMap<String, FamilyBilling>,
-) -> AppResult<()> {
+) -> AppResult<NowFree> {
     let first = month.first_day().to_string();
     let rows = sqlx::query(
         "SELECT a.family_id, a.child_id, a.activity_id, a.day FROM absences a \
@@ -283,7 +331,7 @@ async fn load_earlier_refunds(
     .bind(&first)
     .fetch_all(&mut *conn)
     .await?;
-    let mut free: BTreeMap<String, BTreeSet<(String, String, jiff::civil::Date)>> = BTreeMap::new();
+    let mut free = NowFree::new();
     for r in &rows {
         let day: String = r.try_get("day")?;
         let Ok(date) = day.parse() else { continue };
@@ -293,11 +341,24 @@ async fn load_earlier_refunds(
             date,
         ));
     }
-    for (family_id, now_free) in free {
+    Ok(free)
+}
+
+/// The refunds of the days `now_free`, priced as the earlier invoices of each family billed
+/// them.
+async fn earlier_refunds_of(
+    db: &Db,
+    structure_id: &str,
+    month: BillingMonth,
+    now_free: NowFree,
+    families: &mut BTreeMap<String, FamilyBilling>,
+) -> AppResult<()> {
+    let mut conn = db.pool.acquire().await?;
+    for (family_id, now_free) in now_free {
         let Some(f) = families.get_mut(&family_id) else {
             continue;
         };
-        let previous: Vec<InvoiceLine> = invoices::of_family(conn, structure_id, &family_id)
+        let previous: Vec<InvoiceLine> = invoices::of_family(&mut conn, structure_id, &family_id)
             .await?
             .iter()
             .filter(|i| {
@@ -313,23 +374,23 @@ async fn load_earlier_refunds(
     Ok(())
 }
 
-/// The late registration fee for families whose first booking of the school year came after
-/// the configured day and who have not paid it yet this school year.
-async fn load_late_registration(
+/// The late registration fee, with the families who owe it: their first booking of the
+/// school year came after the configured day and they have not paid it yet this school year.
+/// None when the structure charges no such fee.
+async fn late_registration(
     conn: &mut AnyConnection,
     structure_id: &str,
     catalogue: &Catalogue,
     month: BillingMonth,
-    families: &mut BTreeMap<String, FamilyBilling>,
-) -> AppResult<()> {
+) -> AppResult<Option<(i64, BTreeSet<String>)>> {
     let Some(rule) = &catalogue.billing.late_registration else {
-        return Ok(());
+        return Ok(None);
     };
     let Ok(after) = parse_date(&rule.after) else {
-        return Ok(());
+        return Ok(None);
     };
     let Some(limit) = add_days(after, 1).ok().and_then(|d| start_of_day(d).ok()) else {
-        return Ok(());
+        return Ok(None);
     };
     let year = SchoolYear::of(month.first_day());
     let sql = format!(
@@ -355,15 +416,13 @@ async fn load_late_registration(
         .iter()
         .map(|r| r.try_get("family_id"))
         .collect::<Result<_, _>>()?;
+    let mut owing = BTreeSet::new();
     for r in &rows {
         let family_id: String = r.try_get("family_id")?;
         let first: Option<i64> = r.try_get("first_ms")?;
-        if first.is_some_and(|ms| ms >= limit.as_millisecond())
-            && !paid.contains(&family_id)
-            && let Some(f) = families.get_mut(&family_id)
-        {
-            f.month.late_registration_cents = Some(rule.cents);
+        if first.is_some_and(|ms| ms >= limit.as_millisecond()) && !paid.contains(&family_id) {
+            owing.insert(family_id);
         }
     }
-    Ok(())
+    Ok(Some((rule.cents, owing)))
 }

@@ -2,7 +2,8 @@
 //! (where notifications are enqueued), and the work after the commit (PDFs, ledgers).
 
 use super::content::InvoiceContent;
-use super::{ledger, ledger_batch, ledger_rows, pdf};
+use super::pdf::{self, StoredPdf};
+use super::{ledger, ledger_batch, ledger_rows};
 use crate::AppState;
 use crate::db::invoices::InvoiceRow;
 use crate::error::{AppError, AppResult};
@@ -121,15 +122,33 @@ async fn release_notifications(
 /// together, one by one if that fails). Failures are logged: a missing PDF is rendered when
 /// first asked for, a stale ledger at the family's next sync.
 pub async fn after_commit(state: &AppState, structure_id: &str, rows: &[InvoiceRow]) {
-    let stored = match pdf::render_and_store(state, rows).await {
+    let stored = render(state, rows).await;
+    publish(state, structure_id, rows, &stored).await;
+}
+
+/// The first half of [`after_commit`]: the PDFs of `rows` rendered and stored (none when
+/// that fails: they are rendered when first asked for).
+pub async fn render(state: &AppState, rows: &[InvoiceRow]) -> Vec<StoredPdf> {
+    match pdf::render_and_store(state, rows).await {
         Ok(stored) => stored,
         Err(e) => {
             tracing::error!(error = %e, "invoice PDFs not stored; rendered on demand");
             Vec::new()
         }
-    };
+    }
+}
+
+/// The second half of [`after_commit`]: the ledgers of the families of `rows` republished
+/// with the PDFs `stored`, their notifications released, and what a credit note settles
+/// decided again.
+pub async fn publish(
+    state: &AppState,
+    structure_id: &str,
+    rows: &[InvoiceRow],
+    stored: &[StoredPdf],
+) {
     let families: BTreeSet<&str> = rows.iter().map(|r| r.family_id.as_str()).collect();
-    match ledger_batch::publish(state, structure_id, &families, &stored).await {
+    match ledger_batch::publish(state, structure_id, &families, stored).await {
         Ok(without) if without.is_empty() => {}
         Ok(without) => {
             let alone: BTreeSet<&str> = without.into_iter().collect();
@@ -137,7 +156,7 @@ pub async fn after_commit(state: &AppState, structure_id: &str, rows: &[InvoiceR
         }
         Err(e) => {
             tracing::warn!(error = %e, "ledgers not republished together; one by one");
-            if let Err(e) = pdf::record_alone(state, &stored).await {
+            if let Err(e) = pdf::record_alone(state, stored).await {
                 tracing::error!(error = %e, "invoice PDFs' keys not recorded; rendered on demand");
             }
             publish_one_by_one(state, structure_id, &families).await;

@@ -3,6 +3,7 @@
 //! statement and the online payment interface. The logic lives here; the staff JSON API
 //! (`routes/staff/invoicing.rs`) and the admin page call these functions.
 
+pub mod after_run;
 pub mod annual;
 pub mod batch;
 pub mod content;

@@ -7,10 +7,10 @@
 //! stored rows, so a crash there loses nothing: a missing PDF is rendered when first asked
 //! for, a stale ledger is republished at the family's next sync.
 
+use super::after_run::AfterRun;
 use super::batch::Issuing;
 use super::content::{FamilySnapshot, IssuerSnapshot};
 use super::inputs::{self, FamilyBilling};
-use super::issued;
 use crate::AppState;
 use crate::db::invoices;
 use crate::docs::catalogue;
@@ -23,9 +23,6 @@ use cartable_domain::money::format_eur;
 use cartable_domain::pricing::BillingMonth;
 use cartable_domain::tariffs::{BillingMode, DEFAULT_APPEAL_MENTIONS};
 use serde::{Deserialize, Serialize};
-
-/// How many families one issuing transaction covers.
-pub const BATCH: usize = 200;
 
 /// One family's invoice in a preview.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -74,8 +71,7 @@ pub async fn drafts(
     catalogue: &Catalogue,
     month: BillingMonth,
 ) -> AppResult<Vec<(FamilyBilling, InvoiceDraft)>> {
-    let mut conn = state.db.pool.acquire().await?;
-    let families = inputs::load(&mut conn, structure_id, catalogue, month).await?;
+    let families = inputs::load(&state.db, structure_id, catalogue, month).await?;
     Ok(families
         .into_iter()
         .map(|f| {
@@ -198,24 +194,28 @@ pub async fn issue(
         issuer,
         issued_by,
     };
-    // A batch's PDFs and ledgers are made while the next batch is numbered and stored (the
-    // PDFs on the blocking threads, the storage on the runtime), one batch at a time.
-    let mut in_flight: Option<tokio::task::JoinHandle<()>> = None;
-    for batch in to_issue.chunks(BATCH) {
-        let committed = issuing.batch(state, batch).await;
-        finish(in_flight.take()).await;
-        let (batch_rows, already_issued) = committed?;
+    // The batches' PDFs and ledgers are made while the next batches are numbered and stored.
+    let after = AfterRun::start(state, structure_id);
+    let mut failed = None;
+    for batch in to_issue.chunks(state.settings.invoice_batch.max(1)) {
+        let (batch_rows, already_issued) = match issuing.batch(state, batch).await {
+            Ok(committed) => committed,
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        };
         report.already_issued += already_issued;
         for row in &batch_rows {
             report.issued.push(row.number.clone());
             report.total_cents += row.total_cents;
         }
-        let (state, structure_id) = (state.clone(), structure_id.to_string());
-        in_flight = Some(tokio::spawn(async move {
-            issued::after_commit(&state, &structure_id, &batch_rows).await;
-        }));
+        after.push(batch_rows).await;
     }
-    finish(in_flight).await;
+    after.finish().await;
+    if let Some(e) = failed {
+        return Err(e);
+    }
     let mut conn = state.db.pool.acquire().await?;
     crate::db::audit::record(
         &mut conn,
@@ -250,15 +250,6 @@ fn run_detail(month: BillingMonth, r: &IssueReport) -> String {
     out
 }
 
-/// Waits for a batch's PDFs and ledgers (their failures are logged where they happen).
-async fn finish(in_flight: Option<tokio::task::JoinHandle<()>>) {
-    if let Some(task) = in_flight
-        && let Err(e) = task.await
-    {
-        tracing::error!(error = %e, "invoice PDFs and ledgers interrupted; made on demand");
-    }
-}
-
 /// The family snapshot used when a document is issued outside a run.
 pub async fn family_snapshot(
     state: &AppState,
@@ -267,8 +258,7 @@ pub async fn family_snapshot(
 ) -> AppResult<FamilySnapshot> {
     let catalogue = catalogue::read(state, &StructureId::from(structure_id)).await?;
     let month = BillingMonth::of(paris_date(state.clock.now()));
-    let mut conn = state.db.pool.acquire().await?;
-    let families = inputs::load(&mut conn, structure_id, &catalogue, month).await?;
+    let families = inputs::load(&state.db, structure_id, &catalogue, month).await?;
     families
         .into_iter()
         .find(|f| f.family.family_id == family_id)
