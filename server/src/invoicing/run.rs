@@ -9,7 +9,7 @@
 
 use super::after_run::AfterRun;
 use super::batch::Issuing;
-use super::content::{FamilySnapshot, IssuerSnapshot};
+use super::content::IssuerSnapshot;
 use super::inputs::{self, FamilyBilling};
 use crate::AppState;
 use crate::db::invoices;
@@ -248,20 +248,4 @@ fn run_detail(month: BillingMonth, r: &IssueReport) -> String {
         out.push_str(&format!(", {} déjà émis avant", r.already_issued));
     }
     out
-}
-
-/// The family snapshot used when a document is issued outside a run.
-pub async fn family_snapshot(
-    state: &AppState,
-    structure_id: &str,
-    family_id: &str,
-) -> AppResult<FamilySnapshot> {
-    let catalogue = catalogue::read(state, &StructureId::from(structure_id)).await?;
-    let month = BillingMonth::of(paris_date(state.clock.now()));
-    let families = inputs::load(&state.db, structure_id, &catalogue, month).await?;
-    families
-        .into_iter()
-        .find(|f| f.family.family_id == family_id)
-        .map(|f| f.family)
-        .ok_or_else(AppError::not_found)
 }
