@@ -499,6 +499,7 @@ fn a_run_in_many_batches_gives_every_family_its_pdf_its_ledger_and_its_notificat
             for r in &rows {
                 let (family, number): (String, String) = (r.get("family_id"), r.get("number"));
                 let sha256: Option<String> = r.get("pdf_sha256");
+                assert!(sha256.is_some(), "{number} has its PDF's hash");
                 let doc = ledgers
                     .get(&cartable_core::domain::ids::FamilyId::from(family.as_str()))
                     .expect("the family's ledger");
@@ -509,16 +510,20 @@ fn a_run_in_many_batches_gives_every_family_its_pdf_its_ledger_and_its_notificat
                     "{number}"
                 );
             }
-            let held: i64 = sqlx::query(
-                "SELECT COUNT(*) FROM push_events WHERE structure_id = $1 \
-                 AND event = 'invoice_issued' AND due_at_ms > $2",
-            )
-            .bind(&seed.structure_id)
-            .bind(now_ms)
-            .fetch_one(&mut *conn)
-            .await
-            .expect("held")
-            .get(0);
+            let (events, held): (i64, i64) = {
+                let r = sqlx::query(
+                    "SELECT COUNT(*) AS events, \
+                     COALESCE(SUM(CASE WHEN due_at_ms > $2 THEN 1 ELSE 0 END), 0) AS held \
+                     FROM push_events WHERE structure_id = $1 AND event = 'invoice_issued'",
+                )
+                .bind(&seed.structure_id)
+                .bind(now_ms)
+                .fetch_one(&mut *conn)
+                .await
+                .expect("notifications");
+                (r.get("events"), r.get("held"))
+            };
+            assert_eq!(events, 24, "a notification per family");
             assert_eq!(held, 0, "every family's notification released");
         });
     }
