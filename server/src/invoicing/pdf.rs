@@ -255,12 +255,12 @@ fn render_pack(
     let Some(key) = pack_key(rows) else {
         return Ok(Vec::new());
     };
+    let at =
+        |n: usize| i64::try_from(n).map_err(|_| AppError::internal("paquet de PDF trop grand"));
     let mut pack = Vec::new();
     let mut stored = Vec::with_capacity(rows.len());
     for row in rows {
         let pdf = render_row(row)?;
-        let at =
-            |n: usize| i64::try_from(n).map_err(|_| AppError::internal("paquet de PDF trop grand"));
         stored.push(StoredPdf {
             invoice_id: row.id.clone(),
             family_id: row.family_id.clone(),
