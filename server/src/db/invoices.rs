@@ -282,6 +282,35 @@ pub async fn issued_families(
         .collect()
 }
 
+/// Which of `family_ids` already have their document of `month`: number by family, in one
+/// statement per [`multi_row::ROWS_PER_INSERT`] families. A batch of a run reads its own
+/// families, not every document of the month issued so far.
+pub async fn issued_among(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    month: &str,
+    family_ids: &[&str],
+) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
+    let mut issued = std::collections::HashMap::new();
+    for chunk in family_ids.chunks(multi_row::ROWS_PER_INSERT) {
+        let sql = format!(
+            "SELECT family_id, number FROM invoices WHERE structure_id = $1 AND run_month = $2 \
+             AND family_id IN ({})",
+            multi_row::list(3, chunk.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(structure_id)
+            .bind(month);
+        for family_id in chunk {
+            q = q.bind(*family_id);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            issued.insert(r.try_get("family_id")?, r.try_get("number")?);
+        }
+    }
+    Ok(issued)
+}
+
 /// Where a document's PDF was stored: the object `key`, or the range `offset`, `length` of
 /// it when the object packs several PDFs.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -61,9 +61,14 @@ impl Issuing<'_> {
             counters.insert(kind, last);
         }
         // Read under the counters' lock: a concurrent run committed before we got it.
-        let existing =
-            invoices::issued_families(&mut tx.tx, self.structure_id, &self.month.to_string())
-                .await?;
+        let batch_families: Vec<&str> = batch.iter().map(|(f, _)| f.family_id.as_str()).collect();
+        let existing = invoices::issued_among(
+            &mut tx.tx,
+            self.structure_id,
+            &self.month.to_string(),
+            &batch_families,
+        )
+        .await?;
         let mut batch_rows = Vec::new();
         for (family, draft) in batch {
             if existing.contains_key(&family.family_id) {

@@ -19,4 +19,5 @@ pub mod payments;
 pub mod pdf;
 pub mod provider;
 pub mod quotient;
+pub mod render_pool;
 pub mod run;

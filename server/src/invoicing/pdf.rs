@@ -3,6 +3,7 @@
 //! missing.
 
 use super::content::InvoiceContent;
+use super::render_pool;
 use crate::AppState;
 use crate::db::invoices::{self, InvoiceRow, PdfPlace};
 use crate::error::{AppError, AppResult};
@@ -214,10 +215,10 @@ pub struct StoredPdf {
 /// How many PDFs one pack holds at most (about 17 KB each).
 const PACKED: usize = 100;
 
-/// Renders the PDFs of `rows` and stores them packed, on two blocking threads that each
-/// render their half of the rows into packs of up to [`PACKED`] PDFs stored as one object
-/// each: a monthly run creates a file per pack instead of one per document (creating
-/// files was a tenth of a run's CPU). Their places are recorded by [`record`], in the
+/// Renders the PDFs of `rows` and stores them packed, in two jobs of the rendering threads
+/// ([`render_pool`]) that each render their half of the rows into packs of up to [`PACKED`]
+/// PDFs stored as one object each: a monthly run creates a file per pack instead of one per
+/// document (creating files was a tenth of a run's CPU). Their places are recorded by [`record`], in the
 /// transaction that publishes the families' ledgers.
 pub async fn render_and_store(state: &AppState, rows: &[InvoiceRow]) -> AppResult<Vec<StoredPdf>> {
     if rows.is_empty() {
@@ -228,7 +229,7 @@ pub async fn render_and_store(state: &AppState, rows: &[InvoiceRow]) -> AppResul
     let mut tasks = Vec::new();
     for part in rows.chunks(rows.len().div_ceil(workers).max(1)) {
         let (part, state, runtime) = (part.to_vec(), state.clone(), runtime.clone());
-        tasks.push(tokio::task::spawn_blocking(move || {
+        tasks.push(render_pool::run(move || {
             let packs = part
                 .chunks(PACKED)
                 .map(|pack| render_pack(&state, &runtime, pack))
@@ -238,10 +239,7 @@ pub async fn render_and_store(state: &AppState, rows: &[InvoiceRow]) -> AppResul
     }
     let mut stored = Vec::with_capacity(rows.len());
     for t in tasks {
-        stored.extend(
-            t.await
-                .map_err(|e| AppError::internal(format!("rendu PDF interrompu : {e}")))??,
-        );
+        stored.extend(t.await??);
     }
     Ok(stored)
 }
