@@ -1,10 +1,10 @@
 //! The work after each batch of a monthly run is committed, in two stages that run beside
-//! the numbering of the next batches: the PDFs (on the blocking threads), then the ledgers
-//! (on the runtime, through the write gate). Rendering takes the next batch as soon as a
-//! batch is committed, with up to [`RENDERING`] batches at once, so the rendering threads
-//! never wait for the slowest PDF of a batch, nor for a ledger to be published; the
-//! numbering never waits for either. Each stage keeps at most one batch waiting, so a run
-//! holds a few batches in memory, not the month.
+//! the numbering of the next batches: the PDFs (on the rendering threads of
+//! [`super::render_pool`]), then the ledgers (on the runtime, through the write gate).
+//! Rendering takes the next batch as soon as a batch is committed, with up to [`RENDERING`]
+//! batches at once, so the rendering threads never wait for the slowest PDF of a batch, nor
+//! for a ledger to be published; the numbering never waits for either. Each stage keeps at
+//! most one batch waiting, so a run holds a few batches in memory, not the month.
 //!
 //! Batches are published in the order their PDFs are done: a monthly run invoices each
 //! family once, so two batches never touch the same ledger.
@@ -21,8 +21,8 @@ use std::sync::Arc;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::{JoinHandle, JoinSet};
 
-/// How many batches are rendered at once (each on two blocking threads): while the last
-/// PDFs of one batch are made, the next batch keeps the other core busy.
+/// How many batches are rendered at once (each in two jobs of the rendering threads): while
+/// the last PDFs of one batch are made, the next batch keeps the other core busy.
 const RENDERING: usize = 2;
 
 /// The two stages after a run's commits, fed one committed batch at a time.

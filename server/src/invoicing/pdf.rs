@@ -218,8 +218,8 @@ const PACKED: usize = 100;
 /// Renders the PDFs of `rows` and stores them packed, in two jobs of the rendering threads
 /// ([`render_pool`]) that each render their half of the rows into packs of up to [`PACKED`]
 /// PDFs stored as one object each: a monthly run creates a file per pack instead of one per
-/// document (creating files was a tenth of a run's CPU). Their places are recorded by [`record`], in the
-/// transaction that publishes the families' ledgers.
+/// document (creating files was a tenth of a run's CPU). Their places are recorded by
+/// [`record`], in the transaction that publishes the families' ledgers.
 pub async fn render_and_store(state: &AppState, rows: &[InvoiceRow]) -> AppResult<Vec<StoredPdf>> {
     if rows.is_empty() {
         return Ok(Vec::new());

@@ -22,7 +22,7 @@ type Job = Box<dyn FnOnce() + Send>;
 
 /// The pool's queue of jobs; its threads live as long as the process.
 struct Pool {
-    jobs: Mutex<Sender<Job>>,
+    jobs: Sender<Job>,
 }
 
 fn pool() -> &'static Pool {
@@ -40,9 +40,7 @@ fn pool() -> &'static Pool {
                 tracing::error!(error = %e, "PDF rendering thread not started");
             }
         }
-        Pool {
-            jobs: Mutex::new(jobs),
-        }
+        Pool { jobs }
     })
 }
 
@@ -88,10 +86,7 @@ pub fn run<T: Send + 'static>(
     let job: Job = Box::new(move || {
         let _ = done.send(render());
     });
-    let queued = match pool().jobs.lock() {
-        Ok(jobs) => jobs.send(job).is_ok(),
-        Err(_) => false,
-    };
+    let queued = pool().jobs.send(job).is_ok();
     async move {
         if !queued {
             return Err(AppError::internal("rendu PDF indisponible"));
