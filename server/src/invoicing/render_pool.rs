@@ -6,7 +6,8 @@
 //! On Tokio's blocking threads, at the same priority, the renderers took their share of both
 //! cores from whatever held the gate, so the gate was held longer and the whole run (and any
 //! parent syncing during it) waited on it: numbering a batch of 200 took 200 ms of wall time
-//! for about 40 ms of work. At a lower priority they use what the rest leaves of the cores.
+//! for a few tens of ms of work. At a lower priority they use what the rest leaves of the
+//! cores.
 //!
 //! A PDF asked for by a parent is not rendered here: it goes on Tokio's blocking threads,
 //! like any request's work.
