@@ -1,5 +1,7 @@
-//! The threads that render a monthly run's PDFs, one per core, at a lower scheduling
-//! priority than the rest of the server (10 more in nice value, on Linux).
+//! The threads that render the PDFs of newly issued documents (a monthly run's batches, a
+//! credit note), one per core, at a lower scheduling priority than the rest of the server
+//! (10 more in nice value, on Linux). Jobs are taken in the order they come: a credit note
+//! issued during a run waits for the run's jobs queued before it.
 //!
 //! A run of 10,000 families is mostly PDFs, and they can wait: what cannot is the work that
 //! holds the write gate (numbering a batch, publishing ledgers) and the families' own syncs.
