@@ -2,6 +2,7 @@
 //! sync algorithm over real HTTP (the round planning is `cartable_domain::sync_plan`, the
 //! very code the client core runs), and the booking write the app makes.
 
+use crate::rules_check::{self, Check, Rules, Written};
 use anyhow::{Context, anyhow, bail};
 use automerge::sync::{Message, State, SyncDoc};
 use automerge::{AutoCommit, ROOT, ReadDoc};
@@ -231,20 +232,26 @@ pub struct Device {
     pub children: Vec<String>,
     /// Operations of the current phase (syncs or bookings).
     pub ops: u64,
+    /// The family's rules, known after the first sync.
+    pub rules: Option<Rules>,
 }
 
-/// A booking written locally, to check the server's decision after the sync.
+/// A booking (or a withdrawal) written locally, to check the server's decision after the
+/// sync.
 #[derive(Debug, Clone)]
 pub struct Pending {
     pub doc_id: DocumentId,
     pub key: String,
-    pub rev: String,
+    pub written: Written,
 }
 
 /// What the server decided about a booking, as the device sees it after the sync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     Accepted,
+    /// A withdrawal done.
+    Cancelled,
+    /// Refused, or a late withdrawal kept and billed, or cancelled by the structure.
     Refused,
     /// No decision naming this rev reached the device.
     Undecided,
@@ -260,6 +267,7 @@ impl Device {
             next_cell: 0,
             children: Vec::new(),
             ops: 0,
+            rules: None,
         }
     }
 
@@ -412,9 +420,10 @@ impl Device {
             .ok_or_else(|| anyhow!("family {}: no dossier after the first sync", self.family))?;
         let dossier: Dossier = autosurgeon::hydrate(&dossier.doc)
             .map_err(|e| anyhow!("family {}: dossier unreadable: {e}", self.family))?;
-        let (_, catalogue) = self
+        let (catalogue_id, catalogue) = self
             .doc_of_kind(DocKind::Catalogue)
             .ok_or_else(|| anyhow!("family {}: no catalogue after the first sync", self.family))?;
+        let catalogue_id = catalogue_id.clone();
         let catalogue: Catalogue = autosurgeon::hydrate(&catalogue.doc)
             .map_err(|e| anyhow!("family {}: catalogue unreadable: {e}", self.family))?;
         let (_, planning) = self
@@ -429,6 +438,14 @@ impl Device {
             .and_then(|i| i.school_year.clone())
             .ok_or_else(|| anyhow!("family {}: planning without a school year", self.family))?;
         self.children = dossier.children.keys().cloned().collect();
+        self.rules = Some(Rules {
+            catalogue_id,
+            catalogue: catalogue.clone(),
+            dossier,
+            year: year
+                .parse()
+                .map_err(|e| anyhow!("family {}: school year {year:?}: {e}", self.family))?,
+        });
         // Families start booking at different cells so that they do not all queue on the
         // same day's place counter (see `--same-cells`).
         self.next_cell = rand::random::<u32>() as usize;
@@ -438,12 +455,13 @@ impl Device {
         Ok((catalogue, year))
     }
 
-    /// Writes one booking request into the planning, as the app does: a fresh map per
-    /// version of the request at `requests/<CellKey>`, filled with `reconcile_prop`.
+    /// Writes one request into the planning, as the app does: a fresh map per version of
+    /// the request at `requests/<CellKey>`, filled with `reconcile_prop`. A cell that holds a
+    /// place is withdrawn, any other is booked.
     pub fn write_booking(
         &mut self,
         cells: &[(Date, String)],
-        now_ms: i64,
+        now: jiff::Timestamp,
     ) -> anyhow::Result<Pending> {
         if cells.is_empty() || self.children.is_empty() {
             bail!("family {}: nothing to book", self.family);
@@ -452,13 +470,8 @@ impl Device {
         self.next_cell += 1;
         let child = &self.children[n % self.children.len()];
         let (date, activity) = &cells[(n / self.children.len()) % cells.len()];
-        let key = CellKey::new(child.clone(), *date, activity.clone()).encode();
-        let request = BookingRequest {
-            wanted: true,
-            rev: hex_id(rand::random()),
-            by: self.account_id.clone(),
-            at_ms: now_ms,
-        };
+        let cell = CellKey::new(child.clone(), *date, activity.clone());
+        let key = cell.encode();
         let family = self.family;
         let (doc_id, local) = self
             .docs
@@ -470,6 +483,13 @@ impl Device {
             })
             .ok_or_else(|| anyhow!("family {family}: no planning"))?;
         let doc = &mut local.doc;
+        let previous = rules_check::decision_of(doc, &key);
+        let request = BookingRequest {
+            wanted: !previous.as_ref().is_some_and(Decision::holds_place),
+            rev: hex_id(rand::random()),
+            by: self.account_id.clone(),
+            at_ms: now.as_millisecond(),
+        };
         let requests = match doc.get(ROOT, "requests")? {
             Some((_, id)) => id,
             None => bail!("family {family}: planning has no requests map"),
@@ -478,35 +498,74 @@ impl Device {
         Ok(Pending {
             doc_id: doc_id.clone(),
             key,
-            rev: request.rev,
+            written: Written {
+                cell,
+                request,
+                previous,
+                at: now,
+            },
         })
     }
 
     /// What the server decided about `pending`, as this device now sees it: the state the
-    /// app shows ([`RequestState::of`], the domain's reading of a request and its decision).
-    pub fn verdict(&self, pending: &Pending) -> Verdict {
+    /// app shows ([`RequestState::of`], the domain's reading of a request and its decision),
+    /// and the decision held to the rules (none when undecided or the rules are unknown).
+    pub fn verdict(
+        &self,
+        pending: &Pending,
+        answered: jiff::Timestamp,
+    ) -> (Verdict, Option<Check>) {
         let Some(local) = self.docs.get(&pending.doc_id) else {
-            return Verdict::Undecided;
+            return (Verdict::Undecided, None);
         };
-        let (Ok(Some((_, requests))), Ok(Some((_, decisions)))) = (
-            local.doc.get(ROOT, "requests"),
-            local.doc.get(ROOT, "decisions"),
-        ) else {
-            return Verdict::Undecided;
+        let Ok(Some((_, requests))) = local.doc.get(ROOT, "requests") else {
+            return (Verdict::Undecided, None);
         };
         let key = pending.key.as_str();
         let request: Option<BookingRequest> =
             hydrate_prop(&local.doc, &requests, key).ok().flatten();
-        let decision: Option<Decision> = hydrate_prop(&local.doc, &decisions, key).ok().flatten();
-        match request
-            .filter(|r| r.rev == pending.rev)
-            .map(|r| RequestState::of(&r, decision.as_ref()))
+        let decision = rules_check::decision_of(&local.doc, key);
+        let request = request.filter(|r| r.rev == pending.written.request.rev);
+        let verdict = match request
+            .as_ref()
+            .map(|r| RequestState::of(r, decision.as_ref()))
         {
             Some(RequestState::Accepted) => Verdict::Accepted,
-            Some(RequestState::Pending) | None => Verdict::Undecided,
+            Some(RequestState::Cancelled) => Verdict::Cancelled,
+            Some(RequestState::Pending) | None => return (Verdict::Undecided, None),
             Some(_) => Verdict::Refused,
+        };
+        let check = match (&self.rules, &decision) {
+            (Some(rules), Some(d)) => {
+                Some(rules_check::check(rules, &pending.written, d, answered))
+            }
+            _ => None,
+        };
+        (verdict, check)
+    }
+}
+
+/// Places held at the end over every device's plannings, held to each structure's
+/// capacities: the days over capacity (described) and the number of days exactly full.
+pub fn places_held(devices: &[Device]) -> (Vec<String>, u64) {
+    let mut places = rules_check::Places::default();
+    let mut catalogues = BTreeMap::new();
+    for device in devices {
+        let Some(rules) = &device.rules else { continue };
+        catalogues
+            .entry(rules.catalogue_id.clone())
+            .or_insert_with(|| rules.catalogue.clone());
+        for local in device.docs.values() {
+            if local
+                .info
+                .as_ref()
+                .is_some_and(|i| i.kind == DocKind::Planning)
+            {
+                places.count(&rules.catalogue_id, &local.doc);
+            }
         }
     }
+    places.over_capacity(&catalogues)
 }
 
 /// Every (day, activity) of `school_year` from `from` on, on which the activity runs and the

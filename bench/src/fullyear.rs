@@ -13,6 +13,7 @@
 
 use anyhow::{Context, anyhow, bail};
 use cartable_bench::server::{self, Storage};
+use cartable_bench::start::Start;
 use cartable_core::domain::api::{DeviceSummary, LoginRequest, LoginResponse};
 use cartable_core::domain::planning::RequestState;
 use cartable_core::domain::protocol::{self, SyncRequest, SyncResponse};
@@ -112,7 +113,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         .build()
         .context("server runtime")?;
     let mut srv = server::start(&rt, &Storage::Sqlite { parent: None })?;
-    let families = server::seed(&rt, &srv.state, "annee", 1, 1, 1)?;
+    let families = server::seed(&rt, &srv.state, "annee", 1, 1, 1, Start::EMPTY)?;
     let login = &families
         .first()
         .ok_or_else(|| anyhow!("no family seeded"))?

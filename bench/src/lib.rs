@@ -5,5 +5,7 @@
 pub mod client;
 pub mod external;
 pub mod load;
+pub mod rules_check;
 pub mod server;
+pub mod start;
 pub mod stats;

@@ -157,9 +157,9 @@ async fn worker(
                 Err(f) => rec.failed(f),
             },
             Op::Booking => {
-                let now_ms = jiff::Timestamp::now().as_millisecond();
+                let now = jiff::Timestamp::now();
                 let written: Result<Vec<_>, _> = (0..phase.cells_per_sync.max(1))
-                    .map(|_| dev.write_booking(&cells, now_ms))
+                    .map(|_| dev.write_booking(&cells, now))
                     .collect();
                 let pending = match written {
                     Ok(p) => p,
@@ -174,8 +174,13 @@ async fn worker(
                 match dev.sync(&http).await {
                     Ok(outcome) => {
                         rec.ok(scheduled.elapsed(), &outcome);
+                        let answered = jiff::Timestamp::now();
                         for p in &pending {
-                            rec.verdict(dev.verdict(p));
+                            let (verdict, check) = dev.verdict(p, answered);
+                            rec.verdict(verdict);
+                            if let Some(check) = check {
+                                rec.check(check);
+                            }
                         }
                     }
                     Err(f) => rec.failed(f),

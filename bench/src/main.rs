@@ -9,6 +9,7 @@ use cartable_bench::client::{self, Device, Http};
 use cartable_bench::external::{self, AdminCommand};
 use cartable_bench::load::{self, Op, Phase};
 use cartable_bench::server::{self, Storage};
+use cartable_bench::start::Start;
 use cartable_bench::stats::{self, Summary};
 use clap::{Parser, ValueEnum};
 use serde_json::json;
@@ -78,6 +79,14 @@ struct Args {
     /// counter) instead of starting at a random cell.
     #[arg(long)]
     same_cells: bool,
+    /// Structures without booking rules (no deadline, closure, capacity or eligibility)
+    /// instead of the demo's rules with places for the families.
+    #[arg(long)]
+    no_rules: bool,
+    /// Families start with an empty planning instead of a school year already booked
+    /// (about 1,000 accepted requests each).
+    #[arg(long)]
+    empty_plannings: bool,
     /// Spread the families over this many structures (each has its own catalogue).
     #[arg(long, default_value_t = 1)]
     structures: usize,
@@ -118,6 +127,20 @@ struct Args {
     /// Also print one JSON line with every figure.
     #[arg(long)]
     json: bool,
+}
+
+impl Args {
+    /// What the seeded structures and families start with. Through `--server` they are
+    /// seeded by the admin command, which gives no rules and empty plannings.
+    fn start(&self) -> Start {
+        if !self.server.is_empty() {
+            return Start::EMPTY;
+        }
+        Start {
+            rules: !self.no_rules,
+            booked_year: !self.empty_plannings,
+        }
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -216,6 +239,12 @@ fn run(args: Args) -> anyhow::Result<u64> {
 fn run_external(args: &Args) -> anyhow::Result<u64> {
     if args.reset_postgres {
         bail!("--reset-postgres does not go with --server: reset the database before starting it");
+    }
+    if !args.no_rules || !args.empty_plannings {
+        eprintln!(
+            "note: families seeded through the admin command start in a catalogue without \
+             rules, with empty plannings (as --no-rules --empty-plannings)"
+        );
     }
     let addrs = args
         .server
@@ -323,8 +352,10 @@ fn measure(
     let run_id = cartable_domain::ids::hex_id(rand::random())[..8].to_string();
     let t = Instant::now();
     eprintln!(
-        "seeding {} families over {} structure(s) (argon2 per parent login)...",
-        args.families, args.structures
+        "seeding {} families over {} structure(s) (argon2 per parent login; {})...",
+        args.families,
+        args.structures,
+        args.start().describe()
     );
     let seed_parallel = args.seed_parallel.unwrap_or(match args.backend {
         Backend::Sqlite => 1,
@@ -340,6 +371,7 @@ fn measure(
                 args.structures,
                 args.families,
                 seed_parallel,
+                args.start(),
             )?;
             let seed_secs = t.elapsed().as_secs_f64();
             let t = Instant::now();
@@ -470,6 +502,7 @@ fn measure(
         }
     }
 
+    let (over_capacity, full_days) = client::places_held(&devices);
     let loaded_docs = match target {
         Target::InProcess { srv, .. } => {
             Some((srv.state.docs.loaded_count(), srv.state.docs.loaded_bytes()))
@@ -503,6 +536,7 @@ fn measure(
                 "login_churn": args.login_churn,
                 "seed_parallel": seed_parallel,
                 "same_cells": args.same_cells,
+                "start": args.start().describe(),
                 "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()),
             },
             "seed_s": seed_secs,
@@ -511,11 +545,21 @@ fn measure(
             "server_loaded_docs": loaded_docs.map(|(n, _)| n),
             "server_loaded_docs_estimated_bytes": loaded_docs.map(|(_, b)| b),
             "process_rss_mb": rss_mb,
+            "days_full": full_days,
+            "days_over_capacity": over_capacity,
         });
         println!("{line}");
     }
+    println!(
+        "  places at the end: {full_days} days full, {} over capacity",
+        over_capacity.len()
+    );
+    for day in over_capacity.iter().take(5) {
+        println!("    over capacity: {day}");
+    }
     drop(devices);
-    let errors = summaries.iter().map(|s| s.errors).sum::<u64>()
+    let errors = over_capacity.len() as u64
+        + summaries.iter().map(|s| s.errors).sum::<u64>()
         + summaries
             .iter()
             .map(|s| s.recorder.undecided + s.recorder.compensations)
@@ -739,10 +783,19 @@ fn print_table(
     }
     for s in summaries {
         let r = &s.recorder;
-        if r.accepted + r.refused + r.undecided > 0 {
+        if r.accepted + r.cancelled + r.refused + r.undecided > 0 {
             println!(
-                "  {}: bookings accepted {}, refused {}, undecided after sync {}",
-                s.phase, r.accepted, r.refused, r.undecided
+                "  {}: requests accepted {}, withdrawn {}, refused or kept billed {}, undecided \
+                 after sync {}; held to the rules: {} as they say, {} refused for a full day, \
+                 {} at a deadline passing",
+                s.phase,
+                r.accepted,
+                r.cancelled,
+                r.refused,
+                r.undecided,
+                r.rules_agree,
+                r.rules_full,
+                r.rules_at_deadline
             );
         }
         if r.compensations > 0 {

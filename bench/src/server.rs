@@ -1,9 +1,11 @@
 //! The real server, started in this process on a runtime of its own, and the seeding of
 //! structures and families through the server's own admin functions.
 
+use crate::start::{self, Start};
 use anyhow::{Context, anyhow, bail};
 use cartable_domain::catalogue::Contact;
 use cartable_domain::dossier::{ChildSheet, Diet};
+use cartable_server::docs::catalogue;
 use cartable_server::settings::Settings;
 use cartable_server::{AppState, admin};
 use std::net::SocketAddr;
@@ -157,8 +159,9 @@ fn child(first: &str, last: &str, birth: &str, class: &str, diet: Diet) -> Child
 }
 
 /// Creates `structures` structures and `families` families spread over them (one parent
-/// login, two children each), `parallel` at a time. Runs on the server's runtime: argon2
-/// hashing of the parents' passwords dominates.
+/// login, two children each), `parallel` at a time, starting as `start` says. Runs on the
+/// server's runtime: argon2 hashing of the parents' passwords dominates, then booking the
+/// school year.
 pub fn seed(
     rt: &Runtime,
     state: &AppState,
@@ -166,10 +169,15 @@ pub fn seed(
     structures: usize,
     families: usize,
     parallel: usize,
+    start: Start,
 ) -> anyhow::Result<Vec<SeededFamily>> {
+    let structures = structures.max(1);
+    // Family i belongs to structure i % structures.
+    let families_in = |s: usize| (families + structures - 1 - s) / structures;
     rt.block_on(async {
         let mut structure_ids = Vec::with_capacity(structures);
-        for s in 0..structures.max(1) {
+        let mut catalogues = Vec::with_capacity(structures);
+        for s in 0..structures {
             let id = admin::create_structure(
                 state,
                 &format!("Mairie de Banc-d'Essai {run_id} n°{s}"),
@@ -182,7 +190,15 @@ pub fn seed(
             )
             .await
             .map_err(|e| anyhow!("create_structure: {e}"))?;
+            let catalogue = if start.rules {
+                start::apply_rules(state, &id, families_in(s)).await?
+            } else {
+                catalogue::read(state, &id)
+                    .await
+                    .map_err(|e| anyhow!("catalogue: {e}"))?
+            };
             structure_ids.push(id);
+            catalogues.push(Arc::new(catalogue));
         }
         let started = Instant::now();
         let done = Arc::new(AtomicUsize::new(0));
@@ -190,7 +206,9 @@ pub fn seed(
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..families {
             let state = state.clone();
-            let structure_id = structure_ids[i % structure_ids.len()].clone();
+            let structure_id = structure_ids[i % structures].clone();
+            let catalogue = catalogues[i % structures].clone();
+            let children_in_structure = u32::try_from(2 * families_in(i % structures))?;
             let login = format!("bench-{run_id}-{i}");
             let gate = gate.clone();
             let done = done.clone();
@@ -208,7 +226,7 @@ pub fn seed(
                     child("Léa", &last, "2017-03-14", "CM1", diets[i % 3]),
                     child("Hugo", &last, "2019-10-02", "CE1", diets[(i + 1) % 3]),
                 ];
-                admin::create_family(
+                let (family_id, _) = admin::create_family(
                     &state,
                     &structure_id,
                     &format!("Famille {last}"),
@@ -217,6 +235,16 @@ pub fn seed(
                 )
                 .await
                 .map_err(|e| anyhow!("create_family {i}: {e}"))?;
+                if start.booked_year {
+                    start::book_year(
+                        &state,
+                        &structure_id,
+                        &family_id,
+                        &catalogue,
+                        children_in_structure,
+                    )
+                    .await?;
+                }
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if n.is_multiple_of((families / 10).max(1)) || n == families {
                     eprintln!(

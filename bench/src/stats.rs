@@ -1,6 +1,7 @@
 //! Recording and summarising: latencies in a plain sorted Vec, counts, CPU time per side.
 
 use crate::client::{Failure, SyncOutcome, Verdict};
+use crate::rules_check::Check;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -21,8 +22,15 @@ pub struct Recorder {
     pub errors: BTreeMap<String, u64>,
     pub error_samples: BTreeMap<String, Vec<String>>,
     pub accepted: u64,
+    /// Withdrawals done.
+    pub cancelled: u64,
     pub refused: u64,
     pub undecided: u64,
+    /// Decisions held to the rules (see [`crate::rules_check`]): as the rules say, refused
+    /// for a full day, as the rules say once a deadline passed during the sync.
+    pub rules_agree: u64,
+    pub rules_full: u64,
+    pub rules_at_deadline: u64,
     /// Paced runs: operations that started later than scheduled because the previous one
     /// of the same worker was still running.
     pub late_starts: u64,
@@ -72,9 +80,27 @@ impl Recorder {
         }
     }
 
+    /// A decision that differs from the rules counts as an error.
+    pub fn check(&mut self, check: Check) {
+        match check {
+            Check::Agrees => self.rules_agree += 1,
+            Check::Full => self.rules_full += 1,
+            Check::AtDeadline => self.rules_at_deadline += 1,
+            Check::Differs(detail) => {
+                let kind = "decision differs from the rules".to_string();
+                *self.errors.entry(kind.clone()).or_default() += 1;
+                let samples = self.error_samples.entry(kind).or_default();
+                if samples.len() < SAMPLES_PER_KIND {
+                    samples.push(detail);
+                }
+            }
+        }
+    }
+
     pub fn verdict(&mut self, verdict: Verdict) {
         match verdict {
             Verdict::Accepted => self.accepted += 1,
+            Verdict::Cancelled => self.cancelled += 1,
             Verdict::Refused => self.refused += 1,
             Verdict::Undecided => self.undecided += 1,
         }
@@ -101,8 +127,12 @@ impl Recorder {
             }
         }
         self.accepted += other.accepted;
+        self.cancelled += other.cancelled;
         self.refused += other.refused;
         self.undecided += other.undecided;
+        self.rules_agree += other.rules_agree;
+        self.rules_full += other.rules_full;
+        self.rules_at_deadline += other.rules_at_deadline;
         self.late_starts += other.late_starts;
         self.churn_logins += other.churn_logins;
         for x in other.multi_round_samples {
@@ -428,8 +458,12 @@ impl Summary {
             "error_samples": self.recorder.error_samples,
             "bookings": {
                 "accepted": self.recorder.accepted,
-                "refused": self.recorder.refused,
+                "cancelled": self.recorder.cancelled,
+                "refused_or_kept": self.recorder.refused,
                 "undecided": self.recorder.undecided,
+                "as_the_rules_say": self.recorder.rules_agree,
+                "refused_full": self.recorder.rules_full,
+                "at_a_deadline": self.recorder.rules_at_deadline,
             },
             "compensated_paths": self.recorder.compensations,
             "process_rss_mb_after": self.rss_mb,

@@ -92,8 +92,9 @@ fn days_before(days: u32, at: &str, skip_weekends: bool) -> DeadlineRule {
 
 /// Rules seen in real town halls (see DOMAIN.md): canteen two working days ahead at noon,
 /// childcare the day before at 18:00, Wednesday centre Thursday noon the week before with
-/// 24 places, Christmas and winter holidays closed.
-fn demo_rules(c: &mut Catalogue) {
+/// 24 places, Christmas and winter holidays closed. The load generator's structures use them
+/// too, with places for their number of families.
+pub fn demo_rules(c: &mut Catalogue) {
     for (id, activity) in c.activities.iter_mut() {
         match id.as_str() {
             "cantine" => {

@@ -139,7 +139,7 @@ pub fn demo_billing_rules(c: &mut Catalogue) {
 }
 
 /// (child id, first name) of a family, and its first parent's account id.
-async fn family_people(
+pub async fn family_people(
     state: &AppState,
     family_id: &str,
 ) -> AppResult<(Vec<(String, String)>, String)> {
