@@ -2,8 +2,9 @@
 //! (deadlines, closures, capacity, eligibility) with places for the structure's families,
 //! and a school year already booked, as a town's families have by the time the year runs.
 
+use crate::client::bookable_cells;
 use anyhow::anyhow;
-use cartable_domain::calendar::{closure_on, paris_date};
+use cartable_domain::calendar::paris_date;
 use cartable_domain::catalogue::Catalogue;
 use cartable_domain::ids::{ChildId, FamilyId, StructureId};
 use cartable_domain::planning::CellKey;
@@ -76,22 +77,22 @@ pub fn year_cells(
     children: &[ChildId],
     children_in_structure: u32,
 ) -> anyhow::Result<Vec<CellKey>> {
-    let mut cells = Vec::new();
-    let mut day = year.first_day();
-    while day <= year.last_day() {
-        for (id, activity) in &catalogue.activities {
-            let room = activity.capacity.is_none_or(|c| c >= children_in_structure);
-            if room && activity.runs_on(day) && closure_on(catalogue, id, day).is_none() {
-                for child in children {
-                    cells.push(CellKey::new(child.clone(), day, id.clone()));
-                }
-            }
-        }
-        day = day
-            .tomorrow()
-            .map_err(|e| anyhow!("date arithmetic past {day}: {e}"))?;
-    }
-    Ok(cells)
+    let open = bookable_cells(catalogue, &year.to_string(), year.first_day())?;
+    let room = |id: &str| {
+        catalogue
+            .activities
+            .get(id)
+            .is_some_and(|a| a.capacity.is_none_or(|c| c >= children_in_structure))
+    };
+    Ok(open
+        .into_iter()
+        .filter(|(_, id)| room(id))
+        .flat_map(|(day, id)| {
+            children
+                .iter()
+                .map(move |child| CellKey::new(child.clone(), day, id.clone()))
+        })
+        .collect())
 }
 
 /// Books this school year for a family, as accepted by the decision core (places counted);
