@@ -2,9 +2,14 @@
 //! or refused (with the reason), withdrawals, absences billed or not, the dossier's review.
 //!
 //! Each document remembers in the store (`announced`) the heads up to which its news were
-//! reported. At the end of a successful sync, the changes since those heads are diffed (cost
-//! proportional to what arrived, never to the whole school year); every decision that answers
-//! the cell's current request is news. A sync that fails half way reports nothing and moves
+//! reported. At the end of a successful sync, the changes since those heads are diffed; every
+//! decision that answers the cell's current request is news. Automerge diffs two heads by
+//! scanning the whole document (a school year of requests and decisions), unless the earlier
+//! heads are the document's diff cursor: then it reads the patches it logged while applying
+//! the changes since. So once a document's news are announced, its cursor is set at the
+//! announced heads and Automerge logs what comes after (the parent's own edits and the next
+//! sync's changes alike): the next sync's diff costs what arrived, not the year. A document
+//! loaded again from the store has no cursor; its first diff scans. A sync that fails half way reports nothing and moves
 //! nothing, so its news come with the next successful sync. The first sync of a document (after
 //! login) only sets the mark: a whole school year is not news.
 
@@ -94,6 +99,7 @@ fn touched(p: &Patch) -> Option<(String, String)> {
 }
 
 /// What changed under `decisions`, `absence_decisions` and `review` between `before` and now.
+#[derive(Debug, PartialEq, Eq)]
 struct Touched {
     decisions: BTreeSet<String>,
     absences: BTreeSet<String>,
@@ -287,6 +293,11 @@ pub(crate) fn collect(inner: &mut Inner) -> Result<News> {
         }
         Ok(())
     })?;
+    // The next diff starts at the heads just announced (the lock is held: nothing changed
+    // them since they were read).
+    for (id, _) in &marks {
+        inner.docs.content_loaded(id)?.doc.update_diff_cursor();
+    }
     Ok(news)
 }
 
@@ -312,6 +323,89 @@ mod tests {
         assert!(
             decision_message(true, Outcome::Cancelled, what, Some("Fermé : Grève"))
                 .starts_with("Réservation annulée par la structure")
+        );
+    }
+
+    fn sync_both(phone: &mut AutoCommit, server: &mut AutoCommit) {
+        use automerge::sync::{State, SyncDoc};
+        let (mut at_phone, mut at_server) = (State::new(), State::new());
+        for _ in 0..10 {
+            let up = phone.sync().generate_sync_message(&mut at_phone);
+            if let Some(m) = up.clone() {
+                server
+                    .sync()
+                    .receive_sync_message(&mut at_server, m)
+                    .expect("server receives");
+            }
+            let down = server.sync().generate_sync_message(&mut at_server);
+            if let Some(m) = down.clone() {
+                phone
+                    .sync()
+                    .receive_sync_message(&mut at_phone, m)
+                    .expect("phone receives");
+            }
+            if up.is_none() && down.is_none() {
+                return;
+            }
+        }
+        panic!("the two copies did not converge");
+    }
+
+    #[test]
+    fn the_diff_from_the_cursor_finds_what_a_scan_of_the_whole_year_finds() {
+        use automerge::transaction::Transactable;
+        use automerge::{ObjType, ROOT};
+        let mut server = AutoCommit::new();
+        let decisions = server
+            .put_object(ROOT, "decisions", ObjType::Map)
+            .expect("map");
+        let absences = server
+            .put_object(ROOT, "absence_decisions", ObjType::Map)
+            .expect("map");
+        let requests = server
+            .put_object(ROOT, "requests", ObjType::Map)
+            .expect("map");
+        for day in 0..200 {
+            server
+                .put(&decisions, format!("old-{day}"), "accepted")
+                .expect("put");
+            server.commit();
+        }
+        // The phone holds the year and announced it: its cursor is there.
+        let mut phone = AutoCommit::load(&server.save()).expect("load");
+        let announced = phone.get_heads();
+        phone.update_diff_cursor();
+        // The parent books offline while the server decides other cells, an absence and
+        // the dossier's review.
+        phone.put(&requests, "new-1", "wanted").expect("put");
+        phone.commit();
+        let answer = server
+            .put_object(&decisions, "new-2", ObjType::Map)
+            .expect("map");
+        server.put(&answer, "outcome", "refused").expect("put");
+        server.put(&decisions, "old-3", "cancelled").expect("put");
+        server.put(&absences, "abs-1", "billed").expect("put");
+        server.put(ROOT, "review", "accepted").expect("put");
+        server.commit();
+        sync_both(&mut phone, &mut server);
+        // The server also answers the phone's booking, in a second sync.
+        server.put(&decisions, "new-1", "accepted").expect("put");
+        server.commit();
+        sync_both(&mut phone, &mut server);
+
+        assert_eq!(phone.diff_cursor(), announced);
+        let from_cursor = touched_since(&mut phone, &announced);
+        let mut loaded = AutoCommit::load(&phone.save()).expect("load");
+        assert!(loaded.diff_cursor().is_empty());
+        let scanned = touched_since(&mut loaded, &announced);
+        assert_eq!(from_cursor, scanned);
+        assert_eq!(
+            scanned,
+            Touched {
+                decisions: ["new-1", "new-2", "old-3"].map(String::from).into(),
+                absences: ["abs-1".to_string()].into(),
+                review: true,
+            }
         );
     }
 

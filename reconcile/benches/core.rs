@@ -185,6 +185,44 @@ fn bench(c: &mut Criterion) {
             )
         });
     }
+    // What a sync's changes did to the document (which decisions are news on the phone,
+    // what to project on the server): Automerge's diff between the heads before and after,
+    // by a scan of the whole year or from the diff cursor set before the changes came.
+    let decided = {
+        let mut decided = server.fork().with_actor(ActorId::from(vec![0xEE; 16]));
+        let decisions = root_map(&decided, "decisions").expect("decisions");
+        let key = CellKey::new("c1", monday, "cantine").encode();
+        automerge::transaction::Transactable::put(&mut decided, &decisions, key, "refused")
+            .expect("decide");
+        decided.commit();
+        decided
+    };
+    for (name, cursor) in [
+        ("diff of one decision on a full year: whole scan", false),
+        (
+            "diff of one decision on a full year: from the diff cursor",
+            true,
+        ),
+    ] {
+        c.bench_function(name, |b| {
+            b.iter_batched(
+                || {
+                    let mut doc = phone.fork().with_actor(ActorId::from(vec![1; 16]));
+                    if cursor {
+                        doc.update_diff_cursor();
+                    }
+                    let before = doc.get_heads();
+                    doc.merge(&mut decided.clone()).expect("merge");
+                    (doc, before)
+                },
+                |(mut doc, before)| {
+                    let after = doc.get_heads();
+                    black_box(doc.diff(&before, &after))
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
     c.bench_function("re-decision: family file, full year scanned", |b| {
         b.iter(|| black_box(plan_family_file(&server, date(2026, 11, 2))))
     });
