@@ -285,6 +285,12 @@ pub async fn issued_families(
 /// Which of `family_ids` already have their document of `month`: number by family, in one
 /// statement per [`multi_row::ROWS_PER_INSERT`] families. A batch of a run reads its own
 /// families, not every document of the month issued so far.
+///
+/// The families come as (family, month) pairs joined on `UNIQUE (family_id, run_month)`, not
+/// as `run_month = $2 AND family_id IN (…)`: a run's month is new to PostgreSQL's
+/// statistics, so the planner estimated one row for it on the (structure, month) index and
+/// read there every document of the month issued so far, batch after batch (9 ms for the
+/// 100 families of a statement halfway through 10,000). SQLite takes the pairs the same way.
 pub async fn issued_among(
     conn: &mut AnyConnection,
     structure_id: &str,
@@ -293,10 +299,14 @@ pub async fn issued_among(
 ) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
     let mut issued = std::collections::HashMap::new();
     for chunk in family_ids.chunks(multi_row::ROWS_PER_INSERT) {
+        let pairs = (3..3 + chunk.len())
+            .map(|i| format!("(${i}, $2)"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let sql = format!(
-            "SELECT family_id, number FROM invoices WHERE structure_id = $1 AND run_month = $2 \
-             AND family_id IN ({})",
-            multi_row::list(3, chunk.len())
+            "SELECT i.family_id, i.number FROM (VALUES {pairs}) AS f \
+             JOIN invoices i ON i.family_id = f.column1 AND i.run_month = f.column2 \
+             WHERE i.structure_id = $1"
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(structure_id)
