@@ -473,43 +473,10 @@ fn a_run_in_many_batches_gives_every_family_its_pdf_its_ledger_and_its_notificat
         assert!(packs.len() >= 5, "at least a pack per batch: {packs:?}");
 
         let now_ms = server.state.clock.now().as_millisecond();
+        every_ledger_shows_its_familys_documents(&server, &seed.structure_id, 1);
         server.block_on(async {
-            use cartable_core::domain::DocKind;
-            use cartable_core::domain::ledger::Ledger;
             use sqlx::Row;
             let mut conn = server.state.db.pool.acquire().await.expect("connection");
-            let rows = sqlx::query(
-                "SELECT family_id, number, pdf_sha256 FROM invoices WHERE structure_id = $1",
-            )
-            .bind(&seed.structure_id)
-            .fetch_all(&mut *conn)
-            .await
-            .expect("invoices");
-            let families: Vec<String> = rows.iter().map(|r| r.get("family_id")).collect();
-            let ids: Vec<&str> = families.iter().map(String::as_str).collect();
-            let ledgers = cartable_server::db::documents::family_documents(
-                &mut conn,
-                &seed.structure_id,
-                &ids,
-                DocKind::Ledger,
-            )
-            .await
-            .expect("ledgers");
-            assert_eq!(ledgers.len(), 24);
-            for r in &rows {
-                let (family, number): (String, String) = (r.get("family_id"), r.get("number"));
-                let sha256: Option<String> = r.get("pdf_sha256");
-                assert!(sha256.is_some(), "{number} has its PDF's hash");
-                let doc = ledgers
-                    .get(&cartable_core::domain::ids::FamilyId::from(family.as_str()))
-                    .expect("the family's ledger");
-                let ledger: Ledger = server.state.docs.read(&doc.id).await.expect("ledger");
-                assert_eq!(
-                    ledger.documents.get(&number).map(|d| d.pdf_sha256.clone()),
-                    sha256,
-                    "{number}"
-                );
-            }
             let (events, held): (i64, i64) = {
                 let r = sqlx::query(
                     "SELECT COUNT(*) AS events, \
@@ -526,7 +493,80 @@ fn a_run_in_many_batches_gives_every_family_its_pdf_its_ledger_and_its_notificat
             assert_eq!(events, 24, "a notification per family");
             assert_eq!(held, 0, "every family's notification released");
         });
+
+        // The next month, every family has its ledger already: each is written again, in
+        // batches, with both months, their PDFs' hashes and the balance.
+        let marks: Vec<(&str, &str)> = seed
+            .families
+            .iter()
+            .flat_map(|f| f.children.iter().map(|(id, _)| (id.as_str(), "present")))
+            .collect();
+        mark(&server, &token, "2026-12-01", "cantine", &marks);
+        let report = issue(&server, &token, "2026-12");
+        assert_eq!(report["issued"].as_array().map(Vec::len), Some(24));
+        every_ledger_shows_its_familys_documents(&server, &seed.structure_id, 2);
     }
+}
+
+/// Every family of the structure has a ledger document showing each of its `per_family`
+/// documents with its PDF's hash, and the balance the tables give.
+fn every_ledger_shows_its_familys_documents(
+    server: &TestServer,
+    structure_id: &str,
+    per_family: usize,
+) {
+    use cartable_core::domain::DocKind;
+    use cartable_core::domain::ids::FamilyId;
+    use cartable_core::domain::ledger::Ledger;
+    use sqlx::Row;
+    use std::collections::BTreeMap;
+    server.block_on(async {
+        let mut conn = server.state.db.pool.acquire().await.expect("connection");
+        let rows = sqlx::query(
+            "SELECT family_id, number, total_cents, pdf_sha256 FROM invoices \
+             WHERE structure_id = $1",
+        )
+        .bind(structure_id)
+        .fetch_all(&mut *conn)
+        .await
+        .expect("invoices");
+        let mut by_family: BTreeMap<String, Vec<(String, i64, Option<String>)>> = BTreeMap::new();
+        for r in &rows {
+            by_family.entry(r.get("family_id")).or_default().push((
+                r.get("number"),
+                r.get("total_cents"),
+                r.get("pdf_sha256"),
+            ));
+        }
+        let ids: Vec<&str> = by_family.keys().map(String::as_str).collect();
+        let ledgers = cartable_server::db::documents::family_documents(
+            &mut conn,
+            structure_id,
+            &ids,
+            DocKind::Ledger,
+        )
+        .await
+        .expect("ledgers");
+        assert_eq!(ledgers.len(), by_family.len());
+        for (family, documents) in &by_family {
+            assert_eq!(documents.len(), per_family, "{family}: {documents:?}");
+            let doc = ledgers
+                .get(&FamilyId::from(family.as_str()))
+                .expect("the family's ledger");
+            let ledger: Ledger = server.state.docs.read(&doc.id).await.expect("ledger");
+            assert_eq!(ledger.documents.len(), per_family, "{family}: {ledger:?}");
+            for (number, _, sha256) in documents {
+                assert!(sha256.is_some(), "{number} has its PDF's hash");
+                assert_eq!(
+                    ledger.documents.get(number).map(|d| d.pdf_sha256.clone()),
+                    sha256.clone(),
+                    "{number}"
+                );
+            }
+            let owed: i64 = documents.iter().map(|(_, total, _)| total).sum();
+            assert_eq!(ledger.balance_cents, -owed, "{family}");
+        }
+    });
 }
 
 #[test]

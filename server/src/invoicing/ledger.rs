@@ -160,6 +160,36 @@ pub async fn build(
     assemble(family_id, mode, invoices, payments, quotient)
 }
 
+/// What [`fill`] reads, for many families of the structure at once (a few statements per
+/// [`ROWS_PER_INSERT`] families): each family's ledger as the tables say now, with the
+/// number of changes noted so far (read first: a change noted later is published later).
+pub(super) async fn build_many(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    family_ids: &[&str],
+    mode: BillingMode,
+) -> AppResult<BTreeMap<String, (i64, Ledger)>> {
+    let mut out = BTreeMap::new();
+    for chunk in family_ids.chunks(ROWS_PER_INSERT) {
+        let mut wanted = wanted_many(conn, chunk).await?;
+        let mut invoice_rows = invoices::of_each_family(conn, structure_id, chunk).await?;
+        let mut payment_rows = invoices::payments_of_each_family(conn, structure_id, chunk).await?;
+        let mut quotients = quotient::histories_of(conn, structure_id, chunk).await?;
+        for family_id in chunk {
+            let data = assemble(
+                family_id,
+                mode,
+                invoice_rows.remove(*family_id).unwrap_or_default(),
+                payment_rows.remove(*family_id).unwrap_or_default(),
+                quotients.remove(*family_id).unwrap_or_default(),
+            )?;
+            let noted = wanted.remove(*family_id).unwrap_or(0);
+            out.insert(family_id.to_string(), (noted, data.ledger));
+        }
+    }
+    Ok(out)
+}
+
 /// The family's ledger from its rows, read by [`build`] (or for many families at once).
 pub(super) fn assemble(
     family_id: &str,
@@ -290,6 +320,48 @@ async fn wanted(conn: &mut AnyConnection, family_id: &str) -> AppResult<i64> {
     )
 }
 
+/// [`wanted`] of each of `family_ids` that has a publication row.
+async fn wanted_many(
+    conn: &mut AnyConnection,
+    family_ids: &[&str],
+) -> AppResult<BTreeMap<String, i64>> {
+    let sql = format!(
+        "SELECT family_id, wanted FROM ledger_publications WHERE family_id IN ({})",
+        multi_row::list(1, family_ids.len())
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for family_id in family_ids {
+        q = q.bind(*family_id);
+    }
+    let mut out = BTreeMap::new();
+    for row in q.fetch_all(&mut *conn).await? {
+        out.insert(row.try_get("family_id")?, row.try_get("wanted")?);
+    }
+    Ok(out)
+}
+
+/// [`mark_published`] for many families, each with the count its ledger shows, in one
+/// statement per [`ROWS_PER_INSERT`] families.
+pub(super) async fn mark_published_many(
+    conn: &mut AnyConnection,
+    published: &[(&str, i64)],
+) -> AppResult<()> {
+    for chunk in published.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "UPDATE ledger_publications SET published = v.column2 FROM (VALUES {}) AS v \
+             WHERE ledger_publications.family_id = v.column1 \
+             AND ledger_publications.published < v.column2",
+            multi_row::values(chunk.len(), 2)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (family_id, wanted) in chunk {
+            q = q.bind(*family_id).bind(*wanted);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Records that the ledger shows the tables as they were after `wanted` changes.
 async fn mark_published(conn: &mut AnyConnection, family_id: &str, wanted: i64) -> AppResult<()> {
     sqlx::query(
@@ -338,8 +410,7 @@ pub(super) async fn fill(
 ) -> AppResult<()> {
     let wanted = wanted(conn, family_id).await?;
     let data = build(conn, structure_id, family_id, mode).await?;
-    autosurgeon::reconcile(doc, &data.ledger)
-        .map_err(|e| AppError::internal(format!("écriture du relevé de compte : {e}")))?;
+    super::ledger_write::write(doc, &data.ledger)?;
     mark_published(conn, family_id, wanted).await
 }
 

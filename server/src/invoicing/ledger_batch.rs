@@ -2,10 +2,11 @@
 //! one transaction writes every family's ledger document, records the new PDFs' keys and
 //! releases the families' held "invoice issued" notifications, so a batch of families costs
 //! one commit instead of one per family. A ledger that is current (created by the issuing
-//! transaction, nothing changed since) only gets its new PDFs' hashes.
+//! transaction, nothing changed since) only gets its new PDFs' hashes; the others are read
+//! from the tables for the whole batch at once and written with [`ledger_write::write`].
 
 use super::pdf::{self, StoredPdf};
-use super::{ledger, ledger_pdf};
+use super::{ledger, ledger_pdf, ledger_write};
 use crate::AppState;
 use crate::db::documents;
 use crate::docs::catalogue;
@@ -55,18 +56,33 @@ pub async fn publish<'a>(
     pdf::record(write.conn()?, stored).await?;
     let with_ledger: Vec<&str> = family_of.values().copied().collect();
     let current = ledger::current_among(write.conn()?, &with_ledger).await?;
+    let mut to_fill = Vec::new();
     for (index, doc_id) in write.doc_ids().iter().enumerate() {
         let family_id = family_of
             .get(doc_id)
             .copied()
             .ok_or_else(|| AppError::internal("relevé de compte sans famille"))?;
-        let (conn, doc) = write.parts(index)?;
+        let (_, doc) = write.parts(index)?;
         // A ledger created by the issuing transaction shows the new documents already:
         // only their PDFs' hashes are missing. Any other ledger is rebuilt from the tables.
         let new_pdfs = hashes.get(family_id).map(Vec::as_slice).unwrap_or_default();
         if !(current.contains(family_id) && ledger_pdf::put_pdf_hashes(doc, new_pdfs)?) {
-            ledger::fill(conn, doc, structure_id, family_id, mode).await?;
+            to_fill.push((index, family_id));
         }
+    }
+    if !to_fill.is_empty() {
+        let families: Vec<&str> = to_fill.iter().map(|(_, f)| *f).collect();
+        let mut built = ledger::build_many(write.conn()?, structure_id, &families, mode).await?;
+        let mut published = Vec::with_capacity(to_fill.len());
+        for (index, family_id) in to_fill {
+            let (noted, data) = built
+                .remove(family_id)
+                .ok_or_else(|| AppError::internal("relevé de compte non lu"))?;
+            let (_, doc) = write.parts(index)?;
+            ledger_write::write(doc, &data)?;
+            published.push((family_id, noted));
+        }
+        ledger::mark_published_many(write.conn()?, &published).await?;
     }
     // The ledgers show the new documents: their notifications may go.
     let now = state.clock.now().as_millisecond();

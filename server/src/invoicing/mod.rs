@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod ledger_batch;
 pub mod ledger_pdf;
 pub mod ledger_rows;
+pub mod ledger_write;
 pub mod payments;
 pub mod pdf;
 pub mod provider;
