@@ -7,7 +7,10 @@
 //!
 //! - the **first sync** of a new device of that family (login not counted): wall time, round
 //!   trips, and the CBOR bytes of the sync requests and answers (HTTP headers not counted);
-//! - **open the store and build a planning week** on a device holding that year.
+//! - **open the store and build a planning week** on a device holding that year;
+//! - a **booking sync** of the device that booked the year: one cell withdrawn or booked
+//!   again, synced, its decision announced (wall time on the phone's side, the in-process
+//!   server's work included).
 //!
 //! The targets (`../shared/DESIGN.md`): first sync < 50 ms and < 100 KB; open + week < 5 ms.
 
@@ -37,6 +40,9 @@ struct Args {
     /// Store openings + planning weeks to measure.
     #[arg(long, default_value_t = 300)]
     weeks: usize,
+    /// Booking syncs of the device holding the year to measure.
+    #[arg(long, default_value_t = 100)]
+    booking_syncs: usize,
 }
 
 /// [`HttpTransport`] counting the CBOR bytes of sync requests and answers.
@@ -104,8 +110,8 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    if args.first_syncs == 0 || args.weeks == 0 {
-        bail!("--first-syncs and --weeks must be at least 1");
+    if args.first_syncs == 0 || args.weeks == 0 || args.booking_syncs == 0 {
+        bail!("--first-syncs, --weeks and --booking-syncs must be at least 1");
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -238,6 +244,52 @@ fn run(args: Args) -> anyhow::Result<()> {
         let (p50, p90, _) = spread(samples);
         println!("{what}: p50 {p50:.2} ms, p90 {p90:.2} ms");
     }
+    booking_syncs(&parent, &entries, args.booking_syncs)?;
     srv.stop(&rt)?;
+    Ok(())
+}
+
+/// Withdraws and books again, in turn, one accepted cell a few weeks ahead on the device
+/// that holds the year, and syncs each time: each sync must announce that one decision.
+fn booking_syncs(
+    parent: &Client,
+    entries: &[cartable_core::PlanningEntry],
+    count: usize,
+) -> anyhow::Result<()> {
+    let from = parent
+        .server_now_ms()
+        .ok()
+        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .map(cartable_core::domain::calendar::paris_date)
+        .ok_or_else(|| anyhow!("the device does not know the server's date"))?
+        .saturating_add(jiff::Span::new().days(21));
+    let cell = entries
+        .iter()
+        .find(|e| e.date >= from && e.state == RequestState::Accepted)
+        .ok_or_else(|| anyhow!("no accepted cell from {from} on"))?;
+    let mut times = Vec::with_capacity(count);
+    for i in 0..count {
+        if i % 2 == 0 {
+            parent.cancel(&cell.child_id, cell.date, &cell.activity_id)?;
+        } else {
+            parent.book(&cell.child_id, cell.date, &cell.activity_id)?;
+        }
+        let t = Instant::now();
+        let report = parent.sync()?;
+        times.push(t.elapsed());
+        if report.decided.len() != 1 {
+            bail!(
+                "booking sync {i} announced {} decisions, not 1: {:?}",
+                report.decided.len(),
+                report.decided
+            );
+        }
+    }
+    let (p50, p90, max) = spread(&mut times);
+    println!(
+        "booking sync of the device holding the year ({count} runs, {} {} withdrawn and \
+         booked in turn): p50 {p50:.2} ms, p90 {p90:.2} ms, max {max:.2} ms",
+        cell.activity_id, cell.date
+    );
     Ok(())
 }
