@@ -65,6 +65,24 @@ pub fn first_message(doc: &mut AutoCommit, state: &mut State) -> Option<Message>
     doc.sync().generate_sync_message(state)
 }
 
+/// The next message for a document whose local changes the server refused: it only receives.
+///
+/// Its first message (from [`first_message`], changes removed with [`without_changes`]) told
+/// the server its heads and what it has; the server answered with what the device seemed to
+/// lack. The bloom filter the device sent may wrongly claim one of the server's changes (about
+/// one change in a hundred), which the server then holds back: the device asks for what it
+/// still lacks of the server's heads, and says nothing otherwise.
+pub fn receive_only_message(doc: &mut AutoCommit, state: &mut State) -> Option<Message> {
+    let message = without_changes(doc.sync().generate_sync_message(state)?);
+    (!message.need.is_empty()).then_some(message)
+}
+
+/// `message` with its changes removed: heads, needs and bloom filter only.
+pub fn without_changes(mut message: Message) -> Message {
+    message.changes = automerge::sync::ChunkList::empty();
+    message
+}
+
 fn sorted(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
     heads.sort();
     heads
@@ -143,6 +161,67 @@ mod tests {
             .receive_sync_message(&mut state, reply)
             .expect("device receives");
         assert!(next_message(&mut device, &mut state).is_none());
+    }
+
+    /// The server answers from a state of its own, as it does for each request.
+    fn server_reply(server: &mut AutoCommit, message: Message) -> Message {
+        let mut state = State::new();
+        server
+            .sync()
+            .receive_sync_message(&mut state, message)
+            .expect("server receives");
+        server
+            .sync()
+            .generate_sync_message(&mut state)
+            .expect("a reply")
+    }
+
+    #[test]
+    fn a_device_that_only_receives_asks_for_a_change_its_bloom_filter_hid() {
+        let (mut server, mut device, persisted) = synced_pair();
+        device.put(ROOT, "doctor", "refused").expect("local edit");
+        let refused = device.get_heads();
+        server.put(ROOT, "school", "Jaurès").expect("other parent");
+
+        let mut state = first_round_state(Some(&persisted), &mut device);
+        let first = without_changes(first_message(&mut device, &mut state).expect("first"));
+        assert!(first.changes.is_empty());
+        // The device's bloom filter claims the server's change: the reply holds it back.
+        let held_back = without_changes(server_reply(&mut server, first));
+        device
+            .sync()
+            .receive_sync_message(&mut state, held_back)
+            .expect("device receives");
+
+        let ask = receive_only_message(&mut device, &mut state).expect("asks for it");
+        assert_eq!(ask.need, server.get_heads());
+        assert!(ask.changes.is_empty(), "nothing goes up");
+        let reply = server_reply(&mut server, ask);
+        device
+            .sync()
+            .receive_sync_message(&mut state, reply)
+            .expect("device receives");
+        let school = automerge::ReadDoc::get(&device, ROOT, "school").expect("read");
+        assert!(school.is_some(), "the other parent's change arrived");
+        assert!(receive_only_message(&mut device, &mut state).is_none());
+        assert!(server.get_change_by_hash(&refused[0]).is_none());
+    }
+
+    #[test]
+    fn a_device_that_only_receives_and_lacks_nothing_says_nothing_more() {
+        let (mut server, mut device, persisted) = synced_pair();
+        device.put(ROOT, "doctor", "refused").expect("local edit");
+        server.put(ROOT, "school", "Jaurès").expect("other parent");
+
+        let mut state = first_round_state(Some(&persisted), &mut device);
+        let first = without_changes(first_message(&mut device, &mut state).expect("first"));
+        let reply = server_reply(&mut server, first);
+        assert_eq!(reply.changes.len(), 1);
+        device
+            .sync()
+            .receive_sync_message(&mut state, reply)
+            .expect("device receives");
+        assert!(receive_only_message(&mut device, &mut state).is_none());
     }
 
     #[test]

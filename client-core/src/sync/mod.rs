@@ -245,17 +245,16 @@ fn plan_round(inner: &mut Inner, run: &mut Run) -> Result<Vec<DocMessage>> {
         let content = docs.content(store, &id)?;
         let refused = run.refused.contains(&id);
         let message = match run.states.get_mut(&id) {
-            // A refused document has said what it had to in the first round.
-            Some(_) if refused => None,
+            // A refused document said what it had to in the first round; it only asks for
+            // the server's changes it still lacks.
+            Some(state) if refused => plan::receive_only_message(&mut content.doc, state),
             Some(state) => plan::next_message(&mut content.doc, state),
             None => {
                 let mut state = plan::first_round_state(persisted.as_deref(), &mut content.doc);
                 let mut message = plan::first_message(&mut content.doc, &mut state);
                 if refused {
                     // Heads and bloom filter only: the server sends its news, nothing goes up.
-                    if let Some(m) = message.as_mut() {
-                        m.changes = automerge::sync::ChunkList::empty();
-                    }
+                    message = message.map(plan::without_changes);
                 }
                 run.states.insert(id.clone(), state);
                 message
