@@ -452,10 +452,17 @@ fn a_runs_pdfs_are_stored_packed_and_each_family_is_served_its_own() {
 #[test]
 fn a_run_in_many_batches_gives_every_family_its_pdf_its_ledger_and_its_notification() {
     // Batches of five: the PDFs and ledgers of the first batches are made while the later
-    // ones are numbered, and every family must come out with all three.
+    // ones are numbered, and every family must come out with all three. Documents leave
+    // memory as soon as they are idle and are compacted after two chunks, so each batch
+    // loads its ledgers from storage, stores chunks and snapshots, and every ledger read
+    // below is read back from what the batches stored.
     for backend in cartable_tests::backends() {
         eprintln!("-- backend {backend:?}");
-        let server = TestServer::start_with(backend, |s| s.invoice_batch = 5);
+        let server = TestServer::start_with(backend, |s| {
+            s.invoice_batch = 5;
+            s.doc_cache_bytes = 1;
+            s.compaction_threshold = 2;
+        });
         let (seed, token) = twenty_four_families_to_invoice(&server);
         let report = issue(&server, &token, "2026-11");
         assert_eq!(report["issued"].as_array().map(Vec::len), Some(24));
@@ -505,6 +512,26 @@ fn a_run_in_many_batches_gives_every_family_its_pdf_its_ledger_and_its_notificat
         let report = issue(&server, &token, "2026-12");
         assert_eq!(report["issued"].as_array().map(Vec::len), Some(24));
         every_ledger_shows_its_familys_documents(&server, &seed.structure_id, 2);
+        // Created as a snapshot, one chunk for November's PDFs: December's write replaced
+        // them with a snapshot.
+        server.block_on(async {
+            use sqlx::Row;
+            let mut conn = server.state.db.pool.acquire().await.expect("connection");
+            let rows = sqlx::query(
+                "SELECT d.id, COUNT(*) AS chunks, MIN(c.is_snapshot) AS snapshot \
+                 FROM documents d JOIN document_chunks c ON c.doc_id = d.id \
+                 WHERE d.structure_id = $1 AND d.kind = 'ledger' GROUP BY d.id",
+            )
+            .bind(&seed.structure_id)
+            .fetch_all(&mut *conn)
+            .await
+            .expect("chunks");
+            assert_eq!(rows.len(), 24);
+            for r in &rows {
+                let (chunks, snapshot): (i64, i64) = (r.get("chunks"), r.get("snapshot"));
+                assert_eq!((chunks, snapshot), (1, 1), "{}", r.get::<String, _>("id"));
+            }
+        });
     }
 }
 

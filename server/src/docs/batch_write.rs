@@ -7,10 +7,15 @@
 //! that same order: two batch writes, or a batch write and single writes, never wait on each
 //! other in a cycle. Dropping a [`BatchWrite`] before [`BatchWrite::commit`] succeeded rolls
 //! the transaction back and forgets the in-memory copies.
+//!
+//! The batch's rows are read and written together ([`crate::db::document_batch`]): the
+//! versions locked, the documents not in memory loaded, and at the commit the new chunks and
+//! versions stored, each in a statement per hundred documents rather than one per document.
 
 use super::store::{DocStore, SlotGuard};
-use super::write::store_changes;
-use crate::db::{Db, WriteTx, documents};
+use super::write::encode_changes;
+use crate::db::document_batch::{self, NewVersion};
+use crate::db::{Db, WriteTx};
 use crate::error::{AppError, AppResult};
 use automerge::{AutoCommit, ChangeHash};
 use cartable_domain::ids::DocumentId;
@@ -52,21 +57,32 @@ impl DocStore {
             tx: Some(db.begin_write().await?),
         };
         let BatchWrite { entries, tx } = &mut write;
-        let tx = tx
+        let conn = tx
             .as_mut()
+            .map(|tx| &mut *tx.tx)
             .ok_or_else(|| AppError::internal("écriture terminée"))?;
+        let ids: Vec<DocumentId> = entries.iter().map(|e| e.doc_id.clone()).collect();
+        let versions = document_batch::lock_versions(conn, db, &ids).await?;
+        let mut stale = Vec::new();
+        for e in entries.iter() {
+            let version = *versions.get(&e.doc_id).ok_or_else(AppError::not_found)?;
+            if e.slot.loaded.as_ref().is_none_or(|l| l.version != version) {
+                stale.push(&e.doc_id);
+            }
+        }
+        let mut stored = document_batch::load_bytes_many(conn, &stale).await?;
         for e in entries.iter_mut() {
-            let version = documents::lock_version(&mut tx.tx, db, &e.doc_id)
-                .await?
-                .ok_or_else(AppError::not_found)?;
-            self.ensure_loaded(&mut tx.tx, &mut e.slot, &e.doc_id, version)
-                .await?;
-            e.before = e
+            let version = *versions.get(&e.doc_id).ok_or_else(AppError::not_found)?;
+            if let Some((bytes, chunks)) = stored.remove(&e.doc_id) {
+                self.load_into(&mut e.slot, &bytes, chunks, version)?;
+            }
+            let loaded = e
                 .slot
                 .loaded
                 .as_mut()
-                .map(|l| l.doc.get_heads())
-                .unwrap_or_default();
+                .filter(|l| l.version == version)
+                .ok_or_else(|| AppError::internal("document sans données"))?;
+            e.before = loaded.doc.get_heads();
         }
         Ok(write)
     }
@@ -108,13 +124,35 @@ impl BatchWrite {
             .as_mut()
             .map(|tx| &mut *tx.tx)
             .ok_or_else(|| AppError::internal("écriture terminée"))?;
-        for e in entries.iter_mut() {
+        let mut encoded = Vec::with_capacity(entries.len());
+        for (index, e) in entries.iter_mut().enumerate() {
             let loaded = e
                 .slot
                 .loaded
                 .as_mut()
                 .ok_or_else(|| AppError::internal("document non chargé"))?;
-            store_changes(conn, &e.doc_id, loaded, &e.before, compaction_threshold).await?;
+            if let Some(changes) = encode_changes(loaded, &e.before, compaction_threshold) {
+                encoded.push((index, changes));
+            }
+        }
+        let rows = encoded
+            .iter()
+            .map(|(index, changes)| {
+                let e = &entries[*index];
+                let loaded = e
+                    .slot
+                    .loaded
+                    .as_ref()
+                    .ok_or_else(|| AppError::internal("document non chargé"))?;
+                Ok(changes.next_version(&e.doc_id, loaded))
+            })
+            .collect::<AppResult<Vec<NewVersion<'_>>>>()?;
+        document_batch::store_versions(conn, &rows).await?;
+        drop(rows);
+        for (index, changes) in &encoded {
+            if let Some(loaded) = entries[*index].slot.loaded.as_mut() {
+                changes.stored_in(loaded);
+            }
         }
         let tx = self
             .tx

@@ -176,8 +176,19 @@ impl DocStore {
             return Ok(());
         }
         let (bytes, chunks) = documents::load_bytes(conn, doc_id).await?;
+        self.load_into(slot, &bytes, chunks, version)
+    }
+
+    /// Makes `slot` hold the document stored at `version` as `bytes` (its `chunks` joined).
+    pub(super) fn load_into(
+        &self,
+        slot: &mut Slot,
+        bytes: &[u8],
+        chunks: i64,
+        version: i64,
+    ) -> Result<(), AppError> {
         self.loads.fetch_add(1, Ordering::Relaxed);
-        let mut doc = AutoCommit::load(&bytes)?;
+        let mut doc = AutoCommit::load(bytes)?;
         doc.set_actor(self.actor.clone());
         slot.loaded = Some(Loaded::new(doc, version, chunks, bytes.len()));
         Ok(())

@@ -13,6 +13,7 @@
 
 use super::place_locks::{PlaceGuards, PlaceLocks};
 use super::store::{DocStore, Loaded, SlotGuard};
+use crate::db::document_batch::NewVersion;
 use crate::db::{Backend, Db, WriteTx, documents, places};
 use crate::error::{AppError, AppResult};
 use automerge::{AutoCommit, ChangeHash};
@@ -434,20 +435,44 @@ async fn write_encoded(
     let new_version = loaded.version + 1;
     if encoded.snapshot {
         documents::compact(conn, doc_id, new_version, &encoded.bytes).await?;
-        loaded.chunks = 1;
-        loaded.stored_bytes = encoded.bytes.len();
     } else {
         documents::append_chunk(conn, doc_id, new_version, &encoded.bytes).await?;
-        loaded.chunks += 1;
-        loaded.stored_bytes += encoded.bytes.len();
     }
-    loaded.version = new_version;
+    encoded.stored_in(loaded);
     Ok(())
+}
+
+impl Encoded {
+    /// The row that stores this as the next version of `loaded`.
+    pub(super) fn next_version<'a>(
+        &'a self,
+        doc_id: &'a DocumentId,
+        loaded: &Loaded,
+    ) -> NewVersion<'a> {
+        NewVersion {
+            doc_id,
+            version: loaded.version + 1,
+            data: &self.bytes,
+            snapshot: self.snapshot,
+        }
+    }
+
+    /// Records in `loaded` that this was stored as its next version.
+    pub(super) fn stored_in(&self, loaded: &mut Loaded) {
+        if self.snapshot {
+            loaded.chunks = 1;
+            loaded.stored_bytes = self.bytes.len();
+        } else {
+            loaded.chunks += 1;
+            loaded.stored_bytes += self.bytes.len();
+        }
+        loaded.version += 1;
+    }
 }
 
 /// Stores what changed in `loaded` since `before` as the next version (a snapshot instead of
 /// one more chunk once `threshold` chunks piled up). Nothing when nothing changed.
-pub(super) async fn store_changes(
+async fn store_changes(
     conn: &mut AnyConnection,
     doc_id: &DocumentId,
     loaded: &mut Loaded,
