@@ -38,6 +38,23 @@ struct Args {
     /// which also creates every family's ledger document).
     #[arg(long, default_value_t = 1)]
     months_before: u32,
+    /// A `perf record --control fifo:PATH -D -1` control FIFO: the measured issue alone is
+    /// profiled ("enable" is written to it before, "disable" after).
+    #[arg(long)]
+    perf_control: Option<std::path::PathBuf>,
+}
+
+/// Writes `command` to perf's control FIFO, if one was given.
+fn perf_control(fifo: Option<&std::path::Path>, command: &str) -> anyhow::Result<()> {
+    if let Some(path) = fifo {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("opening perf's control FIFO {}", path.display()))?;
+        writeln!(f, "{command}").context("writing to perf's control FIFO")?;
+    }
+    Ok(())
 }
 
 fn peak_memory_kb() -> Option<u64> {
@@ -241,11 +258,13 @@ fn main() -> anyhow::Result<()> {
         let computed = t0.elapsed();
         drop(drafts);
         let cpu_before = (process_cpu(), cpu_snapshot(pg_database, &[]));
+        perf_control(args.perf_control.as_deref(), "enable")?;
         let t1 = Instant::now();
         let report = run::issue(&state, &structure_id, month, "banc-d-essai")
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let issued = t1.elapsed();
+        perf_control(args.perf_control.as_deref(), "disable")?;
         let cpu_after = (process_cpu(), cpu_snapshot(pg_database, &[]));
         anyhow::Ok((report, computed, issued, cpu_before, cpu_after))
     })?;
