@@ -63,16 +63,23 @@ impl DocStore {
             .ok_or_else(|| AppError::internal("écriture terminée"))?;
         let ids: Vec<DocumentId> = entries.iter().map(|e| e.doc_id.clone()).collect();
         let versions = document_batch::lock_versions(conn, db, &ids).await?;
-        let mut stale = Vec::new();
-        for e in entries.iter() {
-            let version = *versions.get(&e.doc_id).ok_or_else(AppError::not_found)?;
-            if e.slot.loaded.as_ref().is_none_or(|l| l.version != version) {
-                stale.push(&e.doc_id);
-            }
-        }
+        let wanted = entries
+            .iter()
+            .map(|e| {
+                versions
+                    .get(&e.doc_id)
+                    .copied()
+                    .ok_or_else(AppError::not_found)
+            })
+            .collect::<AppResult<Vec<i64>>>()?;
+        let stale: Vec<&DocumentId> = entries
+            .iter()
+            .zip(&wanted)
+            .filter(|(e, v)| e.slot.loaded.as_ref().is_none_or(|l| l.version != **v))
+            .map(|(e, _)| &e.doc_id)
+            .collect();
         let mut stored = document_batch::load_bytes_many(conn, &stale).await?;
-        for e in entries.iter_mut() {
-            let version = *versions.get(&e.doc_id).ok_or_else(AppError::not_found)?;
+        for (e, &version) in entries.iter_mut().zip(&wanted) {
             if let Some((bytes, chunks)) = stored.remove(&e.doc_id) {
                 self.load_into(&mut e.slot, &bytes, chunks, version)?;
             }
@@ -124,6 +131,7 @@ impl BatchWrite {
             .as_mut()
             .map(|tx| &mut *tx.tx)
             .ok_or_else(|| AppError::internal("écriture terminée"))?;
+        // (index, the version it becomes, what it stores)
         let mut encoded = Vec::with_capacity(entries.len());
         for (index, e) in entries.iter_mut().enumerate() {
             let loaded = e
@@ -132,24 +140,16 @@ impl BatchWrite {
                 .as_mut()
                 .ok_or_else(|| AppError::internal("document non chargé"))?;
             if let Some(changes) = encode_changes(loaded, &e.before, compaction_threshold) {
-                encoded.push((index, changes));
+                encoded.push((index, loaded.version + 1, changes));
             }
         }
-        let rows = encoded
+        let rows: Vec<NewVersion<'_>> = encoded
             .iter()
-            .map(|(index, changes)| {
-                let e = &entries[*index];
-                let loaded = e
-                    .slot
-                    .loaded
-                    .as_ref()
-                    .ok_or_else(|| AppError::internal("document non chargé"))?;
-                Ok(changes.next_version(&e.doc_id, loaded))
-            })
-            .collect::<AppResult<Vec<NewVersion<'_>>>>()?;
+            .map(|(index, version, changes)| changes.row(&entries[*index].doc_id, *version))
+            .collect();
         document_batch::store_versions(conn, &rows).await?;
         drop(rows);
-        for (index, changes) in &encoded {
+        for (index, _, changes) in &encoded {
             if let Some(loaded) = entries[*index].slot.loaded.as_mut() {
                 changes.stored_in(loaded);
             }

@@ -443,15 +443,11 @@ async fn write_encoded(
 }
 
 impl Encoded {
-    /// The row that stores this as the next version of `loaded`.
-    pub(super) fn next_version<'a>(
-        &'a self,
-        doc_id: &'a DocumentId,
-        loaded: &Loaded,
-    ) -> NewVersion<'a> {
+    /// The row that stores this as `doc_id`'s `version`.
+    pub(super) fn row<'a>(&'a self, doc_id: &'a DocumentId, version: i64) -> NewVersion<'a> {
         NewVersion {
             doc_id,
-            version: loaded.version + 1,
+            version,
             data: &self.bytes,
             snapshot: self.snapshot,
         }
