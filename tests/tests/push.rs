@@ -283,6 +283,68 @@ fn the_push_services_answers_remove_retry_wait_or_count_as_staff_see_them() {
 }
 
 #[test]
+fn a_familys_events_reach_only_its_own_phones_and_information_every_phone() {
+    on_each_backend(|server| {
+        let seed = server.seed(3);
+        let token = staff_token(server, &seed);
+        let service = PushService::start(&server_key(server));
+        let names = ["first", "second", "third"];
+        let phones: Vec<Device> = names.iter().map(|_| Device::new()).collect();
+        let clients: Vec<_> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let client = signed_in(server, &seed.families[i], 0, &phones[i]);
+                subscribe(&client, &service, name, &PushKind::ALL);
+                client
+            })
+            .collect();
+        // The first two families' dossiers are sent for review and sent back, one right
+        // after the other (the worker may expand both events in one round); then one
+        // message for everyone.
+        for (client, family) in clients.iter().zip(&seed.families).take(2) {
+            client.submit_dossier().expect("submit");
+            client.sync().expect("sync");
+            let (status, body) = staff::send(
+                &server.url,
+                "POST",
+                &format!("/api/v1/staff/dossiers/{}/reject", family.family_id),
+                Some(&token),
+                Some(&json!({"reason": "Attestation d'assurance manquante"})),
+            );
+            assert_eq!(status, 200, "{body}");
+        }
+        publish(server, &token, "Fermeture le 24 décembre");
+        assert!(
+            service.wait_until(WAIT, |r| r.len() == 5),
+            "{:?}",
+            service
+                .received()
+                .iter()
+                .map(|r| &r.device)
+                .collect::<Vec<_>>()
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        for (i, name) in names.iter().enumerate() {
+            let events: Vec<PushEvent> = service
+                .delivered_to(name)
+                .iter()
+                .map(|m| clients[i].open_push(&m.body).expect("decrypt").event)
+                .collect();
+            let mut expected = vec![PushEvent::InformationPublished];
+            if i < 2 {
+                expected.insert(0, PushEvent::DossierRejected);
+            }
+            let mut got = events;
+            got.sort_by_key(|e| e.code());
+            expected.sort_by_key(|e| e.code());
+            assert_eq!(got, expected, "{name}");
+        }
+        assert_eq!(service.violations(), Vec::<String>::new());
+    });
+}
+
+#[test]
 fn a_worker_killed_between_sending_and_marking_loses_nothing_and_sends_at_most_once_more() {
     for backend in cartable_tests::backends() {
         let server = TestServer::start_with(backend, |s| s.push_worker = false);

@@ -12,7 +12,7 @@ use super::retry::{self, Answer, Next};
 use super::send::Outbound;
 use super::subscriptions::{self, Subscription};
 use crate::AppState;
-use crate::db::{Backend, Db};
+use crate::db::{Backend, Db, multi_row};
 use cartable_domain::push::{PushEvent, PushKind};
 use rand::Rng;
 use sqlx::{AnyConnection, Row};
@@ -52,13 +52,6 @@ fn skip_locked(db: &Db, of: &str) -> String {
     }
 }
 
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// True when `sql` (a `SELECT 1 ... LIMIT 1` taking the instant as `$1`) finds a row: a
 /// plain read first, so an idle worker never takes the write gate.
 async fn any_due(db: &Db, sql: &'static str, now: i64) -> Result<bool, sqlx::Error> {
@@ -90,88 +83,108 @@ pub async fn expand_due(state: &AppState, limit: i64) -> Result<usize, sqlx::Err
         .bind(limit)
         .fetch_all(&mut *write.tx)
         .await?;
-    let mut expanded = 0;
+    let mut expansions = Vec::with_capacity(rows.len());
     for r in &rows {
         let id: i64 = r.try_get("id")?;
         let code: String = r.try_get("event")?;
         let Some(event) = PushEvent::from_code(&code) else {
             tracing::error!(event_id = id, code, "unknown push event; cancelled");
-            set_event_state(&mut write.tx, id, "cancelled").await?;
+            set_events_state(&mut write.tx, &[id], "cancelled").await?;
             continue;
         };
-        let structure_id: String = r.try_get("structure_id")?;
-        let family_id: Option<String> = r.try_get("family_id")?;
-        let exclude: Option<String> = r.try_get("exclude_device_id")?;
         let created: i64 = r.try_get("created_at_ms")?;
         let due: i64 = r.try_get("due_at_ms")?;
-        let expires = created.max(due) + i64::from(event.ttl_secs()) * 1000;
-        insert_deliveries(
-            &mut write.tx,
-            id,
-            event.kind(),
-            &structure_id,
-            family_id.as_deref(),
-            exclude.as_deref(),
-            now,
-            expires,
-        )
-        .await?;
-        set_event_state(&mut write.tx, id, "expanded").await?;
-        expanded += 1;
+        expansions.push(Expansion {
+            event_id: id,
+            kind: event.kind(),
+            structure_id: r.try_get("structure_id")?,
+            family_id: r.try_get("family_id")?,
+            exclude_device: r.try_get("exclude_device_id")?,
+            expires: created.max(due) + i64::from(event.ttl_secs()) * 1000,
+        });
     }
+    let (for_families, for_structures): (Vec<&Expansion>, Vec<&Expansion>) =
+        expansions.iter().partition(|e| e.family_id.is_some());
+    insert_deliveries(&mut write.tx, &for_families, true, now).await?;
+    insert_deliveries(&mut write.tx, &for_structures, false, now).await?;
+    let ids: Vec<i64> = expansions.iter().map(|e| e.event_id).collect();
+    set_events_state(&mut write.tx, &ids, "expanded").await?;
     write.commit().await?;
-    Ok(expanded)
+    Ok(expansions.len())
 }
 
-async fn set_event_state(conn: &mut AnyConnection, id: i64, s: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE push_events SET state = $1 WHERE id = $2")
-        .bind(s)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+async fn set_events_state(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    s: &str,
+) -> Result<(), sqlx::Error> {
+    for chunk in ids.chunks(multi_row::ROWS_PER_INSERT) {
+        let sql = format!(
+            "UPDATE push_events SET state = $1 WHERE id IN ({})",
+            multi_row::list(2, chunk.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(s);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn insert_deliveries(
-    conn: &mut AnyConnection,
+/// A due event, about to become one delivery per subscribed device.
+struct Expansion {
     event_id: i64,
     kind: PushKind,
-    structure_id: &str,
-    family_id: Option<&str>,
-    exclude_device: Option<&str>,
-    now: i64,
+    structure_id: String,
+    /// Only this family's devices (an event about one family), or every device of the
+    /// structure.
+    family_id: Option<String>,
+    /// The device whose own action caused the event, which is not told of it.
+    exclude_device: Option<String>,
     expires: i64,
+}
+
+/// Inserts the deliveries of `events`, all for families (`for_families`) or all for whole
+/// structures: one statement per [`multi_row::rows_per_statement`] events, the events as a
+/// `VALUES` list joined to the subscriptions (a device id is never empty, so an empty
+/// `exclude_device` excludes none).
+async fn insert_deliveries(
+    conn: &mut AnyConnection,
+    events: &[&Expansion],
+    for_families: bool,
+    now: i64,
 ) -> Result<(), sqlx::Error> {
-    // Optional filters are separate SQL texts: PostgreSQL cannot type `$n IS NULL`.
-    let mut sql = String::from(
-        "INSERT INTO push_deliveries (event_id, subscription_id, structure_id, kind, state, \
-         attempts, due_at_ms, expires_at_ms, created_at_ms) \
-         SELECT $1, s.id, s.structure_id, $2, 'pending', 0, $3, $4, $3 \
-         FROM push_subscriptions s WHERE s.structure_id = $5 AND s.kinds LIKE $6",
-    );
-    let mut next = 7;
-    if family_id.is_some() {
-        sql.push_str(&format!(" AND s.family_id = ${next}"));
-        next += 1;
+    const COLUMNS: usize = 7;
+    let family = if for_families {
+        " AND s.family_id = v.column4"
+    } else {
+        ""
+    };
+    for chunk in events.chunks(multi_row::rows_per_statement(COLUMNS)) {
+        let now_at = chunk.len() * COLUMNS + 1;
+        let sql = format!(
+            "INSERT INTO push_deliveries (event_id, subscription_id, structure_id, kind, state, \
+             attempts, due_at_ms, expires_at_ms, created_at_ms) \
+             SELECT v.column1, s.id, s.structure_id, v.column2, 'pending', 0, ${now_at}, \
+             v.column6, ${now_at} FROM (VALUES {}) AS v \
+             JOIN push_subscriptions s ON s.structure_id = v.column3{family} \
+             WHERE s.kinds LIKE v.column7 AND s.device_id <> v.column5",
+            multi_row::values(chunk.len(), COLUMNS)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for e in chunk {
+            q = q
+                .bind(e.event_id)
+                .bind(e.kind.code())
+                .bind(e.structure_id.as_str())
+                .bind(e.family_id.as_deref().unwrap_or(""))
+                .bind(e.exclude_device.as_deref().unwrap_or(""))
+                .bind(e.expires)
+                .bind(format!("%,{},%", e.kind.code()));
+        }
+        q.bind(now).execute(&mut *conn).await?;
     }
-    if exclude_device.is_some() {
-        sql.push_str(&format!(" AND s.device_id <> ${next}"));
-    }
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(event_id)
-        .bind(kind.code())
-        .bind(now)
-        .bind(expires)
-        .bind(structure_id)
-        .bind(format!("%,{},%", kind.code()));
-    if let Some(f) = family_id {
-        q = q.bind(f);
-    }
-    if let Some(d) = exclude_device {
-        q = q.bind(d);
-    }
-    q.execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -240,7 +253,7 @@ pub async fn claim(
         let sql = format!(
             "UPDATE push_deliveries SET lease_until_ms = $1, attempts = attempts + 1 \
              WHERE id IN ({})",
-            placeholders(2, claimed.len())
+            multi_row::list(2, claimed.len())
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(lease_until);
         for c in &claimed {
@@ -296,7 +309,7 @@ pub async fn record(state: &AppState, results: &[(Claimed, Answer)]) -> Result<R
     if results.is_empty() {
         return Ok(round);
     }
-    let mut write = state.db.begin_write().await?;
+    let mut outcomes = Vec::with_capacity(results.len());
     for (c, answer) in results {
         let unit: f64 = rand::rng().random();
         let next = retry::next(answer, c.attempts, now, c.expires_at_ms, backoff, unit);
@@ -324,27 +337,69 @@ pub async fn record(state: &AppState, results: &[(Claimed, Answer)]) -> Result<R
                 "push message not delivered"
             );
         }
-        sqlx::query(
-            "UPDATE push_deliveries SET state = $1, due_at_ms = COALESCE($2, due_at_ms), \
-             lease_until_ms = NULL, last_status = $3, last_error = $4, \
-             finished_at_ms = CASE WHEN $1 = 'pending' THEN NULL ELSE $5 END \
-             WHERE id = $6 AND state = 'pending'",
-        )
-        .bind(state_code)
-        .bind(due)
-        .bind(status)
-        .bind(error)
-        .bind(now)
-        .bind(c.id)
-        .execute(&mut *write.tx)
-        .await?;
-        if next == Next::Gone {
-            tracing::info!(subscription = %c.subscription.id, status, "push subscription gone; removed");
-            subscriptions::delete(&mut write.tx, &c.subscription.id, "gone", now).await?;
-        }
+        outcomes.push(Outcome {
+            delivery: c.id,
+            state: state_code,
+            due_at_ms: due,
+            status,
+            error,
+            gone: (next == Next::Gone).then_some(c.subscription.id.as_str()),
+        });
+    }
+    let mut write = state.db.begin_write().await?;
+    set_outcomes(&mut write.tx, &outcomes, now).await?;
+    for gone in outcomes.iter().filter_map(|o| o.gone) {
+        tracing::info!(subscription = %gone, "push subscription gone; removed");
+        subscriptions::delete(&mut write.tx, gone, "gone", now).await?;
     }
     write.commit().await?;
     Ok(round)
+}
+
+/// What became of one delivery after its push service answered.
+struct Outcome<'a> {
+    delivery: i64,
+    state: &'static str,
+    /// When to try again (`state` pending); the delivery's due time stays otherwise.
+    due_at_ms: Option<i64>,
+    status: Option<i64>,
+    error: Option<String>,
+    /// The subscription to remove, when its push service said it is gone.
+    gone: Option<&'a str>,
+}
+
+/// Records `outcomes`, one statement per [`multi_row::rows_per_statement`] deliveries. A
+/// delivery no longer pending (recorded by another process after its lease ran out) keeps
+/// what was recorded first.
+async fn set_outcomes(
+    conn: &mut AnyConnection,
+    outcomes: &[Outcome<'_>],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    const COLUMNS: usize = 5;
+    for chunk in outcomes.chunks(multi_row::rows_per_statement(COLUMNS)) {
+        let now_at = chunk.len() * COLUMNS + 1;
+        let sql = format!(
+            "UPDATE push_deliveries SET state = v.column2, \
+             due_at_ms = COALESCE(v.column3, push_deliveries.due_at_ms), \
+             lease_until_ms = NULL, last_status = v.column4, last_error = v.column5, \
+             finished_at_ms = CASE WHEN v.column2 = 'pending' THEN NULL ELSE ${now_at} END \
+             FROM (VALUES {}) AS v \
+             WHERE push_deliveries.id = v.column1 AND push_deliveries.state = 'pending'",
+            multi_row::values(chunk.len(), COLUMNS)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for o in chunk {
+            q = q
+                .bind(o.delivery)
+                .bind(o.state)
+                .bind(o.due_at_ms)
+                .bind(o.status)
+                .bind(o.error.as_deref());
+        }
+        q.bind(now).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 fn describe(answer: &Answer) -> (Option<i64>, Option<String>) {
