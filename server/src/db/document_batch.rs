@@ -2,6 +2,7 @@
 //! monthly run's batch) costs a few statements for the whole batch instead of four for each
 //! document (its version locked, its chunks read, its new chunk, its version).
 
+use super::chunk_codec::StoredDoc;
 use super::multi_row::{self, rows_per_statement};
 use super::{Db, id};
 use cartable_domain::ids::DocumentId;
@@ -38,13 +39,12 @@ pub async fn lock_versions(
     Ok(out)
 }
 
-/// Each of `doc_ids`' stored bytes (its chunks joined in order) and its number of chunks;
-/// a document without chunks is absent.
+/// Each of `doc_ids`' chunks joined in order; a document without chunks is absent.
 pub async fn load_bytes_many(
     conn: &mut AnyConnection,
     doc_ids: &[&DocumentId],
-) -> Result<HashMap<DocumentId, (Vec<u8>, i64)>, sqlx::Error> {
-    let mut out: HashMap<DocumentId, (Vec<u8>, i64)> = HashMap::with_capacity(doc_ids.len());
+) -> Result<HashMap<DocumentId, StoredDoc>, sqlx::Error> {
+    let mut out: HashMap<DocumentId, StoredDoc> = HashMap::with_capacity(doc_ids.len());
     for chunk in doc_ids.chunks(multi_row::ROWS_PER_INSERT) {
         let sql = format!(
             "SELECT doc_id, data FROM document_chunks WHERE doc_id IN ({}) \
@@ -58,8 +58,7 @@ pub async fn load_bytes_many(
         for r in q.fetch_all(&mut *conn).await? {
             let data: Vec<u8> = r.try_get("data")?;
             let entry = out.entry(id(&r, "doc_id")?).or_default();
-            entry.0.extend_from_slice(&data);
-            entry.1 += 1;
+            entry.push(&data)?;
         }
     }
     Ok(out)

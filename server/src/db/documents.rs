@@ -1,6 +1,7 @@
 //! Automerge documents as rows: metadata, chunks (a snapshot plus incremental saves), and
 //! the sync state of each device for each document.
 
+use super::chunk_codec::StoredDoc;
 use super::multi_row::{self, Query, rows_per_statement};
 use super::{Db, coded, id, opt_id};
 use cartable_domain::DocKind;
@@ -289,16 +290,25 @@ pub async fn load_bytes(
     conn: &mut AnyConnection,
     doc_id: &DocumentId,
 ) -> Result<(Vec<u8>, i64), sqlx::Error> {
+    let stored = load_stored(conn, doc_id).await?;
+    Ok((stored.bytes, stored.chunks))
+}
+
+/// The document's chunks, joined in order and with their size in storage.
+pub async fn load_stored(
+    conn: &mut AnyConnection,
+    doc_id: &DocumentId,
+) -> Result<StoredDoc, sqlx::Error> {
     let rows = sqlx::query("SELECT data FROM document_chunks WHERE doc_id = $1 ORDER BY seq")
         .bind(doc_id.as_str())
         .fetch_all(&mut *conn)
         .await?;
-    let mut bytes = Vec::new();
+    let mut stored = StoredDoc::default();
     for r in &rows {
         let chunk: Vec<u8> = r.try_get("data")?;
-        bytes.extend_from_slice(&chunk);
+        stored.push(&chunk)?;
     }
-    Ok((bytes, i64::try_from(rows.len()).unwrap_or(i64::MAX)))
+    Ok(stored)
 }
 
 /// Appends an incremental chunk as version `new_version`.

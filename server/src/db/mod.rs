@@ -8,6 +8,7 @@ pub mod admin_page;
 pub mod attendance;
 pub mod audit;
 pub mod bookings;
+pub mod chunk_codec;
 pub mod document_batch;
 pub mod documents;
 pub mod downloads;

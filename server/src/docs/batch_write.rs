@@ -80,8 +80,8 @@ impl DocStore {
             .collect();
         let mut stored = document_batch::load_bytes_many(conn, &stale).await?;
         for (e, &version) in entries.iter_mut().zip(&wanted) {
-            if let Some((bytes, chunks)) = stored.remove(&e.doc_id) {
-                self.load_into(&mut e.slot, &bytes, chunks, version)?;
+            if let Some(doc) = stored.remove(&e.doc_id) {
+                self.load_into(&mut e.slot, &doc, version)?;
             }
             let loaded = e
                 .slot

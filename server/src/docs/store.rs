@@ -8,6 +8,7 @@
 use super::cache::{SharedSlot, SlotCache, slot_bytes};
 use super::hydrated::HydratedValues;
 use super::place_locks::PlaceLocks;
+use crate::db::chunk_codec::StoredDoc;
 use crate::db::{Backend, Db, documents};
 use crate::error::AppError;
 use automerge::{ActorId, AutoCommit, ChangeHash};
@@ -175,22 +176,21 @@ impl DocStore {
         if slot.loaded.as_ref().is_some_and(|l| l.version == version) {
             return Ok(());
         }
-        let (bytes, chunks) = documents::load_bytes(conn, doc_id).await?;
-        self.load_into(slot, &bytes, chunks, version)
+        let stored = documents::load_stored(conn, doc_id).await?;
+        self.load_into(slot, &stored, version)
     }
 
-    /// Makes `slot` hold the document stored at `version` as `bytes` (its `chunks` joined).
+    /// Makes `slot` hold the document `stored` at `version`.
     pub(super) fn load_into(
         &self,
         slot: &mut Slot,
-        bytes: &[u8],
-        chunks: i64,
+        stored: &StoredDoc,
         version: i64,
     ) -> Result<(), AppError> {
         self.loads.fetch_add(1, Ordering::Relaxed);
-        let mut doc = AutoCommit::load(bytes)?;
+        let mut doc = AutoCommit::load(&stored.bytes)?;
         doc.set_actor(self.actor.clone());
-        slot.loaded = Some(Loaded::new(doc, version, chunks, bytes.len()));
+        slot.loaded = Some(Loaded::new(doc, version, stored.chunks, stored.stored_len));
         Ok(())
     }
 
