@@ -13,8 +13,8 @@ use std::borrow::Cow;
 /// zstd's frame magic number, little-endian.
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 
-/// zstd's level: 3 (its default) compresses a planning as well as 19 would here, in about a
-/// millisecond.
+/// zstd's level: its default, 3 (a booked planning: 53.4 KB in about 0.3 ms beside the save;
+/// level 1 gave 53.7 KB).
 const LEVEL: i32 = 3;
 
 /// The bytes to store for a snapshot of `doc`.
