@@ -18,6 +18,7 @@ pub mod ids;
 pub mod information;
 pub mod invoicing;
 pub mod ledger;
+pub mod ledger_values;
 pub mod money;
 pub mod password;
 pub mod planning;

@@ -6,7 +6,8 @@
 //! was a quarter of the run's CPU. An issued document never changes (corrections are credit
 //! notes, which are documents of their own) and neither does a recorded payment: of an entry
 //! already in the document only what follows from later rows is compared, the remaining
-//! amount and the PDF's hash. New entries are written whole, entries gone from the tables
+//! amount and the PDF's hash. New entries are written whole in one batch of operations
+//! (four times cheaper than field by field, see `ledger_values`), entries gone from the tables
 //! are deleted, and the few fields at the top (balance, billing mode, QF history) are
 //! reconciled as before.
 //!
@@ -16,8 +17,9 @@
 
 use crate::error::{AppError, AppResult};
 use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, Value, transaction::Transactable};
-use autosurgeon::{Reconcile, reconcile_prop};
+use autosurgeon::reconcile_prop;
 use cartable_domain::ledger::{Ledger, LedgerDocument};
+use cartable_domain::ledger_values::EntryValue;
 use std::collections::BTreeMap;
 
 fn am(e: automerge::AutomergeError) -> AppError {
@@ -63,9 +65,10 @@ fn map_at(doc: &AutoCommit, key: &str) -> AppResult<Option<ObjId>> {
     })
 }
 
-/// Entries of `wanted` missing from the map `obj` are written whole, entries there are
-/// brought up to date by `update`, entries no longer wanted are deleted.
-fn write_entries<T: Reconcile>(
+/// Entries of `wanted` missing from the map `obj` are written whole, each in one batch of
+/// operations ([`EntryValue`]), entries there are brought up to date by `update`, entries no
+/// longer wanted are deleted.
+fn write_entries<T: EntryValue>(
     doc: &mut AutoCommit,
     obj: &ObjId,
     wanted: &BTreeMap<String, T>,
@@ -80,7 +83,10 @@ fn write_entries<T: Reconcile>(
     for (key, value) in wanted {
         match doc.get(obj, key.as_str()).map_err(am)? {
             Some((Value::Object(ObjType::Map), entry)) => update(doc, &entry, value)?,
-            _ => reconcile_prop(&mut *doc, obj, key.as_str(), value).map_err(rc)?,
+            _ => {
+                doc.batch_create_object(obj, key.as_str(), &value.entry_value(), false)
+                    .map_err(am)?;
+            }
         }
     }
     Ok(())
