@@ -338,6 +338,15 @@ fn texts_with_a_nul_character_are_refused_on_every_backend() {
             b"",
         );
         assert_api_error(&query, 400, "bad_request");
+        // No invoice number, family or activity holds a NUL: nothing by that name exists.
+        for path in [
+            "/api/v1/staff/invoices/F2026-000001%00",
+            "/api/v1/staff/families/f%00/quotient",
+            "/api/v1/staff/attendance/2026-12-01/cantine%00",
+        ] {
+            let answer = call(&server.url, "GET", path, Some(&staff), &[], b"");
+            assert_api_error(&answer, 404, "not_found");
+        }
     });
 }
 
