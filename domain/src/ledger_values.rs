@@ -1,9 +1,10 @@
 //! A ledger's entries as Automerge values, so that a new entry is created in one batch.
 //!
 //! `autosurgeon` writes a new map entry field by field, each field one insertion into the
-//! document's operations: an invoice's entry with six lines took 330 µs that way on a ledger
-//! of one month, against 77 µs as one `batch_create_object` of the same values. A monthly run
-//! creates one such entry in every family's ledger.
+//! document's operations: an invoice's entry with six lines takes 200 µs that way on a ledger
+//! of one month, against 37 µs as one `batch_create_object` of the same values (245 against
+//! 40 µs after ten months; `cargo bench -p cartable-domain --bench ledger_entry`). A monthly
+//! run creates one such entry in every family's ledger.
 //!
 //! The values are the ones `autosurgeon`'s derive writes (strings as `Str`, `u32` as `Uint`,
 //! `i64` as `Int`, a `Vec` as a list of maps); the tests compare both writes value for value.

@@ -7,7 +7,7 @@
 //! notes, which are documents of their own) and neither does a recorded payment: of an entry
 //! already in the document only what follows from later rows is compared, the remaining
 //! amount and the PDF's hash. New entries are written whole in one batch of operations
-//! (four times cheaper than field by field, see `ledger_values`), entries gone from the tables
+//! (five times cheaper than field by field, see `ledger_values`), entries gone from the tables
 //! are deleted, and the few fields at the top (balance, billing mode, QF history) are
 //! reconciled as before.
 //!
