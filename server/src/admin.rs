@@ -455,8 +455,8 @@ pub async fn rebuild_projections(state: &AppState) -> AppResult<(usize, usize)> 
     projections::clear_all(&mut wtx.tx).await?;
     let mut rows = 0;
     for row in &docs {
-        let (bytes, _) = documents::load_bytes(&mut wtx.tx, &row.id).await?;
-        let doc = AutoCommit::load(&bytes)?;
+        let stored = documents::load_stored(&mut wtx.tx, &row.id).await?;
+        let doc = AutoCommit::load(&stored.bytes)?;
         let Some(family_id) = row.family_id.as_ref() else {
             continue;
         };

@@ -10,11 +10,11 @@ use cartable_domain::ids::DocumentId;
 pub fn stored(server: &TestServer, doc_id: &str) -> AutoCommit {
     server.block_on(async {
         let mut conn = server.state.db.pool.acquire().await.expect("connection");
-        let (bytes, _) =
-            cartable_server::db::documents::load_bytes(&mut conn, &DocumentId::new(doc_id))
+        let stored =
+            cartable_server::db::documents::load_stored(&mut conn, &DocumentId::new(doc_id))
                 .await
                 .expect("document bytes");
-        AutoCommit::load(&bytes).expect("stored document loads")
+        AutoCommit::load(&stored.bytes).expect("stored document loads")
     })
 }
 

@@ -81,11 +81,11 @@ pub fn places_holding(server: &TestServer, needle: &str) -> Vec<String> {
             .collect();
         let mut conn = pool.acquire().await.expect("connection");
         for id in ids {
-            let (bytes, _) =
-                cartable_server::db::documents::load_bytes(&mut conn, &DocumentId::new(&id))
+            let stored =
+                cartable_server::db::documents::load_stored(&mut conn, &DocumentId::new(&id))
                     .await
                     .expect("document bytes");
-            let mut doc = AutoCommit::load(&bytes).expect("a stored document loads");
+            let mut doc = AutoCommit::load(&stored.bytes).expect("a stored document loads");
             if holds(&doc.save_nocompress(), needle) {
                 out.push(format!("document {id}"));
             }

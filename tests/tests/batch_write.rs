@@ -45,10 +45,10 @@ fn stored(server: &TestServer, doc_id: &DocumentId) -> (i64, Vec<i64>, AutoCommi
                 .iter()
                 .map(|r| r.get::<i64, _>("is_snapshot"))
                 .collect();
-        let (bytes, _) = documents::load_bytes(&mut conn, doc_id)
+        let stored = documents::load_stored(&mut conn, doc_id)
             .await
             .expect("bytes");
-        let doc = AutoCommit::load(&bytes).expect("the stored chunks load");
+        let doc = AutoCommit::load(&stored.bytes).expect("the stored chunks load");
         (version, flags, doc)
     })
 }

@@ -284,17 +284,8 @@ async fn read_version(
     row.map(|r| r.try_get("version")).transpose()
 }
 
-/// The document's stored bytes (snapshot then incremental chunks, ready for
-/// `Automerge::load`) and how many chunks they came in.
-pub async fn load_bytes(
-    conn: &mut AnyConnection,
-    doc_id: &DocumentId,
-) -> Result<(Vec<u8>, i64), sqlx::Error> {
-    let stored = load_stored(conn, doc_id).await?;
-    Ok((stored.bytes, stored.chunks))
-}
-
-/// The document's chunks, joined in order and with their size in storage.
+/// The document's chunks (snapshot then incremental chunks), joined in order as
+/// `Automerge::load` reads them, with their count and their size in storage.
 pub async fn load_stored(
     conn: &mut AnyConnection,
     doc_id: &DocumentId,

@@ -178,8 +178,8 @@ async fn journal_json(
 
 /// The raw document, saved again as one compact file.
 async fn automerge_bytes(conn: &mut AnyConnection, doc_id: &str) -> AppResult<Vec<u8>> {
-    let (bytes, _) = documents::load_bytes(conn, &DocumentId::from(doc_id)).await?;
-    let mut doc = AutoCommit::load(&bytes)
+    let stored = documents::load_stored(conn, &DocumentId::from(doc_id)).await?;
+    let mut doc = AutoCommit::load(&stored.bytes)
         .map_err(|e| AppError::internal(format!("document {doc_id} illisible : {e}")))?;
     Ok(doc.save())
 }
