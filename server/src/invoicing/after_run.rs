@@ -13,10 +13,10 @@
 //! stops its batch, and what it did not do is done on demand: a missing PDF is rendered when
 //! first asked for, a stale ledger is republished at the family's next sync.
 
+use super::batch::Committed;
 use super::issued;
 use super::pdf::StoredPdf;
 use crate::AppState;
-use crate::db::invoices::InvoiceRow;
 use std::sync::Arc;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::{JoinHandle, JoinSet};
@@ -27,20 +27,20 @@ const RENDERING: usize = 2;
 
 /// The two stages after a run's commits, fed one committed batch at a time.
 pub struct AfterRun {
-    to_render: mpsc::Sender<Vec<InvoiceRow>>,
+    to_render: mpsc::Sender<Committed>,
     stages: JoinHandle<()>,
 }
 
 impl AfterRun {
     /// Starts the stages for a run of `structure_id`.
     pub fn start(state: &AppState, structure_id: &str) -> Self {
-        let (to_render, mut rendering) = mpsc::channel::<Vec<InvoiceRow>>(1);
-        let (to_publish, mut publishing) = mpsc::channel::<(Vec<InvoiceRow>, Vec<StoredPdf>)>(1);
+        let (to_render, mut rendering) = mpsc::channel::<Committed>(1);
+        let (to_publish, mut publishing) = mpsc::channel::<(Committed, Vec<StoredPdf>)>(1);
         let publisher = {
             let (state, structure_id) = (state.clone(), structure_id.to_string());
             tokio::spawn(async move {
-                while let Some((rows, stored)) = publishing.recv().await {
-                    issued::publish(&state, &structure_id, &rows, &stored).await;
+                while let Some((batch, stored)) = publishing.recv().await {
+                    issued::publish(&state, &structure_id, &batch.rows, &stored, &batch.held).await;
                 }
             })
         };
@@ -48,15 +48,15 @@ impl AfterRun {
         let stages = tokio::spawn(async move {
             let slots = Arc::new(Semaphore::new(RENDERING));
             let mut renderers = JoinSet::new();
-            while let Some(rows) = rendering.recv().await {
+            while let Some(batch) = rendering.recv().await {
                 // A slot is free once a batch's PDFs are handed to the publishing stage.
                 let Ok(slot) = slots.clone().acquire_owned().await else {
                     break;
                 };
                 let (state, to_publish) = (state.clone(), to_publish.clone());
                 renderers.spawn(async move {
-                    let stored = issued::render(&state, &rows).await;
-                    if to_publish.send((rows, stored)).await.is_err() {
+                    let stored = issued::render(&state, &batch.rows).await;
+                    if to_publish.send((batch, stored)).await.is_err() {
                         tracing::error!("ledgers of a run interrupted; republished at next sync");
                     }
                     drop(slot);
@@ -76,10 +76,10 @@ impl AfterRun {
         AfterRun { to_render, stages }
     }
 
-    /// Hands a committed batch's rows to the stages; waits while a batch is already waiting
-    /// to be rendered.
-    pub async fn push(&self, rows: Vec<InvoiceRow>) {
-        if self.to_render.send(rows).await.is_err() {
+    /// Hands a committed batch to the stages; waits while a batch is already waiting to be
+    /// rendered.
+    pub async fn push(&self, batch: Committed) {
+        if self.to_render.send(batch).await.is_err() {
             tracing::error!("invoice PDFs of a run interrupted; rendered on demand");
         }
     }

@@ -11,11 +11,19 @@ use super::{issued, ledger};
 use crate::AppState;
 use crate::db::invoices::{self, InvoiceRow};
 use crate::error::AppResult;
+use crate::push::causes::HeldEvent;
 use cartable_domain::invoicing::InvoiceDraft;
 use cartable_domain::ledger::{DocumentKind, document_number};
 use cartable_domain::pricing::BillingMonth;
 use cartable_domain::tariffs::BillingMode;
 use std::collections::BTreeMap;
+
+/// A batch's documents as committed, with their "invoice issued" notifications, held until
+/// the families' ledgers show them.
+pub struct Committed {
+    pub rows: Vec<InvoiceRow>,
+    pub held: Vec<HeldEvent>,
+}
 
 /// What every document of a run shares.
 pub struct Issuing<'a> {
@@ -40,12 +48,13 @@ impl Issuing<'_> {
     }
 
     /// Numbers and stores the documents of `batch`, committed together. Returns the rows
-    /// written and how many families already had their document for the month.
+    /// written with their held notifications, and how many families already had their
+    /// document for the month.
     pub async fn batch(
         &self,
         state: &AppState,
         batch: &[(FamilySnapshot, InvoiceDraft)],
-    ) -> AppResult<(Vec<InvoiceRow>, usize)> {
+    ) -> AppResult<(Committed, usize)> {
         let mut already_issued = 0;
         let mut tx = state.db.begin_write().await?;
         let year = i64::from(self.today.year());
@@ -118,7 +127,7 @@ impl Issuing<'_> {
         invoices::insert_many(&mut tx.tx, &batch_rows).await?;
         let families: Vec<&str> = batch_rows.iter().map(|r| r.family_id.as_str()).collect();
         ledger::mark_changed_many(&mut tx.tx, self.structure_id, &families).await?;
-        issued::on_issued_batch(
+        let held = issued::on_issued_batch(
             &mut tx.tx,
             state,
             self.structure_id,
@@ -130,6 +139,10 @@ impl Issuing<'_> {
             invoices::save_counter(&mut tx.tx, self.structure_id, year, kind.code(), *last).await?;
         }
         tx.commit().await?;
-        Ok((batch_rows, already_issued))
+        let committed = Committed {
+            rows: batch_rows,
+            held,
+        };
+        Ok((committed, already_issued))
     }
 }

@@ -123,7 +123,7 @@ pub async fn issue(
     )
     .await?;
     ledger::mark_changed(&mut tx.tx, structure_id, &invoice.family_id).await?;
-    issued::on_issued(&mut tx.tx, state, &row, catalogue.billing.mode).await?;
+    let held = issued::on_issued(&mut tx.tx, state, &row, catalogue.billing.mode).await?;
     crate::db::audit::record(
         &mut tx.tx,
         crate::db::audit::Who {
@@ -143,6 +143,6 @@ pub async fn issue(
     )
     .await?;
     tx.commit().await?;
-    issued::after_commit(state, structure_id, std::slice::from_ref(&row)).await;
+    issued::after_commit(state, structure_id, std::slice::from_ref(&row), &held).await;
     Ok(row)
 }

@@ -7,6 +7,7 @@ use super::{ledger, ledger_batch, ledger_rows};
 use crate::AppState;
 use crate::db::invoices::InvoiceRow;
 use crate::error::{AppError, AppResult};
+use crate::push::causes::HeldEvent;
 use cartable_domain::ids::{FamilyId, StructureId};
 use cartable_domain::tariffs::BillingMode;
 use sqlx::AnyConnection;
@@ -55,17 +56,18 @@ pub fn row(
 /// in the issuing transaction for every document, just after its row is written, so what is
 /// done here commits with it or not at all. It makes sure the family's ledger document
 /// exists (the document the phone syncs to show it; created already showing this document
-/// when it is the family's first, under the structure's billing `mode`), enqueues the
-/// "new invoice" push notification with that id, and returns the id.
+/// when it is the family's first, under the structure's billing `mode`) and enqueues the
+/// "new invoice" push notification with that id, held until [`after_commit`] has
+/// republished the ledger: it returns that held notification, for [`after_commit`].
 pub async fn on_issued(
     conn: &mut AnyConnection,
     state: &AppState,
     row: &InvoiceRow,
     mode: BillingMode,
-) -> AppResult<String> {
+) -> AppResult<Vec<HeldEvent>> {
     let ledger =
         ledger::ledger_row_in(conn, state, &row.structure_id, &row.family_id, mode).await?;
-    crate::push::causes::invoice_issued(
+    let held = crate::push::causes::invoice_issued(
         conn,
         &row.structure_id,
         &row.family_id,
@@ -74,7 +76,7 @@ pub async fn on_issued(
         row.issued_at_ms,
     )
     .await?;
-    Ok(ledger.id.into_string())
+    Ok(held)
 }
 
 /// [`on_issued`] for the documents of a batch of a monthly run, one per family, in a few
@@ -85,7 +87,7 @@ pub async fn on_issued_batch(
     structure_id: &str,
     rows: &[InvoiceRow],
     mode: BillingMode,
-) -> AppResult<()> {
+) -> AppResult<Vec<HeldEvent>> {
     let families: Vec<&str> = rows.iter().map(|r| r.family_id.as_str()).collect();
     let ledgers = ledger_rows::ledger_rows_in(conn, state, structure_id, &families, mode).await?;
     let mut issued = Vec::with_capacity(rows.len());
@@ -100,30 +102,38 @@ pub async fn on_issued_batch(
             row.issued_at_ms,
         ));
     }
-    crate::push::causes::invoices_issued(conn, structure_id, &issued).await?;
-    Ok(())
+    Ok(crate::push::causes::invoices_issued(conn, structure_id, &issued).await?)
 }
 
+/// Releases the `held` notifications of `families`.
 async fn release_notifications(
     state: &AppState,
-    structure_id: &str,
+    held: &[HeldEvent],
     families: &BTreeSet<&str>,
 ) -> AppResult<()> {
     let now = state.clock.now().as_millisecond();
-    let families: Vec<&str> = families.iter().copied().collect();
+    let of_families = held
+        .iter()
+        .filter(|h| families.contains(h.family_id.as_str()));
     let mut write = state.db.begin_write().await?;
-    crate::push::causes::invoice_ready(&mut write.tx, structure_id, &families, now).await?;
+    crate::push::causes::invoice_ready(&mut write.tx, of_families, now).await?;
     write.commit().await?;
     state.push.wake();
     Ok(())
 }
 
 /// After the commit: PDFs rendered and stored, ledgers republished (all the families'
-/// together, one by one if that fails). Failures are logged: a missing PDF is rendered when
-/// first asked for, a stale ledger at the family's next sync.
-pub async fn after_commit(state: &AppState, structure_id: &str, rows: &[InvoiceRow]) {
+/// together, one by one if that fails) and the `held` notifications released. Failures are
+/// logged: a missing PDF is rendered when first asked for, a stale ledger at the family's
+/// next sync, and a held notification goes when its delay ends.
+pub async fn after_commit(
+    state: &AppState,
+    structure_id: &str,
+    rows: &[InvoiceRow],
+    held: &[HeldEvent],
+) {
     let stored = render(state, rows).await;
-    publish(state, structure_id, rows, &stored).await;
+    publish(state, structure_id, rows, &stored, held).await;
 }
 
 /// The first half of [`after_commit`]: the PDFs of `rows` rendered and stored (none when
@@ -139,27 +149,28 @@ pub async fn render(state: &AppState, rows: &[InvoiceRow]) -> Vec<StoredPdf> {
 }
 
 /// The second half of [`after_commit`]: the ledgers of the families of `rows` republished
-/// with the PDFs `stored`, their notifications released, and what a credit note settles
-/// decided again.
+/// with the PDFs `stored`, their `held` notifications released, and what a credit note
+/// settles decided again.
 pub async fn publish(
     state: &AppState,
     structure_id: &str,
     rows: &[InvoiceRow],
     stored: &[StoredPdf],
+    held: &[HeldEvent],
 ) {
     let families: BTreeSet<&str> = rows.iter().map(|r| r.family_id.as_str()).collect();
-    match ledger_batch::publish(state, structure_id, &families, stored).await {
+    match ledger_batch::publish(state, structure_id, &families, stored, held).await {
         Ok(without) if without.is_empty() => {}
         Ok(without) => {
             let alone: BTreeSet<&str> = without.into_iter().collect();
-            publish_one_by_one(state, structure_id, &alone).await;
+            publish_one_by_one(state, structure_id, &alone, held).await;
         }
         Err(e) => {
             tracing::warn!(error = %e, "ledgers not republished together; one by one");
             if let Err(e) = pdf::record_alone(state, stored).await {
                 tracing::error!(error = %e, "invoice PDFs' keys not recorded; rendered on demand");
             }
-            publish_one_by_one(state, structure_id, &families).await;
+            publish_one_by_one(state, structure_id, &families, held).await;
         }
     }
     // A credit note may settle an overdue invoice.
@@ -173,12 +184,17 @@ pub async fn publish(
     }
 }
 
-async fn publish_one_by_one(state: &AppState, structure_id: &str, families: &BTreeSet<&str>) {
+async fn publish_one_by_one(
+    state: &AppState,
+    structure_id: &str,
+    families: &BTreeSet<&str>,
+    held: &[HeldEvent],
+) {
     for family_id in families {
         ledger::publish_after_commit(state, structure_id, family_id).await;
     }
     // The ledgers show the new documents: their notifications may go.
-    if let Err(e) = release_notifications(state, structure_id, families).await {
+    if let Err(e) = release_notifications(state, held, families).await {
         tracing::warn!(error = %e, "invoice notifications held until their delay ends");
     }
 }

@@ -11,18 +11,21 @@ use crate::AppState;
 use crate::db::documents;
 use crate::docs::catalogue;
 use crate::error::{AppError, AppResult};
+use crate::push::causes::HeldEvent;
 use cartable_domain::DocKind;
 use cartable_domain::ids::{DocumentId, FamilyId, StructureId};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Publishes the ledgers of `families` (whose documents the issuing transactions created)
-/// with the PDFs `stored`. Families without a ledger document yet are returned, for
-/// [`ledger::publish`] to create it.
+/// with the PDFs `stored`, and releases their `held` notifications. Families without a
+/// ledger document yet are returned, for [`ledger::publish`] to create it (their
+/// notifications stay held).
 pub async fn publish<'a>(
     state: &AppState,
     structure_id: &str,
     families: &BTreeSet<&'a str>,
     stored: &[StoredPdf],
+    held: &[HeldEvent],
 ) -> AppResult<Vec<&'a str>> {
     let mode = catalogue::read(state, &StructureId::from(structure_id))
         .await
@@ -86,7 +89,11 @@ pub async fn publish<'a>(
     }
     // The ledgers show the new documents: their notifications may go.
     let now = state.clock.now().as_millisecond();
-    crate::push::causes::invoice_ready(write.conn()?, structure_id, &with_ledger, now).await?;
+    let with_ledger: BTreeSet<&str> = with_ledger.into_iter().collect();
+    let published = held
+        .iter()
+        .filter(|h| with_ledger.contains(h.family_id.as_str()));
+    crate::push::causes::invoice_ready(write.conn()?, published, now).await?;
     write.commit(state.settings.compaction_threshold).await?;
     state.push.wake();
     Ok(without)

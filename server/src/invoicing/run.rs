@@ -198,7 +198,7 @@ pub async fn issue(
     let after = AfterRun::start(state, structure_id);
     let mut failed = None;
     for batch in to_issue.chunks(state.settings.invoice_batch.max(1)) {
-        let (batch_rows, already_issued) = match issuing.batch(state, batch).await {
+        let (committed, already_issued) = match issuing.batch(state, batch).await {
             Ok(committed) => committed,
             Err(e) => {
                 failed = Some(e);
@@ -206,11 +206,11 @@ pub async fn issue(
             }
         };
         report.already_issued += already_issued;
-        for row in &batch_rows {
+        for row in &committed.rows {
             report.issued.push(row.number.clone());
             report.total_cents += row.total_cents;
         }
-        after.push(batch_rows).await;
+        after.push(committed).await;
     }
     after.finish().await;
     if let Some(e) = failed {

@@ -147,6 +147,13 @@ pub async fn dossier_reviewed(
 /// family's ledger to be republished after the commit (see [`invoice_ready`]).
 pub const INVOICE_HOLD_MS: i64 = 2 * 60 * 1000;
 
+/// An "invoice issued" notification waiting for its family's ledger (see [`invoice_ready`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldEvent {
+    pub family_id: String,
+    pub event_id: i64,
+}
+
 /// Document `number` (invoice, credit note, statement) issued to `family_id`; the phone syncs
 /// the ledger `ledger_doc_id` and writes the notification from it. Called by
 /// `invoicing::issued::on_issued`, in the issuing transaction. The ledger is republished
@@ -159,7 +166,7 @@ pub async fn invoice_issued(
     number: &str,
     ledger_doc_id: &str,
     now_ms: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<HeldEvent>, sqlx::Error> {
     invoices_issued(
         conn,
         structure_id,
@@ -174,7 +181,7 @@ pub async fn invoices_issued(
     conn: &mut AnyConnection,
     structure_id: &str,
     issued: &[(&str, &str, &str, i64)],
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<HeldEvent>, sqlx::Error> {
     let events: Vec<Outgoing> = issued
         .iter()
         .map(|&(family_id, number, ledger_doc_id, now_ms)| {
@@ -189,29 +196,38 @@ pub async fn invoices_issued(
             .due_at(now_ms + INVOICE_HOLD_MS)
         })
         .collect();
-    outbox::enqueue_many(conn, &events).await
+    let ids = outbox::enqueue_many(conn, &events).await?;
+    Ok(ids
+        .into_iter()
+        .filter_map(|(family_id, event_id)| {
+            family_id.map(|family_id| HeldEvent {
+                family_id,
+                event_id,
+            })
+        })
+        .collect())
 }
 
-/// The families' ledgers now show their newly issued documents: their held events are
-/// due now (one statement per [`ROWS_PER_INSERT`] families).
-pub async fn invoice_ready(
+/// The ledgers of the families of the `held` events now show their newly issued documents:
+/// the events are due now. Released by id, so that another event of the family, held for a
+/// document whose ledger is not written yet (a credit note issued meanwhile), stays held,
+/// and so that the statement's plan does not hang on PostgreSQL's statistics of pending
+/// events, which a monthly run outdates.
+pub async fn invoice_ready<'a>(
     conn: &mut AnyConnection,
-    structure_id: &str,
-    family_ids: &[&str],
+    held: impl IntoIterator<Item = &'a HeldEvent>,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    for chunk in family_ids.chunks(ROWS_PER_INSERT) {
+    let ids: Vec<i64> = held.into_iter().map(|h| h.event_id).collect();
+    for chunk in ids.chunks(ROWS_PER_INSERT) {
         let sql = format!(
-            "UPDATE push_events SET due_at_ms = $1 WHERE state = 'pending' AND structure_id = $2 \
-             AND event = $3 AND due_at_ms > $1 AND family_id IN ({})",
-            multi_row::list(4, chunk.len())
+            "UPDATE push_events SET due_at_ms = $1 WHERE id IN ({}) \
+             AND state = 'pending' AND due_at_ms > $1",
+            multi_row::list(2, chunk.len())
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(now_ms)
-            .bind(structure_id)
-            .bind(PushEvent::InvoiceIssued.code());
-        for family_id in chunk {
-            q = q.bind(*family_id);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now_ms);
+        for id in chunk {
+            q = q.bind(*id);
         }
         q.execute(&mut *conn).await?;
     }

@@ -7,7 +7,7 @@
 use crate::db::multi_row::{self, Query, rows_per_statement};
 use cartable_domain::DocumentId;
 use cartable_domain::push::{PushEvent, PushPayload};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 
 /// An event to tell a family (or every family of a structure) about.
 #[derive(Debug, Clone)]
@@ -85,11 +85,13 @@ pub async fn enqueue(conn: &mut AnyConnection, event: &Outgoing) -> Result<(), s
 }
 
 /// Writes `events` into the outbox on the transaction's connection `conn`, as few
-/// statements as [`rows_per_statement`] allows.
+/// statements as [`rows_per_statement`] allows. Returns each event's id with its family
+/// (`RETURNING` gives no order that can be relied on, so the family says which is which).
 pub async fn enqueue_many(
     conn: &mut AnyConnection,
     events: &[Outgoing],
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<(Option<String>, i64)>, sqlx::Error> {
+    let mut ids = Vec::with_capacity(events.len());
     for chunk in events.chunks(rows_per_statement(COLUMNS)) {
         let rows = (0..chunk.len())
             .map(|i| format!("({}, 'pending')", multi_row::list(1 + COLUMNS * i, COLUMNS)))
@@ -97,15 +99,18 @@ pub async fn enqueue_many(
             .join(", ");
         let sql = format!(
             "INSERT INTO push_events (structure_id, family_id, event, kind, payload, subject, \
-             exclude_device_id, created_at_ms, due_at_ms, state) VALUES {rows}"
+             exclude_device_id, created_at_ms, due_at_ms, state) VALUES {rows} \
+             RETURNING id, family_id"
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for event in chunk {
             q = bind(q, event)?;
         }
-        q.execute(&mut *conn).await?;
+        for r in q.fetch_all(&mut *conn).await? {
+            ids.push((r.try_get("family_id")?, r.try_get("id")?));
+        }
     }
-    Ok(())
+    Ok(ids)
 }
 
 /// Values [`bind`] gives a row (its `state` is written as `'pending'`).
