@@ -12,6 +12,7 @@ pub mod binaries;
 pub mod chromium;
 pub mod cli;
 pub mod daily;
+pub mod empty_database;
 pub mod family;
 pub mod hostile;
 pub mod http;
@@ -155,15 +156,7 @@ impl TestServer {
             Backend::Sqlite => None,
             Backend::Postgres => {
                 let admin_url = postgres_admin_url().expect("PostgreSQL URL");
-                let name = format!("cartable_test_{}", cartable_server::auth::new_id());
-                runtime.block_on(async {
-                    let mut conn = sqlx::PgConnection::connect(&admin_url)
-                        .await
-                        .expect("connect to PostgreSQL");
-                    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                        .await
-                        .expect("create test database");
-                });
+                let name = runtime.block_on(create_postgres_database(&admin_url));
                 settings.database_url = Some(with_database(&admin_url, &name));
                 Some((admin_url, name))
             }
@@ -406,6 +399,18 @@ impl Drop for TestServer {
             });
         }
     }
+}
+
+/// Creates a database of a new name on the tests' PostgreSQL server; returns its name.
+async fn create_postgres_database(admin_url: &str) -> String {
+    let name = format!("cartable_test_{}", cartable_server::auth::new_id());
+    let mut conn = sqlx::PgConnection::connect(admin_url)
+        .await
+        .expect("connect to PostgreSQL");
+    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .expect("create test database");
+    name
 }
 
 fn with_database(admin_url: &str, name: &str) -> String {

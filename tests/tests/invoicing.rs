@@ -363,8 +363,9 @@ type Place = (String, Option<String>, Option<i64>, Option<i64>);
 fn pdf_places(server: &TestServer, structure_id: &str) -> Vec<Place> {
     server.block_on(async {
         sqlx::query(
-            "SELECT number, pdf_key, pdf_offset, pdf_length FROM invoices \
-             WHERE structure_id = $1 ORDER BY number",
+            "SELECT i.number, p.pdf_key, p.pdf_offset, p.pdf_length FROM invoices i \
+             LEFT JOIN invoice_pdfs p ON p.invoice_id = i.id \
+             WHERE i.structure_id = $1 ORDER BY i.number",
         )
         .bind(structure_id)
         .fetch_all(&server.state.db.pool)
@@ -412,13 +413,16 @@ fn a_runs_pdfs_are_stored_packed_and_each_family_is_served_its_own() {
         // document is rendered again and stored alone, never served the neighbour's.
         let (first, second) = (&places[0], &places[1]);
         server.block_on(async {
-            sqlx::query("UPDATE invoices SET pdf_offset = $1, pdf_length = $2 WHERE number = $3")
-                .bind(second.2)
-                .bind(second.3)
-                .bind(&first.0)
-                .execute(&server.state.db.pool)
-                .await
-                .expect("tamper")
+            sqlx::query(
+                "UPDATE invoice_pdfs SET pdf_offset = $1, pdf_length = $2 \
+                 WHERE invoice_id = (SELECT id FROM invoices WHERE number = $3)",
+            )
+            .bind(second.2)
+            .bind(second.3)
+            .bind(&first.0)
+            .execute(&server.state.db.pool)
+            .await
+            .expect("tamper")
         });
         let pdf = get_bytes(
             server,
@@ -550,8 +554,8 @@ fn every_ledger_shows_its_familys_documents(
     server.block_on(async {
         let mut conn = server.state.db.pool.acquire().await.expect("connection");
         let rows = sqlx::query(
-            "SELECT family_id, number, total_cents, pdf_sha256 FROM invoices \
-             WHERE structure_id = $1",
+            "SELECT i.family_id, i.number, i.total_cents, p.pdf_sha256 FROM invoices i \
+             LEFT JOIN invoice_pdfs p ON p.invoice_id = i.id WHERE i.structure_id = $1",
         )
         .bind(structure_id)
         .fetch_all(&mut *conn)

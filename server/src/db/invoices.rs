@@ -53,9 +53,19 @@ impl InvoiceRow {
     }
 }
 
+/// The columns of an issued document's row, written once.
 const COLUMNS: &str = "id, structure_id, family_id, kind, number, year, seq, run_month, \
-    issued_on, due_on, total_cents, refers_to, reason, content, issued_by, issued_at_ms, \
-    pdf_key, pdf_sha256, pdf_offset, pdf_length";
+    issued_on, due_on, total_cents, refers_to, reason, content, issued_by, issued_at_ms";
+
+/// How many values [`bind`] gives a row.
+const WRITTEN: usize = 16;
+
+/// A document with where its PDF is stored, as [`invoice`] reads it: `SELECT {SELECTED}
+/// WHERE …`, whose conditions name `invoices`' own columns (`invoice_pdfs` shares none).
+const SELECTED: &str = "i.id, i.structure_id, i.family_id, i.kind, i.number, i.year, i.seq, \
+    i.run_month, i.issued_on, i.due_on, i.total_cents, i.refers_to, i.reason, i.content, \
+    i.issued_by, i.issued_at_ms, p.pdf_key, p.pdf_sha256, p.pdf_offset, p.pdf_length \
+    FROM invoices i LEFT JOIN invoice_pdfs p ON p.invoice_id = i.id";
 
 fn invoice(r: &sqlx::any::AnyRow) -> Result<InvoiceRow, sqlx::Error> {
     Ok(InvoiceRow {
@@ -82,23 +92,18 @@ fn invoice(r: &sqlx::any::AnyRow) -> Result<InvoiceRow, sqlx::Error> {
     })
 }
 
+/// Inserts the document `i` (its PDF is recorded by [`set_pdfs`] once stored).
 pub async fn insert(conn: &mut AnyConnection, i: &InvoiceRow) -> Result<(), sqlx::Error> {
-    let sql = format!(
-        "INSERT INTO invoices ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-         $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
-    );
-    bind(sqlx::query(sqlx::AssertSqlSafe(sql)), i)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    insert_many(conn, std::slice::from_ref(i)).await
 }
 
-/// Inserts `rows` with as few statements as [`rows_per_statement`] allows.
+/// Inserts `rows` with as few statements as [`rows_per_statement`] allows (their PDFs are
+/// recorded by [`set_pdfs`] once stored).
 pub async fn insert_many(conn: &mut AnyConnection, rows: &[InvoiceRow]) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(rows_per_statement(20)) {
+    for chunk in rows.chunks(rows_per_statement(WRITTEN)) {
         let sql = format!(
             "INSERT INTO invoices ({COLUMNS}) VALUES {}",
-            multi_row::values(chunk.len(), 20)
+            multi_row::values(chunk.len(), WRITTEN)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for i in chunk {
@@ -127,10 +132,6 @@ fn bind<'q>(q: Query<'q>, i: &InvoiceRow) -> Query<'q> {
         .bind(&i.content)
         .bind(&i.issued_by)
         .bind(i.issued_at_ms)
-        .bind(&i.pdf_key)
-        .bind(&i.pdf_sha256)
-        .bind(i.pdf_offset)
-        .bind(i.pdf_length)
 }
 
 /// The documents of each of `family_ids` (of the structure), in [`of_family`]'s order.
@@ -139,7 +140,7 @@ pub async fn of_each_family(
     structure_id: &str,
     family_ids: &[&str],
 ) -> Result<BTreeMap<String, Vec<InvoiceRow>>, sqlx::Error> {
-    let select = format!("SELECT {COLUMNS} FROM invoices");
+    let select = format!("SELECT {SELECTED}");
     let family = |i: &InvoiceRow| i.family_id.clone();
     of_each(
         conn,
@@ -188,7 +189,7 @@ async fn select(
     filter: &str,
     binds: &[&str],
 ) -> Result<Vec<InvoiceRow>, sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS} FROM invoices WHERE {filter} ORDER BY year, kind, seq");
+    let sql = format!("SELECT {SELECTED} WHERE {filter} ORDER BY year, kind, seq");
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     for b in binds {
         q = q.bind(*b);
@@ -333,16 +334,18 @@ pub struct PdfPlace<'a> {
 }
 
 /// Records where the PDFs of `places` are, in as few statements as [`rows_per_statement`]
-/// allows (`UPDATE … FROM (VALUES …)`, which SQLite and PostgreSQL both take).
+/// allows; a PDF stored again (rendered anew when its stored copy could not be read)
+/// replaces the place recorded before.
 pub async fn set_pdfs(
     conn: &mut AnyConnection,
     places: &[PdfPlace<'_>],
 ) -> Result<(), sqlx::Error> {
     for chunk in places.chunks(rows_per_statement(5)) {
         let sql = format!(
-            "UPDATE invoices SET pdf_key = v.column2, pdf_sha256 = v.column3, \
-             pdf_offset = v.column4, pdf_length = v.column5 FROM (VALUES {}) AS v \
-             WHERE invoices.id = v.column1",
+            "INSERT INTO invoice_pdfs (invoice_id, pdf_key, pdf_sha256, pdf_offset, pdf_length) \
+             VALUES {} ON CONFLICT (invoice_id) DO UPDATE SET pdf_key = excluded.pdf_key, \
+             pdf_sha256 = excluded.pdf_sha256, pdf_offset = excluded.pdf_offset, \
+             pdf_length = excluded.pdf_length",
             multi_row::values(chunk.len(), 5)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));

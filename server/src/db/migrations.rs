@@ -85,6 +85,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "invoice PDF packs",
         include_str!("../../../migrations/sqlite/0100_invoice_pdf_packs.sql"),
     ),
+    (
+        110,
+        "invoice PDF places",
+        include_str!("../../../migrations/sqlite/0110_invoice_pdf_places.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -168,15 +173,31 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         "invoice PDF packs",
         include_str!("../../../migrations/postgres/0100_invoice_pdf_packs.sql"),
     ),
+    (
+        110,
+        "invoice PDF places",
+        include_str!("../../../migrations/postgres/0110_invoice_pdf_places.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> Result<(), sqlx::migrate::MigrateError> {
-    let tree = match db.backend {
+    run_until(&db.pool, db.backend, i64::MAX).await
+}
+
+/// Runs the migrations of `backend` numbered up to `last` on `pool`: a test of a migration
+/// that moves data writes the rows of the schema before it, then runs the rest.
+pub async fn run_until(
+    pool: &sqlx::AnyPool,
+    backend: Backend,
+    last: i64,
+) -> Result<(), sqlx::migrate::MigrateError> {
+    let tree = match backend {
         Backend::Sqlite => SQLITE,
         Backend::Postgres => POSTGRES,
     };
     let migrations = tree
         .iter()
+        .filter(|(version, ..)| *version <= last)
         .map(|(version, name, sql)| {
             Migration::new(
                 *version,
@@ -187,5 +208,5 @@ pub async fn run(db: &Db) -> Result<(), sqlx::migrate::MigrateError> {
             )
         })
         .collect();
-    Migrator::with_migrations(migrations).run(&db.pool).await
+    Migrator::with_migrations(migrations).run(pool).await
 }

@@ -272,8 +272,8 @@ pub async fn purge_structure(
     let accounting_cutoff = before(today, periods.accounting_days);
     // A pack's documents were issued together: the pack goes with them, once.
     let pdfs: Vec<String> = sqlx::query(
-        "SELECT DISTINCT pdf_key FROM invoices WHERE structure_id = $1 AND issued_on < $2 \
-         AND pdf_key IS NOT NULL",
+        "SELECT DISTINCT p.pdf_key FROM invoices i JOIN invoice_pdfs p ON p.invoice_id = i.id \
+         WHERE i.structure_id = $1 AND i.issued_on < $2",
     )
     .bind(structure_id.as_str())
     .bind(&accounting_cutoff)
@@ -282,6 +282,16 @@ pub async fn purge_structure(
     .iter()
     .map(|r| r.try_get::<String, _>("pdf_key"))
     .collect::<Result<_, _>>()?;
+    // Where their PDFs were goes first: it names the documents.
+    rows(
+        &mut wtx.tx,
+        dry_run,
+        "invoice_pdfs WHERE invoice_id IN \
+         (SELECT id FROM invoices WHERE structure_id = $1 AND issued_on < $2)",
+        structure_id.as_str(),
+        Bind::Text(accounting_cutoff.clone()),
+    )
+    .await?;
     report.invoices = rows(
         &mut wtx.tx,
         dry_run,

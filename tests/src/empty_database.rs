@@ -1,0 +1,61 @@
+//! An empty database on a backend, with no migration run: for tests of the migrations
+//! themselves. A PostgreSQL one is dropped with it.
+
+use crate::Backend;
+use sqlx::{Connection, Executor};
+
+/// An empty database and the URL that names it.
+pub struct EmptyDatabase {
+    pub url: String,
+    postgres: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+impl EmptyDatabase {
+    /// Creates one on `backend` (PostgreSQL's on the tests' server).
+    pub async fn create(backend: Backend) -> EmptyDatabase {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        match backend {
+            Backend::Sqlite => EmptyDatabase {
+                url: format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("empty.db").display()
+                ),
+                postgres: None,
+                _dir: dir,
+            },
+            Backend::Postgres => {
+                let admin_url = crate::postgres_admin_url().expect("PostgreSQL URL");
+                let name = crate::create_postgres_database(&admin_url).await;
+                EmptyDatabase {
+                    url: crate::with_database(&admin_url, &name),
+                    postgres: Some((admin_url, name)),
+                    _dir: dir,
+                }
+            }
+        }
+    }
+
+    /// The server's name for the database's backend.
+    pub fn backend(&self) -> cartable_server::db::Backend {
+        if self.postgres.is_some() {
+            cartable_server::db::Backend::Postgres
+        } else {
+            cartable_server::db::Backend::Sqlite
+        }
+    }
+
+    /// Drops a PostgreSQL database (nothing to do for SQLite's file, removed with its
+    /// folder). The pools on it must be closed first.
+    pub async fn drop_now(mut self) {
+        if let Some((admin_url, name)) = self.postgres.take()
+            && let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await
+        {
+            let _ = conn
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .await;
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! Migrations that move rows keep every one of them, on each backend.
+
+use cartable_server::db::migrations;
+use cartable_tests::backends;
+use cartable_tests::empty_database::EmptyDatabase;
+use sqlx::Row;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+
+/// An issued document as the schema before 110 stored it, with its PDF's place on its row.
+async fn invoice_with_pdf(
+    pool: &sqlx::AnyPool,
+    id: &str,
+    number: &str,
+    place: Option<(&str, i64)>,
+) {
+    sqlx::query(
+        "INSERT INTO invoices (id, structure_id, family_id, kind, number, year, seq, run_month, \
+         issued_on, due_on, total_cents, refers_to, reason, content, issued_by, issued_at_ms, \
+         pdf_key, pdf_sha256, pdf_offset, pdf_length) VALUES ($1, 's1', $1, 'invoice', $2, \
+         2026, $3, '2026-11', '2026-12-01', '2026-12-31', 1250, '', '', '{}', 'staff', 0, \
+         $4, $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(number)
+    .bind(i64::from(number.ends_with('2')) + 1)
+    .bind(place.map(|(key, _)| key))
+    .bind(place.map(|_| "ab".repeat(32)))
+    .bind(place.map(|(_, offset)| offset))
+    .bind(place.map(|_| 17_114_i64))
+    .execute(pool)
+    .await
+    .expect("an invoice of the schema before 110");
+}
+
+#[test]
+fn the_pdfs_places_move_beside_their_documents_and_none_is_lost() {
+    install_default_drivers();
+    for backend in backends() {
+        eprintln!("-- backend {backend:?}");
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        runtime.block_on(async {
+            let database = EmptyDatabase::create(backend).await;
+            let pool = AnyPoolOptions::new()
+                .max_connections(1)
+                .connect(&database.url)
+                .await
+                .expect("connect");
+            migrations::run_until(&pool, database.backend(), 100)
+                .await
+                .expect("migrations up to 100");
+            invoice_with_pdf(&pool, "i1", "F2026-000001", Some(("invoices/s1/a.pdfs", 0))).await;
+            invoice_with_pdf(&pool, "i2", "F2026-000002", None).await;
+
+            migrations::run_until(&pool, database.backend(), i64::MAX)
+                .await
+                .expect("the migrations after 100");
+            let places = sqlx::query(
+                "SELECT i.number, p.pdf_key, p.pdf_sha256, p.pdf_offset, p.pdf_length \
+                 FROM invoices i LEFT JOIN invoice_pdfs p ON p.invoice_id = i.id ORDER BY i.number",
+            )
+            .fetch_all(&pool)
+            .await
+            .expect("places")
+            .iter()
+            .map(|r| {
+                (
+                    r.get::<String, _>(0),
+                    r.get::<Option<String>, _>(1),
+                    r.get::<Option<String>, _>(2),
+                    r.get::<Option<i64>, _>(3),
+                    r.get::<Option<i64>, _>(4),
+                )
+            })
+            .collect::<Vec<_>>();
+            assert_eq!(
+                places,
+                vec![
+                    (
+                        "F2026-000001".to_string(),
+                        Some("invoices/s1/a.pdfs".to_string()),
+                        Some("ab".repeat(32)),
+                        Some(0),
+                        Some(17_114),
+                    ),
+                    ("F2026-000002".to_string(), None, None, None, None),
+                ]
+            );
+            // The document's own row no longer has them.
+            let old = sqlx::query("SELECT pdf_key FROM invoices")
+                .fetch_all(&pool)
+                .await;
+            assert!(old.is_err(), "pdf_key still on invoices");
+            pool.close().await;
+            database.drop_now().await;
+        });
+    }
+}
