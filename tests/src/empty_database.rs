@@ -1,5 +1,6 @@
 //! An empty database on a backend, with no migration run: for tests of the migrations
-//! themselves. A PostgreSQL one is dropped with it.
+//! themselves. [`EmptyDatabase::drop_now`] drops a PostgreSQL one at the test's end (a test
+//! that panics before leaves it, named `cartable_test_…`, on the tests' server).
 
 use crate::Backend;
 use sqlx::{Connection, Executor};
