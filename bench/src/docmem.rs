@@ -1,12 +1,13 @@
 //! `cartable-docmem`: how much memory a loaded Automerge document takes, to calibrate the
 //! server's document cache (`cartable_server::docs::cache`).
 //!
-//! Builds documents shaped like the server's: plannings of 0 to 1,000 booked cells (each cell
-//! a request written by a parent's device and a decision written by the server, each its own
-//! change, as syncs write them) and a family's dossier. For each, a fresh child process loads
-//! many copies of its saved bytes and divides the growth of its resident memory (VmRSS) by
-//! the number of copies, so no shape inherits another's freed memory. Then fits
-//! `memory − saved bytes ≈ a + b × operations` over the shapes.
+//! Builds documents shaped like the server's: plannings of 0 to 1,000 booked cells, each cell
+//! a request written by a parent's device and a decision written by the server, either each
+//! its own change (a cell booked per sync) or many per change (a month or a year booked at
+//! once, and the sync that decides them), and a family's dossier. For each, a fresh child
+//! process loads many copies of its saved bytes and divides the growth of its resident
+//! memory (VmRSS) by the number of copies, so no shape inherits another's freed memory. Then
+//! fits `memory − saved bytes ≈ a + b × operations + c × changes` over the shapes.
 
 use anyhow::{Context, anyhow, bail};
 use automerge::{ActorId, AutoCommit, ROOT, ReadDoc};
@@ -21,9 +22,21 @@ use std::process::Command;
 #[derive(Debug, Parser)]
 #[command(name = "cartable-docmem", version)]
 struct Args {
-    /// Booked cells of the plannings measured.
+    /// Booked cells of the plannings measured, one change per request and per decision.
     #[arg(long, value_delimiter = ',', default_value = "0,10,100,300,1000")]
     cells: Vec<usize>,
+    /// Plannings whose cells were booked in bulk, as `CELLS/PER`: PER requests per change
+    /// (and their decisions in one change), e.g. a year booked at once, or month by month.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "100/100,300/300,1000/1000,1000/100"
+    )]
+    bulk: Vec<String>,
+    /// Shapes measured as the server holds them after more syncs merged into the loaded
+    /// copy, as `SHAPE+SYNCS` (not used in the fit).
+    #[arg(long, value_delimiter = ',', default_value = "1000/1000+50,1000+50")]
+    merged: Vec<String>,
     /// Resident memory to fill per shape (more copies of small documents).
     #[arg(long, default_value_t = 256)]
     fill_mb: usize,
@@ -39,67 +52,126 @@ fn main() -> anyhow::Result<()> {
     }
     let mut shapes = vec!["dossier".to_string()];
     shapes.extend(args.cells.iter().map(|c| format!("planning:{c}")));
+    shapes.extend(args.bulk.iter().map(|b| format!("planning:{b}")));
     println!(
-        "{:<16} {:>8} {:>8} {:>10} {:>7} {:>12} {:>10}",
+        "{:<22} {:>8} {:>8} {:>10} {:>7} {:>12} {:>10}",
         "shape", "changes", "ops", "saved B", "copies", "memory B", "B per op"
     );
     let mut points = Vec::new();
     for shape in &shapes {
-        let out = Command::new(std::env::current_exe()?)
-            .args(["--one", shape, "--fill-mb", &args.fill_mb.to_string()])
-            .output()
-            .context("running a measuring process")?;
-        if !out.status.success() {
-            bail!("{shape}: {}", String::from_utf8_lossy(&out.stderr));
-        }
-        let line = String::from_utf8(out.stdout)?;
-        let f: Vec<f64> = line
-            .split_whitespace()
-            .map(str::parse)
-            .collect::<Result<_, _>>()
-            .with_context(|| format!("reading `{line}`"))?;
-        let [changes, ops, saved, copies, memory] = f[..] else {
-            bail!("unexpected line `{line}`");
-        };
-        let per_op = if ops > 0.0 {
-            (memory - saved) / ops
-        } else {
-            0.0
-        };
-        println!(
-            "{shape:<16} {changes:>8.0} {ops:>8.0} {saved:>10.0} {copies:>7.0} {memory:>12.0} {per_op:>10.0}"
-        );
-        points.push((ops, memory - saved));
+        let [changes, ops, saved, _, memory] = measure(shape, args.fill_mb)?;
+        points.push(([1.0, ops, changes], memory - saved));
     }
-    let (a, b) = fit(&points);
-    println!("fit: memory ≈ saved bytes + {a:.0} + {b:.0} × operations");
+    let [a, b, c] = fit(&points).ok_or_else(|| {
+        anyhow!("the shapes do not separate operations from changes: add bulk shapes")
+    })?;
+    println!("fit: memory ≈ saved bytes + {a:.0} + {b:.0} × operations + {c:.0} × changes");
+    let fitted = |x: &[f64; 3]| a + b * x[1] + c * x[2];
+    for (x, y) in &points {
+        println!(
+            "  {:>6.0} ops {:>6.0} changes: measured {:>9.0}, fitted {:>9.0} ({:+.0} %)",
+            x[1],
+            x[2],
+            y,
+            fitted(x),
+            (fitted(x) - y) / y.max(1.0) * 100.0
+        );
+    }
+    for shape in args.merged.iter().map(|m| format!("planning:{m}")) {
+        let [changes, ops, saved, _, memory] = measure(&shape, args.fill_mb)?;
+        let predicted = fitted(&[1.0, ops, changes]) + saved;
+        println!(
+            "  {shape} (not fitted): measured {memory:.0}, the fit gives {predicted:.0} ({:+.0} %)",
+            (predicted - memory) / memory.max(1.0) * 100.0
+        );
+    }
     Ok(())
 }
 
-/// Least squares of `y = a + b x`.
-fn fit(points: &[(f64, f64)]) -> (f64, f64) {
-    let n = points.len() as f64;
-    let (sx, sy) = points
-        .iter()
-        .fold((0.0, 0.0), |(sx, sy), (x, y)| (sx + x, sy + y));
-    let (mx, my) = (sx / n, sy / n);
-    let sxx: f64 = points.iter().map(|(x, _)| (x - mx) * (x - mx)).sum();
-    let sxy: f64 = points.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
-    let b = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-    (my - b * mx, b)
+/// Measures one shape in a fresh process and prints its line: `[changes, operations, saved
+/// bytes, copies, memory per copy]`.
+fn measure(shape: &str, fill_mb: usize) -> anyhow::Result<[f64; 5]> {
+    let out = Command::new(std::env::current_exe()?)
+        .args(["--one", shape, "--fill-mb", &fill_mb.to_string()])
+        .output()
+        .context("running a measuring process")?;
+    if !out.status.success() {
+        bail!("{shape}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let line = String::from_utf8(out.stdout)?;
+    let f: Vec<f64> = line
+        .split_whitespace()
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("reading `{line}`"))?;
+    let [changes, ops, saved, copies, memory] = f[..] else {
+        bail!("unexpected line `{line}`");
+    };
+    let per_op = if ops > 0.0 {
+        (memory - saved) / ops
+    } else {
+        0.0
+    };
+    println!(
+        "{shape:<22} {changes:>8.0} {ops:>8.0} {saved:>10.0} {copies:>7.0} {memory:>12.0} {per_op:>10.0}"
+    );
+    Ok([changes, ops, saved, copies, memory])
+}
+
+/// Least squares of `y = a + b x1 + c x2` (each point's `x` is `[1, x1, x2]`), solved from
+/// the normal equations; `None` when they are singular.
+fn fit(points: &[([f64; 3], f64)]) -> Option<[f64; 3]> {
+    let mut m = [[0.0f64; 4]; 3];
+    for (x, y) in points {
+        for (row, xi) in m.iter_mut().zip(x) {
+            for (cell, xj) in row.iter_mut().zip(x) {
+                *cell += xi * xj;
+            }
+            row[3] += xi * y;
+        }
+    }
+    // Gauss-Jordan elimination with partial pivoting.
+    for col in 0..3 {
+        let pivot = (col..3).max_by(|&r, &s| m[r][col].abs().total_cmp(&m[s][col].abs()))?;
+        if m[pivot][col].abs() < 1e-9 {
+            return None;
+        }
+        m.swap(col, pivot);
+        let pivot_row = m[col];
+        for (r, row) in m.iter_mut().enumerate() {
+            if r != col {
+                let f = row[col] / pivot_row[col];
+                for (cell, p) in row.iter_mut().zip(pivot_row).skip(col) {
+                    *cell -= f * p;
+                }
+            }
+        }
+    }
+    Some([m[0][3] / m[0][0], m[1][3] / m[1][1], m[2][3] / m[2][2]])
 }
 
 fn measure_here(shape: &str, fill_mb: usize) -> anyhow::Result<()> {
-    let mut doc = build(shape)?;
+    // `SHAPE+K`: the document as the server holds it after K more one-cell syncs merged into
+    // the loaded copy (a request and its decision each), rather than freshly loaded.
+    let (base, merged) = match shape.split_once('+') {
+        Some((base, k)) => (base, k.parse::<usize>()?),
+        None => (shape, 0),
+    };
+    let mut doc = build(base)?;
     let bytes = doc.save();
-    let stats = AutoCommit::load(&bytes)?.stats();
+    let later = later_syncs(&mut doc, merged)?;
+    let stats = doc.stats();
     // Rough guess of the memory of one copy, only to pick how many copies to load.
     let guess = 16 * 1024 + bytes.len() * 16;
     let copies = (fill_mb * 1024 * 1024 / guess).clamp(100, 20_000);
     let before = rss_bytes()?;
     let mut loaded = Vec::with_capacity(copies);
     for _ in 0..copies {
-        loaded.push(AutoCommit::load(&bytes)?);
+        let mut copy = AutoCommit::load(&bytes)?;
+        for change in &later {
+            merge_as_the_server_does(&mut copy, change)?;
+        }
+        loaded.push(copy);
     }
     let after = rss_bytes()?;
     let per_doc = after.saturating_sub(before) as f64 / copies as f64;
@@ -138,46 +210,120 @@ fn build(shape: &str) -> anyhow::Result<AutoCommit> {
             autosurgeon::reconcile(&mut doc, &dossier)?;
             doc.commit();
         }
-        Some(("planning", cells)) => {
-            let cells: usize = cells.parse()?;
+        Some(("planning", spec)) => {
+            let (cells, per_change) = match spec.split_once('/') {
+                Some((cells, per)) => (cells.parse::<usize>()?, per.parse::<usize>()?.max(1)),
+                None => (spec.parse()?, 1),
+            };
             let year: SchoolYear = "2026-2027".parse().map_err(|e| anyhow!("{e:?}"))?;
             autosurgeon::reconcile(&mut doc, Planning::new(&"f".repeat(32), year))?;
             doc.commit();
             let device = ActorId::random();
             let start = jiff::civil::date(2026, 9, 1);
-            for i in 0..cells {
+            let cell = |i: usize| -> anyhow::Result<(String, String, i64)> {
                 let child = format!("{:032x}", i % 2);
                 let date = start.checked_add(jiff::Span::new().days((i / 4) as i64))?;
                 let activity = ["cantine", "matin", "soir", "mercredi"][(i / 2) % 4];
                 let key = CellKey::new(child, date, activity.to_string()).encode();
-                let rev = format!("{i:016x}");
-                let at_ms = 1_788_000_000_000 + i as i64 * 60_000;
+                Ok((
+                    key,
+                    format!("{i:016x}"),
+                    1_788_000_000_000 + i as i64 * 60_000,
+                ))
+            };
+            let batches: Vec<usize> = (0..cells).step_by(per_change).collect();
+            for first in batches {
+                let batch = first..(first + per_change).min(cells);
                 doc.set_actor(device.clone());
-                let request = BookingRequest {
-                    wanted: true,
-                    rev: rev.clone(),
-                    by: "a".repeat(32),
-                    at_ms,
-                };
                 let requests = map(&doc, "requests")?;
-                reconcile_prop(&mut doc, &requests, key.as_str(), &request)?;
+                for i in batch.clone() {
+                    let (key, rev, at_ms) = cell(i)?;
+                    let request = BookingRequest {
+                        wanted: true,
+                        rev,
+                        by: "a".repeat(32),
+                        at_ms,
+                    };
+                    reconcile_prop(&mut doc, &requests, key.as_str(), &request)?;
+                }
                 doc.commit();
                 doc.set_actor(server.clone());
-                let decision = Decision {
-                    rev,
-                    outcome: Outcome::Accepted,
-                    reason: None,
-                    cause: None,
-                    decided_at_ms: at_ms + 50,
-                };
                 let decisions = map(&doc, "decisions")?;
-                reconcile_prop(&mut doc, &decisions, key.as_str(), &decision)?;
+                for i in batch {
+                    let (key, rev, at_ms) = cell(i)?;
+                    let decision = Decision {
+                        rev,
+                        outcome: Outcome::Accepted,
+                        reason: None,
+                        cause: None,
+                        decided_at_ms: at_ms + 50,
+                    };
+                    reconcile_prop(&mut doc, &decisions, key.as_str(), &decision)?;
+                }
                 doc.commit();
             }
         }
-        _ => bail!("unknown shape {shape}: dossier or planning:CELLS"),
+        _ => bail!("unknown shape {shape}: dossier, planning:CELLS or planning:CELLS/PER"),
     }
     Ok(doc)
+}
+
+/// Writes `count` one-cell syncs into `doc` (a request from a device, then its decision from
+/// the server, on cells of the year's last days) and returns their changes in order.
+fn later_syncs(doc: &mut AutoCommit, count: usize) -> anyhow::Result<Vec<automerge::Change>> {
+    let device = ActorId::random();
+    let server = ActorId::random();
+    let start = jiff::civil::date(2027, 6, 1);
+    let mut changes = Vec::with_capacity(2 * count);
+    for i in 0..count {
+        let key = CellKey::new(
+            format!("{:032x}", i % 2),
+            start.checked_add(jiff::Span::new().days((i / 2) as i64))?,
+            "cantine".to_string(),
+        )
+        .encode();
+        let rev = format!("{:032x}", 0xfeed_0000_u64 + i as u64);
+        let at_ms = 1_790_000_000_000 + i as i64 * 60_000;
+        let heads = doc.get_heads();
+        doc.set_actor(device.clone());
+        let requests = map(doc, "requests")?;
+        let request = BookingRequest {
+            wanted: true,
+            rev: rev.clone(),
+            by: "a".repeat(32),
+            at_ms,
+        };
+        reconcile_prop(&mut *doc, &requests, key.as_str(), &request)?;
+        doc.commit();
+        doc.set_actor(server.clone());
+        let decisions = map(doc, "decisions")?;
+        let decision = Decision {
+            rev,
+            outcome: Outcome::Accepted,
+            reason: None,
+            cause: None,
+            decided_at_ms: at_ms + 50,
+        };
+        reconcile_prop(&mut *doc, &decisions, key.as_str(), &decision)?;
+        doc.commit();
+        changes.extend(doc.get_changes(&heads));
+    }
+    Ok(changes)
+}
+
+/// Applies one change the way the server merges a device's message: with Automerge's diff
+/// cursor logging what arrives, the diff taken, then the log stopped (`docs/merge.rs`).
+fn merge_as_the_server_does(
+    doc: &mut AutoCommit,
+    change: &automerge::Change,
+) -> anyhow::Result<()> {
+    let before = doc.get_heads();
+    doc.update_diff_cursor();
+    doc.apply_changes([change.clone()])?;
+    let after = doc.get_heads();
+    let _patches = doc.diff(&before, &after);
+    doc.reset_diff_cursor();
+    Ok(())
 }
 
 fn map(doc: &AutoCommit, name: &str) -> anyhow::Result<automerge::ObjId> {
@@ -196,4 +342,37 @@ fn rss_bytes() -> anyhow::Result<u64> {
         .ok_or_else(|| anyhow!("no VmRSS in /proc/self/status"))?
         .parse()?;
     Ok(kb * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit;
+
+    #[test]
+    fn the_fit_finds_the_coefficients_of_exact_points() {
+        let points: Vec<([f64; 3], f64)> =
+            [(6.0, 1.0), (2006.0, 2001.0), (2006.0, 3.0), (606.0, 3.0)]
+                .into_iter()
+                .map(|(ops, changes)| {
+                    (
+                        [1.0, ops, changes],
+                        25_000.0 + 140.0 * ops + 180.0 * changes,
+                    )
+                })
+                .collect();
+        let [a, b, c] = fit(&points).expect("the shapes separate operations from changes");
+        assert!((a - 25_000.0).abs() < 1e-3, "{a}");
+        assert!((b - 140.0).abs() < 1e-6, "{b}");
+        assert!((c - 180.0).abs() < 1e-6, "{c}");
+    }
+
+    #[test]
+    fn the_fit_refuses_shapes_whose_changes_follow_their_operations() {
+        // One change per operation in every shape: operations and changes cannot be told apart.
+        let points: Vec<([f64; 3], f64)> = [10.0, 100.0, 1000.0]
+            .into_iter()
+            .map(|n| ([1.0, n, n], 1.0 + 320.0 * n))
+            .collect();
+        assert_eq!(fit(&points), None);
+    }
 }
