@@ -1,8 +1,9 @@
 //! Which loaded documents stay in memory: bounded by the memory they take, not by their
 //! number, least recently used out first, and never one that someone holds or waits for.
 //!
-//! A planning of a thousand booked cells takes about 700 KB once loaded, a new family's
-//! dossier about 30 KB: a bound by count would either waste memory on small documents or let
+//! A planning of a thousand booked cells takes 300 to 700 KB once loaded (booked at once or
+//! cell by cell) and about twice that once syncs merged into it, a new family's dossier
+//! about 30 KB: a bound by count would either waste memory on small documents or let
 //! a few large ones blow it. Each entry is charged an estimate of its
 //! memory ([`estimated_bytes`]), updated whenever its user lets go of it.
 
@@ -18,17 +19,23 @@ pub type SharedSlot = Arc<tokio::sync::Mutex<Slot>>;
 /// What an entry costs with no document loaded: the map entry, the slot and its lock.
 pub const EMPTY_SLOT_BYTES: usize = 256;
 
-/// Memory per Automerge operation of a loaded document, beyond its stored bytes.
+/// Memory per Automerge operation of a freshly loaded document, beyond its stored bytes.
 ///
-/// Measured with `cartable-docmem` (bench/src/docmem.rs; 1 December 2026, automerge 0.12):
-/// it builds plannings of 0 to 1,000 booked cells (a request written by a parent's device and
-/// a decision written by the server per cell, each its own change, as syncs write them) and a
-/// dossier, loads 400 to 6,600 copies of each in a fresh process and divides the growth of
-/// VmRSS by the number of copies. Fitted over the six shapes: memory ≈ saved bytes +
-/// 26,211 + 319 × operations (a planning of 1,000 cells: 2,006 operations, 19 KB saved,
-/// 685 KB loaded; an empty planning 18 KB; a dossier of two children 32 KB). See
-/// `docs/BENCHMARKS.md`.
-pub const BYTES_PER_OP: usize = 320;
+/// Measured with `cartable-docmem` (bench/src/docmem.rs; 3 December 2026, automerge 0.12,
+/// mimalloc): it builds plannings of 0 to 1,000 booked cells, a request written by a
+/// parent's device and a decision written by the server per cell, either each its own
+/// change (a cell booked per sync) or many per change (a year or a month booked at once and
+/// the sync that decided them), and a dossier; loads 400 to 6,600 copies of each in a fresh
+/// process and divides the growth of VmRSS by the number of copies. Fitted over the ten
+/// shapes: memory ≈ saved bytes + 25,527 + 140 × operations + 183 × changes (a planning of
+/// 1,000 cells, 2,006 operations: 688 KB when each request and decision was its own change,
+/// 325 KB when the year was booked and decided at once; an empty planning 18 KB; a dossier
+/// of two children 32 KB). See `docs/BENCHMARKS.md`.
+pub const BYTES_PER_OP: usize = 140;
+
+/// Memory per change of a freshly loaded document's history (its entry in the change graph,
+/// hash and dependencies), beyond its operations; fitted with [`BYTES_PER_OP`].
+pub const BYTES_PER_CHANGE: usize = 180;
 
 /// Memory of a loaded document per byte of its stored form (snapshot and chunks).
 pub const BYTES_PER_SAVED_BYTE: usize = 1;
@@ -36,20 +43,43 @@ pub const BYTES_PER_SAVED_BYTE: usize = 1;
 /// Fixed memory of a loaded document (the fit's constant: op set, change graph, indexes).
 pub const BYTES_PER_DOCUMENT: usize = 26 * 1024;
 
-/// Estimated memory of a loaded document, from its operation count and stored size; a
-/// value hydrated from it and kept (`Loaded::hydrated`, a dossier for the rules) is charged
-/// its stored size once more (its strings and maps, uncompressed but without Automerge's
-/// history).
+/// Memory per operation that a loaded document takes on once a change is applied to it
+/// (measured in the same `cartable-docmem` run, with syncs merged into loaded copies as
+/// `docs/merge.rs` does: the 1,000-cell plannings above take 478 KB and 878 KB after one
+/// sync, 683 KB and 1,082 KB after ten, 700 KB and 1,211 KB after fifty, 1,106 KB after two
+/// hundred for the one booked at once).
+pub const BYTES_PER_OP_ONCE_CHANGED: usize = 170;
+
+/// Memory per change applied to a document since it was loaded (fitted with
+/// [`BYTES_PER_OP_ONCE_CHANGED`]: about five times what the same change costs in a fresh load).
+pub const BYTES_PER_CHANGE_APPLIED: usize = 1_000;
+
+/// Estimated memory of a loaded document, from its operation and change counts, its stored
+/// size and the changes applied since it was loaded; a value hydrated from it and kept
+/// (`Loaded::hydrated`, a dossier for the rules) is charged its stored size once more (its
+/// strings and maps, uncompressed but without Automerge's history).
 pub fn estimated_bytes(loaded: &Loaded) -> usize {
-    let ops = usize::try_from(loaded.doc.stats().num_ops).unwrap_or(usize::MAX);
+    let stats = loaded.doc.stats();
+    let ops = usize::try_from(stats.num_ops).unwrap_or(usize::MAX);
+    let changes = usize::try_from(stats.num_changes).unwrap_or(usize::MAX);
+    let applied = usize::try_from(stats.num_changes.saturating_sub(loaded.changes_at_load))
+        .unwrap_or(usize::MAX);
     let hydrated = if loaded.hydrated.is_some() {
         loaded.stored_bytes
     } else {
         0
     };
+    let once_changed = if applied > 0 {
+        ops.saturating_mul(BYTES_PER_OP_ONCE_CHANGED)
+            .saturating_add(applied.saturating_mul(BYTES_PER_CHANGE_APPLIED))
+    } else {
+        0
+    };
     BYTES_PER_DOCUMENT
         .saturating_add(ops.saturating_mul(BYTES_PER_OP))
+        .saturating_add(changes.saturating_mul(BYTES_PER_CHANGE))
         .saturating_add(loaded.stored_bytes.saturating_mul(BYTES_PER_SAVED_BYTE))
+        .saturating_add(once_changed)
         .saturating_add(hydrated)
 }
 
@@ -308,5 +338,69 @@ mod tests {
         assert_eq!(slot_bytes(&empty_slot), EMPTY_SLOT_BYTES);
         assert!(estimated_bytes(&empty) >= BYTES_PER_DOCUMENT);
         assert!(estimated_bytes(&full) >= estimated_bytes(&empty) + 100 * BYTES_PER_OP);
+    }
+
+    #[test]
+    fn the_same_operations_cost_more_written_one_change_at_a_time() {
+        let write = |per_change: u32| {
+            let mut doc = automerge::AutoCommit::new();
+            for i in 0..100_u32 {
+                automerge::transaction::Transactable::put(
+                    &mut doc,
+                    automerge::ROOT,
+                    format!("k{i}"),
+                    i,
+                )
+                .expect("put into a fresh map");
+                if (i + 1) % per_change == 0 {
+                    doc.commit();
+                }
+            }
+            let stored_bytes = doc.save().len();
+            Loaded::new(doc, 1, 1, stored_bytes)
+        };
+        let at_once = write(100);
+        let one_by_one = write(1);
+        assert_eq!(at_once.doc.stats().num_changes, 1);
+        assert_eq!(one_by_one.doc.stats().num_changes, 100);
+        assert!(
+            estimated_bytes(&one_by_one) >= estimated_bytes(&at_once) + 99 * BYTES_PER_CHANGE,
+            "each change of the history is charged"
+        );
+    }
+
+    #[test]
+    fn a_document_changed_since_it_was_loaded_is_charged_more_than_a_fresh_load() {
+        let mut doc = automerge::AutoCommit::new();
+        for i in 0..100 {
+            automerge::transaction::Transactable::put(
+                &mut doc,
+                automerge::ROOT,
+                format!("k{i}"),
+                i,
+            )
+            .expect("put into a fresh map");
+        }
+        doc.commit();
+        let stored = doc.save();
+        let fresh = automerge::AutoCommit::load(&stored).expect("load");
+        let mut loaded = Loaded::new(fresh, 1, 1, stored.len());
+        let before = estimated_bytes(&loaded);
+        automerge::transaction::Transactable::put(&mut loaded.doc, automerge::ROOT, "k0", -1)
+            .expect("put");
+        loaded.doc.commit();
+        assert!(
+            estimated_bytes(&loaded)
+                >= before + 100 * BYTES_PER_OP_ONCE_CHANGED + BYTES_PER_CHANGE_APPLIED,
+            "the columns made growable and the change applied are charged"
+        );
+        let saved = loaded.doc.save();
+        let reloaded = Loaded::new(
+            automerge::AutoCommit::load(&saved).expect("reload"),
+            2,
+            1,
+            saved.len(),
+        );
+        assert!(estimated_bytes(&reloaded) < estimated_bytes(&loaded));
     }
 }

@@ -11,7 +11,7 @@ use super::place_locks::PlaceLocks;
 use crate::db::chunk_codec::StoredDoc;
 use crate::db::{Backend, Db, documents};
 use crate::error::AppError;
-use automerge::{ActorId, AutoCommit, ChangeHash};
+use automerge::{ActorId, AutoCommit, ChangeHash, ReadDoc};
 use cartable_domain::ids::DocumentId;
 use sqlx::AnyConnection;
 use std::any::Any;
@@ -31,12 +31,16 @@ pub struct Loaded {
     /// Its last hydration by [`DocStore::read_shared`], reused while the document is
     /// unchanged.
     pub hydrated: Option<Hydrated>,
+    /// Changes in its history when it was loaded: those applied since make it take more
+    /// memory than a fresh load of the same history (see `cache::estimated_bytes`).
+    pub changes_at_load: u64,
 }
 
 impl Loaded {
     /// A document just loaded from (or stored to) storage at `version`.
     pub fn new(doc: AutoCommit, version: i64, chunks: i64, stored_bytes: usize) -> Self {
         Self {
+            changes_at_load: doc.stats().num_changes,
             doc,
             version,
             chunks,
