@@ -233,39 +233,51 @@ fn build(shape: &str) -> anyhow::Result<AutoCommit> {
             };
             let batches: Vec<usize> = (0..cells).step_by(per_change).collect();
             for first in batches {
-                let batch = first..(first + per_change).min(cells);
-                doc.set_actor(device.clone());
-                let requests = map(&doc, "requests")?;
-                for i in batch.clone() {
-                    let (key, rev, at_ms) = cell(i)?;
-                    let request = BookingRequest {
-                        wanted: true,
-                        rev,
-                        by: "a".repeat(32),
-                        at_ms,
-                    };
-                    reconcile_prop(&mut doc, &requests, key.as_str(), &request)?;
-                }
-                doc.commit();
-                doc.set_actor(server.clone());
-                let decisions = map(&doc, "decisions")?;
-                for i in batch {
-                    let (key, rev, at_ms) = cell(i)?;
-                    let decision = Decision {
-                        rev,
-                        outcome: Outcome::Accepted,
-                        reason: None,
-                        cause: None,
-                        decided_at_ms: at_ms + 50,
-                    };
-                    reconcile_prop(&mut doc, &decisions, key.as_str(), &decision)?;
-                }
-                doc.commit();
+                let batch = (first..(first + per_change).min(cells))
+                    .map(cell)
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                book_and_decide(&mut doc, &device, &server, &batch)?;
             }
         }
         _ => bail!("unknown shape {shape}: dossier, planning:CELLS or planning:CELLS/PER"),
     }
     Ok(doc)
+}
+
+/// Writes `cells` (key, rev, time) into `doc` as one sync does: the requests in one change
+/// by `device`, then their decisions (accepted) in one change by `server`.
+fn book_and_decide(
+    doc: &mut AutoCommit,
+    device: &ActorId,
+    server: &ActorId,
+    cells: &[(String, String, i64)],
+) -> anyhow::Result<()> {
+    doc.set_actor(device.clone());
+    let requests = map(doc, "requests")?;
+    for (key, rev, at_ms) in cells {
+        let request = BookingRequest {
+            wanted: true,
+            rev: rev.clone(),
+            by: "a".repeat(32),
+            at_ms: *at_ms,
+        };
+        reconcile_prop(&mut *doc, &requests, key.as_str(), &request)?;
+    }
+    doc.commit();
+    doc.set_actor(server.clone());
+    let decisions = map(doc, "decisions")?;
+    for (key, rev, at_ms) in cells {
+        let decision = Decision {
+            rev: rev.clone(),
+            outcome: Outcome::Accepted,
+            reason: None,
+            cause: None,
+            decided_at_ms: at_ms + 50,
+        };
+        reconcile_prop(&mut *doc, &decisions, key.as_str(), &decision)?;
+    }
+    doc.commit();
+    Ok(())
 }
 
 /// Writes `count` one-cell syncs into `doc` (a request from a device, then its decision from
@@ -285,27 +297,7 @@ fn later_syncs(doc: &mut AutoCommit, count: usize) -> anyhow::Result<Vec<automer
         let rev = format!("{:032x}", 0xfeed_0000_u64 + i as u64);
         let at_ms = 1_790_000_000_000 + i as i64 * 60_000;
         let heads = doc.get_heads();
-        doc.set_actor(device.clone());
-        let requests = map(doc, "requests")?;
-        let request = BookingRequest {
-            wanted: true,
-            rev: rev.clone(),
-            by: "a".repeat(32),
-            at_ms,
-        };
-        reconcile_prop(&mut *doc, &requests, key.as_str(), &request)?;
-        doc.commit();
-        doc.set_actor(server.clone());
-        let decisions = map(doc, "decisions")?;
-        let decision = Decision {
-            rev,
-            outcome: Outcome::Accepted,
-            reason: None,
-            cause: None,
-            decided_at_ms: at_ms + 50,
-        };
-        reconcile_prop(&mut *doc, &decisions, key.as_str(), &decision)?;
-        doc.commit();
+        book_and_decide(doc, &device, &server, &[(key, rev, at_ms)])?;
         changes.extend(doc.get_changes(&heads));
     }
     Ok(changes)

@@ -319,11 +319,10 @@ mod tests {
         assert_eq!(cache.bytes(), 900);
     }
 
-    #[test]
-    fn a_loaded_document_costs_more_than_an_empty_slot_and_grows_with_its_operations() {
+    /// A document of 100 keys at its root, committed every `per_change` keys.
+    fn hundred_keys(per_change: u32) -> automerge::AutoCommit {
         let mut doc = automerge::AutoCommit::new();
-        let empty = Loaded::new(doc.clone(), 1, 1, doc.save().len());
-        for i in 0..100 {
+        for i in 0..100_u32 {
             automerge::transaction::Transactable::put(
                 &mut doc,
                 automerge::ROOT,
@@ -331,7 +330,19 @@ mod tests {
                 i,
             )
             .expect("put into a fresh map");
+            if (i + 1) % per_change == 0 {
+                doc.commit();
+            }
         }
+        doc
+    }
+
+    #[test]
+    fn a_loaded_document_costs_more_than_an_empty_slot_and_grows_with_its_operations() {
+        let mut empty_doc = automerge::AutoCommit::new();
+        let empty_bytes = empty_doc.save().len();
+        let empty = Loaded::new(empty_doc, 1, 1, empty_bytes);
+        let mut doc = hundred_keys(100);
         let stored_bytes = doc.save().len();
         let full = Loaded::new(doc, 2, 1, stored_bytes);
         let empty_slot = Slot::default();
@@ -343,19 +354,7 @@ mod tests {
     #[test]
     fn the_same_operations_cost_more_written_one_change_at_a_time() {
         let write = |per_change: u32| {
-            let mut doc = automerge::AutoCommit::new();
-            for i in 0..100_u32 {
-                automerge::transaction::Transactable::put(
-                    &mut doc,
-                    automerge::ROOT,
-                    format!("k{i}"),
-                    i,
-                )
-                .expect("put into a fresh map");
-                if (i + 1) % per_change == 0 {
-                    doc.commit();
-                }
-            }
+            let mut doc = hundred_keys(per_change);
             let stored_bytes = doc.save().len();
             Loaded::new(doc, 1, 1, stored_bytes)
         };
@@ -371,17 +370,7 @@ mod tests {
 
     #[test]
     fn a_document_changed_since_it_was_loaded_is_charged_more_than_a_fresh_load() {
-        let mut doc = automerge::AutoCommit::new();
-        for i in 0..100 {
-            automerge::transaction::Transactable::put(
-                &mut doc,
-                automerge::ROOT,
-                format!("k{i}"),
-                i,
-            )
-            .expect("put into a fresh map");
-        }
-        doc.commit();
+        let mut doc = hundred_keys(100);
         let stored = doc.save();
         let fresh = automerge::AutoCommit::load(&stored).expect("load");
         let mut loaded = Loaded::new(fresh, 1, 1, stored.len());
