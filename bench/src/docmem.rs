@@ -6,8 +6,10 @@
 //! its own change (a cell booked per sync) or many per change (a month or a year booked at
 //! once, and the sync that decides them), and a family's dossier. For each, a fresh child
 //! process loads many copies of its saved bytes and divides the growth of its resident
-//! memory (VmRSS) by the number of copies, so no shape inherits another's freed memory. Then
-//! fits `memory − saved bytes ≈ a + b × operations + c × changes` over the shapes.
+//! memory (VmRSS) by the number of copies, so no shape inherits another's freed memory, and
+//! times those loads (`AutoCommit::load` alone: what a sync pays for a document not in the
+//! cache). Then fits `memory − saved bytes ≈ a + b × operations + c × changes` over the
+//! shapes.
 
 use anyhow::{Context, anyhow, bail};
 use automerge::{ActorId, AutoCommit, ROOT, ReadDoc};
@@ -54,8 +56,8 @@ fn main() -> anyhow::Result<()> {
     shapes.extend(args.cells.iter().map(|c| format!("planning:{c}")));
     shapes.extend(args.bulk.iter().map(|b| format!("planning:{b}")));
     println!(
-        "{:<22} {:>8} {:>8} {:>10} {:>7} {:>12} {:>10}",
-        "shape", "changes", "ops", "saved B", "copies", "memory B", "B per op"
+        "{:<22} {:>8} {:>8} {:>10} {:>7} {:>12} {:>10} {:>9}",
+        "shape", "changes", "ops", "saved B", "copies", "memory B", "B per op", "load µs"
     );
     let mut points = Vec::new();
     for shape in &shapes {
@@ -89,7 +91,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// Measures one shape in a fresh process and prints its line: `[changes, operations, saved
-/// bytes, copies, memory per copy]`.
+/// bytes, copies, memory per copy]` (and the time of one load, printed only).
 fn measure(shape: &str, fill_mb: usize) -> anyhow::Result<[f64; 5]> {
     let out = Command::new(std::env::current_exe()?)
         .args(["--one", shape, "--fill-mb", &fill_mb.to_string()])
@@ -104,7 +106,7 @@ fn measure(shape: &str, fill_mb: usize) -> anyhow::Result<[f64; 5]> {
         .map(str::parse)
         .collect::<Result<_, _>>()
         .with_context(|| format!("reading `{line}`"))?;
-    let [changes, ops, saved, copies, memory] = f[..] else {
+    let [changes, ops, saved, copies, memory, load_us] = f[..] else {
         bail!("unexpected line `{line}`");
     };
     let per_op = if ops > 0.0 {
@@ -113,7 +115,7 @@ fn measure(shape: &str, fill_mb: usize) -> anyhow::Result<[f64; 5]> {
         0.0
     };
     println!(
-        "{shape:<22} {changes:>8.0} {ops:>8.0} {saved:>10.0} {copies:>7.0} {memory:>12.0} {per_op:>10.0}"
+        "{shape:<22} {changes:>8.0} {ops:>8.0} {saved:>10.0} {copies:>7.0} {memory:>12.0} {per_op:>10.0} {load_us:>9.0}"
     );
     Ok([changes, ops, saved, copies, memory])
 }
@@ -166,8 +168,11 @@ fn measure_here(shape: &str, fill_mb: usize) -> anyhow::Result<()> {
     let copies = (fill_mb * 1024 * 1024 / guess).clamp(100, 20_000);
     let before = rss_bytes()?;
     let mut loaded = Vec::with_capacity(copies);
+    let mut loading = std::time::Duration::ZERO;
     for _ in 0..copies {
+        let started = std::time::Instant::now();
         let mut copy = AutoCommit::load(&bytes)?;
+        loading += started.elapsed();
         for change in &later {
             merge_as_the_server_does(&mut copy, change)?;
         }
@@ -175,8 +180,9 @@ fn measure_here(shape: &str, fill_mb: usize) -> anyhow::Result<()> {
     }
     let after = rss_bytes()?;
     let per_doc = after.saturating_sub(before) as f64 / copies as f64;
+    let load_us = loading.as_secs_f64() * 1e6 / copies as f64;
     println!(
-        "{} {} {} {} {per_doc:.0}",
+        "{} {} {} {} {per_doc:.0} {load_us:.1}",
         stats.num_changes,
         stats.num_ops,
         bytes.len(),
