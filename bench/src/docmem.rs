@@ -61,7 +61,7 @@ fn main() -> anyhow::Result<()> {
     );
     let mut points = Vec::new();
     for shape in &shapes {
-        let [changes, ops, saved, _, memory] = measure(shape, args.fill_mb)?;
+        let [changes, ops, saved, memory] = measure(shape, args.fill_mb)?;
         points.push(([1.0, ops, changes], memory - saved));
     }
     let [a, b, c] = fit(&points).ok_or_else(|| {
@@ -80,7 +80,7 @@ fn main() -> anyhow::Result<()> {
         );
     }
     for shape in args.merged.iter().map(|m| format!("planning:{m}")) {
-        let [changes, ops, saved, _, memory] = measure(&shape, args.fill_mb)?;
+        let [changes, ops, saved, memory] = measure(&shape, args.fill_mb)?;
         let predicted = fitted(&[1.0, ops, changes]) + saved;
         println!(
             "  {shape} (not fitted): measured {memory:.0}, the fit gives {predicted:.0} ({:+.0} %)",
@@ -90,9 +90,9 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Measures one shape in a fresh process and prints its line: `[changes, operations, saved
-/// bytes, copies, memory per copy]` (and the time of one load, printed only).
-fn measure(shape: &str, fill_mb: usize) -> anyhow::Result<[f64; 5]> {
+/// Measures one shape in a fresh process, prints its line (with the copies loaded and the
+/// time of one load) and returns `[changes, operations, saved bytes, memory per copy]`.
+fn measure(shape: &str, fill_mb: usize) -> anyhow::Result<[f64; 4]> {
     let out = Command::new(std::env::current_exe()?)
         .args(["--one", shape, "--fill-mb", &fill_mb.to_string()])
         .output()
@@ -117,7 +117,7 @@ fn measure(shape: &str, fill_mb: usize) -> anyhow::Result<[f64; 5]> {
     println!(
         "{shape:<22} {changes:>8.0} {ops:>8.0} {saved:>10.0} {copies:>7.0} {memory:>12.0} {per_op:>10.0} {load_us:>9.0}"
     );
-    Ok([changes, ops, saved, copies, memory])
+    Ok([changes, ops, saved, memory])
 }
 
 /// Least squares of `y = a + b x1 + c x2` (each point's `x` is `[1, x1, x2]`), solved from

@@ -381,7 +381,7 @@ mod tests {
         assert!(
             estimated_bytes(&loaded)
                 >= before + 100 * BYTES_PER_OP_ONCE_CHANGED + BYTES_PER_CHANGE_APPLIED,
-            "the columns made growable and the change applied are charged"
+            "the operations of a changed document and the change applied are charged"
         );
         let saved = loaded.doc.save();
         let reloaded = Loaded::new(
