@@ -112,21 +112,29 @@ pub async fn handle(
         .iter()
         .any(|(d, _)| d.kind == DocKind::Planning && d.school_year == Some(current_year));
     if !has_planning {
-        let row = create::ensure_planning(
+        // Boxed, as the ledger's creation below: a family's first sync of the year alone
+        // takes this path, and its state would otherwise sit in every sync's future.
+        let row = Box::pin(create::ensure_planning(
             &state.db,
             state.docs.actor(),
             structure_id,
             &device.family_id,
             current_year,
             state.clock.now().as_millisecond(),
-        )
+        ))
         .await?;
         visible.retain(|(d, _)| d.id != row.id);
         visible.push((row, None));
     }
     // "Mes Factures": the family's ledger appears with its first sync.
     if !visible.iter().any(|(d, _)| d.kind == DocKind::Ledger) {
-        match crate::invoicing::ledger::ensure(state, structure_id, &device.family_id).await {
+        match Box::pin(crate::invoicing::ledger::ensure(
+            state,
+            structure_id,
+            &device.family_id,
+        ))
+        .await
+        {
             Ok(row) => visible.push((row, None)),
             Err(e) => {
                 tracing::warn!(error = %e, family_id = %device.family_id, "ledger not created")

@@ -16,7 +16,9 @@ use std::sync::Arc;
 /// A document's slot, shared between the cache and whoever locked or awaits it.
 pub type SharedSlot = Arc<tokio::sync::Mutex<Slot>>;
 
-/// What an entry costs with no document loaded: the map entry, the slot and its lock.
+/// What an entry costs with no document loaded: the map entry, the slot and its lock (its
+/// loaded document is boxed, so that an empty slot stays this small; see the test
+/// `an_empty_slot_is_charged_at_least_its_fixed_parts`).
 pub const EMPTY_SLOT_BYTES: usize = 256;
 
 /// Memory per Automerge operation of a freshly loaded document, beyond its stored bytes.
@@ -85,7 +87,7 @@ pub fn estimated_bytes(loaded: &Loaded) -> usize {
 
 /// What a slot costs as it is now.
 pub fn slot_bytes(slot: &Slot) -> usize {
-    EMPTY_SLOT_BYTES + slot.loaded.as_ref().map_or(0, estimated_bytes)
+    EMPTY_SLOT_BYTES + slot.loaded.as_deref().map_or(0, estimated_bytes)
 }
 
 struct Entry {
@@ -221,6 +223,23 @@ mod tests {
     fn use_at(cache: &mut SlotCache, doc_id: &DocumentId, bytes: usize) {
         let slot = cache.checkout(doc_id);
         drop(cache.checkin(doc_id, &slot, bytes));
+    }
+
+    #[test]
+    fn an_empty_slot_is_charged_at_least_its_fixed_parts() {
+        // The slot behind its lock and the `Arc`'s two counts; the map's key and entry and
+        // the order's key and value; the id's 32 characters twice (the map's key, the
+        // order's value), each in an allocation of its own.
+        let slot = size_of::<tokio::sync::Mutex<Slot>>() + 2 * size_of::<usize>();
+        let map = size_of::<DocumentId>() + size_of::<Entry>();
+        let order = size_of::<u64>() + size_of::<DocumentId>();
+        let ids = 2 * 32;
+        let fixed = slot + map + order + ids;
+        assert!(
+            fixed <= EMPTY_SLOT_BYTES,
+            "an empty slot takes at least {fixed} B ({slot} B of them the slot), \
+             more than the {EMPTY_SLOT_BYTES} B it is charged"
+        );
     }
 
     #[test]

@@ -161,6 +161,12 @@ pub async fn refresh_if_due(state: &AppState, structure_id: &str) -> AppResult<(
     if !state.publication.due(structure_id, state.clock.now()) {
         return Ok(());
     }
+    // Boxed: every sync awaits this function, and the refresh's state would otherwise sit
+    // inline in every sync's future although it runs about once a day.
+    Box::pin(refresh_once(state, structure_id)).await
+}
+
+async fn refresh_once(state: &AppState, structure_id: &str) -> AppResult<()> {
     let _one_at_a_time = state.publication.refreshing.lock().await;
     // Another sync may have refreshed while this one waited.
     if state.publication.due(structure_id, state.clock.now()) {

@@ -80,7 +80,9 @@ pub struct Hydrated {
 
 #[derive(Default)]
 pub struct Slot {
-    pub loaded: Option<Loaded>,
+    /// Boxed: a `Loaded` is several KB inline (its `AutoCommit` most of it), which every slot
+    /// would otherwise carry while its document is not loaded.
+    pub loaded: Option<Box<Loaded>>,
 }
 
 /// A locked slot. Letting go of it tells the cache what the document now costs, which may
@@ -194,7 +196,12 @@ impl DocStore {
         self.loads.fetch_add(1, Ordering::Relaxed);
         let mut doc = AutoCommit::load(&stored.bytes)?;
         doc.set_actor(self.actor.clone());
-        slot.loaded = Some(Loaded::new(doc, version, stored.chunks, stored.stored_len));
+        slot.loaded = Some(Box::new(Loaded::new(
+            doc,
+            version,
+            stored.chunks,
+            stored.stored_len,
+        )));
         Ok(())
     }
 

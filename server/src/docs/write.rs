@@ -98,7 +98,7 @@ impl DocWrite {
     fn loaded(&mut self) -> AppResult<&mut Loaded> {
         self.slot
             .as_mut()
-            .and_then(|s| s.loaded.as_mut())
+            .and_then(|s| s.loaded.as_deref_mut())
             .ok_or_else(|| AppError::internal("document non chargé"))
     }
 

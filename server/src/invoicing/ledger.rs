@@ -437,6 +437,11 @@ pub async fn catch_up(state: &AppState) {
     if !CATCH_UP.swap(false, Ordering::Relaxed) {
         return;
     }
+    // Boxed: every sync awaits `catch_up`, which has work only after a failure.
+    Box::pin(publish_stale(state)).await
+}
+
+async fn publish_stale(state: &AppState) {
     let stale = sqlx::query(
         "SELECT family_id, structure_id FROM ledger_publications WHERE published < wanted",
     )
