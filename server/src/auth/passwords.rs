@@ -6,13 +6,14 @@
 //! server at 849 MB of resident memory instead of 108 MB. Here at most one hash per core
 //! runs at a time (the others wait their turn: they would share the cores anyway), and each
 //! one fills one of the memory areas kept for the purpose, so this memory stays at
-//! cores × 19 MiB however many parents log in at once.
+//! cores × 19 MiB however many parents log in at once. An area is kept only while another
+//! hash waits for one or runs: once a burst of logins is over, the areas go back to the
+//! allocator instead of holding 19 MiB per core for the rest of the server's life.
 
 use crate::error::AppError;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::RngCore;
-#[cfg(test)]
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{LazyLock, Mutex};
 use tokio::sync::Semaphore;
@@ -28,8 +29,9 @@ fn parallelism() -> usize {
 /// Permits to hash, one per core.
 static GATE: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(parallelism()));
 
-/// Memory areas of the default parameters' size, reused from one hash to the next.
-static AREAS: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+/// Memory areas of the default parameters' size, reused from one hash to the next while
+/// hashes follow each other.
+static AREAS: Areas = Areas::new();
 
 /// Hashes running through [`hash`] and [`verify`] now, and the most at once (tests).
 #[cfg(test)]
@@ -52,23 +54,64 @@ fn default_blocks() -> usize {
     Params::DEFAULT.block_count()
 }
 
-/// Runs `work` with a memory area of at least `blocks` blocks: a kept one when the size is
-/// the default one, returned afterwards (at most one per core is kept).
-fn with_area<T>(blocks: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
-    if blocks > default_blocks() {
-        // A hash stored with heavier parameters than today's: its own area, dropped after.
-        let mut area = vec![Block::new(); blocks];
-        return work(&mut area);
+/// Memory areas kept between hashes, and how many hashes want one.
+struct Areas {
+    kept: Mutex<Vec<Vec<Block>>>,
+    /// Hashes waiting for their turn or running (see [`Demand`]).
+    demand: AtomicUsize,
+}
+
+impl Areas {
+    const fn new() -> Areas {
+        Areas {
+            kept: Mutex::new(Vec::new()),
+            demand: AtomicUsize::new(0),
+        }
     }
-    let kept = AREAS.lock().ok().and_then(|mut areas| areas.pop());
-    let mut area = kept.unwrap_or_else(|| vec![Block::new(); default_blocks()]);
-    let result = work(&mut area[..blocks]);
-    if let Ok(mut areas) = AREAS.lock()
-        && areas.len() < parallelism()
-    {
-        areas.push(area);
+
+    /// Runs `work` with a memory area of at least `blocks` blocks: a kept one when the size
+    /// is the default one. Afterwards the area is kept (at most one per core) when another
+    /// hash than this one waits or runs, and freed otherwise.
+    fn with_area<T>(&self, blocks: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
+        if blocks > default_blocks() {
+            // A hash stored with heavier parameters than today's: its own area, dropped after.
+            let mut area = vec![Block::new(); blocks];
+            return work(&mut area);
+        }
+        let kept = self.kept.lock().ok().and_then(|mut areas| areas.pop());
+        let mut area = kept.unwrap_or_else(|| vec![Block::new(); default_blocks()]);
+        let result = work(&mut area[..blocks]);
+        // This hash is counted in the demand when it came through `in_its_turn`.
+        if self.demand.load(Ordering::SeqCst) > 1
+            && let Ok(mut areas) = self.kept.lock()
+            && areas.len() < parallelism()
+        {
+            areas.push(area);
+        }
+        result
     }
-    result
+
+    #[cfg(test)]
+    fn kept(&self) -> usize {
+        self.kept.lock().map_or(0, |areas| areas.len())
+    }
+}
+
+/// One hash counted in [`Areas::demand`] from the moment it asks for its turn until its
+/// work ends or it is given up.
+struct Demand<'a>(&'a Areas);
+
+impl<'a> Demand<'a> {
+    fn new(areas: &'a Areas) -> Demand<'a> {
+        areas.demand.fetch_add(1, Ordering::SeqCst);
+        Demand(areas)
+    }
+}
+
+impl Drop for Demand<'_> {
+    fn drop(&mut self) {
+        self.0.demand.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Argon2 of `password` and `salt` into `out`, in a memory area of the size `params` asks.
@@ -81,7 +124,7 @@ fn hash_into(
     out: &mut [u8],
 ) -> Result<(), argon2::Error> {
     let argon = Argon2::new(algorithm, version, params.clone());
-    with_area(params.block_count(), |area| {
+    AREAS.with_area(params.block_count(), |area| {
         argon.hash_password_into_with_memory(password.as_bytes(), salt, out, area)
     })
 }
@@ -147,12 +190,22 @@ pub fn verify_now(password: &str, stored: &str) -> bool {
 async fn in_its_turn<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
-    let turn = GATE
+    in_its_turn_of(&GATE, &AREAS, work).await
+}
+
+/// [`in_its_turn`] with the turns of `gate`, counted in the demand of `areas`.
+async fn in_its_turn_of<T: Send + 'static>(
+    gate: &'static Semaphore,
+    areas: &'static Areas,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let demand = Demand::new(areas);
+    let turn = gate
         .acquire()
         .await
         .map_err(|e| AppError::internal(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
-        let _turn = turn;
+        let (_turn, _demand) = (turn, demand);
         in_turn(work)
     })
     .await
@@ -265,7 +318,72 @@ mod tests {
         }
         let peak = PEAK.load(Ordering::SeqCst);
         assert!((1..=parallelism()).contains(&peak), "{peak} hashes at once");
-        let kept = AREAS.lock().expect("areas").len();
-        assert!((1..=parallelism()).contains(&kept), "{kept} areas kept");
+        let kept = AREAS.kept();
+        assert!(kept <= parallelism(), "{kept} areas kept");
+    }
+
+    #[test]
+    fn an_area_is_kept_while_another_hash_wants_one_and_freed_after_the_last() {
+        let areas = Areas::new();
+        let blocks = default_blocks();
+        // Two hashes in their turn: the first one's area waits for the second.
+        let first = Demand::new(&areas);
+        let second = Demand::new(&areas);
+        areas.with_area(blocks, |area| area[0] = Block::new());
+        assert_eq!(areas.kept(), 1);
+        drop(first);
+        // The second, the last one wanted, takes the kept area and frees it.
+        areas.with_area(blocks, |area| assert_eq!(area.len(), blocks));
+        assert_eq!(areas.kept(), 0);
+        drop(second);
+        assert_eq!(areas.demand.load(Ordering::SeqCst), 0);
+        // A hash outside the turns (the admin command's) keeps nothing either.
+        areas.with_area(blocks, |_| ());
+        assert_eq!(areas.kept(), 0);
+        // Never more than one per core, however many hashes want one.
+        let many: Vec<Demand<'_>> = (0..parallelism() + 3)
+            .map(|_| Demand::new(&areas))
+            .collect();
+        let barrier = std::sync::Barrier::new(parallelism() + 2);
+        std::thread::scope(|s| {
+            let (areas, barrier) = (&areas, &barrier);
+            for _ in 0..parallelism() + 2 {
+                s.spawn(move || {
+                    areas.with_area(blocks, |_| {
+                        barrier.wait();
+                    })
+                });
+            }
+        });
+        assert_eq!(areas.kept(), parallelism());
+        drop(many);
+    }
+
+    #[test]
+    fn a_hash_is_counted_from_its_request_for_a_turn_until_its_work_ends_or_it_is_given_up() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let areas: &'static Areas = Box::leak(Box::new(Areas::new()));
+        let gate: &'static Semaphore = Box::leak(Box::new(Semaphore::new(0)));
+        // No turn free: the hash waits at the gate, counted, until its request is dropped.
+        rt.block_on(async {
+            let waiting = in_its_turn_of(gate, areas, || ());
+            let gave_up = tokio::time::timeout(std::time::Duration::from_millis(20), waiting)
+                .await
+                .is_err();
+            assert!(gave_up, "the hash waited for its turn");
+        });
+        assert_eq!(areas.demand.load(Ordering::SeqCst), 0);
+        // With a turn: counted while its work runs, not after.
+        gate.add_permits(1);
+        let during = rt
+            .block_on(in_its_turn_of(gate, areas, || {
+                areas.demand.load(Ordering::SeqCst)
+            }))
+            .expect("ran");
+        assert_eq!(during, 1);
+        assert_eq!(areas.demand.load(Ordering::SeqCst), 0);
     }
 }
