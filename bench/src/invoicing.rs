@@ -16,13 +16,14 @@
 //! Target (`../shared/DESIGN.md`): ≥ 1,000 invoices per second with PDFs on 2 cores.
 
 use anyhow::Context;
+use cartable_bench::memory::{self, OwnPeak};
 use cartable_bench::server::{self, Storage};
 use cartable_bench::stats::cpu_snapshot;
 use cartable_domain::pricing::BillingMonth;
 use cartable_server::AppState;
 use cartable_server::invoicing::{pdf, run};
 use clap::Parser;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The monthly invoice run with PDFs, for many families.
 #[derive(Debug, Parser)]
@@ -55,15 +56,6 @@ fn perf_control(fifo: Option<&std::path::Path>, command: &str) -> anyhow::Result
         writeln!(f, "{command}").context("writing to perf's control FIFO")?;
     }
     Ok(())
-}
-
-fn peak_memory_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
 }
 
 /// This process's CPU time so far, user and system, in seconds (`/proc/self/stat`, which
@@ -202,6 +194,7 @@ async fn seed(
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let own_peak = OwnPeak::start(vec![std::process::id()], Duration::from_millis(100));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -329,8 +322,17 @@ fn main() -> anyhow::Result<()> {
         t.elapsed().as_secs_f64() * 1000.0 / rounds as f64,
         size
     );
-    if let Some(kb) = peak_memory_kb() {
-        println!("  peak memory (VmHWM): {:.0} MB", kb as f64 / 1024.0);
+    // VmHWM counts each connection's map of the SQLite file apart (`cartable_bench::memory`).
+    if let Some(m) = memory::of_process(std::process::id()) {
+        println!(
+            "  peak memory (VmHWM): {:.0} MB; own memory (RssAnon) at its peak {:.0} MB, now \
+             {:.0} MB; files mapped, counted once, now {}",
+            m.peak_mb,
+            own_peak.mb(),
+            m.own_mb,
+            m.files_once_mb
+                .map_or("?".to_string(), |f| format!("{f:.0} MB"))
+        );
     }
     server.stop(&rt)?;
     Ok(())

@@ -5,6 +5,7 @@
 pub mod client;
 pub mod external;
 pub mod load;
+pub mod memory;
 pub mod rules_check;
 pub mod server;
 pub mod start;

@@ -8,6 +8,7 @@ use anyhow::{Context, anyhow, bail};
 use cartable_bench::client::{self, Device, Http};
 use cartable_bench::external::{self, AdminCommand};
 use cartable_bench::load::{self, Op, Phase};
+use cartable_bench::memory::{self, OwnPeak};
 use cartable_bench::server::{self, Storage};
 use cartable_bench::start::Start;
 use cartable_bench::stats::{self, Summary};
@@ -407,6 +408,8 @@ fn measure(
     let mut summaries: Vec<Summary> = Vec::new();
     let no_cells = Arc::new(Vec::new());
 
+    let server_own_peak = (!target.pids().is_empty())
+        .then(|| OwnPeak::start(target.pids().to_vec(), Duration::from_millis(200)));
     // Warm-up 1: every device's first full sync, from empty documents.
     let warm = Phase {
         op: Op::Sync,
@@ -423,6 +426,7 @@ fn measure(
         logins: &logins,
         pg_database: pg_db,
         server_pids: target.pids(),
+        server_own_peak: server_own_peak.as_ref(),
         docs: match &target {
             Target::InProcess { srv, .. } => Some(&srv.state.docs),
             Target::External { .. } => None,
@@ -575,6 +579,8 @@ struct Harness<'a> {
     pg_database: Option<&'a str>,
     /// The server processes when the server runs in processes of its own.
     server_pids: &'a [u32],
+    /// Their highest own memory, sampled while the phases run.
+    server_own_peak: Option<&'a OwnPeak>,
     /// The server's documents when it runs in this process.
     docs: Option<&'a cartable_server::docs::store::DocStore>,
 }
@@ -602,7 +608,8 @@ fn phase(
         .zip(loads_before)
         .map(|(d, before)| d.loads() - before);
     summary.rss_mb = rss_mb();
-    summary.server_memory = stats::processes_memory(h.server_pids);
+    summary.server_memory = memory::of_processes(h.server_pids);
+    summary.server_own_peak_mb = h.server_own_peak.map(|p| p.mb());
     Ok((devices, summary))
 }
 
@@ -770,14 +777,24 @@ fn print_table(
             );
         }
         match s.server_memory {
-            Some(m) if args.server.len() > 1 => println!(
-                "  server processes' RSS after {:.0} MB, peaks so far {:.0} MB (added up)",
-                m.rss_mb, m.peak_mb
-            ),
-            Some(m) => println!(
-                "  server process RSS after {:.0} MB, peak so far {:.0} MB",
-                m.rss_mb, m.peak_mb
-            ),
+            Some(m) => {
+                let (whose, added) = if args.server.len() > 1 {
+                    ("processes'", " (added up)")
+                } else {
+                    ("process", "")
+                };
+                println!(
+                    "  server {whose} RSS after {:.0} MB, peak so far {:.0} MB{added}; own memory \
+                     (RssAnon) after {:.0} MB, peak so far {}; files mapped, counted once, {}",
+                    m.rss_mb,
+                    m.peak_mb,
+                    m.own_mb,
+                    s.server_own_peak_mb
+                        .map_or("?".to_string(), |p| format!("{p:.0} MB")),
+                    m.files_once_mb
+                        .map_or("?".to_string(), |f| format!("{f:.0} MB")),
+                )
+            }
             None => println!(),
         }
     }

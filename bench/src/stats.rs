@@ -1,6 +1,7 @@
 //! Recording and summarising: latencies in a plain sorted Vec, counts, CPU time per side.
 
 use crate::client::{Failure, SyncOutcome, Verdict};
+use crate::memory::ProcessMemory;
 use crate::rules_check::Check;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
@@ -347,51 +348,13 @@ pub struct Summary {
     /// Resident memory of the whole process (server and load generator) after the phase;
     /// of the load generator alone when the server runs in its own process.
     pub rss_mb: Option<f64>,
-    /// A server in its own process: its resident memory after the phase and its peak so far
-    /// (VmRSS, VmHWM).
+    /// A server in its own process: its memory after the phase (see [`crate::memory`]).
     pub server_memory: Option<ProcessMemory>,
+    /// A server in its own process: the highest own memory (RssAnon) sampled so far.
+    pub server_own_peak_mb: Option<f64>,
     /// A server in this process: documents it loaded from storage during the phase.
     pub doc_loads: Option<u64>,
     pub recorder: Recorder,
-}
-
-/// Resident memory of a process, in MB.
-#[derive(Debug, Clone, Copy)]
-pub struct ProcessMemory {
-    /// Now (VmRSS).
-    pub rss_mb: f64,
-    /// The highest so far (VmHWM).
-    pub peak_mb: f64,
-}
-
-/// Reads VmRSS and VmHWM from the text of a /proc `status` file.
-pub fn parse_memory(status: &str) -> Option<ProcessMemory> {
-    let field = |name: &str| -> Option<f64> {
-        let line = status.lines().find_map(|l| l.strip_prefix(name))?;
-        let kb: f64 = line.split_whitespace().next()?.parse().ok()?;
-        Some(kb / 1024.0)
-    };
-    Some(ProcessMemory {
-        rss_mb: field("VmRSS:")?,
-        peak_mb: field("VmHWM:")?,
-    })
-}
-
-/// The resident memory of processes `pids` added up, each one's peak included (`None` when
-/// there are none, or one is gone, or outside Linux).
-pub fn processes_memory(pids: &[u32]) -> Option<ProcessMemory> {
-    let mut total: Option<ProcessMemory> = None;
-    for pid in pids {
-        let m = parse_memory(&std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?)?;
-        total = Some(match total {
-            None => m,
-            Some(t) => ProcessMemory {
-                rss_mb: t.rss_mb + m.rss_mb,
-                peak_mb: t.peak_mb + m.peak_mb,
-            },
-        });
-    }
-    total
 }
 
 fn percentile(sorted: &[u64], p: f64) -> f64 {
@@ -429,6 +392,7 @@ pub fn summarise(phase: &str, mut rec: Recorder, elapsed: Duration, cpu: CpuSpli
         cpu,
         rss_mb: None,
         server_memory: None,
+        server_own_peak_mb: None,
         doc_loads: None,
         recorder: rec,
     }
@@ -469,6 +433,9 @@ impl Summary {
             "process_rss_mb_after": self.rss_mb,
             "server_rss_mb_after": self.server_memory.map(|m| m.rss_mb),
             "server_peak_rss_mb": self.server_memory.map(|m| m.peak_mb),
+            "server_own_mb_after": self.server_memory.map(|m| m.own_mb),
+            "server_own_peak_mb": self.server_own_peak_mb,
+            "server_files_once_mb_after": self.server_memory.and_then(|m| m.files_once_mb),
             "server_doc_loads": self.doc_loads,
             "late_starts": self.recorder.late_starts,
             "churn_logins": self.recorder.churn_logins,
@@ -486,34 +453,6 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn memory_is_read_from_vmrss_and_vmhwm() {
-        let status = "Name:\tcartable-server\nVmPeak:\t 900000 kB\nVmHWM:\t  204800 kB\n\
-                      VmRSS:\t  102400 kB\nThreads:\t7\n";
-        let m = parse_memory(status).expect("both fields present");
-        assert_eq!(m.rss_mb, 100.0);
-        assert_eq!(m.peak_mb, 200.0);
-        assert!(parse_memory("Name:\tx\nVmRSS:\t1 kB\n").is_none());
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn the_memory_of_several_processes_is_added_up() {
-        let me = std::process::id();
-        assert!(processes_memory(&[]).is_none());
-        // The peak only grows, so twice this process lies between twice its peak before
-        // and twice its peak after.
-        let before = processes_memory(&[me]).expect("this process");
-        let twice = processes_memory(&[me, me]).expect("this process twice");
-        let after = processes_memory(&[me]).expect("this process");
-        assert!(
-            twice.peak_mb >= 2.0 * before.peak_mb,
-            "{twice:?} {before:?}"
-        );
-        assert!(twice.peak_mb <= 2.0 * after.peak_mb, "{twice:?} {after:?}");
-        assert!(processes_memory(&[me, u32::MAX]).is_none());
-    }
 
     #[test]
     fn percentiles_use_the_nearest_rank() {
