@@ -324,6 +324,7 @@ fn main() -> anyhow::Result<()> {
     );
     // VmHWM counts each connection's map of the SQLite file apart (`cartable_bench::memory`).
     if let Some(m) = memory::of_process(std::process::id()) {
+        own_peak.note(m.own_mb);
         println!(
             "  peak memory (VmHWM): {:.0} MB; own memory (RssAnon) at its peak {:.0} MB, now \
              {:.0} MB; files mapped, counted once, now {}",

@@ -609,6 +609,9 @@ fn phase(
         .map(|(d, before)| d.loads() - before);
     summary.rss_mb = rss_mb();
     summary.server_memory = memory::of_processes(h.server_pids);
+    if let (Some(peak), Some(m)) = (h.server_own_peak, summary.server_memory) {
+        peak.note(m.own_mb);
+    }
     summary.server_own_peak_mb = h.server_own_peak.map(|p| p.mb());
     Ok((devices, summary))
 }

@@ -97,10 +97,8 @@ impl OwnPeak {
         let peak = Arc::new(AtomicU64::new(0f64.to_bits()));
         let stop = Arc::new(AtomicBool::new(false));
         let sample = move |peak: &AtomicU64| {
-            if let Some(now) = own_mb(&pids)
-                && now > f64::from_bits(peak.load(Ordering::Relaxed))
-            {
-                peak.store(now.to_bits(), Ordering::Relaxed);
+            if let Some(now) = own_mb(&pids) {
+                raise(peak, now);
             }
         };
         sample(&peak);
@@ -114,10 +112,23 @@ impl OwnPeak {
         OwnPeak { peak, stop }
     }
 
+    /// Counts `mb`, read elsewhere (after a phase), as seen: a reading between two samples
+    /// is not above the peak.
+    pub fn note(&self, mb: f64) {
+        raise(&self.peak, mb);
+    }
+
     /// The highest own memory seen so far, in MB (0 when no sample could be read).
     pub fn mb(&self) -> f64 {
         f64::from_bits(self.peak.load(Ordering::Relaxed))
     }
+}
+
+/// Raises the f64 in `peak` to `mb` if `mb` is higher.
+fn raise(peak: &AtomicU64, mb: f64) {
+    let _ = peak.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
+        (mb > f64::from_bits(bits)).then_some(mb.to_bits())
+    });
 }
 
 impl Drop for OwnPeak {
@@ -188,5 +199,11 @@ mod tests {
             "peak {:.1} MB, {before:.1} MB before 64 MB were held",
             peak.mb()
         );
+        // A reading noted from elsewhere raises it, a lower one does not lower it.
+        let seen = peak.mb();
+        peak.note(seen + 1000.0);
+        assert_eq!(peak.mb(), seen + 1000.0);
+        peak.note(1.0);
+        assert_eq!(peak.mb(), seen + 1000.0);
     }
 }
