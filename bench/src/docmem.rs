@@ -14,6 +14,7 @@
 use anyhow::{Context, anyhow, bail};
 use automerge::{ActorId, AutoCommit, ROOT, ReadDoc};
 use autosurgeon::reconcile_prop;
+use cartable_bench::memory;
 use cartable_domain::dossier::{ChildSheet, Dossier};
 use cartable_domain::planning::{BookingRequest, CellKey, Decision, Outcome, Planning};
 use cartable_domain::school_year::SchoolYear;
@@ -332,14 +333,10 @@ fn map(doc: &AutoCommit, name: &str) -> anyhow::Result<automerge::ObjId> {
 }
 
 fn rss_bytes() -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    let kb: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .ok_or_else(|| anyhow!("no VmRSS in /proc/self/status"))?
-        .parse()?;
-    Ok(kb * 1024)
+    let mb = memory::status_mb(std::process::id(), "VmRSS:")
+        .ok_or_else(|| anyhow!("no VmRSS in /proc/self/status"))?;
+    // The kernel counts kB: MB × 2^20 is an exact number of bytes.
+    Ok((mb * 1024.0 * 1024.0) as u64)
 }
 
 #[cfg(test)]

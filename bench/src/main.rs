@@ -661,10 +661,7 @@ fn pg_database_name(args: &Args) -> Option<String> {
 
 /// Resident memory of this process (server and load generator together), in MB.
 fn rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
+    memory::status_mb(std::process::id(), "VmRSS:")
 }
 
 fn print_table(

@@ -76,12 +76,19 @@ pub fn of_processes(pids: &[u32]) -> Option<ProcessMemory> {
     total
 }
 
+/// One line of process `pid`'s `status` file ("VmRSS:", "VmHWM:", "RssAnon:" ...), in MB
+/// (`None` when the process is gone, or outside Linux).
+pub fn status_mb(pid: u32, name: &str) -> Option<f64> {
+    kb_field_mb(
+        &std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?,
+        name,
+    )
+}
+
 /// The own memory of some processes (RssAnon, added up), read from their `status` only.
 fn own_mb(pids: &[u32]) -> Option<f64> {
-    pids.iter().try_fold(0.0, |sum, pid| {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        Some(sum + kb_field_mb(&status, "RssAnon:")?)
-    })
+    pids.iter()
+        .try_fold(0.0, |sum, pid| Some(sum + status_mb(*pid, "RssAnon:")?))
 }
 
 /// The highest own memory of some processes, sampled by a thread of its own until dropped.

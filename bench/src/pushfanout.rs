@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cartable_bench::memory;
 use cartable_bench::server::{self, Storage};
 use cartable_bench::stats::cpu_snapshot;
 use cartable_server::push::causes;
@@ -40,18 +41,6 @@ struct Args {
     /// Give up after this many seconds.
     #[arg(long, default_value_t = 120)]
     timeout_secs: u64,
-}
-
-fn peak_rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 /// The push sink: counts well-formed Web Push requests (VAPID header, aes128gcm body).
@@ -250,7 +239,8 @@ fn run(args: Args) -> anyhow::Result<()> {
         "cpu seconds        server {:.2}, sqlite {:.2}, push sink and other {:.2}, postgres {:.2}",
         cpu.server, cpu.sqlite, cpu.other, cpu.postgres
     );
-    println!("peak memory        {} MB", peak_rss_kb() / 1024);
+    let peak_mb = memory::status_mb(std::process::id(), "VmHWM:").unwrap_or(0.0);
+    println!("peak memory        {peak_mb:.0} MB");
     srv.stop(&server_rt).context("stopping the server")?;
     if got < args.subscriptions {
         bail!(
