@@ -314,10 +314,7 @@ async fn sync_doc(
             .ok_or_else(|| AppError::internal("document non chargé"))?
             .doc;
         let need = incoming::orphans_need(state, device, row, doc);
-        let reply = doc
-            .sync()
-            .generate_sync_message(&mut sync_state)
-            .map(|m| incoming::reply(m, need));
+        let reply = incoming::reply(doc, &mut sync_state, need);
         return Ok((reply, restored));
     }
 
@@ -357,11 +354,7 @@ async fn sync_doc(
                 .map_err(|e| AppError::malformed_sync_because("Message illisible", &e))?;
         }
         let need = incoming::orphans_need(state, device, row, &mut loaded.doc);
-        let reply = loaded
-            .doc
-            .sync()
-            .generate_sync_message(&mut sync_state)
-            .map(|m| incoming::reply(m, need));
+        let reply = incoming::reply(&mut loaded.doc, &mut sync_state, need);
         // Remembered when the device was up to date. Its state after this sync (persisted
         // below when it changed) is then the shared heads its message named, whatever it was
         // before: the same message with that state persisted gets the same reply.

@@ -23,6 +23,7 @@ use cartable_domain::protocol::{
 };
 use cartable_domain::school_year::SchoolYear;
 use cartable_domain::supporting::{DocumentStatus, SupportingDocument};
+use cartable_domain::sync_plan::with_what_they_lack;
 use cartable_reconcile::{Counts, DecisionInputs, PlaceKey, Rules, plan_sync};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
@@ -405,6 +406,7 @@ impl Transport for FakeServer {
             }
             let sdoc = inner.docs.get_mut(&m.doc_id).expect("checked above");
             let reply = sdoc.doc.sync().generate_sync_message(&mut state);
+            let reply = reply.map(|m| with_what_they_lack(&mut sdoc.doc, &mut state, m));
             inner.sync_states.insert(key, state.encode());
             replies.push(DocMessage {
                 doc_id: m.doc_id,

@@ -11,8 +11,9 @@ use crate::AppState;
 use crate::auth::FamilyDevice;
 use crate::db::documents::DocRow;
 use crate::error::{AppError, AppResult};
-use automerge::sync::{ChunkList, Message};
+use automerge::sync::{ChunkList, Message, State, SyncDoc};
 use automerge::{ActorId, AutoCommit, Change, ChangeHash};
+use cartable_domain::sync_plan::with_what_they_lack;
 use cartable_reconcile::validate::Refusal;
 use cartable_reconcile::validate::actors::actors_of;
 use cartable_reconcile::validate::incoming::{has_change, need, sort};
@@ -124,10 +125,21 @@ pub fn orphans_need(
     need(doc.document(), &held)
 }
 
-/// The server's reply as sent to a device: asking for what its orphans need, and without
-/// the capability flags that would let the device answer with whole documents (version 2
-/// messages), which the server does not accept.
-pub fn reply(mut message: Message, extra_need: Vec<ChangeHash>) -> Vec<u8> {
+/// The server's reply to a device, if it has anything to say: Automerge's next message with
+/// the changes the device certainly lacks (see [`with_what_they_lack`]), asking for what its
+/// orphans need, and without the capability flags that would let the device answer with whole
+/// documents (version 2 messages), which the server does not accept.
+pub fn reply(
+    doc: &mut AutoCommit,
+    sync_state: &mut State,
+    extra_need: Vec<ChangeHash>,
+) -> Option<Vec<u8>> {
+    let message = doc.sync().generate_sync_message(sync_state)?;
+    let message = with_what_they_lack(doc, sync_state, message);
+    Some(encode_reply(message, extra_need))
+}
+
+fn encode_reply(mut message: Message, extra_need: Vec<ChangeHash>) -> Vec<u8> {
     if !extra_need.is_empty() {
         // Automerge encodes hash lists sorted (and panics otherwise).
         message.need.extend(extra_need);
