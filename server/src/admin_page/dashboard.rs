@@ -206,9 +206,13 @@ pub async fn page(
 
     // Reviews waiting.
     let family_names = family_names(&state, structure_id.as_str()).await?;
-    let mut conn = state.db.pool.acquire().await?;
-    let dossiers = reviews::list(&mut conn, &structure_id, ReviewStatus::Pending)
-        .await?
+    // Each connection is given back before the next query takes another: a page that held
+    // one while waiting for a second could, with a small pool, wait for itself.
+    let pending = {
+        let mut conn = state.db.pool.acquire().await?;
+        reviews::list(&mut conn, &structure_id, ReviewStatus::Pending).await?
+    };
+    let dossiers = pending
         .into_iter()
         .map(|l| Pending {
             link: format!("/admin/dossiers/{}", l.version.family_id),
@@ -240,8 +244,10 @@ pub async fn page(
     let mut overdue_cents = 0;
     if staff.is_admin() {
         let ids = accounts::families_of(&state.db, structure_id.as_str()).await?;
-        let rows = invoices::of_families(&mut conn, structure_id.as_str(), &ids).await?;
-        drop(conn);
+        let rows = {
+            let mut conn = state.db.pool.acquire().await?;
+            invoices::of_families(&mut conn, structure_id.as_str(), &ids).await?
+        };
         for s in summaries(&state, structure_id.as_str(), rows).await? {
             if s.status == "overdue" {
                 overdue_cents += s.remaining_cents;

@@ -1,5 +1,6 @@
 //! Append-only log of staff access to sensitive data (health, diet): who, when, what.
 
+use super::Db;
 use cartable_domain::ids::{AccountId, FamilyId, StructureId};
 use sqlx::AnyConnection;
 
@@ -32,4 +33,19 @@ pub async fn record(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Appends one entry in a write of its own, through the write gate: on SQLite a write
+/// outside it would wait on the batches' lock, holding a pooled connection meanwhile, and
+/// fail after the busy timeout while the server is busy writing.
+pub async fn record_alone(
+    db: &Db,
+    who: Who<'_>,
+    action: &str,
+    family_id: Option<&FamilyId>,
+    detail: &str,
+) -> Result<(), sqlx::Error> {
+    let mut wtx = db.begin_write().await?;
+    record(&mut wtx.tx, who, action, family_id, detail).await?;
+    wtx.commit().await
 }

@@ -216,9 +216,8 @@ pub async fn issue(
     if let Some(e) = failed {
         return Err(e);
     }
-    let mut conn = state.db.pool.acquire().await?;
-    crate::db::audit::record(
-        &mut conn,
+    crate::db::audit::record_alone(
+        &state.db,
         crate::db::audit::Who {
             account_id: &cartable_domain::ids::AccountId::from(issued_by),
             structure_id: &StructureId::from(structure_id),

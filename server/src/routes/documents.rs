@@ -222,14 +222,13 @@ pub async fn document_content(
     } = caller
         && SENSITIVE_KINDS.contains(&stored.doc.kind.as_str())
     {
-        let mut conn = state.db.pool.acquire().await?;
         let who = audit::Who {
             account_id,
             structure_id,
             at_ms: state.clock.now().as_millisecond(),
         };
-        audit::record(
-            &mut conn,
+        audit::record_alone(
+            &state.db,
             who,
             "download_document",
             Some(&FamilyId::from(&stored.doc.family_id)),

@@ -24,21 +24,19 @@ async fn download(State(state): State<AppState>, device: FamilyDevice) -> AppRes
     let content = export::collect(&state, &structure_id, &device.family_id).await?;
     let now = paris_datetime(state.clock.now());
     let (file, size) = archive::write(&state, content, now).await?;
-    let mut conn = state.db.pool.acquire().await?;
     let who = audit::Who {
         account_id: &device.session.account_id,
         structure_id: &structure_id,
         at_ms: state.clock.now().as_millisecond(),
     };
-    audit::record(
-        &mut conn,
+    audit::record_alone(
+        &state.db,
         who,
         "export_family_data",
         Some(&device.family_id),
         &format!("{size} octets"),
     )
     .await?;
-    drop(conn);
     let name = format!("cartable-export-{}.zip", now.date());
     let mut response = crate::routes::files::attachment(
         "application/zip",

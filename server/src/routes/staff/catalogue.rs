@@ -216,9 +216,8 @@ pub async fn save_activity(
 
 /// Logs a configuration change by `staff`.
 async fn record(state: &AppState, staff: &StaffUser, action: &str, detail: &str) -> AppResult<()> {
-    let mut conn = state.db.pool.acquire().await?;
-    crate::db::audit::record(
-        &mut conn,
+    crate::db::audit::record_alone(
+        &state.db,
         staff.who(state.clock.now().as_millisecond()),
         action,
         None,

@@ -142,9 +142,8 @@ pub async fn answer(
     let stored = supporting::by_id(&state.db, id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let mut conn = state.db.pool.acquire().await?;
-    audit::record(
-        &mut conn,
+    audit::record_alone(
+        &state.db,
         staff.who(state.clock.now().as_millisecond()),
         &format!("document_{}", status.code()),
         Some(&FamilyId::from(&stored.doc.family_id)),
@@ -156,7 +155,6 @@ pub async fn answer(
         ),
     )
     .await?;
-    drop(conn);
     if status == DocumentStatus::Accepted {
         let family_id = FamilyId::from(&stored.doc.family_id);
         redecide::after_review(state, staff.structure_id(), &family_id).await;

@@ -123,16 +123,14 @@ pub async fn publish_file(
         objects::remove(state, &stored.object_key, "download not recorded").await;
         return Err(e.into());
     }
-    let mut conn = state.db.pool.acquire().await?;
-    audit::record(
-        &mut conn,
+    audit::record_alone(
+        &state.db,
         staff.who(state.clock.now().as_millisecond()),
         "publish_download",
         None,
         &format!("{} {}", stored.id, stored.download.file_name),
     )
     .await?;
-    drop(conn);
     publication::republish(state, staff.structure_id()).await;
     Ok(stored.into())
 }
@@ -179,9 +177,8 @@ pub async fn withdraw_file(state: &AppState, staff: &StaffUser, id: &str) -> App
     publication::republish(state, staff.structure_id()).await;
     // The row is gone: a failure here leaves an unreachable object, never a broken entry.
     objects::remove(state, &stored.object_key, "withdrawn download").await;
-    let mut conn = state.db.pool.acquire().await?;
-    audit::record(
-        &mut conn,
+    audit::record_alone(
+        &state.db,
         staff.who(state.clock.now().as_millisecond()),
         "withdraw_download",
         None,

@@ -142,9 +142,8 @@ async fn list(
 }
 
 async fn audit(state: &AppState, staff: &StaffUser, action: &str, detail: &str) -> AppResult<()> {
-    let mut conn = state.db.pool.acquire().await?;
-    audit::record(
-        &mut conn,
+    audit::record_alone(
+        &state.db,
         staff.who(state.clock.now().as_millisecond()),
         action,
         None,

@@ -56,9 +56,8 @@ pub async fn save_tariff(
         Ok(())
     })
     .await?;
-    let mut conn = state.db.pool.acquire().await?;
-    crate::db::audit::record(
-        &mut conn,
+    crate::db::audit::record_alone(
+        &state.db,
         staff.who(state.clock.now().as_millisecond()),
         "change_tariff",
         None,
