@@ -28,6 +28,21 @@ pub fn signed_in(
     client
 }
 
+/// The state `client` shows for `child`'s `activity` on `day`, if it holds a request there.
+pub fn request_state(
+    client: &cartable_core::Client,
+    child: &str,
+    day: Date,
+    activity: &str,
+) -> Option<cartable_domain::planning::RequestState> {
+    client
+        .planning(None)
+        .expect("planning")
+        .into_iter()
+        .find(|e| e.child_id == child && e.date == day && e.activity_id == activity)
+        .map(|e| e.state)
+}
+
 /// A bearer token of the seeded structure's admin.
 pub fn staff_token(server: &TestServer, seed: &Seed) -> String {
     staff::login(&server.url, &seed.staff.login, PASSWORD)

@@ -3,7 +3,7 @@
 //! have it (Automerge's filters do so for about one change in a hundred).
 
 use cartable_domain::planning::RequestState;
-use cartable_tests::family::signed_in;
+use cartable_tests::family::{request_state, signed_in};
 use cartable_tests::raw::next;
 use cartable_tests::{Device, on_each_backend};
 use jiff::civil::Weekday;
@@ -31,14 +31,7 @@ fn every_booking_comes_back_decided_in_one_round_trip() {
         }
         for edit in 0..EDITS {
             let (child, day, activity) = cells[edit % cells.len()];
-            let state = || {
-                client
-                    .planning(None)
-                    .expect("planning")
-                    .into_iter()
-                    .find(|e| e.child_id == child && e.date == day && e.activity_id == activity)
-                    .map(|e| e.state)
-            };
+            let state = || request_state(&client, child, day, activity);
             let booking = state() != Some(RequestState::Accepted);
             if booking {
                 client.book(child, day, activity).expect("book");

@@ -4,7 +4,7 @@
 use automerge::{ROOT, ReadDoc};
 use cartable_domain::DocKind;
 use cartable_domain::planning::RequestState;
-use cartable_tests::family::{PASSWORD, signed_in};
+use cartable_tests::family::{PASSWORD, request_state, signed_in};
 use cartable_tests::raw::{RawPeer, next, write_request};
 use cartable_tests::{Device, on_each_backend};
 use jiff::civil::Weekday;
@@ -18,20 +18,6 @@ fn own_adult_id(client: &cartable_core::Client) -> String {
         .find(|(_, a)| a.account_id.as_deref() == Some(account.as_str()))
         .map(|(id, _)| id.clone())
         .expect("the parent has an adult sheet")
-}
-
-fn state_of(
-    client: &cartable_core::Client,
-    child: &str,
-    date: jiff::civil::Date,
-    activity: &str,
-) -> Option<RequestState> {
-    client
-        .planning(None)
-        .expect("planning")
-        .into_iter()
-        .find(|e| e.child_id == child && e.date == date && e.activity_id == activity)
-        .map(|e| e.state)
 }
 
 #[test]
@@ -58,7 +44,7 @@ fn two_parents_offline_on_two_phones_keep_all_four_edits_in_either_sync_order() 
             b.set_child_field(hugo, "allergies", "arachide")
                 .expect("add allergy");
             assert_eq!(
-                state_of(&a, hugo, monday, "cantine"),
+                request_state(&a, hugo, monday, "cantine"),
                 Some(RequestState::Pending)
             );
 
@@ -69,11 +55,11 @@ fn two_parents_offline_on_two_phones_keep_all_four_edits_in_either_sync_order() 
 
             for phone in [&a, &b] {
                 assert_eq!(
-                    state_of(phone, hugo, monday, "cantine"),
+                    request_state(phone, hugo, monday, "cantine"),
                     Some(RequestState::Accepted)
                 );
                 assert_eq!(
-                    state_of(phone, lea, tuesday, "garderie-soir"),
+                    request_state(phone, lea, tuesday, "garderie-soir"),
                     Some(RequestState::Accepted)
                 );
                 let dossier = phone.dossier().expect("dossier");
@@ -127,7 +113,7 @@ fn an_edit_made_before_the_app_was_killed_is_sent_after_restart() {
         assert!(client.status().expect("status").pending_changes > 0);
         client.sync().expect("sync after restart");
         assert_eq!(
-            state_of(&client, &family.children[0].0, thursday, "cantine"),
+            request_state(&client, &family.children[0].0, thursday, "cantine"),
             Some(RequestState::Accepted)
         );
         assert_eq!(
@@ -168,11 +154,11 @@ fn an_honest_phone_sees_the_servers_values_after_a_forged_write_and_keeps_syncin
         forger.sync();
         client.sync().expect("sync");
         assert_eq!(
-            state_of(&client, child, monday, "cantine"),
+            request_state(&client, child, monday, "cantine"),
             Some(RequestState::Accepted)
         );
         assert!(matches!(
-            state_of(&client, child, wednesday, "cantine"),
+            request_state(&client, child, wednesday, "cantine"),
             Some(RequestState::Refused { .. })
         ));
 
@@ -195,7 +181,7 @@ fn an_honest_phone_sees_the_servers_values_after_a_forged_write_and_keeps_syncin
 
         client.sync().expect("honest phone syncs");
         assert!(matches!(
-            state_of(&client, child, wednesday, "cantine"),
+            request_state(&client, child, wednesday, "cantine"),
             Some(RequestState::Refused { .. })
         ));
         assert_eq!(
@@ -207,7 +193,7 @@ fn an_honest_phone_sees_the_servers_values_after_a_forged_write_and_keeps_syncin
         forger.sync();
         client.sync().expect("keeps syncing");
         assert_eq!(
-            state_of(&client, child, friday, "cantine"),
+            request_state(&client, child, friday, "cantine"),
             Some(RequestState::Accepted)
         );
     });

@@ -6,7 +6,7 @@
 use cartable_core::{ActivityDays, BulkBooking, Client, Error};
 use cartable_domain::planning::RequestState;
 use cartable_domain::refusal::RefusalCause;
-use cartable_tests::family::{paris, signed_in, staff_token};
+use cartable_tests::family::{paris, request_state, signed_in, staff_token};
 use cartable_tests::{Device, TestServer, on_each_backend, staff};
 use jiff::civil::{Date, date};
 use serde_json::{Value, json};
@@ -17,13 +17,7 @@ fn send(server: &TestServer, token: &str, method: &str, path: &str, body: Value)
 }
 
 fn state_on(client: &Client, child: &str, day: Date, activity: &str) -> RequestState {
-    client
-        .planning(None)
-        .expect("planning")
-        .into_iter()
-        .find(|e| e.date == day && e.child_id == child && e.activity_id == activity)
-        .map(|e| e.state)
-        .expect("a request that day")
+    request_state(client, child, day, activity).expect("a request that day")
 }
 
 #[test]
