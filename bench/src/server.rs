@@ -260,6 +260,11 @@ pub fn seed(
             seeded.push(joined.map_err(|e| anyhow!("seeding task: {e}"))??);
         }
         seeded.sort_by_key(|f| f.index);
+        // The planner's statistics of the seeded tables, as a running server has them within
+        // a minute (`db::statistics`), before anything is measured.
+        cartable_server::db::statistics::refresh(&state.db)
+            .await
+            .context("the planner's statistics")?;
         Ok(seeded)
     })
 }

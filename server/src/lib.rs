@@ -108,7 +108,8 @@ impl AppState {
 }
 
 /// Serves the API on `listener` until `shutdown` completes, with the push worker running
-/// beside it (unless `push_worker` is off); both stop together.
+/// beside it (unless `push_worker` is off) and the planner's statistics kept current; all
+/// stop together.
 pub async fn launch(
     state: AppState,
     listener: tokio::net::TcpListener,
@@ -129,6 +130,13 @@ pub async fn launch(
             let _ = stopped.wait_for(|s| *s).await;
         }))
     });
+    let statistics = {
+        let db = state.db.clone();
+        let mut stopped = worker_stopped.clone();
+        tokio::spawn(db::statistics::keep_fresh(db, async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        }))
+    };
     let app = routes::router(state);
     let served = axum::serve(
         listener,
@@ -143,6 +151,7 @@ pub async fn launch(
     if let Some(purge) = purge {
         purge.abort();
     }
+    statistics.abort();
     served?;
     Ok(())
 }

@@ -22,6 +22,7 @@ pub mod places;
 pub mod projections;
 pub mod reviews;
 pub mod search_keys;
+pub mod statistics;
 pub mod supporting;
 
 use crate::settings::Settings;
@@ -144,7 +145,8 @@ impl Db {
                     conn.execute(
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                          PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                         PRAGMA secure_delete = ON; PRAGMA mmap_size = 268435456;",
+                         PRAGMA secure_delete = ON; PRAGMA mmap_size = 268435456; \
+                         PRAGMA analysis_limit = 400;",
                     )
                     .await?;
                     // Pages of the database file are read through a shared memory map
@@ -153,18 +155,9 @@ impl Db {
                     // concurrent writes each query read its pages again with `pread`
                     // (about a fifth of SQLite's CPU per sync, see docs/BENCHMARKS.md).
                     // Pages still in the write-ahead log are read as before.
-                    // Table statistics for the query planner, as SQLite advises for long-lived
-                    // connections: analyse (on a bounded sample) the tables whose size changed
-                    // a lot since they were last analysed. The pool renews its connections,
-                    // so this also runs periodically while the data grows. Statistics are
-                    // an optimisation: a connection that cannot write them (a full disk)
-                    // still serves.
-                    if let Err(e) = conn
-                        .execute("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;")
-                        .await
-                    {
-                        tracing::warn!(error = %e, "statistiques SQLite non mises à jour");
-                    }
+                    // `analysis_limit` bounds the work of gathering the planner's
+                    // statistics, done by one task rather than by each new connection
+                    // (see `statistics`).
                     Ok(())
                 })
             });
@@ -177,6 +170,11 @@ impl Db {
         };
         migrations::run(&db).await?;
         search_keys::fill_missing(&db).await?;
+        // Statistics are an optimisation: a database that cannot store them (a full disk)
+        // still serves.
+        if let Err(e) = statistics::refresh(&db).await {
+            tracing::warn!(error = %e, "statistiques SQLite non mises à jour");
+        }
         Ok(db)
     }
 
