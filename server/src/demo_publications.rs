@@ -105,7 +105,9 @@ pub async fn publish(state: &AppState, structure_id: &str, staff_id: &str) -> Ap
         },
     };
     crate::objects::store(state, &stored.object_key, bytes).await?;
-    downloads::insert(&state.db, &stored).await?;
+    let mut write = state.db.begin_write().await?;
+    downloads::insert(&mut write.tx, &stored).await?;
+    write.commit().await?;
     publication::refresh(state, structure_id).await
 }
 

@@ -3,7 +3,7 @@
 
 use super::Db;
 use cartable_domain::information::Download;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 /// A published file with what only the server needs.
 #[derive(Debug, Clone)]
@@ -36,8 +36,8 @@ fn stored_of(r: &sqlx::any::AnyRow) -> Result<StoredDownload, sqlx::Error> {
     })
 }
 
-pub async fn insert(db: &Db, d: &StoredDownload) -> Result<(), sqlx::Error> {
-    let mut write = db.begin_write().await?;
+/// Records a published file, in the caller's write (with its audit entry).
+pub async fn insert(conn: &mut AnyConnection, d: &StoredDownload) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO downloads (id, structure_id, title, description, file_name, content_type, \
          size_bytes, sha256, object_key, published_by, published_at_ms) \
@@ -54,9 +54,9 @@ pub async fn insert(db: &Db, d: &StoredDownload) -> Result<(), sqlx::Error> {
     .bind(&d.object_key)
     .bind(&d.published_by)
     .bind(d.download.published_at_ms)
-    .execute(&mut *write.tx)
+    .execute(&mut *conn)
     .await?;
-    write.commit().await
+    Ok(())
 }
 
 /// The download `id` of the structure.
@@ -95,13 +95,15 @@ pub async fn of_structure(
 }
 
 /// Deletes the row; false when it is not in the structure.
-pub async fn delete(db: &Db, structure_id: &str, id: &str) -> Result<bool, sqlx::Error> {
-    let mut write = db.begin_write().await?;
+pub async fn delete(
+    conn: &mut AnyConnection,
+    structure_id: &str,
+    id: &str,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("DELETE FROM downloads WHERE id = $1 AND structure_id = $2")
         .bind(id)
         .bind(structure_id)
-        .execute(&mut *write.tx)
+        .execute(&mut *conn)
         .await?;
-    write.commit().await?;
     Ok(done.rows_affected() == 1)
 }

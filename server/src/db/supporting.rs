@@ -211,7 +211,7 @@ pub async fn expiring(
 }
 
 /// Records staff's answer on the write transaction's connection `conn`; returns the
-/// document's family, or `None` when no such document is in the structure.
+/// document's family and kind, or `None` when no such document is in the structure.
 pub async fn review(
     conn: &mut sqlx::AnyConnection,
     structure_id: &str,
@@ -220,7 +220,7 @@ pub async fn review(
     reviewed_by: &str,
     at_ms: i64,
     reason: Option<&str>,
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Option<(String, String)>, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE supporting_documents SET status = $1, reviewed_by = $2, reviewed_at_ms = $3, \
          reason = $4 WHERE id = $5 AND structure_id = $6",
@@ -236,11 +236,11 @@ pub async fn review(
     if done.rows_affected() != 1 {
         return Ok(None);
     }
-    sqlx::query("SELECT family_id FROM supporting_documents WHERE id = $1")
+    sqlx::query("SELECT family_id, kind FROM supporting_documents WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
-        .map(|r| r.try_get("family_id"))
+        .map(|r| Ok((r.try_get("family_id")?, r.try_get("kind")?)))
         .transpose()
 }
 

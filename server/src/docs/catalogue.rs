@@ -2,8 +2,9 @@
 //! sync as a read-only document.
 
 use crate::AppState;
-use crate::db::documents;
 use crate::db::documents::DocRow;
+use crate::db::{audit, documents};
+use crate::docs::write::DocWrite;
 use crate::error::{AppError, AppResult};
 use cartable_domain::DocKind;
 use cartable_domain::catalogue::Catalogue;
@@ -57,14 +58,41 @@ pub async fn update(
     structure_id: &StructureId,
     change: impl FnOnce(&mut Catalogue) -> AppResult<()>,
 ) -> AppResult<Catalogue> {
+    let (write, catalogue, ()) = changed(state, structure_id, change).await?;
+    write.commit(state.settings.compaction_threshold).await?;
+    Ok(catalogue)
+}
+
+/// Applies a change staff asked for, as [`update`], with its entry in the audit log written
+/// in the same transaction: `change` returns the entry's detail. The change is never stored
+/// without its entry, nor the entry without the change.
+pub async fn update_by(
+    state: &AppState,
+    structure_id: &StructureId,
+    who: audit::Who<'_>,
+    action: &str,
+    change: impl FnOnce(&mut Catalogue) -> AppResult<String>,
+) -> AppResult<Catalogue> {
+    let (mut write, catalogue, detail) = changed(state, structure_id, change).await?;
+    let (conn, _) = write.parts().await?;
+    audit::record(conn, who, action, None, &detail).await?;
+    write.commit(state.settings.compaction_threshold).await?;
+    Ok(catalogue)
+}
+
+/// The catalogue's write with `change` applied to its document, not yet committed.
+async fn changed<T>(
+    state: &AppState,
+    structure_id: &StructureId,
+    change: impl FnOnce(&mut Catalogue) -> AppResult<T>,
+) -> AppResult<(DocWrite, Catalogue, T)> {
     let id = doc_id(state, structure_id).await?;
     let mut write = state.docs.begin_write(&state.db, &id).await?;
     let doc = write.doc()?;
     let mut catalogue: Catalogue = autosurgeon::hydrate(&*doc)
         .map_err(|e| AppError::internal(format!("catalogue illisible : {e}")))?;
-    change(&mut catalogue)?;
+    let outcome = change(&mut catalogue)?;
     autosurgeon::reconcile(doc, &catalogue)
         .map_err(|e| AppError::internal(format!("écriture du catalogue : {e}")))?;
-    write.commit(state.settings.compaction_threshold).await?;
-    Ok(catalogue)
+    Ok((write, catalogue, outcome))
 }

@@ -213,10 +213,13 @@ pub async fn issue(
         after.push(committed).await;
     }
     after.finish().await;
-    if let Some(e) = failed {
-        return Err(e);
+    // The journal tells what a run issued also when it stopped half-way: the batches
+    // committed before the failure stay issued (a later run issues the rest).
+    let mut detail = run_detail(month, &report);
+    if let Some(e) = &failed {
+        detail.push_str(&format!(" ; interrompue : {e}"));
     }
-    crate::db::audit::record_alone(
+    let recorded = crate::db::audit::record_alone(
         &state.db,
         crate::db::audit::Who {
             account_id: &cartable_domain::ids::AccountId::from(issued_by),
@@ -225,9 +228,16 @@ pub async fn issue(
         },
         "issue_invoices",
         None,
-        &run_detail(month, &report),
+        &detail,
     )
-    .await?;
+    .await;
+    if let Some(e) = failed {
+        if let Err(lost) = recorded {
+            tracing::error!(error = %lost, "interrupted invoice run not journaled");
+        }
+        return Err(e);
+    }
+    recorded?;
     Ok(report)
 }
 

@@ -3,6 +3,7 @@
 
 use crate::AppState;
 use crate::auth::StaffUser;
+use crate::db::audit;
 use crate::docs::catalogue;
 use crate::docs::closures::{self, ClosuresPreview};
 use crate::error::{AppError, AppResult};
@@ -205,26 +206,22 @@ pub async fn save_activity(
     }
     check_activity(&activity)?;
     let detail = format!("{activity_id} : {}", text::shown(&activity.name, 80));
-    let updated = catalogue::update(state, staff.structure_id(), |c| {
-        c.activities.insert(activity_id, activity);
-        Ok(())
-    })
-    .await?;
-    record(state, staff, "change_activity", &detail).await?;
-    Ok(updated)
+    catalogue::update_by(
+        state,
+        staff.structure_id(),
+        who(state, staff),
+        "change_activity",
+        |c| {
+            c.activities.insert(activity_id, activity);
+            Ok(detail)
+        },
+    )
+    .await
 }
 
-/// Logs a configuration change by `staff`.
-async fn record(state: &AppState, staff: &StaffUser, action: &str, detail: &str) -> AppResult<()> {
-    crate::db::audit::record_alone(
-        &state.db,
-        staff.who(state.clock.now().as_millisecond()),
-        action,
-        None,
-        detail,
-    )
-    .await?;
-    Ok(())
+/// `staff`, now, for the audit log.
+fn who<'a>(state: &AppState, staff: &'a StaffUser) -> audit::Who<'a> {
+    staff.who(state.clock.now().as_millisecond())
 }
 
 async fn put_activity(
@@ -244,12 +241,22 @@ async fn delete_activity(
     Path(activity_id): Path<String>,
 ) -> AppResult<StatusCode> {
     staff.require_admin()?;
-    catalogue::update(&state, staff.structure_id(), |c| {
-        c.activities
-            .remove(&activity_id)
-            .map(|_| ())
-            .ok_or_else(AppError::not_found)
-    })
+    catalogue::update_by(
+        &state,
+        staff.structure_id(),
+        who(&state, &staff),
+        "delete_activity",
+        |c| {
+            let removed = c
+                .activities
+                .remove(&activity_id)
+                .ok_or_else(AppError::not_found)?;
+            Ok(format!(
+                "{activity_id} : {}",
+                text::shown(&removed.name, 80)
+            ))
+        },
+    )
     .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -280,33 +287,49 @@ pub async fn replace_closures(
 ) -> AppResult<(Catalogue, usize)> {
     staff.require_admin()?;
     check_closures(&closures)?;
-    let updated = catalogue::update(state, staff.structure_id(), |c| {
-        let unknown = closures
-            .iter()
-            .flat_map(|closure| &closure.activities)
-            .find(|id| !c.activities.contains_key(id.as_str()));
-        if let Some(id) = unknown {
-            return Err(bad(format!(
-                "activities : activité « {} » inconnue",
-                text::shown(id, 40)
-            )));
-        }
-        c.closures = closures;
-        Ok(())
-    })
+    let updated = catalogue::update_by(
+        state,
+        staff.structure_id(),
+        who(state, staff),
+        "change_closures",
+        |c| {
+            let unknown = closures
+                .iter()
+                .flat_map(|closure| &closure.activities)
+                .find(|id| !c.activities.contains_key(id.as_str()));
+            if let Some(id) = unknown {
+                return Err(bad(format!(
+                    "activities : activité « {} » inconnue",
+                    text::shown(id, 40)
+                )));
+            }
+            let detail = format!(
+                "{} fermeture(s) : {}",
+                closures.len(),
+                closures
+                    .iter()
+                    .map(|c| format!("{} ({} – {})", text::shown(&c.label, 60), c.from, c.to))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            c.closures = closures;
+            Ok(detail)
+        },
+    )
     .await?;
+    // The bookings on the new closed days are cancelled afterwards, family by family, each
+    // in a write of its own: their count is an entry of its own.
     let cancelled = closures::after_change(state, staff.structure_id(), &updated).await;
-    let detail = format!(
-        "{} fermeture(s) : {} ; {cancelled} réservation(s) annulée(s)",
-        updated.closures.len(),
-        updated
-            .closures
-            .iter()
-            .map(|c| format!("{} ({} – {})", text::shown(&c.label, 60), c.from, c.to))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    record(state, staff, "change_closures", &detail).await?;
+    if cancelled > 0 {
+        audit::record_alone(
+            &state.db,
+            who(state, staff),
+            "cancel_for_closures",
+            None,
+            &format!("{cancelled} réservation(s) annulée(s)"),
+        )
+        .await?;
+    }
     Ok((updated, cancelled))
 }
 
@@ -357,18 +380,35 @@ async fn put_settings(
     if let Some(contact) = &settings.contact {
         check_contact(contact)?;
     }
-    let updated = catalogue::update(&state, staff.structure_id(), |c| {
-        if let Some(name) = settings.structure_name {
-            c.structure_name = name.trim().to_string();
-        }
-        if let Some(contact) = settings.contact {
-            c.contact = contact;
-        }
-        if let Some(open) = settings.open_on_public_holidays {
-            c.open_on_public_holidays = open;
-        }
-        Ok(())
-    })
+    let updated = catalogue::update_by(
+        &state,
+        staff.structure_id(),
+        who(&state, &staff),
+        "change_settings",
+        |c| {
+            let mut changed = Vec::new();
+            if let Some(name) = settings.structure_name {
+                c.structure_name = name.trim().to_string();
+                changed.push(format!("nom « {} »", text::shown(&c.structure_name, 80)));
+            }
+            if let Some(contact) = settings.contact {
+                c.contact = contact;
+                changed.push("coordonnées".to_string());
+            }
+            if let Some(open) = settings.open_on_public_holidays {
+                c.open_on_public_holidays = open;
+                changed.push(
+                    if open {
+                        "ouvert les jours fériés"
+                    } else {
+                        "fermé les jours fériés"
+                    }
+                    .to_string(),
+                );
+            }
+            Ok(changed.join(", "))
+        },
+    )
     .await?;
     Ok(Json(updated))
 }

@@ -117,7 +117,7 @@ pub async fn answer(
 ) -> AppResult<SupportingDocument> {
     let now = state.clock.now().as_millisecond();
     let mut write = state.db.begin_write().await?;
-    let family_id = supporting::review(
+    let (family_id, kind) = supporting::review(
         &mut write.tx,
         staff.structure_id(),
         id,
@@ -137,24 +137,19 @@ pub async fn answer(
         now,
     )
     .await?;
+    audit::record(
+        &mut write.tx,
+        staff.who(now),
+        &format!("document_{}", status.code()),
+        Some(&FamilyId::from(&family_id)),
+        &format!("{kind} {id} {}", reason.unwrap_or("")),
+    )
+    .await?;
     write.commit().await?;
     state.push.wake();
     let stored = supporting::by_id(&state.db, id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    audit::record_alone(
-        &state.db,
-        staff.who(state.clock.now().as_millisecond()),
-        &format!("document_{}", status.code()),
-        Some(&FamilyId::from(&stored.doc.family_id)),
-        &format!(
-            "{} {} {}",
-            stored.doc.kind,
-            stored.doc.id,
-            reason.unwrap_or("")
-        ),
-    )
-    .await?;
     if status == DocumentStatus::Accepted {
         let family_id = FamilyId::from(&stored.doc.family_id);
         redecide::after_review(state, staff.structure_id(), &family_id).await;

@@ -119,18 +119,23 @@ pub async fn publish_file(
         },
     };
     objects::store(state, &stored.object_key, bytes).await?;
-    if let Err(e) = downloads::insert(&state.db, &stored).await {
+    let recorded = async {
+        let mut write = state.db.begin_write().await?;
+        downloads::insert(&mut write.tx, &stored).await?;
+        audit::record(
+            &mut write.tx,
+            staff.who(state.clock.now().as_millisecond()),
+            "publish_download",
+            None,
+            &format!("{} {}", stored.id, stored.download.file_name),
+        )
+        .await?;
+        write.commit().await
+    };
+    if let Err(e) = recorded.await {
         objects::remove(state, &stored.object_key, "download not recorded").await;
         return Err(e.into());
     }
-    audit::record_alone(
-        &state.db,
-        staff.who(state.clock.now().as_millisecond()),
-        "publish_download",
-        None,
-        &format!("{} {}", stored.id, stored.download.file_name),
-    )
-    .await?;
     publication::republish(state, staff.structure_id()).await;
     Ok(stored.into())
 }
@@ -171,20 +176,22 @@ pub async fn withdraw_file(state: &AppState, staff: &StaffUser, id: &str) -> App
     let stored = downloads::by_id(&state.db, staff.structure_id(), id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    if !downloads::delete(&state.db, staff.structure_id(), id).await? {
+    let mut write = state.db.begin_write().await?;
+    if !downloads::delete(&mut write.tx, staff.structure_id(), id).await? {
         return Err(AppError::not_found());
     }
-    publication::republish(state, staff.structure_id()).await;
-    // The row is gone: a failure here leaves an unreachable object, never a broken entry.
-    objects::remove(state, &stored.object_key, "withdrawn download").await;
-    audit::record_alone(
-        &state.db,
+    audit::record(
+        &mut write.tx,
         staff.who(state.clock.now().as_millisecond()),
         "withdraw_download",
         None,
         id,
     )
     .await?;
+    write.commit().await?;
+    publication::republish(state, staff.structure_id()).await;
+    // The row is gone: a failure here leaves an unreachable object, never a broken entry.
+    objects::remove(state, &stored.object_key, "withdrawn download").await;
     Ok(())
 }
 

@@ -141,9 +141,16 @@ async fn list(
     Ok(Json(messages(&state, &staff).await?))
 }
 
-async fn audit(state: &AppState, staff: &StaffUser, action: &str, detail: &str) -> AppResult<()> {
-    audit::record_alone(
-        &state.db,
+/// Logs `action` by `staff` in the write that does it.
+async fn audit(
+    conn: &mut sqlx::AnyConnection,
+    state: &AppState,
+    staff: &StaffUser,
+    action: &str,
+    detail: &str,
+) -> AppResult<()> {
+    audit::record(
+        conn,
         staff.who(state.clock.now().as_millisecond()),
         action,
         None,
@@ -183,9 +190,9 @@ pub async fn publish_message(
     .await?;
     causes::information_published(&mut write.tx, staff.structure_id(), &id, &checked.from, now)
         .await?;
+    audit(&mut write.tx, state, staff, "publish_information", &id).await?;
     write.commit().await?;
     state.push.wake();
-    audit(state, staff, "publish_information", &id).await?;
     stored(state, staff, &id).await
 }
 
@@ -223,8 +230,8 @@ async fn replace(
     }
     causes::information_changed(&mut write.tx, staff.structure_id(), &id, &checked.from, now)
         .await?;
+    audit(&mut write.tx, &state, &staff, "change_information", &id).await?;
     write.commit().await?;
-    audit(&state, &staff, "change_information", &id).await?;
     Ok(Json(stored(&state, &staff, &id).await?))
 }
 
@@ -241,8 +248,8 @@ pub async fn withdraw_message(state: &AppState, staff: &StaffUser, id: &str) -> 
         state.clock.now().as_millisecond(),
     )
     .await?;
+    audit(&mut write.tx, state, staff, "withdraw_information", id).await?;
     write.commit().await?;
-    audit(state, staff, "withdraw_information", id).await?;
     publication::republish(state, staff.structure_id()).await;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use crate::AppState;
 use crate::auth::StaffUser;
+use crate::db::audit;
 use crate::docs::catalogue;
 use crate::error::{AppError, AppResult};
 use crate::invoicing::{ledger, quotient};
@@ -13,7 +14,8 @@ use axum::http::StatusCode;
 use axum::routing::put;
 use axum::{Json, Router};
 use cartable_domain::catalogue::Catalogue;
-use cartable_domain::tariffs::{Billing, Tariff, billing_problems, tariff_problems};
+use cartable_domain::ids::FamilyId;
+use cartable_domain::tariffs::{Billing, BillingMode, Tariff, billing_problems, tariff_problems};
 use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
@@ -47,24 +49,26 @@ pub async fn save_tariff(
 ) -> AppResult<Catalogue> {
     staff.require_admin()?;
     problems(tariff_problems(&tariff))?;
-    let updated = catalogue::update(state, staff.structure_id(), |c| {
-        let activity = c
-            .activities
-            .get_mut(activity_id)
-            .ok_or_else(AppError::not_found)?;
-        activity.tariff = Some(tariff);
-        Ok(())
-    })
-    .await?;
-    crate::db::audit::record_alone(
-        &state.db,
-        staff.who(state.clock.now().as_millisecond()),
+    catalogue::update_by(
+        state,
+        staff.structure_id(),
+        who(state, staff),
         "change_tariff",
-        None,
-        activity_id,
+        |c| {
+            let activity = c
+                .activities
+                .get_mut(activity_id)
+                .ok_or_else(AppError::not_found)?;
+            activity.tariff = Some(tariff);
+            Ok(activity_id.to_string())
+        },
     )
-    .await?;
-    Ok(updated)
+    .await
+}
+
+/// `staff`, now, for the audit log.
+fn who<'a>(state: &AppState, staff: &'a StaffUser) -> audit::Who<'a> {
+    staff.who(state.clock.now().as_millisecond())
 }
 
 async fn put_tariff(
@@ -84,14 +88,20 @@ async fn delete_tariff(
     Path(activity_id): Path<String>,
 ) -> AppResult<StatusCode> {
     staff.require_admin()?;
-    catalogue::update(&state, staff.structure_id(), |c| {
-        let activity = c
-            .activities
-            .get_mut(&activity_id)
-            .ok_or_else(AppError::not_found)?;
-        activity.tariff = None;
-        Ok(())
-    })
+    catalogue::update_by(
+        &state,
+        staff.structure_id(),
+        who(&state, &staff),
+        "delete_tariff",
+        |c| {
+            let activity = c
+                .activities
+                .get_mut(&activity_id)
+                .ok_or_else(AppError::not_found)?;
+            activity.tariff = None;
+            Ok(activity_id.clone())
+        },
+    )
     .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -103,10 +113,28 @@ async fn put_billing(
 ) -> AppResult<Json<Catalogue>> {
     staff.require_admin()?;
     problems(billing_problems(&billing))?;
-    let updated = catalogue::update(&state, staff.structure_id(), |c| {
-        c.billing = billing;
-        Ok(())
-    })
+    let updated = catalogue::update_by(
+        &state,
+        staff.structure_id(),
+        who(&state, &staff),
+        "change_billing",
+        |c| {
+            let detail = format!(
+                "{}, paiement à {} jours{}",
+                match billing.mode {
+                    BillingMode::Postpaid => "factures mensuelles",
+                    BillingMode::Prepaid => "prépaiement",
+                },
+                billing.payment_days(),
+                billing
+                    .block_bookings_when_overdue
+                    .as_ref()
+                    .map_or("", |_| ", réservations bloquées en cas d'impayé"),
+            );
+            c.billing = billing;
+            Ok(detail)
+        },
+    )
     .await?;
     Ok(Json(updated))
 }
@@ -159,6 +187,16 @@ async fn put_quotient(
     )
     .await?;
     ledger::mark_changed(&mut tx.tx, staff.structure_id(), &family_id).await?;
+    audit::record(
+        &mut tx.tx,
+        who(&state, &staff),
+        "change_quotient",
+        Some(&FamilyId::from(&family_id)),
+        &request
+            .qf
+            .map_or_else(|| "QF inconnu".to_string(), |qf| format!("QF {qf}")),
+    )
+    .await?;
     tx.commit().await?;
     ledger::publish_after_commit(&state, staff.structure_id(), &family_id).await;
     let mut conn = state.db.pool.acquire().await?;
