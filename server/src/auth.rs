@@ -210,6 +210,11 @@ impl StaffUser {
         }
     }
 
+    /// This member of staff now, by the server's clock, for the audit log.
+    pub fn who_now(&self, state: &AppState) -> crate::db::audit::Who<'_> {
+        self.who(state.clock.now().as_millisecond())
+    }
+
     /// Configuration and invoicing are for administrators only.
     pub fn require_admin(&self) -> Result<(), AppError> {
         if self.is_admin() {

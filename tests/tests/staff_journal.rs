@@ -2,6 +2,7 @@
 //! families' quotient is in it, and written in the same transaction as the change, so that
 //! no change is stored without its entry.
 
+use cartable_server::admin_page::journal::readable_detail;
 use cartable_tests::billing::put_ok;
 use cartable_tests::family::staff_token;
 use cartable_tests::{Backend, TestServer, on_each_backend, staff};
@@ -12,7 +13,7 @@ fn send(server: &TestServer, token: &str, method: &str, path: &str, body: Option
     staff::send(&server.url, method, path, Some(token), body.as_ref()).0
 }
 
-/// The structure's journal, oldest first: (action, detail).
+/// The structure's journal, oldest first: (action, detail as the journal page shows it).
 fn journal(server: &TestServer, structure_id: &str) -> Vec<(String, String)> {
     server.block_on(async {
         sqlx::query(
@@ -24,7 +25,12 @@ fn journal(server: &TestServer, structure_id: &str) -> Vec<(String, String)> {
         .await
         .expect("journal")
         .iter()
-        .map(|r| (r.get("action"), r.get("detail")))
+        .map(|r| {
+            (
+                r.get("action"),
+                readable_detail(&r.get::<String, _>("detail")),
+            )
+        })
         .collect()
     })
 }
@@ -126,6 +132,19 @@ fn every_change_of_configuration_tariffs_and_quotients_is_in_the_journal() {
             204
         );
 
+        let message = json!({"title": "Grève du 12", "body": "Pas de cantine jeudi."});
+        let (status, published) = staff::send(
+            &server.url,
+            "POST",
+            "/api/v1/staff/information",
+            Some(&token),
+            Some(&message),
+        );
+        assert_eq!(status, 201, "{published}");
+        let id = published["id"].as_str().expect("message id");
+        let path = format!("/api/v1/staff/information/{id}");
+        assert_eq!(send(server, &token, "DELETE", &path, None), 204);
+
         let expected = [
             ("change_tariff", "cantine"),
             ("delete_tariff", "cantine"),
@@ -137,6 +156,8 @@ fn every_change_of_configuration_tariffs_and_quotients_is_in_the_journal() {
             ),
             ("change_activity", "cantine : Restauration scolaire"),
             ("delete_activity", "cantine : Restauration scolaire"),
+            ("publish_information", "Grève du 12"),
+            ("withdraw_information", "Grève du 12"),
         ];
         let got = journal(server, &seed.structure_id);
         let got: Vec<(&str, &str)> = got.iter().map(|(a, d)| (a.as_str(), d.as_str())).collect();

@@ -104,18 +104,21 @@ pub async fn update(
     Ok(done.rows_affected() == 1)
 }
 
-/// Deletes a message; false when it is not in the structure.
+/// Deletes a message; its title, or `None` when it is not in the structure.
 pub async fn delete(
     conn: &mut sqlx::AnyConnection,
     structure_id: &str,
     id: &str,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM information_messages WHERE id = $1 AND structure_id = $2")
-        .bind(id)
-        .bind(structure_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(done.rows_affected() == 1)
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM information_messages WHERE id = $1 AND structure_id = $2 RETURNING title",
+    )
+    .bind(id)
+    .bind(structure_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|r| r.try_get("title"))
+    .transpose()
 }
 
 pub async fn by_id(db: &Db, structure_id: &str, id: &str) -> Result<Option<Message>, sqlx::Error> {

@@ -209,7 +209,7 @@ pub async fn save_activity(
     catalogue::update_by(
         state,
         staff.structure_id(),
-        who(state, staff),
+        staff.who_now(state),
         "change_activity",
         |c| {
             c.activities.insert(activity_id, activity);
@@ -217,11 +217,6 @@ pub async fn save_activity(
         },
     )
     .await
-}
-
-/// `staff`, now, for the audit log.
-fn who<'a>(state: &AppState, staff: &'a StaffUser) -> audit::Who<'a> {
-    staff.who(state.clock.now().as_millisecond())
 }
 
 async fn put_activity(
@@ -244,7 +239,7 @@ async fn delete_activity(
     catalogue::update_by(
         &state,
         staff.structure_id(),
-        who(&state, &staff),
+        staff.who_now(&state),
         "delete_activity",
         |c| {
             let removed = c
@@ -290,7 +285,7 @@ pub async fn replace_closures(
     let updated = catalogue::update_by(
         state,
         staff.structure_id(),
-        who(state, staff),
+        staff.who_now(state),
         "change_closures",
         |c| {
             let unknown = closures
@@ -323,7 +318,7 @@ pub async fn replace_closures(
     if cancelled > 0 {
         audit::record_alone(
             &state.db,
-            who(state, staff),
+            staff.who_now(state),
             "cancel_for_closures",
             None,
             &format!("{cancelled} réservation(s) annulée(s)"),
@@ -383,7 +378,7 @@ async fn put_settings(
     let updated = catalogue::update_by(
         &state,
         staff.structure_id(),
-        who(&state, &staff),
+        staff.who_now(&state),
         "change_settings",
         |c| {
             let mut changed = Vec::new();

@@ -269,7 +269,7 @@ pub async fn review_of(
     let mut tx = state.db.begin_write().await?;
     audit::record(
         &mut tx.tx,
-        staff.who(state.clock.now().as_millisecond()),
+        staff.who_now(state),
         "read_dossier_health_diet",
         Some(&family_id),
         &format!(

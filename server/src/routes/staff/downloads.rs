@@ -124,7 +124,7 @@ pub async fn publish_file(
         downloads::insert(&mut write.tx, &stored).await?;
         audit::record(
             &mut write.tx,
-            staff.who(state.clock.now().as_millisecond()),
+            staff.who_now(state),
             "publish_download",
             None,
             &format!("{} {}", stored.id, stored.download.file_name),
@@ -182,7 +182,7 @@ pub async fn withdraw_file(state: &AppState, staff: &StaffUser, id: &str) -> App
     }
     audit::record(
         &mut write.tx,
-        staff.who(state.clock.now().as_millisecond()),
+        staff.who_now(state),
         "withdraw_download",
         None,
         id,

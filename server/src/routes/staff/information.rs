@@ -141,6 +141,11 @@ async fn list(
     Ok(Json(messages(&state, &staff).await?))
 }
 
+/// A message's journal detail: its id, then its title (the journal shows the title).
+fn detail(id: &str, title: &str) -> String {
+    format!("{id} {}", cartable_domain::text::shown(title, 80))
+}
+
 /// Logs `action` by `staff` in the write that does it.
 async fn audit(
     conn: &mut sqlx::AnyConnection,
@@ -149,14 +154,7 @@ async fn audit(
     action: &str,
     detail: &str,
 ) -> AppResult<()> {
-    audit::record(
-        conn,
-        staff.who(state.clock.now().as_millisecond()),
-        action,
-        None,
-        detail,
-    )
-    .await?;
+    audit::record(conn, staff.who_now(state), action, None, detail).await?;
     Ok(())
 }
 
@@ -190,7 +188,8 @@ pub async fn publish_message(
     .await?;
     causes::information_published(&mut write.tx, staff.structure_id(), &id, &checked.from, now)
         .await?;
-    audit(&mut write.tx, state, staff, "publish_information", &id).await?;
+    let detail = detail(&id, &checked.title);
+    audit(&mut write.tx, state, staff, "publish_information", &detail).await?;
     write.commit().await?;
     state.push.wake();
     stored(state, staff, &id).await
@@ -230,7 +229,8 @@ async fn replace(
     }
     causes::information_changed(&mut write.tx, staff.structure_id(), &id, &checked.from, now)
         .await?;
-    audit(&mut write.tx, &state, &staff, "change_information", &id).await?;
+    let detail = detail(&id, &checked.title);
+    audit(&mut write.tx, &state, &staff, "change_information", &detail).await?;
     write.commit().await?;
     Ok(Json(stored(&state, &staff, &id).await?))
 }
@@ -238,9 +238,9 @@ async fn replace(
 /// Withdraws a message of the structure (another structure's is "not found").
 pub async fn withdraw_message(state: &AppState, staff: &StaffUser, id: &str) -> AppResult<()> {
     let mut write = state.db.begin_write().await?;
-    if !information::delete(&mut write.tx, staff.structure_id(), id).await? {
-        return Err(AppError::not_found());
-    }
+    let title = information::delete(&mut write.tx, staff.structure_id(), id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     causes::information_withdrawn(
         &mut write.tx,
         staff.structure_id(),
@@ -248,7 +248,14 @@ pub async fn withdraw_message(state: &AppState, staff: &StaffUser, id: &str) -> 
         state.clock.now().as_millisecond(),
     )
     .await?;
-    audit(&mut write.tx, state, staff, "withdraw_information", id).await?;
+    audit(
+        &mut write.tx,
+        state,
+        staff,
+        "withdraw_information",
+        &detail(id, &title),
+    )
+    .await?;
     write.commit().await?;
     publication::republish(state, staff.structure_id()).await;
     Ok(())

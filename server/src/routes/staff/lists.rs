@@ -124,7 +124,7 @@ pub async fn expected_children(
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     audit::record(
         &mut tx.tx,
-        staff.who(state.clock.now().as_millisecond()),
+        staff.who_now(state),
         "read_day_list_health_diet",
         None,
         &format!("{activity_id} {day}: {} enfants", children.len()),

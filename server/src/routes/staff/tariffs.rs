@@ -52,7 +52,7 @@ pub async fn save_tariff(
     catalogue::update_by(
         state,
         staff.structure_id(),
-        who(state, staff),
+        staff.who_now(state),
         "change_tariff",
         |c| {
             let activity = c
@@ -64,11 +64,6 @@ pub async fn save_tariff(
         },
     )
     .await
-}
-
-/// `staff`, now, for the audit log.
-fn who<'a>(state: &AppState, staff: &'a StaffUser) -> audit::Who<'a> {
-    staff.who(state.clock.now().as_millisecond())
 }
 
 async fn put_tariff(
@@ -91,7 +86,7 @@ async fn delete_tariff(
     catalogue::update_by(
         &state,
         staff.structure_id(),
-        who(&state, &staff),
+        staff.who_now(&state),
         "delete_tariff",
         |c| {
             let activity = c
@@ -116,7 +111,7 @@ async fn put_billing(
     let updated = catalogue::update_by(
         &state,
         staff.structure_id(),
-        who(&state, &staff),
+        staff.who_now(&state),
         "change_billing",
         |c| {
             let detail = format!(
@@ -189,7 +184,7 @@ async fn put_quotient(
     ledger::mark_changed(&mut tx.tx, staff.structure_id(), &family_id).await?;
     audit::record(
         &mut tx.tx,
-        who(&state, &staff),
+        staff.who_now(&state),
         "change_quotient",
         Some(&FamilyId::from(&family_id)),
         &request
