@@ -68,7 +68,8 @@ pub struct FamilyDevice {
     pub family_id: FamilyId,
 }
 
-fn bearer(parts: &Parts) -> Option<&str> {
+/// The bearer token of a request, when it has the shape of one.
+pub(crate) fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(axum::http::header::AUTHORIZATION)?;
     let value = value.to_str().ok()?;
     let token = value.strip_prefix("Bearer ")?.trim();
@@ -81,6 +82,12 @@ pub async fn session_for_token(state: &AppState, token: &str) -> Result<DeviceSe
     let session = accounts::session_by_token_hash(&state.db, &token_hash(token))
         .await?
         .ok_or_else(AppError::unauthorized)?;
+    admit(state, session).await
+}
+
+/// A live session read by its token: ended here when found expired by the server's clock;
+/// its last use recorded (which postpones idle expiry).
+pub async fn admit(state: &AppState, session: DeviceSession) -> Result<DeviceSession, AppError> {
     let now = state.clock.now().as_millisecond();
     if let Some(why) = sessions::session_expired(&state.settings, &session, now) {
         accounts::end_session(
@@ -178,7 +185,17 @@ impl FromRequestParts<AppState> for FamilyDevice {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let session = authenticate(parts, state).await?;
+        FamilyDevice::of(authenticate_pending(parts, state).await?)
+    }
+}
+
+impl FamilyDevice {
+    /// The family device of an admitted session: one with a password of its own, of a
+    /// family's account.
+    pub fn of(session: DeviceSession) -> Result<FamilyDevice, AppError> {
+        if session.must_change_password {
+            return Err(password_change_required());
+        }
         let Some(family_id) = session.family_id.clone() else {
             return Err(forbidden("Réservé aux comptes des familles"));
         };

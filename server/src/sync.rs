@@ -49,10 +49,12 @@ struct Work<'a> {
     changes: Vec<Change>,
 }
 
-/// Handles one sync request body for an authenticated family device.
+/// Handles one sync request body for an authenticated family device, given the documents its
+/// family may see with the device's sync states, as read with its session.
 pub async fn handle(
     state: &AppState,
     device: &FamilyDevice,
+    mut visible: documents::Visible,
     body: &[u8],
 ) -> AppResult<SyncResponse> {
     let request: SyncRequest = protocol::decode(body).map_err(|e| {
@@ -81,13 +83,26 @@ pub async fn handle(
     }
     // Messages starting or ending today reach the catalogue before it is answered; a failure
     // here only delays them to a later sync.
-    if let Err(e) =
-        crate::docs::publication::refresh_if_due(state, &device.session.structure_id).await
+    let republished = match crate::docs::publication::refresh_if_due(
+        state,
+        &device.session.structure_id,
+    )
+    .await
     {
-        tracing::warn!(error = %e, structure_id = %device.session.structure_id, "information not republished");
-    }
+        Ok(republished) => republished,
+        Err(e) => {
+            tracing::warn!(error = %e, structure_id = %device.session.structure_id, "information not republished");
+            false
+        }
+    };
     // Ledgers whose publication failed earlier (one flag read when there are none).
-    crate::invoicing::ledger::catch_up(state).await;
+    let caught_up = crate::invoicing::ledger::catch_up(state).await;
+    if republished || caught_up {
+        // The documents' versions were read with the session, before these new ones.
+        visible = documents::visible_to(&state.db, &device.session.device_id)
+            .await?
+            .ok_or_else(AppError::unauthorized)?;
+    }
     if request.docs.len() > state.settings.max_docs_per_sync {
         return Err(AppError::malformed_sync(format!(
             "Trop de documents dans une requête ({} au plus)",
@@ -100,13 +115,6 @@ pub async fn handle(
     }
 
     let structure_id = &device.session.structure_id;
-    let mut visible = documents::visible_with_states(
-        &state.db,
-        structure_id,
-        &device.family_id,
-        &device.session.device_id,
-    )
-    .await?;
     let current_year = school_year_at(state.clock.now());
     let has_planning = visible
         .iter()

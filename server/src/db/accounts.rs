@@ -189,28 +189,39 @@ pub async fn session_by_token_hash(
     db: &Db,
     token_hash: &str,
 ) -> Result<Option<DeviceSession>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT d.id AS device_id, a.id AS account_id, a.structure_id, a.family_id, a.role, \
-         d.created_at_ms, d.last_seen_ms, a.must_change_password \
-         FROM devices d JOIN accounts a ON a.id = d.account_id \
-         WHERE d.token_hash = $1 AND d.revoked_at_ms IS NULL AND a.disabled_at_ms IS NULL",
-    )
-    .bind(token_hash)
-    .fetch_optional(&db.pool)
-    .await?;
-    row.map(|r| {
-        Ok(DeviceSession {
-            device_id: id(&r, "device_id")?,
-            account_id: id(&r, "account_id")?,
-            structure_id: id(&r, "structure_id")?,
-            family_id: opt_id(&r, "family_id")?,
-            role: role(&r, "role")?,
-            created_at_ms: r.try_get("created_at_ms")?,
-            last_seen_ms: r.try_get("last_seen_ms")?,
-            must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
-        })
+    let sql = format!("SELECT {SESSION_COLUMNS} FROM {SESSION_OF_TOKEN}");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(token_hash)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(session_from_row).transpose()
+}
+
+/// A session's columns, named as [`session_from_row`] reads them.
+pub(crate) const SESSION_COLUMNS: &str = "d.id AS device_id, a.id AS account_id, \
+     a.structure_id AS session_structure_id, a.family_id AS session_family_id, a.role, \
+     d.created_at_ms, d.last_seen_ms, a.must_change_password";
+
+/// The live device whose token hashes to `$1`, with its account (`d` and `a`).
+pub(crate) const SESSION_OF_TOKEN: &str = "devices d JOIN accounts a ON a.id = d.account_id \
+     WHERE d.token_hash = $1 AND d.revoked_at_ms IS NULL AND a.disabled_at_ms IS NULL";
+
+/// The live device `$1`, with its account (`d` and `a`).
+pub(crate) const SESSION_OF_DEVICE: &str = "devices d JOIN accounts a ON a.id = d.account_id \
+     WHERE d.id = $1 AND d.revoked_at_ms IS NULL AND a.disabled_at_ms IS NULL";
+
+/// A session from a row holding [`SESSION_COLUMNS`].
+pub(crate) fn session_from_row(r: &sqlx::any::AnyRow) -> Result<DeviceSession, sqlx::Error> {
+    Ok(DeviceSession {
+        device_id: id(r, "device_id")?,
+        account_id: id(r, "account_id")?,
+        structure_id: id(r, "session_structure_id")?,
+        family_id: opt_id(r, "session_family_id")?,
+        role: role(r, "role")?,
+        created_at_ms: r.try_get("created_at_ms")?,
+        last_seen_ms: r.try_get("last_seen_ms")?,
+        must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
     })
-    .transpose()
 }
 
 /// Records a device's last use, through the write discipline (SQLite's single writer).

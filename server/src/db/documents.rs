@@ -1,6 +1,7 @@
 //! Automerge documents as rows: metadata, chunks (a snapshot plus incremental saves), and
 //! the sync state of each device for each document.
 
+use super::accounts::{self, DeviceSession};
 use super::chunk_codec::StoredDoc;
 use super::multi_row::{self, Query, rows_per_statement};
 use super::{Db, coded, id, opt_id};
@@ -9,6 +10,7 @@ use cartable_domain::ids::{DeviceId, DocumentId, FamilyId, StructureId};
 use cartable_domain::school_year::SchoolYear;
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 /// A stored document's metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,38 +46,78 @@ fn doc_from_row(r: &sqlx::any::AnyRow) -> Result<DocRow, sqlx::Error> {
     })
 }
 
-/// The query of [`visible_with_states`] (`$1` structure, `$2` family, `$3` device).
-const VISIBLE_WITH_STATES: &str = "SELECT d.id, d.structure_id, d.family_id, d.kind, d.school_year, d.version, s.state \
-     FROM documents d LEFT JOIN sync_states s ON s.doc_id = d.id AND s.device_id = $3 \
-     WHERE d.structure_id = $1 AND d.family_id = $2 \
-     UNION ALL \
-     SELECT d.id, d.structure_id, d.family_id, d.kind, d.school_year, d.version, s.state \
-     FROM documents d LEFT JOIN sync_states s ON s.doc_id = d.id AND s.device_id = $3 \
-     WHERE d.structure_id = $1 AND d.family_id IS NULL \
-     ORDER BY 1";
-
-/// Documents a family may see, each with the sync state `device_id` persisted for it: one
-/// query for what every sync request needs first.
+/// The documents a session may see, each with the device's sync state, after the session's
+/// own columns (as `accounts::SESSION_COLUMNS` names them) selected `FROM {session}`.
 ///
 /// Two exact lookups on `documents_owner` joined by `UNION ALL` rather than one
-/// `family_id = $2 OR family_id IS NULL`: without table statistics, SQLite's planner reads
+/// `family_id = … OR family_id IS NULL`: without table statistics, SQLite's planner reads
 /// that `OR` as a scan of every document of the structure (756 µs at 10,000 families instead
-/// of 22 µs), and a fresh or never-analysed database has no statistics.
-pub async fn visible_with_states(
+/// of 22 µs), and a fresh or never-analysed database has no statistics. The family's lookup
+/// is a `LEFT JOIN`, so that a live session whose family has no document yet still comes
+/// back (as a row without a document).
+fn visible_sql(session: &str) -> String {
+    let docs = "d.id, d.structure_id, d.family_id, d.kind, d.school_year, d.version, s.state";
+    let state = "LEFT JOIN sync_states s ON s.doc_id = d.id AND s.device_id = me.device_id";
+    format!(
+        "WITH me AS (SELECT {} FROM {session}) \
+         SELECT me.*, {docs} FROM me LEFT JOIN documents d \
+         ON d.structure_id = me.session_structure_id AND d.family_id = me.session_family_id \
+         {state} \
+         UNION ALL \
+         SELECT me.*, {docs} FROM me JOIN documents d \
+         ON d.structure_id = me.session_structure_id AND d.family_id IS NULL \
+         {state} \
+         ORDER BY 9",
+        accounts::SESSION_COLUMNS,
+    )
+}
+
+/// [`visible_sql`] for the live session of a token's hash (`$1`).
+static SESSION_AND_VISIBLE: LazyLock<String> =
+    LazyLock::new(|| visible_sql(accounts::SESSION_OF_TOKEN));
+
+/// [`visible_sql`] for a live device (`$1`).
+static VISIBLE_TO_DEVICE: LazyLock<String> =
+    LazyLock::new(|| visible_sql(accounts::SESSION_OF_DEVICE));
+
+/// The live session behind a token's hash and the documents its family may see, each with
+/// the sync state the device persisted for it: what every sync request reads first, in one
+/// statement (one hand-off to SQLite's thread instead of two). `None` when no live session
+/// has that token.
+pub async fn session_and_visible(
     db: &Db,
-    structure_id: &StructureId,
-    family_id: &FamilyId,
-    device_id: &DeviceId,
-) -> Result<Vec<(DocRow, Option<Vec<u8>>)>, sqlx::Error> {
-    let rows = sqlx::query(VISIBLE_WITH_STATES)
-        .bind(structure_id.as_str())
-        .bind(family_id.as_str())
-        .bind(device_id.as_str())
-        .fetch_all(&db.pool)
-        .await?;
-    rows.iter()
-        .map(|r| Ok((doc_from_row(r)?, r.try_get("state")?)))
-        .collect()
+    token_hash: &str,
+) -> Result<Option<(DeviceSession, Visible)>, sqlx::Error> {
+    session_with_visible(db, SESSION_AND_VISIBLE.as_str(), token_hash).await
+}
+
+/// The documents a live device's family may see, each with the device's sync state, as
+/// [`session_and_visible`] reads them; `None` once the device's session ended.
+pub async fn visible_to(db: &Db, device_id: &DeviceId) -> Result<Option<Visible>, sqlx::Error> {
+    let found = session_with_visible(db, VISIBLE_TO_DEVICE.as_str(), device_id.as_str()).await?;
+    Ok(found.map(|(_, visible)| visible))
+}
+
+/// Documents with the sync state a device persisted for each.
+pub type Visible = Vec<(DocRow, Option<Vec<u8>>)>;
+
+async fn session_with_visible(
+    db: &Db,
+    sql: &'static str,
+    key: &str,
+) -> Result<Option<(DeviceSession, Visible)>, sqlx::Error> {
+    let rows = sqlx::query(sql).bind(key).fetch_all(&db.pool).await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let session = accounts::session_from_row(first)?;
+    let mut visible = Vec::with_capacity(rows.len());
+    for r in &rows {
+        if r.try_get::<Option<String>, _>("id")?.is_some() {
+            visible.push((doc_from_row(r)?, r.try_get("state")?));
+        }
+    }
+    Ok(Some((session, visible)))
 }
 
 /// A family's own documents (dossier, plannings), oldest first.
@@ -406,13 +448,13 @@ pub async fn log_compensation(
 
 #[cfg(test)]
 mod tests {
-    use super::VISIBLE_WITH_STATES;
+    use super::SESSION_AND_VISIBLE;
     use crate::db::Db;
     use crate::settings::Settings;
     use sqlx::Row;
 
-    /// On a database that was never analysed, the per-sync query still finds a family's
-    /// documents by index instead of reading the whole structure.
+    /// On a database that was never analysed, the per-sync query still finds the device by
+    /// its token and its family's documents by index instead of reading the whole structure.
     #[tokio::test]
     async fn a_syncs_documents_are_looked_up_not_scanned_without_statistics() {
         let dir = tempfile::tempdir().expect("temporary folder");
@@ -422,24 +464,23 @@ mod tests {
         };
         let db = Db::connect(&settings).await.expect("database");
         let plan: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "EXPLAIN QUERY PLAN {VISIBLE_WITH_STATES}"
+            "EXPLAIN QUERY PLAN {}",
+            SESSION_AND_VISIBLE.as_str()
         )))
-        .bind("structure")
-        .bind("family")
-        .bind("device")
+        .bind("token")
         .fetch_all(&db.pool)
         .await
         .expect("plan")
         .iter()
         .map(|r| r.get::<String, _>("detail"))
         .collect();
-        let lookups = plan
-            .iter()
-            .filter(|d| {
-                d.contains("SEARCH d USING INDEX documents_owner (structure_id=? AND family_id=?)")
-            })
-            .count();
-        assert_eq!(lookups, 2, "{plan:#?}");
-        assert!(!plan.iter().any(|d| d.starts_with("SCAN d")), "{plan:#?}");
+        let lookups = |what: &str| plan.iter().filter(|d| d.contains(what)).count();
+        assert_eq!(
+            lookups("SEARCH d USING INDEX documents_owner (structure_id=? AND family_id=?)"),
+            2,
+            "{plan:#?}"
+        );
+        assert!(lookups("(token_hash=?)") >= 1, "{plan:#?}");
+        assert!(!plan.iter().any(|d| d.starts_with("SCAN")), "{plan:#?}");
     }
 }

@@ -156,23 +156,25 @@ pub async fn republish(state: &AppState, structure_id: &str) {
     }
 }
 
-/// [`refresh`] when the schedule says what is shown may have changed.
-pub async fn refresh_if_due(state: &AppState, structure_id: &str) -> AppResult<()> {
+/// [`refresh`] when the schedule says what is shown may have changed; true when this call
+/// refreshed.
+pub async fn refresh_if_due(state: &AppState, structure_id: &str) -> AppResult<bool> {
     if !state.publication.due(structure_id, state.clock.now()) {
-        return Ok(());
+        return Ok(false);
     }
     // Boxed: every sync awaits this function, and the refresh's state would otherwise sit
     // inline in every sync's future although it runs about once a day.
     Box::pin(refresh_once(state, structure_id)).await
 }
 
-async fn refresh_once(state: &AppState, structure_id: &str) -> AppResult<()> {
+async fn refresh_once(state: &AppState, structure_id: &str) -> AppResult<bool> {
     let _one_at_a_time = state.publication.refreshing.lock().await;
     // Another sync may have refreshed while this one waited.
-    if state.publication.due(structure_id, state.clock.now()) {
-        refresh(state, structure_id).await?;
+    if !state.publication.due(structure_id, state.clock.now()) {
+        return Ok(false);
     }
-    Ok(())
+    refresh(state, structure_id).await?;
+    Ok(true)
 }
 
 #[cfg(test)]

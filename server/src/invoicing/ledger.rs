@@ -432,13 +432,14 @@ pub async fn publish_after_commit(state: &AppState, structure_id: &str, family_i
 }
 
 /// Republishes stale ledgers when a publication may be missing (at start, after a
-/// failure). Cheap otherwise: one flag read.
-pub async fn catch_up(state: &AppState) {
+/// failure); true when it looked for them. Cheap otherwise: one flag read.
+pub async fn catch_up(state: &AppState) -> bool {
     if !CATCH_UP.swap(false, Ordering::Relaxed) {
-        return;
+        return false;
     }
     // Boxed: every sync awaits `catch_up`, which has work only after a failure.
-    Box::pin(publish_stale(state)).await
+    Box::pin(publish_stale(state)).await;
+    true
 }
 
 async fn publish_stale(state: &AppState) {

@@ -1,11 +1,13 @@
 //! `POST /api/v1/sync`: the binary sync endpoint (CBOR, see `cartable_domain::protocol`).
 
 use crate::AppState;
-use crate::auth::FamilyDevice;
+use crate::auth::{self, FamilyDevice};
+use crate::db::documents::{self, Visible};
 use crate::error::{AppError, AppResult};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -18,9 +20,30 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .layer(DefaultBodyLimit::max(state.settings.max_sync_body_bytes))
 }
 
+/// The family device behind a sync request and the documents its family may see, read in one
+/// statement (`documents::session_and_visible`), then admitted as [`FamilyDevice`] is.
+pub struct SyncCaller {
+    pub device: FamilyDevice,
+    pub visible: Visible,
+}
+
+impl FromRequestParts<AppState> for SyncCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = auth::bearer(parts).ok_or_else(AppError::unauthorized)?;
+        let (session, visible) =
+            documents::session_and_visible(&state.db, &auth::token_hash(token))
+                .await?
+                .ok_or_else(AppError::unauthorized)?;
+        let device = FamilyDevice::of(auth::admit(state, session).await?)?;
+        Ok(SyncCaller { device, visible })
+    }
+}
+
 async fn sync(
     State(state): State<AppState>,
-    device: FamilyDevice,
+    caller: SyncCaller,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> AppResult<Response> {
@@ -52,7 +75,7 @@ async fn sync(
             format!("Type de contenu attendu : {CONTENT_TYPE}"),
         ));
     }
-    let response = crate::sync::handle(&state, &device, &body).await?;
+    let response = crate::sync::handle(&state, &caller.device, caller.visible, &body).await?;
     Ok((
         [(header::CONTENT_TYPE, CONTENT_TYPE)],
         protocol::encode(&response),
