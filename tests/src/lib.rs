@@ -20,6 +20,7 @@ pub mod private_postgres;
 pub mod process;
 pub mod push_service;
 pub mod raw;
+pub mod refusals;
 pub mod routes;
 pub mod staff;
 pub mod traces;

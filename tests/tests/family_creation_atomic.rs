@@ -11,6 +11,7 @@ use cartable_domain::ids::StructureId;
 use cartable_server::admin::{self, NewLogin, NewParent};
 use cartable_tests::admin_page::sign_in;
 use cartable_tests::family::PASSWORD;
+use cartable_tests::refusals::{allow_inserts, refuse_inserts};
 use cartable_tests::{Backend, TestServer, on_each_backend};
 use sqlx::Row;
 
@@ -34,43 +35,18 @@ fn rows(server: &TestServer) -> [i64; 5] {
 
 /// The database refuses the account `login` (as if taken between the checks and the write).
 fn refuse_login(server: &TestServer, login: &str) {
-    let statements: Vec<String> = match server.backend {
-        Backend::Sqlite => vec![format!(
-            "CREATE TRIGGER refuse_login BEFORE INSERT ON accounts WHEN NEW.login = '{login}' \
-             BEGIN SELECT RAISE(ABORT, 'identifiant déjà pris'); END"
-        )],
-        Backend::Postgres => vec![
-            format!(
-                "CREATE FUNCTION refuse_login() RETURNS trigger AS $$ BEGIN \
-                 IF NEW.login = '{login}' THEN RAISE EXCEPTION 'identifiant déjà pris'; END IF; \
-                 RETURN NEW; END $$ LANGUAGE plpgsql"
-            ),
-            "CREATE TRIGGER refuse_login BEFORE INSERT ON accounts FOR EACH ROW \
-             EXECUTE FUNCTION refuse_login()"
-                .to_string(),
-        ],
-    };
-    server.block_on(async {
-        for s in statements {
-            sqlx::query(sqlx::AssertSqlSafe(s))
-                .execute(&server.state.db.pool)
-                .await
-                .expect("trigger");
-        }
-    });
+    let condition = format!("NEW.login = '{login}'");
+    refuse_inserts(
+        server,
+        "refuse_login",
+        "accounts",
+        &condition,
+        "identifiant déjà pris",
+    );
 }
 
 fn allow_logins(server: &TestServer) {
-    let drop = match server.backend {
-        Backend::Sqlite => "DROP TRIGGER refuse_login",
-        Backend::Postgres => "DROP TRIGGER refuse_login ON accounts",
-    };
-    server.block_on(async {
-        sqlx::query(drop)
-            .execute(&server.state.db.pool)
-            .await
-            .expect("drop trigger");
-    });
+    allow_inserts(server, "refuse_login", "accounts");
 }
 
 fn parent(first: &str, login: &str) -> NewParent {

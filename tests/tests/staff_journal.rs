@@ -5,7 +5,8 @@
 use cartable_server::admin_page::journal::readable_detail;
 use cartable_tests::billing::put_ok;
 use cartable_tests::family::staff_token;
-use cartable_tests::{Backend, TestServer, on_each_backend, staff};
+use cartable_tests::refusals::{allow_inserts, refuse_inserts};
+use cartable_tests::{TestServer, on_each_backend, staff};
 use serde_json::{Value, json};
 use sqlx::Row;
 
@@ -37,37 +38,17 @@ fn journal(server: &TestServer, structure_id: &str) -> Vec<(String, String)> {
 
 /// Makes every insertion into the journal fail, as a full disk or a broken table would.
 fn break_journal(server: &TestServer) {
-    let statements: &[&str] = match server.backend {
-        Backend::Sqlite => &["CREATE TRIGGER journal_down BEFORE INSERT ON audit_log \
-             BEGIN SELECT RAISE(ABORT, 'journal indisponible'); END"],
-        Backend::Postgres => &[
-            "CREATE FUNCTION journal_down() RETURNS trigger LANGUAGE plpgsql AS \
-             $$ BEGIN RAISE EXCEPTION 'journal indisponible'; END $$",
-            "CREATE TRIGGER journal_down BEFORE INSERT ON audit_log \
-             FOR EACH ROW EXECUTE FUNCTION journal_down()",
-        ],
-    };
-    server.block_on(async {
-        for sql in statements {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
-                .execute(&server.state.db.pool)
-                .await
-                .expect("trigger");
-        }
-    });
+    refuse_inserts(
+        server,
+        "journal_down",
+        "audit_log",
+        "TRUE",
+        "journal indisponible",
+    );
 }
 
 fn repair_journal(server: &TestServer) {
-    let sql = match server.backend {
-        Backend::Sqlite => "DROP TRIGGER journal_down",
-        Backend::Postgres => "DROP TRIGGER journal_down ON audit_log",
-    };
-    server.block_on(async {
-        sqlx::query(sql)
-            .execute(&server.state.db.pool)
-            .await
-            .expect("trigger dropped");
-    });
+    allow_inserts(server, "journal_down", "audit_log");
 }
 
 fn catalogue(server: &TestServer, token: &str) -> Value {
