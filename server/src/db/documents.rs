@@ -449,20 +449,13 @@ pub async fn log_compensation(
 #[cfg(test)]
 mod tests {
     use super::SESSION_AND_VISIBLE;
-    use crate::db::Db;
-    use crate::settings::Settings;
     use sqlx::Row;
 
     /// On a database that was never analysed, the per-sync query still finds the device by
     /// its token and its family's documents by index instead of reading the whole structure.
     #[tokio::test]
     async fn a_syncs_documents_are_looked_up_not_scanned_without_statistics() {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        let settings = Settings {
-            data_dir: dir.path().to_path_buf(),
-            ..Settings::default()
-        };
-        let db = Db::connect(&settings).await.expect("database");
+        let (db, _dir) = crate::db::temporary_sqlite().await;
         let plan: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!(
             "EXPLAIN QUERY PLAN {}",
             SESSION_AND_VISIBLE.as_str()

@@ -314,16 +314,10 @@ impl Drop for BatchedTx {
 #[cfg(test)]
 mod tests {
     use crate::db::Db;
-    use crate::settings::Settings;
     use std::time::Duration;
 
     async fn sqlite() -> (Db, tempfile::TempDir) {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        let settings = Settings {
-            data_dir: dir.path().to_path_buf(),
-            ..Settings::default()
-        };
-        let db = Db::connect(&settings).await.expect("database");
+        let (db, dir) = crate::db::temporary_sqlite().await;
         sqlx::query("CREATE TABLE t (n INTEGER PRIMARY KEY)")
             .execute(&db.pool)
             .await

@@ -239,3 +239,16 @@ pub(crate) fn role(
 ) -> Result<cartable_domain::roles::Role, sqlx::Error> {
     coded(row, column, "role", cartable_domain::roles::Role::from_code)
 }
+
+/// A SQLite database of the default settings in a temporary folder, for unit tests (the
+/// folder goes with the returned guard).
+#[cfg(test)]
+pub(crate) async fn temporary_sqlite() -> (Db, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let settings = Settings {
+        data_dir: dir.path().to_path_buf(),
+        ..Settings::default()
+    };
+    let db = Db::connect(&settings).await.expect("database");
+    (db, dir)
+}

@@ -72,12 +72,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_table_that_grew_is_analysed_at_the_next_refresh_and_not_by_new_connections() {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        let settings = Settings {
-            data_dir: dir.path().to_path_buf(),
-            ..Settings::default()
-        };
-        let db = Db::connect(&settings).await.expect("database");
+        let (db, _dir) = crate::db::temporary_sqlite().await;
         sqlx::query("CREATE TABLE t (n INTEGER PRIMARY KEY, k INTEGER NOT NULL)")
             .execute(&db.pool)
             .await
@@ -95,7 +90,7 @@ mod tests {
         .expect("rows");
         // Connections opened by the pool (all of its sixteen in use at once) gather none.
         let mut held = Vec::new();
-        for _ in 0..settings.db_max_connections {
+        for _ in 0..Settings::default().db_max_connections {
             held.push(db.pool.acquire().await.expect("connection"));
         }
         drop(held);
