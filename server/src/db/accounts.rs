@@ -5,6 +5,7 @@ use cartable_domain::ids::{AccountId, DeviceId, FamilyId, StructureId};
 use cartable_domain::roles::Role;
 use cartable_domain::search_key::search_key;
 use sqlx::Row;
+use std::sync::LazyLock;
 
 #[derive(Debug, Clone)]
 pub struct Account {
@@ -189,8 +190,9 @@ pub async fn session_by_token_hash(
     db: &Db,
     token_hash: &str,
 ) -> Result<Option<DeviceSession>, sqlx::Error> {
-    let sql = format!("SELECT {SESSION_COLUMNS} FROM {SESSION_OF_TOKEN}");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    static SQL: LazyLock<String> =
+        LazyLock::new(|| format!("SELECT {SESSION_COLUMNS} FROM {SESSION_OF_TOKEN}"));
+    let row = sqlx::query(SQL.as_str())
         .bind(token_hash)
         .fetch_optional(&db.pool)
         .await?;
