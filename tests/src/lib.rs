@@ -250,8 +250,7 @@ impl TestServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        let pool = self.state.db.pool.clone();
-        self.runtime.block_on(pool.close());
+        self.runtime.block_on(self.state.db.close());
         let mut state = self
             .runtime
             .block_on(AppState::open(self.settings.clone()))
@@ -286,8 +285,7 @@ impl TestServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        let pool = self.state.db.pool.clone();
-        self.runtime.block_on(pool.close());
+        self.runtime.block_on(self.state.db.close());
     }
 
     /// The settings the server runs with.
@@ -387,9 +385,9 @@ impl Drop for TestServer {
             let _ = tx.send(());
         }
         if let Some((admin_url, name)) = self.postgres_db.take() {
-            let pool = self.state.db.pool.clone();
+            let db = self.state.db.clone();
             self.runtime.block_on(async move {
-                pool.close().await;
+                db.close().await;
                 if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
                     let _ = conn
                         .execute(sqlx::AssertSqlSafe(format!(

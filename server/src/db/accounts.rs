@@ -192,10 +192,12 @@ pub async fn session_by_token_hash(
 ) -> Result<Option<DeviceSession>, sqlx::Error> {
     static SQL: LazyLock<String> =
         LazyLock::new(|| format!("SELECT {SESSION_COLUMNS} FROM {SESSION_OF_TOKEN}"));
+    let mut conn = db.read().await?;
     let row = sqlx::query(SQL.as_str())
         .bind(token_hash)
-        .fetch_optional(&db.pool)
+        .fetch_optional(&mut *conn)
         .await?;
+    conn.done();
     row.as_ref().map(session_from_row).transpose()
 }
 

@@ -106,7 +106,9 @@ async fn session_with_visible(
     sql: &'static str,
     key: &str,
 ) -> Result<Option<(DeviceSession, Visible)>, sqlx::Error> {
-    let rows = sqlx::query(sql).bind(key).fetch_all(&db.pool).await?;
+    let mut conn = db.read().await?;
+    let rows = sqlx::query(sql).bind(key).fetch_all(&mut *conn).await?;
+    conn.done();
     let Some(first) = rows.first() else {
         return Ok(None);
     };

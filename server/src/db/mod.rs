@@ -20,6 +20,7 @@ pub mod migrations;
 pub mod multi_row;
 pub mod places;
 pub mod projections;
+pub mod quick;
 pub mod reviews;
 pub mod search_keys;
 pub mod statistics;
@@ -28,6 +29,7 @@ pub mod supporting;
 use crate::settings::Settings;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which database is behind the pool.
@@ -55,7 +57,12 @@ pub struct Db {
     /// `SQLITE_BUSY`, and share commits (see [`group_commit`]). PostgreSQL writers rely on
     /// row locks instead and commit on their own (PostgreSQL groups WAL flushes itself).
     group: group_commit::GroupCommit,
+    /// Connections for the short reads on a request's path (see [`quick`]).
+    readers: Arc<quick::Readers>,
 }
+
+/// Connections kept for quick reads, next to the pool's.
+const QUICK_READERS: usize = 8;
 
 /// The connection of a write transaction.
 #[derive(Debug)]
@@ -167,6 +174,7 @@ impl Db {
             pool,
             backend,
             group: group_commit::GroupCommit::default(),
+            readers: Arc::new(quick::Readers::new(QUICK_READERS)),
         };
         migrations::run(&db).await?;
         search_keys::fill_missing(&db).await?;
@@ -176,6 +184,18 @@ impl Db {
             tracing::warn!(error = %e, "statistiques SQLite non mises à jour");
         }
         Ok(db)
+    }
+
+    /// A connection for one read statement on a request's path, given back without the
+    /// pool's ping once [`quick::ReadConn::done`] says its result was read (see [`quick`]).
+    pub async fn read(&self) -> Result<quick::ReadConn<'_>, sqlx::Error> {
+        self.readers.get(&self.pool).await
+    }
+
+    /// Closes every connection: the quick readers' and the pool's.
+    pub async fn close(&self) {
+        self.readers.close().await;
+        self.pool.close().await;
     }
 
     /// Starts a write transaction.
