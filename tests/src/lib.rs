@@ -208,10 +208,10 @@ impl TestServer {
         dir: tempfile::TempDir,
         clock: Arc<ManualClock>,
     ) -> TestServer {
-        let mut state = runtime
+        let state = runtime
             .block_on(AppState::open(settings.clone()))
-            .expect("server state");
-        state.clock = clock.clone();
+            .expect("server state")
+            .with_clock(clock.clone());
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .expect("bind port 0");
@@ -251,11 +251,11 @@ impl TestServer {
             let _ = tx.send(());
         }
         self.runtime.block_on(self.state.db.close());
-        let mut state = self
+        let state = self
             .runtime
             .block_on(AppState::open(self.settings.clone()))
-            .expect("server state after restart");
-        state.clock = self.clock.clone();
+            .expect("server state after restart")
+            .with_clock(self.clock.clone());
         let listener = self.runtime.block_on(async {
             for _ in 0..100 {
                 if let Ok(l) = tokio::net::TcpListener::bind(addr).await {
