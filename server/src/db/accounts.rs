@@ -1,6 +1,6 @@
 //! Structures, families, accounts and devices.
 
-use super::{Db, id, opt_id, role};
+use super::{Columns, Db, id, opt_id, role};
 use cartable_domain::ids::{AccountId, DeviceId, FamilyId, StructureId};
 use cartable_domain::roles::Role;
 use cartable_domain::search_key::search_key;
@@ -192,6 +192,10 @@ pub async fn session_by_token_hash(
 ) -> Result<Option<DeviceSession>, sqlx::Error> {
     static SQL: LazyLock<String> =
         LazyLock::new(|| format!("SELECT {SESSION_COLUMNS} FROM {SESSION_OF_TOKEN}"));
+    if let Some(direct) = db.direct() {
+        let mut sessions = direct.rows(SQL.as_str(), token_hash, |r| session_from_row(r))?;
+        return Ok(sessions.pop());
+    }
     let mut conn = db.read().await?;
     let row = sqlx::query(SQL.as_str())
         .bind(token_hash)
@@ -215,16 +219,16 @@ pub(crate) const SESSION_OF_DEVICE: &str = "devices d JOIN accounts a ON a.id = 
      WHERE d.id = $1 AND d.revoked_at_ms IS NULL AND a.disabled_at_ms IS NULL";
 
 /// A session from a row holding [`SESSION_COLUMNS`].
-pub(crate) fn session_from_row(r: &sqlx::any::AnyRow) -> Result<DeviceSession, sqlx::Error> {
+pub(crate) fn session_from_row(r: &(impl Columns + ?Sized)) -> Result<DeviceSession, sqlx::Error> {
     Ok(DeviceSession {
         device_id: id(r, "device_id")?,
         account_id: id(r, "account_id")?,
         structure_id: id(r, "session_structure_id")?,
         family_id: opt_id(r, "session_family_id")?,
         role: role(r, "role")?,
-        created_at_ms: r.try_get("created_at_ms")?,
-        last_seen_ms: r.try_get("last_seen_ms")?,
-        must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
+        created_at_ms: r.int("created_at_ms")?,
+        last_seen_ms: r.opt_int("last_seen_ms")?,
+        must_change_password: r.int("must_change_password")? != 0,
     })
 }
 

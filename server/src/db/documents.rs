@@ -4,7 +4,7 @@
 use super::accounts::{self, DeviceSession};
 use super::chunk_codec::StoredDoc;
 use super::multi_row::{self, Query, rows_per_statement};
-use super::{Db, coded, id, opt_id};
+use super::{Columns, Db, coded, id, opt_id};
 use cartable_domain::DocKind;
 use cartable_domain::ids::{DeviceId, DocumentId, FamilyId, StructureId};
 use cartable_domain::school_year::SchoolYear;
@@ -25,8 +25,8 @@ pub struct DocRow {
     pub version: i64,
 }
 
-fn doc_from_row(r: &sqlx::any::AnyRow) -> Result<DocRow, sqlx::Error> {
-    let school_year: Option<String> = r.try_get("school_year")?;
+fn doc_from_row(r: &(impl Columns + ?Sized)) -> Result<DocRow, sqlx::Error> {
+    let school_year = r.opt_text("school_year")?;
     let school_year = school_year
         .map(|y| {
             y.parse::<SchoolYear>()
@@ -42,7 +42,7 @@ fn doc_from_row(r: &sqlx::any::AnyRow) -> Result<DocRow, sqlx::Error> {
         family_id: opt_id(r, "family_id")?,
         kind: coded(r, "kind", "document kind", DocKind::from_code)?,
         school_year,
-        version: r.try_get("version")?,
+        version: r.int("version")?,
     })
 }
 
@@ -99,13 +99,30 @@ pub async fn visible_to(db: &Db, device_id: &DeviceId) -> Result<Option<Visible>
 }
 
 /// Documents with the sync state a device persisted for each.
-pub type Visible = Vec<(DocRow, Option<Vec<u8>>)>;
+pub type Visible = Vec<VisibleDoc>;
+
+/// A document with the sync state a device persisted for it.
+pub type VisibleDoc = (DocRow, Option<Vec<u8>>);
 
 async fn session_with_visible(
     db: &Db,
     sql: &'static str,
     key: &str,
 ) -> Result<Option<(DeviceSession, Visible)>, sqlx::Error> {
+    if let Some(direct) = db.direct() {
+        let mut session = None;
+        let mut visible = Vec::new();
+        direct.rows(sql, key, |r| {
+            if session.is_none() {
+                session = Some(accounts::session_from_row(r)?);
+            }
+            if let Some(doc) = visible_doc(r)? {
+                visible.push(doc);
+            }
+            Ok(())
+        })?;
+        return Ok(session.map(|session| (session, visible)));
+    }
     let mut conn = db.read().await?;
     let rows = sqlx::query(sql).bind(key).fetch_all(&mut *conn).await?;
     conn.done();
@@ -115,11 +132,20 @@ async fn session_with_visible(
     let session = accounts::session_from_row(first)?;
     let mut visible = Vec::with_capacity(rows.len());
     for r in &rows {
-        if r.try_get::<Option<String>, _>("id")?.is_some() {
-            visible.push((doc_from_row(r)?, r.try_get("state")?));
+        if let Some(doc) = visible_doc(r)? {
+            visible.push(doc);
         }
     }
     Ok(Some((session, visible)))
+}
+
+/// The document of a row of [`visible_sql`] with the device's sync state; `None` on the row
+/// of a family without documents.
+fn visible_doc(r: &(impl Columns + ?Sized)) -> Result<Option<VisibleDoc>, sqlx::Error> {
+    if r.opt_text("id")?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some((doc_from_row(r)?, r.opt_bytes("state")?)))
 }
 
 /// A family's own documents (dossier, plannings), oldest first.

@@ -9,6 +9,8 @@ pub mod attendance;
 pub mod audit;
 pub mod bookings;
 pub mod chunk_codec;
+mod columns;
+pub mod direct;
 pub mod document_batch;
 pub mod documents;
 pub mod downloads;
@@ -27,6 +29,7 @@ pub mod statistics;
 pub mod supporting;
 
 use crate::settings::Settings;
+pub(crate) use columns::Columns;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 use std::sync::Arc;
@@ -59,6 +62,8 @@ pub struct Db {
     group: group_commit::GroupCommit,
     /// Connections for the short reads on a request's path (see [`quick`]).
     readers: Arc<quick::Readers>,
+    /// On a SQLite file, the same reads on the request's own thread (see [`direct`]).
+    direct: Option<Arc<direct::Readers>>,
 }
 
 /// Connections kept for quick reads, next to the pool's.
@@ -170,11 +175,18 @@ impl Db {
             });
         }
         let pool = options.connect(&url).await?;
+        let direct = match backend {
+            Backend::Sqlite => {
+                sqlite_file(&url).map(|path| Arc::new(direct::Readers::new(&path, QUICK_READERS)))
+            }
+            Backend::Postgres => None,
+        };
         let db = Db {
             pool,
             backend,
             group: group_commit::GroupCommit::default(),
             readers: Arc::new(quick::Readers::new(QUICK_READERS)),
+            direct,
         };
         migrations::run(&db).await?;
         search_keys::fill_missing(&db).await?;
@@ -192,8 +204,17 @@ impl Db {
         self.readers.get(&self.pool).await
     }
 
-    /// Closes every connection: the quick readers' and the pool's.
+    /// Readers of the SQLite file on the request's own thread, when the database is one
+    /// (see [`direct`]); `None` on PostgreSQL and for a database in memory.
+    pub fn direct(&self) -> Option<&direct::Readers> {
+        self.direct.as_deref()
+    }
+
+    /// Closes every connection: the direct and quick readers' and the pool's.
     pub async fn close(&self) {
+        if let Some(direct) = &self.direct {
+            direct.close();
+        }
         self.readers.close().await;
         self.pool.close().await;
     }
@@ -221,31 +242,39 @@ impl Db {
     }
 }
 
+/// The file of a SQLite URL, once the pool has opened it; `None` for a database in memory.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    use std::str::FromStr;
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()?;
+    let path = options.get_filename();
+    path.is_file().then(|| path.to_path_buf())
+}
+
 /// A typed id read from a column.
-pub(crate) fn id<T: From<String>>(row: &sqlx::any::AnyRow, column: &str) -> Result<T, sqlx::Error> {
-    use sqlx::Row;
-    row.try_get::<String, _>(column).map(T::from)
+pub(crate) fn id<T: From<String>>(
+    row: &(impl Columns + ?Sized),
+    column: &str,
+) -> Result<T, sqlx::Error> {
+    row.text(column).map(T::from)
 }
 
 /// A typed id read from a nullable column.
 pub(crate) fn opt_id<T: From<String>>(
-    row: &sqlx::any::AnyRow,
+    row: &(impl Columns + ?Sized),
     column: &str,
 ) -> Result<Option<T>, sqlx::Error> {
-    use sqlx::Row;
-    Ok(row.try_get::<Option<String>, _>(column)?.map(T::from))
+    Ok(row.opt_text(column)?.map(T::from))
 }
 
 /// A value stored as its code, e.g. a role or a document kind; an unknown code is a
 /// decoding error (storage holds only what this server wrote).
 pub(crate) fn coded<T>(
-    row: &sqlx::any::AnyRow,
+    row: &(impl Columns + ?Sized),
     column: &str,
     what: &str,
     from_code: impl FnOnce(&str) -> Option<T>,
 ) -> Result<T, sqlx::Error> {
-    use sqlx::Row;
-    let code: String = row.try_get(column)?;
+    let code = row.text(column)?;
     from_code(&code).ok_or_else(|| sqlx::Error::ColumnDecode {
         index: column.to_string(),
         source: format!("unknown {what} {code:?}").into(),
@@ -254,7 +283,7 @@ pub(crate) fn coded<T>(
 
 /// An account's role column.
 pub(crate) fn role(
-    row: &sqlx::any::AnyRow,
+    row: &(impl Columns + ?Sized),
     column: &str,
 ) -> Result<cartable_domain::roles::Role, sqlx::Error> {
     coded(row, column, "role", cartable_domain::roles::Role::from_code)
