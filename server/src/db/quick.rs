@@ -10,6 +10,9 @@
 //!
 //! The set holds at most `max` connections, taken from the pool (`detach`, so they were set
 //! up by its `after_connect`); when all are busy, a read uses a pooled connection as before.
+//!
+//! On a SQLite file the same reads run on the request's own thread instead ([`super::direct`]);
+//! this set serves PostgreSQL and a SQLite database in memory.
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool};
