@@ -193,8 +193,8 @@ pub async fn session_by_token_hash(
     static SQL: LazyLock<String> =
         LazyLock::new(|| format!("SELECT {SESSION_COLUMNS} FROM {SESSION_OF_TOKEN}"));
     if let Some(direct) = db.direct() {
-        let mut sessions = direct.rows(SQL.as_str(), token_hash, |r| session_from_row(r))?;
-        return Ok(sessions.pop());
+        let sessions = direct.rows(SQL.as_str(), token_hash, |r| session_from_row(r))?;
+        return Ok(sessions.into_iter().next());
     }
     let mut conn = db.read().await?;
     let row = sqlx::query(SQL.as_str())

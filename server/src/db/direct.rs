@@ -226,6 +226,25 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_reader_opened_alone_reads_and_then_sees_a_new_writer_s_commits() {
+        let (db, dir) = crate::db::temporary_sqlite().await;
+        insert_structure(&db, "s-before").await;
+        // The last connection closing checkpoints the log and removes it with its index.
+        db.close().await;
+        assert!(!dir.path().join("cartable.sqlite3-wal").exists());
+        let readers = Readers::new(&dir.path().join("cartable.sqlite3"), 2);
+        assert_eq!(count(&readers), 1);
+
+        let settings = crate::settings::Settings {
+            data_dir: dir.path().to_path_buf(),
+            ..crate::settings::Settings::default()
+        };
+        let db = crate::db::Db::connect(&settings).await.expect("database");
+        insert_structure(&db, "s-after").await;
+        assert_eq!(count(&readers), 2);
+    }
+
+    #[tokio::test]
     async fn at_most_max_connections_are_kept_and_close_ends_reads() {
         let (_db, dir) = crate::db::temporary_sqlite().await;
         let path = dir.path().join("cartable.sqlite3");
