@@ -366,6 +366,19 @@ impl TestServer {
         })
     }
 
+    /// Runs test-only statements (triggers that make storage fail, their removal) one after
+    /// the other on the server's storage.
+    pub fn execute_all(&self, statements: impl IntoIterator<Item = String>) {
+        self.block_on(async {
+            for sql in statements {
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&self.state.db.pool)
+                    .await
+                    .expect("test statement");
+            }
+        })
+    }
+
     /// Runs one SQL query returning a single integer.
     pub fn count(&self, sql: &'static str, family_id: &str) -> i64 {
         self.block_on(async {

@@ -30,14 +30,7 @@ pub fn refuse_inserts(
             ),
         ],
     };
-    server.block_on(async {
-        for sql in statements {
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .execute(&server.state.db.pool)
-                .await
-                .expect("trigger");
-        }
-    });
+    server.execute_all(statements);
 }
 
 /// Drops the trigger `name` on `table` that [`refuse_inserts`] created.
@@ -46,10 +39,5 @@ pub fn allow_inserts(server: &TestServer, name: &str, table: &str) {
         Backend::Sqlite => format!("DROP TRIGGER {name}"),
         Backend::Postgres => format!("DROP TRIGGER {name} ON {table}"),
     };
-    server.block_on(async {
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(&server.state.db.pool)
-            .await
-            .expect("trigger dropped");
-    });
+    server.execute_all([sql]);
 }

@@ -202,14 +202,7 @@ fn take_login_meanwhile(server: &TestServer, login: &str) {
                 .to_string(),
         ],
     };
-    server.block_on(async {
-        for s in statements {
-            sqlx::query(sqlx::AssertSqlSafe(s))
-                .execute(&server.state.db.pool)
-                .await
-                .expect("trigger");
-        }
-    });
+    server.execute_all(statements);
 }
 
 #[test]
