@@ -24,9 +24,6 @@ use std::time::Duration;
 /// How long a read waits for a lock before failing (answered as storage unavailable).
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// The pages of the file read through a shared memory map, as the pool's connections do.
-const MMAP_SIZE: i64 = 256 * 1024 * 1024;
-
 /// Read-only connections to one SQLite database file.
 #[derive(Debug)]
 pub struct Readers {
@@ -74,11 +71,10 @@ impl Readers {
     /// Closes the idle connections; reads after this fail as with a closed pool.
     pub fn close(&self) {
         self.closed.store(true, Ordering::Release);
-        let idle: Vec<Connection> = match self.idle.lock() {
-            Ok(mut idle) => idle.drain(..).collect(),
-            Err(poisoned) => poisoned.into_inner().drain(..).collect(),
-        };
-        drop(idle);
+        match self.idle.lock() {
+            Ok(mut idle) => idle.clear(),
+            Err(poisoned) => poisoned.into_inner().clear(),
+        }
     }
 
     /// Idle connections kept.
@@ -100,7 +96,7 @@ impl Readers {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(&self.path, flags).map_err(unavailable)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(unavailable)?;
-        conn.pragma_update(None, "mmap_size", MMAP_SIZE)
+        conn.pragma_update(None, "mmap_size", super::SQLITE_MMAP_BYTES)
             .map_err(unavailable)?;
         Ok(conn)
     }

@@ -99,53 +99,51 @@ pub async fn visible_to(db: &Db, device_id: &DeviceId) -> Result<Option<Visible>
 }
 
 /// Documents with the sync state a device persisted for each.
-pub type Visible = Vec<VisibleDoc>;
-
-/// A document with the sync state a device persisted for it.
-pub type VisibleDoc = (DocRow, Option<Vec<u8>>);
+pub type Visible = Vec<(DocRow, Option<Vec<u8>>)>;
 
 async fn session_with_visible(
     db: &Db,
     sql: &'static str,
     key: &str,
 ) -> Result<Option<(DeviceSession, Visible)>, sqlx::Error> {
+    let mut found = SessionRows::default();
     if let Some(direct) = db.direct() {
-        let mut session = None;
-        let mut visible = Vec::new();
-        direct.rows(sql, key, |r| {
-            if session.is_none() {
-                session = Some(accounts::session_from_row(r)?);
-            }
-            if let Some(doc) = visible_doc(r)? {
-                visible.push(doc);
-            }
-            Ok(())
-        })?;
-        return Ok(session.map(|session| (session, visible)));
+        direct.rows(sql, key, |r| found.add(r))?;
+        return Ok(found.finish());
     }
     let mut conn = db.read().await?;
     let rows = sqlx::query(sql).bind(key).fetch_all(&mut *conn).await?;
     conn.done();
-    let Some(first) = rows.first() else {
-        return Ok(None);
-    };
-    let session = accounts::session_from_row(first)?;
-    let mut visible = Vec::with_capacity(rows.len());
     for r in &rows {
-        if let Some(doc) = visible_doc(r)? {
-            visible.push(doc);
-        }
+        found.add(r)?;
     }
-    Ok(Some((session, visible)))
+    Ok(found.finish())
 }
 
-/// The document of a row of [`visible_sql`] with the device's sync state; `None` on the row
-/// of a family without documents.
-fn visible_doc(r: &(impl Columns + ?Sized)) -> Result<Option<VisibleDoc>, sqlx::Error> {
-    if r.opt_text("id")?.is_none() {
-        return Ok(None);
+/// The session and documents read from the rows of [`visible_sql`], from either driver.
+#[derive(Default)]
+struct SessionRows {
+    session: Option<DeviceSession>,
+    visible: Visible,
+}
+
+impl SessionRows {
+    /// Every row holds the session; a row without a document is that of a family without
+    /// documents.
+    fn add(&mut self, r: &(impl Columns + ?Sized)) -> Result<(), sqlx::Error> {
+        if self.session.is_none() {
+            self.session = Some(accounts::session_from_row(r)?);
+        }
+        if r.opt_text("id")?.is_some() {
+            self.visible.push((doc_from_row(r)?, r.opt_bytes("state")?));
+        }
+        Ok(())
     }
-    Ok(Some((doc_from_row(r)?, r.opt_bytes("state")?)))
+
+    /// `None` when no row came back (no live session).
+    fn finish(self) -> Option<(DeviceSession, Visible)> {
+        self.session.map(|session| (session, self.visible))
+    }
 }
 
 /// A family's own documents (dossier, plannings), oldest first.

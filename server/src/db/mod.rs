@@ -69,6 +69,20 @@ pub struct Db {
 /// Connections kept for quick reads, next to the pool's.
 const QUICK_READERS: usize = 8;
 
+/// How much of a SQLite database file each connection reads through a shared memory map,
+/// the pool's as the direct readers'.
+pub(crate) const SQLITE_MMAP_BYTES: i64 = 256 * 1024 * 1024;
+
+/// The settings of each pooled SQLite connection (see [`Db::connect`]).
+static SQLITE_PRAGMAS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+         PRAGMA secure_delete = ON; PRAGMA mmap_size = {SQLITE_MMAP_BYTES}; \
+         PRAGMA analysis_limit = 400;"
+    )
+});
+
 /// The connection of a write transaction.
 #[derive(Debug)]
 pub enum WriteConn {
@@ -154,13 +168,7 @@ impl Db {
         if backend == Backend::Sqlite {
             options = options.after_connect(|conn, _meta| {
                 Box::pin(async move {
-                    conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                         PRAGMA secure_delete = ON; PRAGMA mmap_size = 268435456; \
-                         PRAGMA analysis_limit = 400;",
-                    )
-                    .await?;
+                    conn.execute(SQLITE_PRAGMAS.as_str()).await?;
                     // Pages of the database file are read through a shared memory map
                     // (up to 256 MiB) rather than copied into each connection's page cache:
                     // every commit of another connection empties that cache, so under
