@@ -496,16 +496,31 @@ async fn project_planning(
         let at = outcome
             .map(|o| o.decided_at_ms)
             .unwrap_or(declaration.at_ms);
-        projections::upsert_absence(conn, doc_id, family_id, &cell, declaration, at, outcome)
-            .await?;
+        projections::upsert_absence(
+            &mut crate::db::Conn::Any(&mut *conn),
+            doc_id,
+            family_id,
+            &cell,
+            declaration,
+            at,
+            outcome,
+        )
+        .await?;
     }
     let mut n = 0;
     for (key, request) in &requests {
         let Ok(cell) = CellKey::decode(key) else {
             continue;
         };
-        projections::upsert_booking(conn, doc_id, family_id, &cell, request, decisions.get(key))
-            .await?;
+        projections::upsert_booking(
+            &mut crate::db::Conn::Any(&mut *conn),
+            doc_id,
+            family_id,
+            &cell,
+            request,
+            decisions.get(key),
+        )
+        .await?;
         n += 1;
     }
     Ok(n)

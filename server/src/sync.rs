@@ -4,12 +4,13 @@
 
 use crate::AppState;
 use crate::auth::FamilyDevice;
+use crate::db::Conn;
 use crate::db::documents::{self, DocRow};
 use crate::docs::apply::{self, FamilyDoc};
 use crate::docs::{create, incoming, merge, review};
 use crate::error::{AppError, AppResult};
+use automerge::Change;
 use automerge::sync::{Message, State, SyncDoc};
-use automerge::{AutoCommit, Change};
 use axum::http::StatusCode;
 use cartable_domain::DocKind;
 use cartable_domain::api::ErrorCode;
@@ -22,7 +23,6 @@ use cartable_domain::school_year::SchoolYear;
 use cartable_domain::text::shown;
 use cartable_reconcile::validate::chunks::{Budget, read_changes};
 use cartable_reconcile::{DecisionInputs, Effects};
-use sqlx::AnyConnection;
 use std::collections::{BTreeMap, HashSet};
 
 /// The school year of `now` in France.
@@ -262,7 +262,13 @@ async fn sync_doc(
         } else {
             None
         };
-        let mut write = state.docs.begin_write(&state.db, &row.id).await?;
+        // A dossier's review reads and writes through sqlx's connection; every other
+        // document's write takes the writer connection on a SQLite file.
+        let mut write = if row.kind == DocKind::Dossier {
+            state.docs.begin_write(&state.db, &row.id).await?
+        } else {
+            state.docs.begin_direct_write(&state.db, &row.id).await?
+        };
         // Merging, checking and deciding need the document (its slot is locked) and the
         // place counters it decides on, not the write gate. A phone's usual sync (a few
         // changes) still does all of it in one turn of the gate, which costs less than
@@ -271,8 +277,8 @@ async fn sync_doc(
         if changes.len() < merge::HEAVY_CHANGES {
             write.start_now().await?;
         }
-        let (conn, doc) = write.parts_if_started()?;
-        let admitted = incoming::admit(state, conn, device, row, doc, changes).await?;
+        let (mut conn, doc) = write.parts_if_started()?;
+        let admitted = incoming::admit(state, conn.as_mut(), device, row, doc, changes).await?;
         let heavy = admitted.ready.len() >= merge::HEAVY_CHANGES;
         let sender = merge::Sender {
             author: device.session.account_id.to_string(),
@@ -301,18 +307,32 @@ async fn sync_doc(
             )
             .await?;
             write.encode(state.settings.compaction_threshold)?;
-            let (conn, _) = write.parts().await?;
-            incoming::claim_first_sights(state, conn, device, row, &admitted.first_sights).await?;
+            let (mut conn, _) = write.conn_parts().await?;
+            incoming::claim_first_sights(state, &mut conn, device, row, &admitted.first_sights)
+                .await?;
             write.move_counters(structure_id, &effects.places).await?;
-            let (conn, doc) = write.parts().await?;
-            restored = record(state, conn, device, row, doc, effects, &actors).await?;
+            let submitted = effects.submitted;
+            let (mut conn, _) = write.conn_parts().await?;
+            restored = record(state, &mut conn, device, row, effects).await?;
+            if row.kind == DocKind::Dossier {
+                let (conn, doc) = write.parts().await?;
+                let origin = review::SyncOrigin {
+                    family_id: &device.family_id,
+                    doc_id: &row.id,
+                    account_id: &device.session.account_id,
+                    device_id: &device.session.device_id,
+                    now_ms: state.clock.now().as_millisecond(),
+                };
+                review::after_sync(conn, origin, doc, submitted, &actors).await?;
+            }
         } else if !admitted.first_sights.is_empty() {
-            let (conn, _) = write.parts().await?;
-            incoming::claim_first_sights(state, conn, device, row, &admitted.first_sights).await?;
+            let (mut conn, _) = write.conn_parts().await?;
+            incoming::claim_first_sights(state, &mut conn, device, row, &admitted.first_sights)
+                .await?;
         }
         if persisted != Some(sync_state.encode().as_slice()) {
-            let (conn, _) = write.parts().await?;
-            save_state(conn, device, row, &sync_state, persisted).await?;
+            let (mut conn, _) = write.conn_parts().await?;
+            save_state(&mut conn, device, row, &sync_state, persisted).await?;
         }
         let mut slot = write.commit(state.settings.compaction_threshold).await?;
         // Only now, with everything durable, may the reply acknowledge the changes.
@@ -377,15 +397,15 @@ async fn sync_doc(
         reply
     };
     if persisted != Some(sync_state.encode().as_slice()) {
-        let mut wtx = state.db.begin_write().await?;
-        save_state(&mut wtx.tx, device, row, &sync_state, persisted).await?;
+        let mut wtx = state.db.begin_direct().await?;
+        save_state(&mut wtx.conn()?, device, row, &sync_state, persisted).await?;
         wtx.commit().await?;
     }
     Ok((reply, Vec::new()))
 }
 
 async fn save_state(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     device: &FamilyDevice,
     row: &DocRow,
     sync_state: &State,
@@ -399,16 +419,14 @@ async fn save_state(
 }
 
 /// In the write's transaction: applies what was decided (projections, compensations,
-/// notifications; the counters were moved by the write) and, for a dossier, its review. Returns the paths written
-/// back.
+/// notifications; the counters were moved by the write). Returns the paths written back.
+/// A dossier's review follows, on the write's sqlx connection.
 async fn record(
     state: &AppState,
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     device: &FamilyDevice,
     row: &DocRow,
-    doc: &mut AutoCommit,
     effects: Effects,
-    actors: &[String],
 ) -> AppResult<Vec<String>> {
     let now_ms = state.clock.now().as_millisecond();
     let at = FamilyDoc {
@@ -417,16 +435,6 @@ async fn record(
         doc_id: &row.id,
     };
     apply::apply(conn, at, Some(&device.session.device_id), &effects, now_ms).await?;
-    if row.kind == DocKind::Dossier {
-        let origin = review::SyncOrigin {
-            family_id: &device.family_id,
-            doc_id: &row.id,
-            account_id: &device.session.account_id,
-            device_id: &device.session.device_id,
-            now_ms,
-        };
-        review::after_sync(conn, origin, doc, effects.submitted, actors).await?;
-    }
     Ok(effects.compensated)
 }
 

@@ -1,13 +1,11 @@
 //! Which device owns each Automerge actor (`device_actors`): the first device to send a
 //! change under an actor owns it, for good.
 
-use sqlx::{AnyConnection, Row};
+use crate::db::Conn;
+use sqlx::Row;
 
 /// The device that owns `actor_hex`, if any.
-pub async fn owner(
-    conn: &mut AnyConnection,
-    actor_hex: &str,
-) -> Result<Option<String>, sqlx::Error> {
+pub async fn owner(conn: &mut Conn<'_>, actor_hex: &str) -> Result<Option<String>, sqlx::Error> {
     let row = sqlx::query("SELECT device_id FROM device_actors WHERE actor_hex = $1")
         .bind(actor_hex)
         .fetch_optional(&mut *conn)
@@ -18,7 +16,7 @@ pub async fn owner(
 /// Records `device_id` (of `account_id`) as the owner of `actor_hex` unless another device
 /// got there first; returns the owner now recorded.
 pub async fn claim(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     actor_hex: &str,
     device_id: &str,
     account_id: &str,

@@ -113,6 +113,21 @@ impl Readers {
     }
 }
 
+/// Opens the writer connection of the write gate ([`super::group_commit`]) on the database at
+/// `path`, with the pooled connections' settings.
+pub fn open_writer(path: &Path) -> Result<Connection, sqlx::Error> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(unavailable)?;
+    conn.execute_batch(&super::SQLITE_PRAGMAS)
+        .map_err(super::conn::error)?;
+    // The statements of a sync's write, in their sizes (several rows a statement).
+    conn.set_prepared_statement_cache_capacity(WRITER_STATEMENTS);
+    Ok(conn)
+}
+
+/// Prepared statements kept by the writer connection.
+const WRITER_STATEMENTS: usize = 64;
+
 /// The database could not be opened or stayed locked: the request may be retried.
 fn unavailable(e: rusqlite::Error) -> sqlx::Error {
     sqlx::Error::Io(std::io::Error::other(e))

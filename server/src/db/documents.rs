@@ -5,6 +5,7 @@ use super::accounts::{self, DeviceSession};
 use super::chunk_codec::StoredDoc;
 use super::multi_row::{self, Query, rows_per_statement};
 use super::{Columns, Db, coded, id, opt_id};
+use crate::db::Conn;
 use cartable_domain::DocKind;
 use cartable_domain::ids::{DeviceId, DocumentId, FamilyId, StructureId};
 use cartable_domain::school_year::SchoolYear;
@@ -318,7 +319,7 @@ fn bind<'q>(q: Query<'q>, doc: &DocRow, created_at_ms: i64) -> Query<'q> {
 
 /// The document's version, locking its row until the transaction ends on PostgreSQL.
 pub async fn lock_version(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     db: &Db,
     doc_id: &DocumentId,
 ) -> Result<Option<i64>, sqlx::Error> {
@@ -334,14 +335,14 @@ pub async fn version(
     conn: &mut AnyConnection,
     doc_id: &DocumentId,
 ) -> Result<Option<i64>, sqlx::Error> {
-    read_version(conn, VERSION, doc_id).await
+    read_version(&mut Conn::Any(conn), VERSION, doc_id).await
 }
 
 const VERSION: &str = "SELECT version FROM documents WHERE id = $1";
 
 /// The `version` of the row `sql` (`$1` the document) finds, if any.
 async fn read_version(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     sql: &'static str,
     doc_id: &DocumentId,
 ) -> Result<Option<i64>, sqlx::Error> {
@@ -372,7 +373,7 @@ pub async fn load_stored(
 
 /// Appends an incremental chunk as version `new_version`.
 pub async fn append_chunk(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     doc_id: &DocumentId,
     new_version: i64,
     data: &[u8],
@@ -390,7 +391,7 @@ pub async fn append_chunk(
 
 /// Replaces every chunk with one snapshot as version `new_version`.
 pub async fn compact(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     doc_id: &DocumentId,
     new_version: i64,
     snapshot: &[u8],
@@ -411,7 +412,7 @@ pub async fn compact(
 }
 
 async fn set_version(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     doc_id: &DocumentId,
     version: i64,
 ) -> Result<(), sqlx::Error> {
@@ -436,7 +437,7 @@ pub async fn chunk_count(
 }
 
 pub async fn put_sync_state(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     device_id: &DeviceId,
     doc_id: &DocumentId,
     state: &[u8],
@@ -454,7 +455,7 @@ pub async fn put_sync_state(
 }
 
 pub async fn log_compensation(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     doc_id: &DocumentId,
     device_id: &DeviceId,
     paths: &[String],

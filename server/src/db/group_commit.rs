@@ -12,9 +12,17 @@
 //!
 //! A writer that fails (or is dropped) rolls back to its savepoint, leaving the others'
 //! work in the batch untouched.
+//!
+//! A batch runs either on a pooled sqlx connection or, on a SQLite file, on the writer
+//! connection whose statements run in the gate holder's own thread ([`super::conn`]): a
+//! writer asks for one or the other ([`Kind`]), and a writer of the other kind than the open
+//! batch's commits that batch before starting its own. The writer connection's `BEGIN` and
+//! `COMMIT` (which may wait for another process's lock, and for the disk) run on a blocking
+//! thread.
 
+use super::conn::{self, Conn};
 use sqlx::{Any, AnyConnection, AnyPool, Transaction};
-use std::ops::{Deref, DerefMut};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
@@ -26,12 +34,48 @@ pub const MAX_BATCH: usize = 64;
 /// The outcome of a batch's commit, shared by its writers.
 pub type Outcome = Result<(), Arc<str>>;
 
+/// The connection a writer's statements run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A pooled sqlx connection: every write may use it.
+    Pooled,
+    /// The writer connection on a SQLite file, for writes whose statements all take a
+    /// [`Conn`] (a family's sync); a pooled one where there is no file.
+    Direct,
+}
+
+/// A batch's open transaction.
+enum Open {
+    Pooled(Transaction<'static, Any>),
+    /// The writer connection, inside `BEGIN IMMEDIATE`.
+    Direct(Box<rusqlite::Connection>),
+}
+
+impl Open {
+    fn kind(&self) -> Kind {
+        match self {
+            Open::Pooled(_) => Kind::Pooled,
+            Open::Direct(_) => Kind::Direct,
+        }
+    }
+
+    /// Runs statements without parameters or rows (savepoints).
+    async fn run(&mut self, sql: &'static str) -> Result<(), sqlx::Error> {
+        match self {
+            Open::Pooled(tx) => sqlx::query(sql).execute(&mut **tx).await.map(drop),
+            Open::Direct(conn) => conn.execute_batch(sql).map_err(conn::error),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Batch {
     /// The open transaction, between writers.
-    tx: Option<Transaction<'static, Any>>,
+    tx: Option<Open>,
     /// Writers whose savepoint is released, waiting for the commit.
     waiters: Vec<oneshot::Sender<Outcome>>,
+    /// The writer connection between its batches.
+    writer: Option<Box<rusqlite::Connection>>,
 }
 
 /// The SQLite write gate and its open batch.
@@ -43,12 +87,15 @@ pub struct GroupCommit {
     /// Batches that failed, counted before the gate is let go: what a writer remembers of a
     /// batch it wrote in is void once this moved (see [`GroupCommit::failures`]).
     failures: Arc<AtomicU64>,
+    /// The database file, for the writer connection (none: every batch is pooled).
+    file: Option<Arc<PathBuf>>,
 }
 
 impl std::fmt::Debug for GroupCommit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GroupCommit")
             .field("queued", &self.queued.load(Ordering::Relaxed))
+            .field("file", &self.file)
             .finish()
     }
 }
@@ -69,7 +116,12 @@ fn outcome_error(message: &Arc<str>) -> sqlx::Error {
 async fn commit_batch(batch: &mut Batch, failures: &AtomicU64) -> Outcome {
     let waiters = std::mem::take(&mut batch.waiters);
     let outcome = match batch.tx.take() {
-        Some(tx) => tx.commit().await.map_err(|e| failed(&e)),
+        Some(Open::Pooled(tx)) => tx.commit().await.map_err(|e| failed(&e)),
+        Some(Open::Direct(conn)) => {
+            let (conn, outcome) = end_on_writer(conn, "COMMIT").await;
+            batch.writer = conn;
+            outcome
+        }
         None => Ok(()),
     };
     if outcome.is_err() {
@@ -81,13 +133,45 @@ async fn commit_batch(batch: &mut Batch, failures: &AtomicU64) -> Outcome {
     outcome
 }
 
+/// Runs `COMMIT` or `ROLLBACK` on the writer connection in a blocking thread; a transaction
+/// that is still open after a failure is rolled back. The connection comes back unless its
+/// thread panicked.
+async fn end_on_writer(
+    conn: Box<rusqlite::Connection>,
+    sql: &'static str,
+) -> (Option<Box<rusqlite::Connection>>, Outcome) {
+    let ended = tokio::task::spawn_blocking(move || {
+        let outcome = conn.execute_batch(sql);
+        if outcome.is_err() && !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        (conn, outcome)
+    })
+    .await;
+    match ended {
+        Ok((conn, Ok(()))) => (Some(conn), Ok(())),
+        Ok((conn, Err(e))) => (Some(conn), Err(failed(&conn::error(e)))),
+        Err(e) => (None, Err(Arc::from(e.to_string()))),
+    }
+}
+
 /// Rolls the whole batch back after its transaction broke; every waiter fails.
 async fn abandon_batch(batch: &mut Batch, failures: &AtomicU64, why: Arc<str>) {
     failures.fetch_add(1, Ordering::SeqCst);
-    if let Some(tx) = batch.tx.take()
-        && let Err(e) = tx.rollback().await
-    {
-        tracing::error!(error = %e, "rollback of a broken batch failed");
+    match batch.tx.take() {
+        Some(Open::Pooled(tx)) => {
+            if let Err(e) = tx.rollback().await {
+                tracing::error!(error = %e, "rollback of a broken batch failed");
+            }
+        }
+        Some(Open::Direct(conn)) => {
+            let (conn, outcome) = end_on_writer(conn, "ROLLBACK").await;
+            if let Err(e) = outcome {
+                tracing::error!(error = %e, "rollback of a broken batch failed");
+            }
+            batch.writer = conn;
+        }
+        None => {}
     }
     for w in std::mem::take(&mut batch.waiters) {
         let _ = w.send(Err(why.clone()));
@@ -148,19 +232,52 @@ impl GroupCommit {
         self.failures.load(Ordering::SeqCst)
     }
 
-    /// Waits for the gate and opens a savepoint in the batch (starting one if needed).
-    pub async fn begin(&self, pool: &AnyPool) -> Result<BatchedTx, sqlx::Error> {
+    /// Closes the writer connection once the open batch is committed; a later batch on it
+    /// opens it again.
+    pub async fn close(&self) {
+        let mut guard = self.batch.clone().lock_owned().await;
+        if !guard.waiters.is_empty() || guard.tx.is_some() {
+            let _ = commit_batch(&mut guard, &self.failures).await;
+        }
+        guard.writer = None;
+    }
+
+    /// The gate of a SQLite file at `file`, whose batches may run on a writer connection.
+    pub fn with_writer(file: &Path) -> Self {
+        GroupCommit {
+            file: Some(Arc::new(file.to_path_buf())),
+            ..GroupCommit::default()
+        }
+    }
+
+    /// Waits for the gate and opens a savepoint in the batch (starting one if needed), on a
+    /// connection of `kind` (pooled where there is no writer connection).
+    pub async fn begin(&self, pool: &AnyPool, kind: Kind) -> Result<BatchedTx, sqlx::Error> {
+        let kind = match &self.file {
+            Some(_) => kind,
+            None => Kind::Pooled,
+        };
         let ticket = Ticket::new(self);
         let mut guard = self.batch.clone().lock_owned().await;
         ticket.served();
+        if guard.tx.as_ref().is_some_and(|open| open.kind() != kind) {
+            // The writers in the open batch learn its outcome; this one starts the next.
+            let _ = commit_batch(&mut guard, &self.failures).await;
+        }
         // IMMEDIATE: the batch takes SQLite's write lock when it starts. A deferred batch
         // that read first would fail at once with "database is locked" on its first write if
         // another connection wrote in between (no busy wait applies to that upgrade).
         let mut tx = match guard.tx.take() {
             Some(tx) => tx,
-            None => begin_immediate(pool).await?,
+            None => match (kind, &self.file) {
+                (Kind::Direct, Some(file)) => {
+                    let writer = guard.writer.take();
+                    Open::Direct(begin_on_writer(writer, file.clone()).await?)
+                }
+                _ => Open::Pooled(begin_immediate(pool).await?),
+            },
         };
-        if let Err(e) = sqlx::query(SAVEPOINT).execute(&mut *tx).await {
+        if let Err(e) = tx.run(SAVEPOINT).await {
             guard.tx = Some(tx);
             abandon_batch(&mut guard, &self.failures, failed(&e)).await;
             return Err(e);
@@ -171,6 +288,24 @@ impl GroupCommit {
             gate: self.clone(),
         })
     }
+}
+
+/// Starts a batch on the writer connection (opened if there is none yet) in a blocking
+/// thread: `BEGIN IMMEDIATE` waits there for another process's write lock.
+async fn begin_on_writer(
+    writer: Option<Box<rusqlite::Connection>>,
+    file: Arc<PathBuf>,
+) -> Result<Box<rusqlite::Connection>, sqlx::Error> {
+    tokio::task::spawn_blocking(move || {
+        let conn = match writer {
+            Some(conn) => conn,
+            None => Box::new(super::direct::open_writer(&file)?),
+        };
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(conn::error)?;
+        Ok(conn)
+    })
+    .await
+    .map_err(|e| sqlx::Error::Protocol(format!("début d'écriture interrompu : {e}")))?
 }
 
 /// Starts a batch's transaction on a pooled connection sqlx believes idle. When a disk is full
@@ -195,32 +330,56 @@ async fn begin_immediate(pool: &AnyPool) -> Result<Transaction<'static, Any>, sq
 
 /// One writer's part of the batch: a savepoint on the shared transaction, holding the gate.
 pub struct BatchedTx {
-    tx: Option<Transaction<'static, Any>>,
+    tx: Option<Open>,
     guard: Option<OwnedMutexGuard<Batch>>,
     gate: GroupCommit,
 }
 
 impl std::fmt::Debug for BatchedTx {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BatchedTx").finish_non_exhaustive()
+        f.debug_struct("BatchedTx")
+            .field("kind", &self.tx.as_ref().map(Open::kind))
+            .finish_non_exhaustive()
     }
 }
 
-impl Deref for BatchedTx {
-    type Target = AnyConnection;
+impl BatchedTx {
+    /// The connection the writer's statements run on.
+    pub fn conn(&mut self) -> Result<Conn<'_>, sqlx::Error> {
+        match self.tx.as_mut() {
+            Some(Open::Pooled(tx)) => Ok(Conn::Any(tx)),
+            Some(Open::Direct(conn)) => Ok(Conn::Direct(conn)),
+            None => Err(ended()),
+        }
+    }
 
-    fn deref(&self) -> &AnyConnection {
-        // Present from `begin` until `commit` or drop consumes it.
-        self.tx.as_deref().expect("writer's transaction present")
+    /// sqlx's connection, for a write begun as [`Kind::Pooled`].
+    pub fn pooled(&mut self) -> Result<&mut AnyConnection, sqlx::Error> {
+        match self.tx.as_mut() {
+            Some(Open::Pooled(tx)) => Ok(&mut **tx),
+            Some(Open::Direct(_)) => Err(sqlx::Error::Protocol(
+                "écriture sur la connexion d'écriture directe, sans connexion sqlx".into(),
+            )),
+            None => Err(ended()),
+        }
+    }
+
+    /// sqlx's connection, for a write begun as [`Kind::Pooled`], to read only.
+    pub fn pooled_ref(&self) -> Option<&AnyConnection> {
+        match self.tx.as_ref() {
+            Some(Open::Pooled(tx)) => Some(&**tx),
+            _ => None,
+        }
+    }
+
+    /// Whether the writer's statements run on the writer connection.
+    pub fn is_direct(&self) -> bool {
+        matches!(self.tx, Some(Open::Direct(_)))
     }
 }
 
-impl DerefMut for BatchedTx {
-    fn deref_mut(&mut self) -> &mut AnyConnection {
-        self.tx
-            .as_deref_mut()
-            .expect("writer's transaction present")
-    }
+fn ended() -> sqlx::Error {
+    sqlx::Error::Protocol("écriture déjà terminée".into())
 }
 
 /// A writer's savepoint released into its batch, not yet durable.
@@ -261,9 +420,9 @@ impl BatchedTx {
     /// commits with the batch, which [`Released::durable`] waits for.
     pub async fn release(mut self) -> Result<Released, sqlx::Error> {
         let (Some(mut tx), Some(mut guard)) = (self.tx.take(), self.guard.take()) else {
-            return Err(sqlx::Error::Protocol("écriture déjà terminée".into()));
+            return Err(ended());
         };
-        if let Err(e) = sqlx::query(RELEASE).execute(&mut *tx).await {
+        if let Err(e) = tx.run(RELEASE).await {
             guard.tx = Some(tx);
             abandon_batch(&mut guard, &self.gate.failures, failed(&e)).await;
             return Err(e);
@@ -298,7 +457,7 @@ impl Drop for BatchedTx {
         runtime.spawn(async move {
             let mut guard = guard;
             let mut tx = tx;
-            if let Err(e) = sqlx::query(ROLLBACK).execute(&mut *tx).await {
+            if let Err(e) = tx.run(ROLLBACK).await {
                 guard.tx = Some(tx);
                 abandon_batch(&mut guard, &gate.failures, failed(&e)).await;
                 return;
@@ -313,7 +472,7 @@ impl Drop for BatchedTx {
 
 #[cfg(test)]
 mod tests {
-    use crate::db::Db;
+    use crate::db::{Db, DirectTx};
     use std::time::Duration;
 
     async fn sqlite() -> (Db, tempfile::TempDir) {
@@ -336,7 +495,8 @@ mod tests {
             .collect()
     }
 
-    /// Inserts `n`; writers whose `n` is a multiple of 7 fail after writing and drop.
+    /// Inserts `n` on a pooled connection; writers whose `n` is a multiple of 7 fail after
+    /// writing and drop.
     async fn writer(db: Db, n: i64) -> Result<(), String> {
         let mut w = db.begin_write().await.map_err(|e| e.to_string())?;
         sqlx::query("INSERT INTO t (n) VALUES ($1)")
@@ -349,6 +509,82 @@ mod tests {
             return Err("abandoned".into());
         }
         w.commit().await.map_err(|e| e.to_string())
+    }
+
+    /// As [`writer`], on the writer connection.
+    async fn direct_writer(db: Db, n: i64) -> Result<(), String> {
+        let mut w = db.begin_direct().await.map_err(|e| e.to_string())?;
+        if !matches!(w, DirectTx::Direct(_)) {
+            return Err("not on the writer connection".into());
+        }
+        let mut conn = w.conn().map_err(|e| e.to_string())?;
+        sqlx::query("INSERT INTO t (n) VALUES ($1)")
+            .bind(n)
+            .execute(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        tokio::task::yield_now().await;
+        if n % 7 == 0 {
+            return Err("abandoned".into());
+        }
+        w.commit().await.map_err(|e| e.to_string())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn pooled_and_direct_writers_in_turn_commit_all_and_only_their_work() {
+        let (db, _dir) = sqlite().await;
+        // Runs of each kind, so that batches of both kinds fill and hand over to each other.
+        let tasks: Vec<_> = (1..=120)
+            .map(|n| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    if (n / 10) % 2 == 0 {
+                        direct_writer(db, n).await
+                    } else {
+                        writer(db, n).await
+                    }
+                })
+            })
+            .collect();
+        let mut committed = Vec::new();
+        for (n, task) in (1..=120).zip(tasks) {
+            let outcome = tokio::time::timeout(Duration::from_secs(20), task)
+                .await
+                .expect("no writer hangs")
+                .expect("task");
+            match outcome {
+                Ok(()) => committed.push(n),
+                Err(e) => assert!(n % 7 == 0, "writer {n} failed: {e}"),
+            }
+        }
+        // The failed writers' rollbacks run in tasks of their own: let them finish.
+        let mut last = db.begin_direct().await.expect("gate");
+        sqlx::query("SELECT 1")
+            .execute(&mut last.conn().expect("conn"))
+            .await
+            .expect("noop");
+        last.commit().await.expect("commit");
+        assert_eq!(rows(&db).await, committed);
+        assert_eq!(committed.len(), 120 - 17);
+        assert_eq!(db.commit_failures(), 0);
+
+        // Closing waits for the batch being committed and closes the writer connection; a
+        // later write opens it again.
+        let mut open = db.begin_direct().await.expect("gate");
+        sqlx::query("INSERT INTO t (n) VALUES (1000)")
+            .execute(&mut open.conn().expect("conn"))
+            .await
+            .expect("insert");
+        let released = open.release().await.expect("released");
+        db.group.close().await;
+        assert!(db.group.batch.lock().await.writer.is_none());
+        released
+            .expect("a batch")
+            .durable()
+            .await
+            .expect("committed");
+        direct_writer(db.clone(), 1002).await.expect("reopened");
+        assert_eq!(rows(&db).await[committed.len()..], [1000, 1002]);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

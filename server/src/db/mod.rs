@@ -10,6 +10,8 @@ pub mod audit;
 pub mod bookings;
 pub mod chunk_codec;
 mod columns;
+pub mod conn;
+pub use conn::Conn;
 pub mod direct;
 pub mod document_batch;
 pub mod documents;
@@ -74,7 +76,7 @@ const QUICK_READERS: usize = 8;
 pub(crate) const SQLITE_MMAP_BYTES: i64 = 256 * 1024 * 1024;
 
 /// The settings of each pooled SQLite connection (see [`Db::connect`]).
-static SQLITE_PRAGMAS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+pub(crate) static SQLITE_PRAGMAS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
          PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
@@ -98,7 +100,10 @@ impl std::ops::Deref for WriteConn {
     fn deref(&self) -> &sqlx::AnyConnection {
         match self {
             WriteConn::Own(tx) => tx,
-            WriteConn::Batched(b) => b,
+            // Begun as pooled by `Db::begin_write`.
+            WriteConn::Batched(b) => b
+                .pooled_ref()
+                .expect("a batch begun on a pooled connection"),
         }
     }
 }
@@ -107,7 +112,7 @@ impl std::ops::DerefMut for WriteConn {
     fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
         match self {
             WriteConn::Own(tx) => tx,
-            WriteConn::Batched(b) => b,
+            WriteConn::Batched(b) => b.pooled().expect("a batch begun on a pooled connection"),
         }
     }
 }
@@ -133,6 +138,52 @@ impl WriteTx {
         match self.tx {
             WriteConn::Own(tx) => tx.commit().await.map(|()| None),
             WriteConn::Batched(b) => b.release().await.map(Some),
+        }
+    }
+}
+
+/// A write whose statements take a [`Conn`]: on a SQLite file they run on the write gate's
+/// writer connection, in the calling thread ([`conn`]). Dropping it without `commit` undoes
+/// its writes.
+#[derive(Debug)]
+pub enum DirectTx {
+    /// PostgreSQL, or SQLite in memory.
+    Any(WriteTx),
+    /// A savepoint in a batch of the writer connection.
+    Direct(group_commit::BatchedTx),
+}
+
+impl DirectTx {
+    /// The connection the write's statements run on.
+    pub fn conn(&mut self) -> Result<Conn<'_>, sqlx::Error> {
+        match self {
+            DirectTx::Any(w) => Ok(Conn::Any(&mut w.tx)),
+            DirectTx::Direct(b) => b.conn(),
+        }
+    }
+
+    /// sqlx's connection, for statements that only take one: an error on the writer
+    /// connection.
+    pub fn pooled(&mut self) -> Result<&mut sqlx::AnyConnection, sqlx::Error> {
+        match self {
+            DirectTx::Any(w) => Ok(&mut w.tx),
+            DirectTx::Direct(b) => b.pooled(),
+        }
+    }
+
+    /// Returns once the writes are durable.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            DirectTx::Any(w) => w.commit().await,
+            DirectTx::Direct(b) => b.commit().await,
+        }
+    }
+
+    /// As [`WriteTx::release`].
+    pub async fn release(self) -> Result<Option<group_commit::Released>, sqlx::Error> {
+        match self {
+            DirectTx::Any(w) => w.release().await,
+            DirectTx::Direct(b) => b.release().await.map(Some),
         }
     }
 }
@@ -183,16 +234,21 @@ impl Db {
             });
         }
         let pool = options.connect(&url).await?;
-        let direct = match backend {
-            Backend::Sqlite => {
-                sqlite_file(&url).map(|path| Arc::new(direct::Readers::new(&path, QUICK_READERS)))
-            }
+        let file = match backend {
+            Backend::Sqlite => sqlite_file(&url),
             Backend::Postgres => None,
+        };
+        let direct = file
+            .as_ref()
+            .map(|path| Arc::new(direct::Readers::new(path, QUICK_READERS)));
+        let group = match &file {
+            Some(path) => group_commit::GroupCommit::with_writer(path),
+            None => group_commit::GroupCommit::default(),
         };
         let db = Db {
             pool,
             backend,
-            group: group_commit::GroupCommit::default(),
+            group,
             readers: Arc::new(quick::Readers::new(QUICK_READERS)),
             direct,
         };
@@ -218,8 +274,10 @@ impl Db {
         self.direct.as_deref()
     }
 
-    /// Closes every connection: the direct and quick readers' and the pool's.
+    /// Closes every connection: the direct and quick readers', the writer connection and the
+    /// pool's.
     pub async fn close(&self) {
+        self.group.close().await;
         if let Some(direct) = &self.direct {
             direct.close();
         }
@@ -230,10 +288,34 @@ impl Db {
     /// Starts a write transaction.
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         let tx = match self.backend {
-            Backend::Sqlite => WriteConn::Batched(self.group.begin(&self.pool).await?),
+            Backend::Sqlite => WriteConn::Batched(
+                self.group
+                    .begin(&self.pool, group_commit::Kind::Pooled)
+                    .await?,
+            ),
             Backend::Postgres => WriteConn::Own(self.pool.begin().await?),
         };
         Ok(WriteTx { tx })
+    }
+
+    /// Starts a write whose statements all take a [`Conn`] (see [`DirectTx`]).
+    pub async fn begin_direct(&self) -> Result<DirectTx, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => {
+                let b = self
+                    .group
+                    .begin(&self.pool, group_commit::Kind::Direct)
+                    .await?;
+                if b.is_direct() {
+                    Ok(DirectTx::Direct(b))
+                } else {
+                    Ok(DirectTx::Any(WriteTx {
+                        tx: WriteConn::Batched(b),
+                    }))
+                }
+            }
+            Backend::Postgres => self.begin_write().await.map(DirectTx::Any),
+        }
     }
 
     /// SQLite batches that failed to commit so far (see [`group_commit::GroupCommit::failures`]).

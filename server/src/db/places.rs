@@ -3,6 +3,7 @@
 //! processes sharing one PostgreSQL.
 
 use super::Db;
+use crate::db::Conn;
 use cartable_domain::ids::{ActivityId, StructureId};
 use cartable_reconcile::{Counts, PlaceKey};
 use sqlx::{AnyConnection, Row};
@@ -51,7 +52,7 @@ const COUNTERS_PER_STATEMENT: usize = 128;
 /// Adds each delta to its locked counter (created at zero if no one counted there yet),
 /// several counters per statement.
 pub async fn add_all(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     structure_id: &StructureId,
     deltas: &[(&PlaceKey, i64)],
 ) -> Result<(), sqlx::Error> {
@@ -85,7 +86,7 @@ pub async fn add_all(
 /// locking them: the caller holds them otherwise (see `docs::place_locks`). One query per
 /// activity, over the days between the first and the last key.
 pub async fn read(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     structure_id: &StructureId,
     keys: &[PlaceKey],
 ) -> Result<Counts, sqlx::Error> {

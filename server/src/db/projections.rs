@@ -3,6 +3,7 @@
 //! Written in the same transaction as the document change they reflect, and rebuildable
 //! from the documents alone (`cartable-server admin rebuild-projections`).
 
+use crate::db::Conn;
 use cartable_domain::dossier::{AdultSheet, ChildSheet};
 use cartable_domain::ids::{DocumentId, FamilyId};
 use cartable_domain::planning::{BookingRequest, CellKey, Decision};
@@ -14,7 +15,7 @@ fn flag(b: bool) -> i64 {
 }
 
 pub async fn upsert_child(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     family_id: &str,
     child_id: &str,
     c: &ChildSheet,
@@ -58,7 +59,7 @@ pub async fn upsert_child(
 }
 
 pub async fn upsert_adult(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     family_id: &str,
     adult_id: &str,
     a: &AdultSheet,
@@ -104,7 +105,7 @@ pub async fn upsert_adult(
 }
 
 pub async fn delete_child(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     family_id: &str,
     child_id: &str,
 ) -> Result<(), sqlx::Error> {
@@ -117,7 +118,7 @@ pub async fn delete_child(
 }
 
 pub async fn delete_adult(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     family_id: &str,
     adult_id: &str,
 ) -> Result<(), sqlx::Error> {
@@ -136,7 +137,7 @@ pub type BookingProjection<'a> = (&'a CellKey, &'a BookingRequest, Option<&'a De
 const BOOKINGS_PER_STATEMENT: usize = 64;
 
 pub async fn upsert_booking(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     doc_id: &DocumentId,
     family_id: &FamilyId,
     key: &CellKey,
@@ -149,7 +150,7 @@ pub async fn upsert_booking(
 /// Writes the projection of `rows` (distinct cells), several rows per statement: a large
 /// sync's thousands of cells cost tens of statements, not thousands.
 pub async fn upsert_bookings(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     doc_id: &DocumentId,
     family_id: &FamilyId,
     rows: &[BookingProjection<'_>],
@@ -204,7 +205,7 @@ pub async fn upsert_bookings(
 }
 
 pub async fn delete_booking(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     doc_id: &DocumentId,
     key: &CellKey,
 ) -> Result<(), sqlx::Error> {
@@ -235,10 +236,7 @@ pub async fn clear_all(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
 }
 
 /// Ids of the children projected for a family.
-pub async fn child_ids(
-    conn: &mut AnyConnection,
-    family_id: &str,
-) -> Result<Vec<String>, sqlx::Error> {
+pub async fn child_ids(conn: &mut Conn<'_>, family_id: &str) -> Result<Vec<String>, sqlx::Error> {
     let rows = sqlx::query("SELECT child_id FROM children WHERE family_id = $1 ORDER BY child_id")
         .bind(family_id)
         .fetch_all(&mut *conn)
@@ -248,7 +246,7 @@ pub async fn child_ids(
 
 /// Projects one absence declaration and its outcome (if decided).
 pub async fn upsert_absence(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     doc_id: &DocumentId,
     family_id: &FamilyId,
     key: &CellKey,

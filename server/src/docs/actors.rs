@@ -4,12 +4,12 @@
 
 use crate::auth::FamilyDevice;
 use crate::db;
+use crate::db::Conn;
 use crate::error::{AppError, AppResult};
 use automerge::ActorId;
 use cartable_domain::DeviceId;
 use cartable_reconcile::validate::actors::{Claim, Owner, claim};
 use cartable_reconcile::validate::{Refusal, RefusalKind};
-use sqlx::AnyConnection;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 
@@ -56,7 +56,7 @@ impl ActorRegistry {
     pub async fn check(
         &self,
         db: &db::Db,
-        mut write_conn: Option<&mut AnyConnection>,
+        mut write_conn: Option<&mut Conn<'_>>,
         device: &FamilyDevice,
         actors: &BTreeSet<ActorId>,
     ) -> AppResult<Vec<ActorId>> {
@@ -67,14 +67,18 @@ impl ActorRegistry {
             let owner = match self.cached(actor) {
                 Some(d) => Owner::Device(d),
                 None => {
-                    let conn: &mut AnyConnection = match &mut write_conn {
-                        Some(c) => c,
-                        None => match &mut pooled {
-                            Some(c) => c,
-                            None => pooled.insert(db.pool.acquire().await?),
-                        },
+                    let hex = actor.to_hex_string();
+                    let found = match &mut write_conn {
+                        Some(conn) => db::actors::owner(conn, &hex).await?,
+                        None => {
+                            let conn = match &mut pooled {
+                                Some(c) => c,
+                                None => pooled.insert(db.pool.acquire().await?),
+                            };
+                            db::actors::owner(&mut Conn::Any(conn), &hex).await?
+                        }
                     };
-                    match db::actors::owner(conn, &actor.to_hex_string()).await? {
+                    match found {
                         Some(d) => {
                             let d = DeviceId::new(d);
                             self.remember(actor, d.clone());
@@ -96,7 +100,7 @@ impl ActorRegistry {
     /// refused if another device claimed one of them meanwhile.
     pub async fn claim_first_sights(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn<'_>,
         device: &FamilyDevice,
         actors: &[ActorId],
         now_ms: i64,

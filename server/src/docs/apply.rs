@@ -2,6 +2,7 @@
 //! place counters, projections, the compensation log and the family's notifications. The
 //! one place where the core's [`Effects`] meet storage.
 
+use crate::db::Conn;
 use crate::db::{Db, documents, places, projections};
 use crate::error::AppResult;
 use crate::push::causes;
@@ -40,7 +41,7 @@ pub async fn lock_counters(
 /// by [`crate::docs::write::DocWrite::move_counters`], which locked them). `device` is the
 /// device whose sync caused them, if any (compensations are logged against it).
 pub async fn apply(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     at: FamilyDoc<'_>,
     device: Option<&DeviceId>,
     effects: &Effects,
@@ -129,7 +130,7 @@ pub async fn apply(
 /// device whose sync caused the write) has the answer in hand and is not told of its own
 /// refusals. The push worker picks them up within its polling interval.
 pub async fn notify(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     at: FamilyDoc<'_>,
     device: Option<&DeviceId>,
     events: &[Event],
@@ -190,7 +191,7 @@ pub async fn notify(
 }
 
 async fn project_sheets(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     family_id: &FamilyId,
     sheets: &SheetRows,
 ) -> AppResult<()> {

@@ -65,10 +65,22 @@ pub async fn create_dossier(
     value.family_id = family_id.to_string();
     let doc = doc_with(actor, &value)?;
     for (id, sheet) in &value.children {
-        projections::upsert_child(conn, family_id.as_str(), id, sheet).await?;
+        projections::upsert_child(
+            &mut crate::db::Conn::Any(&mut *conn),
+            family_id.as_str(),
+            id,
+            sheet,
+        )
+        .await?;
     }
     for (id, sheet) in &value.adults {
-        projections::upsert_adult(conn, family_id.as_str(), id, sheet).await?;
+        projections::upsert_adult(
+            &mut crate::db::Conn::Any(&mut *conn),
+            family_id.as_str(),
+            id,
+            sheet,
+        )
+        .await?;
     }
     let row = new_row(structure_id, Some(family_id), DocKind::Dossier, None);
     insert(conn, row, doc, now_ms).await

@@ -24,19 +24,47 @@ pub async fn project(
         Some(ids) => {
             for id in ids {
                 match dossier.children.get(&id) {
-                    Some(sheet) => projections::upsert_child(conn, family_id, &id, sheet).await?,
-                    None => projections::delete_child(conn, family_id, &id).await?,
+                    Some(sheet) => {
+                        projections::upsert_child(
+                            &mut crate::db::Conn::Any(&mut *conn),
+                            family_id,
+                            &id,
+                            sheet,
+                        )
+                        .await?
+                    }
+                    None => {
+                        projections::delete_child(
+                            &mut crate::db::Conn::Any(&mut *conn),
+                            family_id,
+                            &id,
+                        )
+                        .await?
+                    }
                 }
             }
         }
         None => {
-            for old in projections::child_ids(conn, family_id).await? {
+            for old in
+                projections::child_ids(&mut crate::db::Conn::Any(&mut *conn), family_id).await?
+            {
                 if !dossier.children.contains_key(&old) {
-                    projections::delete_child(conn, family_id, &old).await?;
+                    projections::delete_child(
+                        &mut crate::db::Conn::Any(&mut *conn),
+                        family_id,
+                        &old,
+                    )
+                    .await?;
                 }
             }
             for (id, sheet) in &dossier.children {
-                projections::upsert_child(conn, family_id, id, sheet).await?;
+                projections::upsert_child(
+                    &mut crate::db::Conn::Any(&mut *conn),
+                    family_id,
+                    id,
+                    sheet,
+                )
+                .await?;
             }
         }
     }
@@ -44,14 +72,35 @@ pub async fn project(
         Some(ids) => {
             for id in ids {
                 match dossier.adults.get(&id) {
-                    Some(sheet) => projections::upsert_adult(conn, family_id, &id, sheet).await?,
-                    None => projections::delete_adult(conn, family_id, &id).await?,
+                    Some(sheet) => {
+                        projections::upsert_adult(
+                            &mut crate::db::Conn::Any(&mut *conn),
+                            family_id,
+                            &id,
+                            sheet,
+                        )
+                        .await?
+                    }
+                    None => {
+                        projections::delete_adult(
+                            &mut crate::db::Conn::Any(&mut *conn),
+                            family_id,
+                            &id,
+                        )
+                        .await?
+                    }
                 }
             }
         }
         None => {
             for (id, sheet) in &dossier.adults {
-                projections::upsert_adult(conn, family_id, id, sheet).await?;
+                projections::upsert_adult(
+                    &mut crate::db::Conn::Any(&mut *conn),
+                    family_id,
+                    id,
+                    sheet,
+                )
+                .await?;
             }
         }
     }

@@ -9,6 +9,7 @@
 
 use crate::AppState;
 use crate::auth::FamilyDevice;
+use crate::db::Conn;
 use crate::db::documents::DocRow;
 use crate::error::{AppError, AppResult};
 use automerge::sync::{ChunkList, Message, State, SyncDoc};
@@ -18,7 +19,6 @@ use cartable_reconcile::validate::Refusal;
 use cartable_reconcile::validate::actors::actors_of;
 use cartable_reconcile::validate::incoming::{has_change, need, sort};
 use cartable_reconcile::validate::patches;
-use sqlx::AnyConnection;
 
 /// Marks a refusal as being about document `row`.
 fn refused(row: &DocRow, refusal: Refusal) -> AppError {
@@ -44,7 +44,7 @@ pub struct Admitted {
 /// document has, checks whose actors the new changes are written under, holds orphans apart.
 pub async fn admit(
     state: &AppState,
-    write_conn: Option<&mut AnyConnection>,
+    write_conn: Option<&mut Conn<'_>>,
     device: &FamilyDevice,
     row: &DocRow,
     doc: &mut AutoCommit,
@@ -86,7 +86,7 @@ pub async fn admit(
 /// In the write's transaction: records the actors first seen in this write as the device's.
 pub async fn claim_first_sights(
     state: &AppState,
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     device: &FamilyDevice,
     row: &DocRow,
     actors: &[ActorId],

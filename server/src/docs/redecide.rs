@@ -104,7 +104,14 @@ pub async fn on_planning(
         .move_counters(at.structure_id, &effects.places)
         .await?;
     let (conn, _) = write.parts().await?;
-    apply::apply(conn, at, None, &effects, inputs.now.as_millisecond()).await?;
+    apply::apply(
+        &mut crate::db::Conn::Any(&mut *conn),
+        at,
+        None,
+        &effects,
+        inputs.now.as_millisecond(),
+    )
+    .await?;
     write.commit(state.settings.compaction_threshold).await?;
     Ok(effects)
 }

@@ -14,7 +14,7 @@
 use super::place_locks::{PlaceGuards, PlaceLocks};
 use super::store::{DocStore, Loaded, SlotGuard};
 use crate::db::document_batch::NewVersion;
-use crate::db::{Backend, Db, WriteTx, chunk_codec, documents, places};
+use crate::db::{Backend, Conn, Db, DirectTx, chunk_codec, documents, places};
 use crate::error::{AppError, AppResult};
 use automerge::{AutoCommit, ChangeHash};
 use cartable_domain::ids::{DocumentId, StructureId};
@@ -28,7 +28,10 @@ const IN_GATE_COUNTERS: usize = 8;
 
 pub struct DocWrite {
     slot: Option<SlotGuard>,
-    tx: Option<WriteTx>,
+    tx: Option<DirectTx>,
+    /// Whether the transaction runs on the write gate's writer connection (SQLite file):
+    /// every statement of the write then takes a [`Conn`] ([`DocWrite::conn_parts`]).
+    direct: bool,
     db: Db,
     doc_id: DocumentId,
     place_locks: Arc<PlaceLocks>,
@@ -55,10 +58,22 @@ impl DocStore {
     /// Starts a write to `doc_id`: locks its slot and loads the current version. On
     /// PostgreSQL, also opens the write's transaction and locks the document's row.
     pub async fn begin_write(&self, db: &Db, doc_id: &DocumentId) -> AppResult<DocWrite> {
+        self.begin(db, doc_id, false).await
+    }
+
+    /// As [`DocStore::begin_write`], for a write whose statements all take a [`Conn`]
+    /// ([`DocWrite::conn_parts`], not [`DocWrite::parts`]): on a SQLite file they run on the
+    /// write gate's writer connection, in the request's thread.
+    pub async fn begin_direct_write(&self, db: &Db, doc_id: &DocumentId) -> AppResult<DocWrite> {
+        self.begin(db, doc_id, true).await
+    }
+
+    async fn begin(&self, db: &Db, doc_id: &DocumentId, direct: bool) -> AppResult<DocWrite> {
         let mut slot = self.lock(doc_id).await;
         let mut write = DocWrite {
             slot: None,
             tx: None,
+            direct,
             db: db.clone(),
             doc_id: doc_id.clone(),
             place_locks: self.place_locks(),
@@ -79,11 +94,12 @@ impl DocStore {
             }
             Backend::Postgres => {
                 let mut tx = db.begin_write().await?;
-                let version = documents::lock_version(&mut tx.tx, db, doc_id)
+                let version = documents::lock_version(&mut Conn::Any(&mut tx.tx), db, doc_id)
                     .await?
                     .ok_or_else(AppError::not_found)?;
                 self.ensure_loaded(&mut tx.tx, &mut slot, doc_id, version)
                     .await?;
+                let tx = DirectTx::Any(tx);
                 write.slot = Some(slot);
                 write.tx = Some(tx);
                 write.started = true;
@@ -109,7 +125,11 @@ impl DocWrite {
             return Ok(());
         }
         self.started = true;
-        let mut tx = self.db.begin_write().await?;
+        let mut tx = if self.direct {
+            self.db.begin_direct().await?
+        } else {
+            DirectTx::Any(self.db.begin_write().await?)
+        };
         // Holding the gate: a batch that failed since the counters were read may have held
         // moves those values counted.
         self.failures_at_gate = self.db.commit_failures();
@@ -120,7 +140,7 @@ impl DocWrite {
                 "Service momentanément indisponible, réessayez",
             ));
         }
-        let version = documents::lock_version(&mut tx.tx, &self.db, &self.doc_id)
+        let version = documents::lock_version(&mut tx.conn()?, &self.db, &self.doc_id)
             .await?
             .ok_or_else(AppError::not_found)?;
         if self.loaded()?.version != version {
@@ -137,7 +157,8 @@ impl DocWrite {
         Ok(())
     }
 
-    /// The transaction's connection and the document, together (starting the transaction).
+    /// The transaction's sqlx connection and the document, together (starting the
+    /// transaction). An error for a write begun with [`DocStore::begin_direct_write`].
     pub async fn parts(&mut self) -> AppResult<(&mut AnyConnection, &mut AutoCommit)> {
         self.start().await?;
         self.conn_used = true;
@@ -150,7 +171,23 @@ impl DocWrite {
             .as_mut()
             .and_then(|s| s.loaded.as_mut())
             .ok_or_else(|| AppError::internal("document non chargé"))?;
-        Ok((&mut *tx.tx, &mut loaded.doc))
+        Ok((tx.pooled()?, &mut loaded.doc))
+    }
+
+    /// The transaction's connection and the document, together (starting the transaction).
+    pub async fn conn_parts(&mut self) -> AppResult<(Conn<'_>, &mut AutoCommit)> {
+        self.start().await?;
+        self.conn_used = true;
+        let tx = self
+            .tx
+            .as_mut()
+            .ok_or_else(|| AppError::internal("écriture terminée"))?;
+        let loaded = self
+            .slot
+            .as_mut()
+            .and_then(|s| s.loaded.as_mut())
+            .ok_or_else(|| AppError::internal("document non chargé"))?;
+        Ok((tx.conn()?, &mut loaded.doc))
     }
 
     /// Takes the write gate now (SQLite), for a write that will decide in one turn of it.
@@ -160,8 +197,8 @@ impl DocWrite {
 
     /// The transaction's connection if it started, to read only, and the document (without
     /// starting it).
-    pub fn parts_if_started(&mut self) -> AppResult<(Option<&mut AnyConnection>, &mut AutoCommit)> {
-        let conn = self.tx.as_mut().map(|tx| &mut *tx.tx);
+    pub fn parts_if_started(&mut self) -> AppResult<(Option<Conn<'_>>, &mut AutoCommit)> {
+        let conn = self.tx.as_mut().map(DirectTx::conn).transpose()?;
         let loaded = self
             .slot
             .as_mut()
@@ -227,7 +264,8 @@ impl DocWrite {
                     // No move of these is pending in a batch (it would be known): storage
                     // has their values.
                     let mut conn = self.db.pool.acquire().await?;
-                    let read = places::read(&mut conn, structure_id, &missing).await?;
+                    let read =
+                        places::read(&mut Conn::Any(&mut conn), structure_id, &missing).await?;
                     guards.remember(&read, failures);
                     counts.extend(read);
                 }
@@ -257,7 +295,7 @@ impl DocWrite {
                 .tx
                 .as_mut()
                 .ok_or_else(|| AppError::internal("écriture terminée"))?;
-            let read = places::read(&mut tx.tx, structure_id, &missing).await?;
+            let read = places::read(&mut tx.conn()?, structure_id, &missing).await?;
             guards.remember(&read, failures);
             counts.extend(read);
         }
@@ -278,8 +316,8 @@ impl DocWrite {
             return Ok(());
         }
         let moves: Vec<(&PlaceKey, i64)> = deltas.iter().collect();
-        let (conn, _) = self.parts().await?;
-        places::add_all(conn, structure_id, &moves).await?;
+        let (mut conn, _) = self.conn_parts().await?;
+        places::add_all(&mut conn, structure_id, &moves).await?;
         if let Some(guards) = self.places.as_mut() {
             let mut moved = Counts::new();
             for (key, delta) in moves {
@@ -373,9 +411,12 @@ impl DocWrite {
             .ok_or_else(|| AppError::internal("document non chargé"))?;
         match encoded {
             Some(encoded) if encoded.heads == loaded.doc.get_heads() => {
-                write_encoded(&mut tx.tx, &self.doc_id, loaded, encoded).await
+                write_encoded(&mut tx.conn()?, &self.doc_id, loaded, encoded).await
             }
-            _ => store_changes(&mut tx.tx, &self.doc_id, loaded, &self.before, threshold).await,
+            _ => {
+                let mut conn = tx.conn()?;
+                store_changes(&mut conn, &self.doc_id, loaded, &self.before, threshold).await
+            }
         }
     }
 }
@@ -427,7 +468,7 @@ pub(super) fn encode_changes(
 
 /// Stores `encoded` as the next version of `loaded`.
 async fn write_encoded(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     doc_id: &DocumentId,
     loaded: &mut Loaded,
     encoded: Encoded,
@@ -469,7 +510,7 @@ impl Encoded {
 /// Stores what changed in `loaded` since `before` as the next version (a snapshot instead of
 /// one more chunk once `threshold` chunks piled up). Nothing when nothing changed.
 async fn store_changes(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     doc_id: &DocumentId,
     loaded: &mut Loaded,
     before: &[ChangeHash],

@@ -2,6 +2,7 @@
 //! cause, so the places that commit a cause stay one line away from their notification.
 
 use super::outbox::{self, Outgoing};
+use crate::db::Conn;
 use crate::db::documents;
 use crate::db::multi_row::{self, ROWS_PER_INSERT};
 use cartable_domain::DocKind;
@@ -42,7 +43,7 @@ pub async fn information_published(
     let event = Outgoing::to_structure(structure_id, PushEvent::InformationPublished, docs, now_ms)
         .with_subject(info_id)
         .due_at(due);
-    outbox::enqueue(conn, &event).await
+    outbox::enqueue(&mut crate::db::Conn::Any(&mut *conn), &event).await
 }
 
 /// Information message `info_id` changed: a notification not sent yet follows the new start
@@ -74,7 +75,7 @@ pub async fn information_withdrawn(
 /// Bookings of planning `doc_id` refused (`redecided`: decided again after a review). The
 /// device whose sync was answered with the decision already shows it.
 pub async fn bookings_decided(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     structure_id: &str,
     family_id: &str,
     doc_id: &str,
@@ -116,12 +117,12 @@ pub async fn document_reviewed(
     };
     let out = Outgoing::to_family(structure_id, family_id, event, Vec::new(), now_ms)
         .with_subject(document_id);
-    outbox::enqueue(conn, &out).await
+    outbox::enqueue(&mut crate::db::Conn::Any(&mut *conn), &out).await
 }
 
 /// The family's dossier (document `dossier_doc_id`) approved or rejected.
 pub async fn dossier_reviewed(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     structure_id: &str,
     family_id: &str,
     dossier_doc_id: &str,

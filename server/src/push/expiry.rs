@@ -89,7 +89,7 @@ pub async fn queue_reminders(state: &AppState) -> Result<usize, sqlx::Error> {
             now.as_millisecond(),
         )
         .with_subject(&id);
-        outbox::enqueue(&mut write.tx, &event).await?;
+        outbox::enqueue(&mut crate::db::Conn::Any(&mut write.tx), &event).await?;
         queued += 1;
     }
     write.commit().await?;

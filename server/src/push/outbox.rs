@@ -4,6 +4,7 @@
 //! The worker ([`super::worker`]) later expands each due event into one delivery per
 //! subscribed device of the family (or of every family of the structure).
 
+use crate::db::Conn;
 use crate::db::multi_row::{self, Query, rows_per_statement};
 use cartable_domain::DocumentId;
 use cartable_domain::push::{PushEvent, PushPayload};
@@ -74,7 +75,7 @@ impl Outgoing {
 }
 
 /// Writes `event` into the outbox on the transaction's connection `conn`.
-pub async fn enqueue(conn: &mut AnyConnection, event: &Outgoing) -> Result<(), sqlx::Error> {
+pub async fn enqueue(conn: &mut Conn<'_>, event: &Outgoing) -> Result<(), sqlx::Error> {
     let q = sqlx::query(
         "INSERT INTO push_events (structure_id, family_id, event, kind, payload, subject, \
          exclude_device_id, created_at_ms, due_at_ms, state) \

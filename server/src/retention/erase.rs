@@ -121,7 +121,7 @@ pub(super) async fn erase(
             .collect::<Result<_, _>>()?;
     // Lock the documents first, as every writer does, then the place counters.
     for id in &doc_ids {
-        crate::db::documents::lock_version(conn, &state.db, id).await?;
+        crate::db::documents::lock_version(&mut crate::db::Conn::Any(conn), &state.db, id).await?;
     }
     let objects: Vec<String> =
         sqlx::query("SELECT object_key FROM supporting_documents WHERE family_id = $1")

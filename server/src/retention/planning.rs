@@ -63,7 +63,8 @@ pub async fn purge(
         return Ok(out);
     }
     for id in &old {
-        crate::db::documents::lock_version(&mut wtx.tx, &state.db, id).await?;
+        crate::db::documents::lock_version(&mut crate::db::Conn::Any(&mut wtx.tx), &state.db, id)
+            .await?;
         for sql in [
             "DELETE FROM sync_states WHERE doc_id = $1",
             "DELETE FROM compensations WHERE doc_id = $1",

@@ -125,7 +125,14 @@ pub async fn apply_override(
         .move_counters(staff.structure_id(), &effects.places)
         .await?;
     let (conn, _) = write.parts().await?;
-    apply::apply(conn, at, None, &effects, inputs.now.as_millisecond()).await?;
+    apply::apply(
+        &mut crate::db::Conn::Any(&mut *conn),
+        at,
+        None,
+        &effects,
+        inputs.now.as_millisecond(),
+    )
+    .await?;
     let decision = effects
         .decisions()
         .map(|(_, d)| d.clone())

@@ -436,7 +436,14 @@ pub async fn answer(
         status: review.status,
         reason: review.reason.clone(),
     };
-    apply::notify(conn, at, None, std::slice::from_ref(&answered), now).await?;
+    apply::notify(
+        &mut crate::db::Conn::Any(&mut *conn),
+        at,
+        None,
+        std::slice::from_ref(&answered),
+        now,
+    )
+    .await?;
     write.commit(state.settings.compaction_threshold).await?;
     state.push.wake();
     if approved {
