@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::auth;
 use crate::db::accounts::{self, Account};
-use crate::db::{audit, documents, projections};
+use crate::db::{Conn, audit, documents, projections};
 use crate::docs::{create, dossier};
 use crate::error::{AppError, AppResult};
 use crate::sync::school_year_at;
@@ -462,13 +462,14 @@ pub async fn rebuild_projections(state: &AppState) -> AppResult<(usize, usize)> 
         };
         match row.kind {
             DocKind::Dossier => {
-                dossier::project(&mut wtx.tx, family_id, &doc, None).await?;
+                dossier::project(&mut Conn::Any(&mut wtx.tx), family_id, &doc, None).await?;
                 let d: Dossier =
                     autosurgeon::hydrate(&doc).map_err(|e| AppError::internal(e.to_string()))?;
                 rows += d.children.len() + d.adults.len();
             }
             DocKind::Planning => {
-                rows += project_planning(&mut wtx.tx, &row.id, family_id, &doc).await?;
+                rows +=
+                    project_planning(&mut Conn::Any(&mut wtx.tx), &row.id, family_id, &doc).await?;
             }
             DocKind::Catalogue | DocKind::Ledger => {}
         }
@@ -479,7 +480,7 @@ pub async fn rebuild_projections(state: &AppState) -> AppResult<(usize, usize)> 
 }
 
 async fn project_planning(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut Conn<'_>,
     doc_id: &DocumentId,
     family_id: &FamilyId,
     doc: &AutoCommit,
@@ -496,31 +497,16 @@ async fn project_planning(
         let at = outcome
             .map(|o| o.decided_at_ms)
             .unwrap_or(declaration.at_ms);
-        projections::upsert_absence(
-            &mut crate::db::Conn::Any(&mut *conn),
-            doc_id,
-            family_id,
-            &cell,
-            declaration,
-            at,
-            outcome,
-        )
-        .await?;
+        projections::upsert_absence(conn, doc_id, family_id, &cell, declaration, at, outcome)
+            .await?;
     }
     let mut n = 0;
     for (key, request) in &requests {
         let Ok(cell) = CellKey::decode(key) else {
             continue;
         };
-        projections::upsert_booking(
-            &mut crate::db::Conn::Any(&mut *conn),
-            doc_id,
-            family_id,
-            &cell,
-            request,
-            decisions.get(key),
-        )
-        .await?;
+        projections::upsert_booking(conn, doc_id, family_id, &cell, request, decisions.get(key))
+            .await?;
         n += 1;
     }
     Ok(n)

@@ -5,7 +5,7 @@
 //! copy.
 
 use crate::db::documents::{self, DocRow};
-use crate::db::{Db, projections};
+use crate::db::{Conn, Db, projections};
 use crate::error::AppError;
 use automerge::{ActorId, AutoCommit};
 use cartable_domain::DocKind;
@@ -65,22 +65,12 @@ pub async fn create_dossier(
     value.family_id = family_id.to_string();
     let doc = doc_with(actor, &value)?;
     for (id, sheet) in &value.children {
-        projections::upsert_child(
-            &mut crate::db::Conn::Any(&mut *conn),
-            family_id.as_str(),
-            id,
-            sheet,
-        )
-        .await?;
+        projections::upsert_child(&mut Conn::Any(&mut *conn), family_id.as_str(), id, sheet)
+            .await?;
     }
     for (id, sheet) in &value.adults {
-        projections::upsert_adult(
-            &mut crate::db::Conn::Any(&mut *conn),
-            family_id.as_str(),
-            id,
-            sheet,
-        )
-        .await?;
+        projections::upsert_adult(&mut Conn::Any(&mut *conn), family_id.as_str(), id, sheet)
+            .await?;
     }
     let row = new_row(structure_id, Some(family_id), DocKind::Dossier, None);
     insert(conn, row, doc, now_ms).await

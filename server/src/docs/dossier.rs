@@ -1,15 +1,15 @@
 //! Dossier documents on the server: projection of child and adult sheets.
 
 use super::touched_keys;
+use crate::db::Conn;
 use crate::db::projections;
 use automerge::{AutoCommit, Patch, ROOT, ReadDoc};
 use autosurgeon::hydrate_prop;
 use cartable_domain::dossier::{AdultSheet, ChildSheet, Dossier};
-use sqlx::AnyConnection;
 
 /// Projects the sheets that `patches` touched (all of them when `patches` is `None`).
 pub async fn project(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     family_id: &cartable_domain::ids::FamilyId,
     doc: &AutoCommit,
     patches: Option<&[Patch]>,
@@ -24,47 +24,19 @@ pub async fn project(
         Some(ids) => {
             for id in ids {
                 match dossier.children.get(&id) {
-                    Some(sheet) => {
-                        projections::upsert_child(
-                            &mut crate::db::Conn::Any(&mut *conn),
-                            family_id,
-                            &id,
-                            sheet,
-                        )
-                        .await?
-                    }
-                    None => {
-                        projections::delete_child(
-                            &mut crate::db::Conn::Any(&mut *conn),
-                            family_id,
-                            &id,
-                        )
-                        .await?
-                    }
+                    Some(sheet) => projections::upsert_child(conn, family_id, &id, sheet).await?,
+                    None => projections::delete_child(conn, family_id, &id).await?,
                 }
             }
         }
         None => {
-            for old in
-                projections::child_ids(&mut crate::db::Conn::Any(&mut *conn), family_id).await?
-            {
+            for old in projections::child_ids(conn, family_id).await? {
                 if !dossier.children.contains_key(&old) {
-                    projections::delete_child(
-                        &mut crate::db::Conn::Any(&mut *conn),
-                        family_id,
-                        &old,
-                    )
-                    .await?;
+                    projections::delete_child(conn, family_id, &old).await?;
                 }
             }
             for (id, sheet) in &dossier.children {
-                projections::upsert_child(
-                    &mut crate::db::Conn::Any(&mut *conn),
-                    family_id,
-                    id,
-                    sheet,
-                )
-                .await?;
+                projections::upsert_child(conn, family_id, id, sheet).await?;
             }
         }
     }
@@ -72,35 +44,14 @@ pub async fn project(
         Some(ids) => {
             for id in ids {
                 match dossier.adults.get(&id) {
-                    Some(sheet) => {
-                        projections::upsert_adult(
-                            &mut crate::db::Conn::Any(&mut *conn),
-                            family_id,
-                            &id,
-                            sheet,
-                        )
-                        .await?
-                    }
-                    None => {
-                        projections::delete_adult(
-                            &mut crate::db::Conn::Any(&mut *conn),
-                            family_id,
-                            &id,
-                        )
-                        .await?
-                    }
+                    Some(sheet) => projections::upsert_adult(conn, family_id, &id, sheet).await?,
+                    None => projections::delete_adult(conn, family_id, &id).await?,
                 }
             }
         }
         None => {
             for (id, sheet) in &dossier.adults {
-                projections::upsert_adult(
-                    &mut crate::db::Conn::Any(&mut *conn),
-                    family_id,
-                    id,
-                    sheet,
-                )
-                .await?;
+                projections::upsert_adult(conn, family_id, id, sheet).await?;
             }
         }
     }

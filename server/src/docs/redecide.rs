@@ -7,7 +7,7 @@
 //! its order, the core's effects applied, committed.
 
 use crate::AppState;
-use crate::db::{documents, supporting};
+use crate::db::{Conn, documents, supporting};
 use crate::docs::apply::{self, FamilyDoc};
 use crate::docs::catalogue;
 use crate::error::{AppError, AppResult};
@@ -105,7 +105,7 @@ pub async fn on_planning(
         .await?;
     let (conn, _) = write.parts().await?;
     apply::apply(
-        &mut crate::db::Conn::Any(&mut *conn),
+        &mut Conn::Any(&mut *conn),
         at,
         None,
         &effects,

@@ -43,7 +43,7 @@ pub async fn information_published(
     let event = Outgoing::to_structure(structure_id, PushEvent::InformationPublished, docs, now_ms)
         .with_subject(info_id)
         .due_at(due);
-    outbox::enqueue(&mut crate::db::Conn::Any(&mut *conn), &event).await
+    outbox::enqueue(&mut Conn::Any(&mut *conn), &event).await
 }
 
 /// Information message `info_id` changed: a notification not sent yet follows the new start
@@ -117,7 +117,7 @@ pub async fn document_reviewed(
     };
     let out = Outgoing::to_family(structure_id, family_id, event, Vec::new(), now_ms)
         .with_subject(document_id);
-    outbox::enqueue(&mut crate::db::Conn::Any(&mut *conn), &out).await
+    outbox::enqueue(&mut Conn::Any(&mut *conn), &out).await
 }
 
 /// The family's dossier (document `dossier_doc_id`) approved or rejected.

@@ -5,6 +5,7 @@
 
 use super::outbox::{self, Outgoing};
 use crate::AppState;
+use crate::db::Conn;
 use cartable_domain::calendar::paris_date;
 use cartable_domain::push::PushEvent;
 use sqlx::Row;
@@ -89,7 +90,7 @@ pub async fn queue_reminders(state: &AppState) -> Result<usize, sqlx::Error> {
             now.as_millisecond(),
         )
         .with_subject(&id);
-        outbox::enqueue(&mut crate::db::Conn::Any(&mut write.tx), &event).await?;
+        outbox::enqueue(&mut Conn::Any(&mut write.tx), &event).await?;
         queued += 1;
     }
     write.commit().await?;

@@ -6,7 +6,7 @@
 
 use super::{SYSTEM_ACCOUNT, exec, forget_documents};
 use crate::AppState;
-use crate::db::audit;
+use crate::db::{Conn, audit};
 use crate::error::{AppError, AppResult};
 use cartable_domain::ids::{AccountId, DocumentId, FamilyId, StructureId};
 use cartable_domain::search_key::search_key;
@@ -121,7 +121,7 @@ pub(super) async fn erase(
             .collect::<Result<_, _>>()?;
     // Lock the documents first, as every writer does, then the place counters.
     for id in &doc_ids {
-        crate::db::documents::lock_version(&mut crate::db::Conn::Any(conn), &state.db, id).await?;
+        crate::db::documents::lock_version(&mut Conn::Any(conn), &state.db, id).await?;
     }
     let objects: Vec<String> =
         sqlx::query("SELECT object_key FROM supporting_documents WHERE family_id = $1")

@@ -113,7 +113,7 @@ pub async fn purge_family(
         .bind(family_id.as_str())
         .execute(&mut *conn)
         .await?;
-    crate::docs::dossier::project(conn, family_id, &fresh, None).await?;
+    crate::docs::dossier::project(&mut crate::db::Conn::Any(conn), family_id, &fresh, None).await?;
     for child in &rewritten {
         sqlx::query("DELETE FROM retention_purged_children WHERE family_id = $1 AND child_id = $2")
             .bind(family_id.as_str())

@@ -5,6 +5,7 @@
 
 use super::{Bind, exec, forget_documents, rows};
 use crate::AppState;
+use crate::db::Conn;
 use crate::error::AppResult;
 use cartable_domain::ids::{DocumentId, StructureId};
 use cartable_domain::school_year::SchoolYear;
@@ -63,8 +64,7 @@ pub async fn purge(
         return Ok(out);
     }
     for id in &old {
-        crate::db::documents::lock_version(&mut crate::db::Conn::Any(&mut wtx.tx), &state.db, id)
-            .await?;
+        crate::db::documents::lock_version(&mut Conn::Any(&mut wtx.tx), &state.db, id).await?;
         for sql in [
             "DELETE FROM sync_states WHERE doc_id = $1",
             "DELETE FROM compensations WHERE doc_id = $1",

@@ -3,6 +3,7 @@
 
 use crate::AppState;
 use crate::auth::StaffUser;
+use crate::db::Conn;
 use crate::docs::apply::{self, FamilyDoc};
 use crate::docs::redecide;
 use crate::error::{AppError, AppResult};
@@ -126,7 +127,7 @@ pub async fn apply_override(
         .await?;
     let (conn, _) = write.parts().await?;
     apply::apply(
-        &mut crate::db::Conn::Any(&mut *conn),
+        &mut Conn::Any(&mut *conn),
         at,
         None,
         &effects,

@@ -6,7 +6,7 @@
 use crate::AppState;
 use crate::auth::StaffUser;
 use crate::db::reviews::{self, Version};
-use crate::db::{audit, documents};
+use crate::db::{Conn, audit, documents};
 use crate::docs::apply::{self, FamilyDoc};
 use crate::docs::redecide;
 use crate::docs::review::{self, Authors, FieldChange};
@@ -437,7 +437,7 @@ pub async fn answer(
         reason: review.reason.clone(),
     };
     apply::notify(
-        &mut crate::db::Conn::Any(&mut *conn),
+        &mut Conn::Any(&mut *conn),
         at,
         None,
         std::slice::from_ref(&answered),
