@@ -498,24 +498,23 @@ mod tests {
     /// Inserts `n` on a pooled connection; writers whose `n` is a multiple of 7 fail after
     /// writing and drop.
     async fn writer(db: Db, n: i64) -> Result<(), String> {
-        let mut w = db.begin_write().await.map_err(|e| e.to_string())?;
-        sqlx::query("INSERT INTO t (n) VALUES ($1)")
-            .bind(n)
-            .execute(&mut *w.tx)
-            .await
-            .map_err(|e| e.to_string())?;
-        tokio::task::yield_now().await;
-        if n % 7 == 0 {
-            return Err("abandoned".into());
-        }
-        w.commit().await.map_err(|e| e.to_string())
+        write(db, n, false).await
     }
 
     /// As [`writer`], on the writer connection.
     async fn direct_writer(db: Db, n: i64) -> Result<(), String> {
-        let mut w = db.begin_direct().await.map_err(|e| e.to_string())?;
-        if !matches!(w, DirectTx::Direct(_)) {
-            return Err("not on the writer connection".into());
+        write(db, n, true).await
+    }
+
+    async fn write(db: Db, n: i64, direct: bool) -> Result<(), String> {
+        let mut w = if direct {
+            db.begin_direct().await
+        } else {
+            db.begin_write().await.map(DirectTx::Any)
+        }
+        .map_err(|e| e.to_string())?;
+        if direct != matches!(w, DirectTx::Direct(_)) {
+            return Err("not on the connection asked for".into());
         }
         let mut conn = w.conn().map_err(|e| e.to_string())?;
         sqlx::query("INSERT INTO t (n) VALUES ($1)")

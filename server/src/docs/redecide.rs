@@ -7,7 +7,7 @@
 //! its order, the core's effects applied, committed.
 
 use crate::AppState;
-use crate::db::{Conn, documents, supporting};
+use crate::db::{documents, supporting};
 use crate::docs::apply::{self, FamilyDoc};
 use crate::docs::catalogue;
 use crate::error::{AppError, AppResult};
@@ -103,15 +103,8 @@ pub async fn on_planning(
     write
         .move_counters(at.structure_id, &effects.places)
         .await?;
-    let (conn, _) = write.parts().await?;
-    apply::apply(
-        &mut Conn::Any(&mut *conn),
-        at,
-        None,
-        &effects,
-        inputs.now.as_millisecond(),
-    )
-    .await?;
+    let (mut conn, _) = write.conn_parts().await?;
+    apply::apply(&mut conn, at, None, &effects, inputs.now.as_millisecond()).await?;
     write.commit(state.settings.compaction_threshold).await?;
     Ok(effects)
 }

@@ -160,22 +160,18 @@ impl DocWrite {
     /// The transaction's sqlx connection and the document, together (starting the
     /// transaction). An error for a write begun with [`DocStore::begin_direct_write`].
     pub async fn parts(&mut self) -> AppResult<(&mut AnyConnection, &mut AutoCommit)> {
-        self.start().await?;
-        self.conn_used = true;
-        let tx = self
-            .tx
-            .as_mut()
-            .ok_or_else(|| AppError::internal("écriture terminée"))?;
-        let loaded = self
-            .slot
-            .as_mut()
-            .and_then(|s| s.loaded.as_mut())
-            .ok_or_else(|| AppError::internal("document non chargé"))?;
-        Ok((tx.pooled()?, &mut loaded.doc))
+        let (tx, doc) = self.started_parts().await?;
+        Ok((tx.pooled()?, doc))
     }
 
     /// The transaction's connection and the document, together (starting the transaction).
     pub async fn conn_parts(&mut self) -> AppResult<(Conn<'_>, &mut AutoCommit)> {
+        let (tx, doc) = self.started_parts().await?;
+        Ok((tx.conn()?, doc))
+    }
+
+    /// The transaction, started and handed out to write, and the document.
+    async fn started_parts(&mut self) -> AppResult<(&mut DirectTx, &mut AutoCommit)> {
         self.start().await?;
         self.conn_used = true;
         let tx = self
@@ -187,7 +183,7 @@ impl DocWrite {
             .as_mut()
             .and_then(|s| s.loaded.as_mut())
             .ok_or_else(|| AppError::internal("document non chargé"))?;
-        Ok((tx.conn()?, &mut loaded.doc))
+        Ok((tx, &mut loaded.doc))
     }
 
     /// Takes the write gate now (SQLite), for a write that will decide in one turn of it.
