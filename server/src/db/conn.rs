@@ -43,6 +43,16 @@ impl std::fmt::Debug for Conn<'_> {
     }
 }
 
+impl Conn<'_> {
+    /// Whether statements run on PostgreSQL (the writer connection is always SQLite).
+    pub fn is_postgres(&self) -> bool {
+        match self {
+            Conn::Any(conn) => conn.backend_name() == "PostgreSQL",
+            Conn::Direct(_) => false,
+        }
+    }
+}
+
 impl<'a> From<&'a mut AnyConnection> for Conn<'a> {
     fn from(conn: &'a mut AnyConnection) -> Self {
         Conn::Any(conn)

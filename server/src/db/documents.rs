@@ -371,13 +371,26 @@ pub async fn load_stored(
     Ok(stored)
 }
 
-/// Appends an incremental chunk as version `new_version`.
+/// Appends an incremental chunk as version `new_version`. On PostgreSQL the chunk and the
+/// new version are one statement (a round trip to the database per booking sync less).
 pub async fn append_chunk(
     conn: &mut Conn<'_>,
     doc_id: &DocumentId,
     new_version: i64,
     data: &[u8],
 ) -> Result<(), sqlx::Error> {
+    if conn.is_postgres() {
+        sqlx::query(
+            "WITH v AS (UPDATE documents SET version = $2 WHERE id = $1) \
+             INSERT INTO document_chunks (doc_id, seq, is_snapshot, data) VALUES ($1, $2, 0, $3)",
+        )
+        .bind(doc_id.as_str())
+        .bind(new_version)
+        .bind(data)
+        .execute(&mut *conn)
+        .await?;
+        return Ok(());
+    }
     sqlx::query(
         "INSERT INTO document_chunks (doc_id, seq, is_snapshot, data) VALUES ($1, $2, 0, $3)",
     )

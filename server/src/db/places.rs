@@ -10,6 +10,8 @@ use sqlx::{AnyConnection, Row};
 use std::collections::BTreeMap;
 
 /// Locks the counter of (activity, day) for the rest of the transaction; returns its value.
+/// A counter that exists (every one but the first of its day) takes one statement; a new one
+/// is created at zero first.
 pub async fn lock(
     conn: &mut AnyConnection,
     db: &Db,
@@ -18,15 +20,6 @@ pub async fn lock(
     day: jiff::civil::Date,
 ) -> Result<i64, sqlx::Error> {
     let day = day.to_string();
-    sqlx::query(
-        "INSERT INTO activity_places (structure_id, activity_id, day, taken) \
-         VALUES ($1, $2, $3, 0) ON CONFLICT (structure_id, activity_id, day) DO NOTHING",
-    )
-    .bind(structure_id.as_str())
-    .bind(activity_id.as_str())
-    .bind(&day)
-    .execute(&mut *conn)
-    .await?;
     let sql = match db.for_update() {
         "" => {
             "SELECT taken FROM activity_places \
@@ -37,13 +30,25 @@ pub async fn lock(
              WHERE structure_id = $1 AND activity_id = $2 AND day = $3 FOR UPDATE"
         }
     };
-    let row = sqlx::query(sql)
-        .bind(structure_id.as_str())
-        .bind(activity_id.as_str())
-        .bind(&day)
-        .fetch_one(&mut *conn)
-        .await?;
-    row.try_get("taken")
+    let select = || {
+        sqlx::query(sql)
+            .bind(structure_id.as_str())
+            .bind(activity_id.as_str())
+            .bind(&day)
+    };
+    if let Some(row) = select().fetch_optional(&mut *conn).await? {
+        return row.try_get("taken");
+    }
+    sqlx::query(
+        "INSERT INTO activity_places (structure_id, activity_id, day, taken) \
+         VALUES ($1, $2, $3, 0) ON CONFLICT (structure_id, activity_id, day) DO NOTHING",
+    )
+    .bind(structure_id.as_str())
+    .bind(activity_id.as_str())
+    .bind(&day)
+    .execute(&mut *conn)
+    .await?;
+    select().fetch_one(&mut *conn).await?.try_get("taken")
 }
 
 /// Counters per statement of [`add_all`] (4 values each).
