@@ -372,33 +372,29 @@ pub async fn load_stored(
 }
 
 /// Appends an incremental chunk as version `new_version`. On PostgreSQL the chunk and the
-/// new version are one statement (a round trip to the database per booking sync less).
+/// new version are one statement (a round trip to the database fewer per sync).
 pub async fn append_chunk(
     conn: &mut Conn<'_>,
     doc_id: &DocumentId,
     new_version: i64,
     data: &[u8],
 ) -> Result<(), sqlx::Error> {
-    if conn.is_postgres() {
-        sqlx::query(
-            "WITH v AS (UPDATE documents SET version = $2 WHERE id = $1) \
-             INSERT INTO document_chunks (doc_id, seq, is_snapshot, data) VALUES ($1, $2, 0, $3)",
-        )
+    let postgres = conn.is_postgres();
+    let sql = if postgres {
+        "WITH v AS (UPDATE documents SET version = $2 WHERE id = $1) \
+         INSERT INTO document_chunks (doc_id, seq, is_snapshot, data) VALUES ($1, $2, 0, $3)"
+    } else {
+        "INSERT INTO document_chunks (doc_id, seq, is_snapshot, data) VALUES ($1, $2, 0, $3)"
+    };
+    sqlx::query(sql)
         .bind(doc_id.as_str())
         .bind(new_version)
         .bind(data)
         .execute(&mut *conn)
         .await?;
+    if postgres {
         return Ok(());
     }
-    sqlx::query(
-        "INSERT INTO document_chunks (doc_id, seq, is_snapshot, data) VALUES ($1, $2, 0, $3)",
-    )
-    .bind(doc_id.as_str())
-    .bind(new_version)
-    .bind(data)
-    .execute(&mut *conn)
-    .await?;
     set_version(conn, doc_id, new_version).await
 }
 
