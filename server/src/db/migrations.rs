@@ -90,6 +90,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "invoice PDF places",
         include_str!("../../../migrations/sqlite/0110_invoice_pdf_places.sql"),
     ),
+    (
+        120,
+        "sync read from indexes",
+        include_str!("../../../migrations/sqlite/0120_sync_read_from_indexes.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
