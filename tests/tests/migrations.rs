@@ -95,3 +95,133 @@ fn the_pdfs_places_move_beside_their_documents_and_none_is_lost() {
         });
     }
 }
+
+/// A family with a device and two documents, and the device's sync state of each, as the
+/// schema before 120 stored them.
+async fn device_with_sync_states(pool: &sqlx::AnyPool) {
+    let rows: [(&str, Vec<&str>); 6] = [
+        (
+            "INSERT INTO structures (id, name, created_at_ms) VALUES ($1, 'Mairie', 0)",
+            vec!["s1"],
+        ),
+        (
+            "INSERT INTO families (id, structure_id, name, created_at_ms) \
+             VALUES ($1, 's1', 'Moreau', 0)",
+            vec!["f1"],
+        ),
+        (
+            "INSERT INTO accounts (id, structure_id, family_id, login, password_hash, \
+             display_name, role, created_at_ms) \
+             VALUES ($1, 's1', 'f1', 'moreau', 'x', 'Camille Moreau', 'parent', 0)",
+            vec!["a1"],
+        ),
+        (
+            "INSERT INTO devices (id, account_id, token_hash, name, created_at_ms) \
+             VALUES ($1, 'a1', 'hash-d1', 'Téléphone', 0)",
+            vec!["d1"],
+        ),
+        (
+            "INSERT INTO documents (id, structure_id, family_id, kind, school_year, version, \
+             created_at_ms) VALUES ($1, 's1', 'f1', 'dossier', NULL, 3, 0), \
+             ($2, 's1', 'f1', 'planning', '2026-2027', 7, 0)",
+            vec!["doc-dossier", "doc-planning"],
+        ),
+        (
+            "INSERT INTO sync_states (device_id, doc_id, state) \
+             VALUES ('d1', $1, $3), ('d1', $2, $4)",
+            vec![
+                "doc-dossier",
+                "doc-planning",
+                "state-of-dossier",
+                "state-of-planning",
+            ],
+        ),
+    ];
+    for (sql, binds) in rows {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for b in binds {
+            q = if b.starts_with("state-") {
+                q.bind(b.as_bytes().to_vec())
+            } else {
+                q.bind(b)
+            };
+        }
+        q.execute(pool)
+            .await
+            .expect("a row of the schema before 120");
+    }
+}
+
+#[test]
+fn sync_states_keep_every_device_s_state_when_read_from_indexes() {
+    install_default_drivers();
+    for backend in backends() {
+        eprintln!("-- backend {backend:?}");
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        runtime.block_on(async {
+            let database = EmptyDatabase::create(backend).await;
+            let pool = AnyPoolOptions::new()
+                .max_connections(1)
+                .connect(&database.url)
+                .await
+                .expect("connect");
+            migrations::run_until(&pool, database.backend(), 110)
+                .await
+                .expect("migrations up to 110");
+            device_with_sync_states(&pool).await;
+
+            migrations::run_until(&pool, database.backend(), i64::MAX)
+                .await
+                .expect("the migrations after 110");
+            let states = || async {
+                sqlx::query("SELECT device_id, doc_id, state FROM sync_states ORDER BY doc_id")
+                    .fetch_all(&pool)
+                    .await
+                    .expect("states")
+                    .iter()
+                    .map(|r| {
+                        (
+                            r.get::<String, _>(0),
+                            r.get::<String, _>(1),
+                            r.get::<Vec<u8>, _>(2),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let state = |doc: &str, s: &str| ("d1".to_string(), doc.to_string(), s.as_bytes().to_vec());
+            assert_eq!(
+                states().await,
+                vec![
+                    state("doc-dossier", "state-of-dossier"),
+                    state("doc-planning", "state-of-planning"),
+                ]
+            );
+            // A sync's write of its state still replaces the one kept.
+            sqlx::query(
+                "INSERT INTO sync_states (device_id, doc_id, state) VALUES ('d1', 'doc-planning', $1) \
+                 ON CONFLICT (device_id, doc_id) DO UPDATE SET state = excluded.state",
+            )
+            .bind(b"state-after-sync".to_vec())
+            .execute(&pool)
+            .await
+            .expect("upsert");
+            assert_eq!(
+                states().await,
+                vec![
+                    state("doc-dossier", "state-of-dossier"),
+                    state("doc-planning", "state-after-sync"),
+                ]
+            );
+            // A state for a document that does not exist is still refused.
+            let orphan = sqlx::query(
+                "INSERT INTO sync_states (device_id, doc_id, state) VALUES ('d1', 'doc-none', $1)",
+            )
+            .bind(b"x".to_vec())
+            .execute(&pool)
+            .await;
+            assert!(orphan.is_err(), "a state without its document was kept");
+            pool.close().await;
+            database.drop_now().await;
+        });
+    }
+}
