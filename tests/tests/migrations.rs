@@ -3,8 +3,40 @@
 use cartable_server::db::migrations;
 use cartable_tests::backends;
 use cartable_tests::empty_database::EmptyDatabase;
-use sqlx::Row;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Row};
+
+/// On each backend, on a new database: the migrations up to `before`, rows written by
+/// `write` in that schema, the migrations after it, then `check`.
+fn across_the_migrations_after(
+    before: i64,
+    write: impl AsyncFn(&AnyPool),
+    check: impl AsyncFn(&AnyPool),
+) {
+    install_default_drivers();
+    for backend in backends() {
+        eprintln!("-- backend {backend:?}");
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        runtime.block_on(async {
+            let database = EmptyDatabase::create(backend).await;
+            let pool = AnyPoolOptions::new()
+                .max_connections(1)
+                .connect(&database.url)
+                .await
+                .expect("connect");
+            migrations::run_until(&pool, database.backend(), before)
+                .await
+                .unwrap_or_else(|e| panic!("migrations up to {before}: {e}"));
+            write(&pool).await;
+            migrations::run_until(&pool, database.backend(), i64::MAX)
+                .await
+                .unwrap_or_else(|e| panic!("the migrations after {before}: {e}"));
+            check(&pool).await;
+            pool.close().await;
+            database.drop_now().await;
+        });
+    }
+}
 
 /// An issued document as the schema before 110 stored it, with its PDF's place on its row.
 async fn invoice_with_pdf(
@@ -34,31 +66,18 @@ async fn invoice_with_pdf(
 
 #[test]
 fn the_pdfs_places_move_beside_their_documents_and_none_is_lost() {
-    install_default_drivers();
-    for backend in backends() {
-        eprintln!("-- backend {backend:?}");
-        let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        runtime.block_on(async {
-            let database = EmptyDatabase::create(backend).await;
-            let pool = AnyPoolOptions::new()
-                .max_connections(1)
-                .connect(&database.url)
-                .await
-                .expect("connect");
-            migrations::run_until(&pool, database.backend(), 100)
-                .await
-                .expect("migrations up to 100");
-            invoice_with_pdf(&pool, "i1", "F2026-000001", Some(("invoices/s1/a.pdfs", 0))).await;
-            invoice_with_pdf(&pool, "i2", "F2026-000002", None).await;
-
-            migrations::run_until(&pool, database.backend(), i64::MAX)
-                .await
-                .expect("the migrations after 100");
+    across_the_migrations_after(
+        100,
+        async |pool| {
+            invoice_with_pdf(pool, "i1", "F2026-000001", Some(("invoices/s1/a.pdfs", 0))).await;
+            invoice_with_pdf(pool, "i2", "F2026-000002", None).await;
+        },
+        async |pool| {
             let places = sqlx::query(
                 "SELECT i.number, p.pdf_key, p.pdf_sha256, p.pdf_offset, p.pdf_length \
                  FROM invoices i LEFT JOIN invoice_pdfs p ON p.invoice_id = i.id ORDER BY i.number",
             )
-            .fetch_all(&pool)
+            .fetch_all(pool)
             .await
             .expect("places")
             .iter()
@@ -87,13 +106,11 @@ fn the_pdfs_places_move_beside_their_documents_and_none_is_lost() {
             );
             // The document's own row no longer has them.
             let old = sqlx::query("SELECT pdf_key FROM invoices")
-                .fetch_all(&pool)
+                .fetch_all(pool)
                 .await;
             assert!(old.is_err(), "pdf_key still on invoices");
-            pool.close().await;
-            database.drop_now().await;
-        });
-    }
+        },
+    );
 }
 
 /// A family with a device and two documents, and the device's sync state of each, as the
@@ -154,74 +171,53 @@ async fn device_with_sync_states(pool: &sqlx::AnyPool) {
 
 #[test]
 fn sync_states_keep_every_device_s_state_when_read_from_indexes() {
-    install_default_drivers();
-    for backend in backends() {
-        eprintln!("-- backend {backend:?}");
-        let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        runtime.block_on(async {
-            let database = EmptyDatabase::create(backend).await;
-            let pool = AnyPoolOptions::new()
-                .max_connections(1)
-                .connect(&database.url)
+    across_the_migrations_after(110, device_with_sync_states, async |pool| {
+        let states = || async {
+            sqlx::query("SELECT device_id, doc_id, state FROM sync_states ORDER BY doc_id")
+                .fetch_all(pool)
                 .await
-                .expect("connect");
-            migrations::run_until(&pool, database.backend(), 110)
-                .await
-                .expect("migrations up to 110");
-            device_with_sync_states(&pool).await;
-
-            migrations::run_until(&pool, database.backend(), i64::MAX)
-                .await
-                .expect("the migrations after 110");
-            let states = || async {
-                sqlx::query("SELECT device_id, doc_id, state FROM sync_states ORDER BY doc_id")
-                    .fetch_all(&pool)
-                    .await
-                    .expect("states")
-                    .iter()
-                    .map(|r| {
-                        (
-                            r.get::<String, _>(0),
-                            r.get::<String, _>(1),
-                            r.get::<Vec<u8>, _>(2),
-                        )
-                    })
-                    .collect::<Vec<_>>()
-            };
-            let state = |doc: &str, s: &str| ("d1".to_string(), doc.to_string(), s.as_bytes().to_vec());
-            assert_eq!(
-                states().await,
-                vec![
-                    state("doc-dossier", "state-of-dossier"),
-                    state("doc-planning", "state-of-planning"),
-                ]
-            );
-            // A sync's write of its state still replaces the one kept.
-            sqlx::query(
-                "INSERT INTO sync_states (device_id, doc_id, state) VALUES ('d1', 'doc-planning', $1) \
+                .expect("states")
+                .iter()
+                .map(|r| {
+                    (
+                        r.get::<String, _>(0),
+                        r.get::<String, _>(1),
+                        r.get::<Vec<u8>, _>(2),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let state = |doc: &str, s: &str| ("d1".to_string(), doc.to_string(), s.as_bytes().to_vec());
+        assert_eq!(
+            states().await,
+            vec![
+                state("doc-dossier", "state-of-dossier"),
+                state("doc-planning", "state-of-planning"),
+            ]
+        );
+        // A sync's write of its state still replaces the one kept.
+        sqlx::query(
+            "INSERT INTO sync_states (device_id, doc_id, state) VALUES ('d1', 'doc-planning', $1) \
                  ON CONFLICT (device_id, doc_id) DO UPDATE SET state = excluded.state",
-            )
-            .bind(b"state-after-sync".to_vec())
-            .execute(&pool)
-            .await
-            .expect("upsert");
-            assert_eq!(
-                states().await,
-                vec![
-                    state("doc-dossier", "state-of-dossier"),
-                    state("doc-planning", "state-after-sync"),
-                ]
-            );
-            // A state for a document that does not exist is still refused.
-            let orphan = sqlx::query(
-                "INSERT INTO sync_states (device_id, doc_id, state) VALUES ('d1', 'doc-none', $1)",
-            )
-            .bind(b"x".to_vec())
-            .execute(&pool)
-            .await;
-            assert!(orphan.is_err(), "a state without its document was kept");
-            pool.close().await;
-            database.drop_now().await;
-        });
-    }
+        )
+        .bind(b"state-after-sync".to_vec())
+        .execute(pool)
+        .await
+        .expect("upsert");
+        assert_eq!(
+            states().await,
+            vec![
+                state("doc-dossier", "state-of-dossier"),
+                state("doc-planning", "state-after-sync"),
+            ]
+        );
+        // A state for a document that does not exist is still refused.
+        let orphan = sqlx::query(
+            "INSERT INTO sync_states (device_id, doc_id, state) VALUES ('d1', 'doc-none', $1)",
+        )
+        .bind(b"x".to_vec())
+        .execute(pool)
+        .await;
+        assert!(orphan.is_err(), "a state without its document was kept");
+    });
 }
