@@ -20,6 +20,7 @@ pub mod group_commit;
 pub mod information;
 pub mod invoices;
 pub mod login_attempts;
+pub mod lookups;
 pub mod migrations;
 pub mod multi_row;
 pub mod places;

@@ -170,6 +170,7 @@ pub(super) async fn build_many(
     mode: BillingMode,
 ) -> AppResult<BTreeMap<String, (i64, Ledger)>> {
     let mut out = BTreeMap::new();
+    crate::db::lookups::prefer_lookups(conn).await?;
     for chunk in family_ids.chunks(ROWS_PER_INSERT) {
         let mut wanted = wanted_many(conn, chunk).await?;
         let mut invoice_rows = invoices::of_each_family(conn, structure_id, chunk).await?;

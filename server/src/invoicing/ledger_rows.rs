@@ -59,6 +59,7 @@ pub async fn ledger_rows_in(
     if missing.is_empty() {
         return Ok(rows);
     }
+    crate::db::lookups::prefer_lookups(conn).await?;
     let mut invoice_rows = invoices::of_each_family(conn, structure_id, &missing).await?;
     let mut payment_rows = invoices::payments_of_each_family(conn, structure_id, &missing).await?;
     let mut quotients = quotient::histories_of(conn, structure_id, &missing).await?;

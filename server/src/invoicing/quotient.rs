@@ -86,6 +86,18 @@ pub async fn histories(
     Ok(out)
 }
 
+/// The dossier's quotients of `families` families of the structure (`$1`), given from `$2`
+/// on, billing adult first: the second statement of [`histories_of`].
+pub fn dossier_quotients_sql(families: usize) -> String {
+    format!(
+        "SELECT a.family_id, a.quotient_familial FROM adults a \
+         JOIN families f ON f.id = a.family_id WHERE f.structure_id = $1 \
+         AND a.family_id IN ({}) AND a.quotient_familial IS NOT NULL \
+         ORDER BY a.family_id, a.billing DESC, a.adult_id",
+        multi_row::list(2, families)
+    )
+}
+
 /// The histories of `family_ids` (of the structure), with the dossier fallback: each
 /// family's as [`history`] gives it (empty when no QF is known), in two statements.
 pub async fn histories_of(
@@ -111,13 +123,8 @@ pub async fn histories_of(
         let (family, p) = period(r)?;
         out.entry(family).or_default().push(p);
     }
-    let sql = format!(
-        "SELECT a.family_id, a.quotient_familial FROM adults a \
-         JOIN families f ON f.id = a.family_id WHERE f.structure_id = $1 \
-         AND a.family_id IN ({ids}) AND a.quotient_familial IS NOT NULL \
-         ORDER BY a.family_id, a.billing DESC, a.adult_id"
-    );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(structure_id);
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(dossier_quotients_sql(family_ids.len())))
+        .bind(structure_id);
     for id in family_ids {
         q = q.bind(*id);
     }
