@@ -1,9 +1,32 @@
 //! An empty database on a backend, with no migration run: for tests of the migrations
-//! themselves. [`EmptyDatabase::drop_now`] drops a PostgreSQL one at the test's end (a test
+//! themselves, and of statements on tables a test fills by hand. [`EmptyDatabase::drop_now`] drops a PostgreSQL one at the test's end (a test
 //! that panics before leaves it, named `cartable_test_…`, on the tests' server).
 
 use crate::Backend;
-use sqlx::{Connection, Executor};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Connection, Executor};
+
+/// Runs `scenario` once per backend ([`crate::backends`]) on a new empty database, through a
+/// pool of one connection (every statement and transaction of the scenario on that same
+/// connection), then closes the pool and drops the database.
+pub fn on_each_empty_database(scenario: impl AsyncFn(Backend, &EmptyDatabase, &AnyPool)) {
+    sqlx::any::install_default_drivers();
+    for backend in crate::backends() {
+        eprintln!("-- backend {backend:?}");
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        runtime.block_on(async {
+            let database = EmptyDatabase::create(backend).await;
+            let pool = AnyPoolOptions::new()
+                .max_connections(1)
+                .connect(&database.url)
+                .await
+                .expect("connect");
+            scenario(backend, &database, &pool).await;
+            pool.close().await;
+            database.drop_now().await;
+        });
+    }
+}
 
 /// An empty database and the URL that names it.
 pub struct EmptyDatabase {

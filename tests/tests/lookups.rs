@@ -4,9 +4,8 @@
 use cartable_server::db::lookups::prefer_lookups;
 use cartable_server::db::migrations;
 use cartable_server::invoicing::quotient::dossier_quotients_sql;
-use cartable_tests::empty_database::EmptyDatabase;
-use cartable_tests::{Backend, backends};
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use cartable_tests::Backend;
+use cartable_tests::empty_database::on_each_empty_database;
 use sqlx::{AnyConnection, AnyPool, Row};
 
 const FAMILIES: usize = 5000;
@@ -78,57 +77,44 @@ async fn page_cost(conn: &mut AnyConnection) -> String {
 
 #[test]
 fn a_hundred_families_quotients_are_looked_up_not_read_whole() {
-    install_default_drivers();
-    for backend in backends() {
-        eprintln!("-- backend {backend:?}");
-        let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        runtime.block_on(async {
-            let database = EmptyDatabase::create(backend).await;
-            // One connection: every transaction below runs on the same one.
-            let pool = AnyPoolOptions::new()
-                .max_connections(1)
-                .connect(&database.url)
-                .await
-                .expect("connect");
-            migrations::run_until(&pool, database.backend(), i64::MAX)
-                .await
-                .expect("migrations");
-            town(&pool).await;
-            if backend == Backend::Postgres {
-                // The cost PostgreSQL ships with, whatever this server was set to.
-                set_page_cost(&pool, "4").await;
+    // One connection: every transaction below runs on the same one.
+    on_each_empty_database(async |backend, database, pool| {
+        migrations::run_until(pool, database.backend(), i64::MAX)
+            .await
+            .expect("migrations");
+        town(pool).await;
+        if backend == Backend::Postgres {
+            // The cost PostgreSQL ships with, whatever this server was set to.
+            set_page_cost(pool, "4").await;
+        }
+        let mut tx = pool.begin().await.expect("begin");
+        let default_plan = quotients_plan(&mut tx, backend).await;
+        prefer_lookups(&mut tx).await.expect("prefer lookups");
+        let plan = quotients_plan(&mut tx, backend).await;
+        tx.commit().await.expect("commit");
+        match backend {
+            Backend::Postgres => {
+                // What the server's default costs plan, which the run no longer gets.
+                assert!(
+                    default_plan.contains("Seq Scan on adults"),
+                    "{default_plan}"
+                );
+                assert!(!plan.contains("Seq Scan"), "{plan}");
+                assert!(plan.contains("adults_pkey"), "{plan}");
+                let mut conn = pool.acquire().await.expect("acquire");
+                assert_eq!(page_cost(&mut conn).await, "4", "the transaction's only");
+                drop(conn);
+                // A server set lower than the lookups' cost keeps its own.
+                set_page_cost(pool, "1").await;
+                let mut tx = pool.begin().await.expect("begin");
+                prefer_lookups(&mut tx).await.expect("prefer lookups");
+                assert_eq!(page_cost(&mut tx).await, "1");
+                tx.commit().await.expect("commit");
             }
-            let mut tx = pool.begin().await.expect("begin");
-            let default_plan = quotients_plan(&mut tx, backend).await;
-            prefer_lookups(&mut tx).await.expect("prefer lookups");
-            let plan = quotients_plan(&mut tx, backend).await;
-            tx.commit().await.expect("commit");
-            match backend {
-                Backend::Postgres => {
-                    // What the server's default costs plan, which the run no longer gets.
-                    assert!(
-                        default_plan.contains("Seq Scan on adults"),
-                        "{default_plan}"
-                    );
-                    assert!(!plan.contains("Seq Scan"), "{plan}");
-                    assert!(plan.contains("adults_pkey"), "{plan}");
-                    let mut conn = pool.acquire().await.expect("acquire");
-                    assert_eq!(page_cost(&mut conn).await, "4", "the transaction's only");
-                    drop(conn);
-                    // A server set lower than the lookups' cost keeps its own.
-                    set_page_cost(&pool, "1").await;
-                    let mut tx = pool.begin().await.expect("begin");
-                    prefer_lookups(&mut tx).await.expect("prefer lookups");
-                    assert_eq!(page_cost(&mut tx).await, "1");
-                    tx.commit().await.expect("commit");
-                }
-                Backend::Sqlite => {
-                    assert_eq!(plan, default_plan, "nothing to set on SQLite");
-                    assert!(!plan.contains("SCAN a"), "{plan}");
-                }
+            Backend::Sqlite => {
+                assert_eq!(plan, default_plan, "nothing to set on SQLite");
+                assert!(!plan.contains("SCAN a"), "{plan}");
             }
-            pool.close().await;
-            database.drop_now().await;
-        });
-    }
+        }
+    });
 }

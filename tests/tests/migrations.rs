@@ -1,9 +1,7 @@
 //! Migrations that move rows keep every one of them, on each backend.
 
 use cartable_server::db::migrations;
-use cartable_tests::backends;
-use cartable_tests::empty_database::EmptyDatabase;
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use cartable_tests::empty_database::on_each_empty_database;
 use sqlx::{AnyPool, Row};
 
 /// On each backend, on a new database: the migrations up to `before`, rows written by
@@ -13,29 +11,16 @@ fn across_the_migrations_after(
     write: impl AsyncFn(&AnyPool),
     check: impl AsyncFn(&AnyPool),
 ) {
-    install_default_drivers();
-    for backend in backends() {
-        eprintln!("-- backend {backend:?}");
-        let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        runtime.block_on(async {
-            let database = EmptyDatabase::create(backend).await;
-            let pool = AnyPoolOptions::new()
-                .max_connections(1)
-                .connect(&database.url)
-                .await
-                .expect("connect");
-            migrations::run_until(&pool, database.backend(), before)
-                .await
-                .unwrap_or_else(|e| panic!("migrations up to {before}: {e}"));
-            write(&pool).await;
-            migrations::run_until(&pool, database.backend(), i64::MAX)
-                .await
-                .unwrap_or_else(|e| panic!("the migrations after {before}: {e}"));
-            check(&pool).await;
-            pool.close().await;
-            database.drop_now().await;
-        });
-    }
+    on_each_empty_database(async |_, database, pool| {
+        migrations::run_until(pool, database.backend(), before)
+            .await
+            .unwrap_or_else(|e| panic!("migrations up to {before}: {e}"));
+        write(pool).await;
+        migrations::run_until(pool, database.backend(), i64::MAX)
+            .await
+            .unwrap_or_else(|e| panic!("the migrations after {before}: {e}"));
+        check(pool).await;
+    });
 }
 
 /// An issued document as the schema before 110 stored it, with its PDF's place on its row.
