@@ -8,8 +8,9 @@
 //! process loads many copies of its saved bytes and divides the growth of its resident
 //! memory (VmRSS) by the number of copies, so no shape inherits another's freed memory, and
 //! times those loads (`AutoCommit::load` alone: what a sync pays for a document not in the
-//! cache). Then fits `memory − saved bytes ≈ a + b × operations + c × changes` over the
-//! shapes.
+//! cache). Each shape is measured twice: as loaded, and as the server keeps it, repacked when
+//! its slot is let go (`cartable_server::docs::repack`), with the time of that copy. Then fits
+//! `memory − saved bytes ≈ a + b × operations + c × changes` over the kept shapes.
 
 use anyhow::{Context, anyhow, bail};
 use automerge::{ActorId, AutoCommit, ROOT, ReadDoc};
@@ -18,6 +19,7 @@ use cartable_bench::memory;
 use cartable_domain::dossier::{ChildSheet, Dossier};
 use cartable_domain::planning::{BookingRequest, CellKey, Decision, Outcome, Planning};
 use cartable_domain::school_year::SchoolYear;
+use cartable_server::docs::store::Loaded;
 use clap::Parser;
 use std::process::Command;
 
@@ -46,29 +48,43 @@ struct Args {
     /// Internal: measure one shape in this process and print one line.
     #[arg(long, hide = true)]
     one: Option<String>,
+    /// Internal, with `--one`: measure the copies repacked as the server keeps them.
+    #[arg(long, hide = true)]
+    repacked: bool,
 }
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     if let Some(shape) = &args.one {
-        return measure_here(shape, args.fill_mb);
+        return measure_here(shape, args.fill_mb, args.repacked);
     }
     let mut shapes = vec!["dossier".to_string()];
     shapes.extend(args.cells.iter().map(|c| format!("planning:{c}")));
     shapes.extend(args.bulk.iter().map(|b| format!("planning:{b}")));
     println!(
-        "{:<22} {:>8} {:>8} {:>10} {:>7} {:>12} {:>10} {:>9}",
-        "shape", "changes", "ops", "saved B", "copies", "memory B", "B per op", "load µs"
+        "{:<22} {:>8} {:>8} {:>10} {:>7} {:>11} {:>11} {:>9} {:>9} {:>10}",
+        "shape",
+        "changes",
+        "ops",
+        "saved B",
+        "copies",
+        "loaded B",
+        "kept B",
+        "kept/op",
+        "load µs",
+        "repack µs"
     );
     let mut points = Vec::new();
     for shape in &shapes {
-        let [changes, ops, saved, memory] = measure(shape, args.fill_mb)?;
-        points.push(([1.0, ops, changes], memory - saved));
+        let kept = measure_both(shape, args.fill_mb)?;
+        points.push(([1.0, kept.ops, kept.changes], kept.memory - kept.saved));
     }
     let [a, b, c] = fit(&points).ok_or_else(|| {
         anyhow!("the shapes do not separate operations from changes: add bulk shapes")
     })?;
-    println!("fit: memory ≈ saved bytes + {a:.0} + {b:.0} × operations + {c:.0} × changes");
+    println!(
+        "fit of the kept copies: memory ≈ saved bytes + {a:.0} + {b:.0} × operations + {c:.0} × changes"
+    );
     let fitted = |x: &[f64; 3]| a + b * x[1] + c * x[2];
     for (x, y) in &points {
         println!(
@@ -81,21 +97,63 @@ fn main() -> anyhow::Result<()> {
         );
     }
     for shape in args.merged.iter().map(|m| format!("planning:{m}")) {
-        let [changes, ops, saved, memory] = measure(&shape, args.fill_mb)?;
-        let predicted = fitted(&[1.0, ops, changes]) + saved;
+        let kept = measure_both(&shape, args.fill_mb)?;
+        let predicted = fitted(&[1.0, kept.ops, kept.changes]) + kept.saved;
         println!(
-            "  {shape} (not fitted): measured {memory:.0}, the fit gives {predicted:.0} ({:+.0} %)",
-            (predicted - memory) / memory.max(1.0) * 100.0
+            "  {shape} (not fitted): kept {:.0}, the fit gives {predicted:.0} ({:+.0} %)",
+            kept.memory,
+            (predicted - kept.memory) / kept.memory.max(1.0) * 100.0
         );
     }
     Ok(())
 }
 
-/// Measures one shape in a fresh process, prints its line (with the copies loaded and the
-/// time of one load) and returns `[changes, operations, saved bytes, memory per copy]`.
-fn measure(shape: &str, fill_mb: usize) -> anyhow::Result<[f64; 4]> {
+/// One shape's measure in one process.
+struct Measured {
+    changes: f64,
+    ops: f64,
+    saved: f64,
+    copies: f64,
+    /// Memory per copy.
+    memory: f64,
+    load_us: f64,
+    repack_us: f64,
+}
+
+/// Measures `shape` as loaded and as kept, each in a fresh process, prints its line and
+/// returns the kept measure.
+fn measure_both(shape: &str, fill_mb: usize) -> anyhow::Result<Measured> {
+    let loaded = measure(shape, fill_mb, false)?;
+    let kept = measure(shape, fill_mb, true)?;
+    let per_op = if kept.ops > 0.0 {
+        (kept.memory - kept.saved) / kept.ops
+    } else {
+        0.0
+    };
+    println!(
+        "{shape:<22} {:>8.0} {:>8.0} {:>10.0} {:>7.0} {:>11.0} {:>11.0} {per_op:>9.0} {:>9.0} {:>10.1}",
+        kept.changes,
+        kept.ops,
+        kept.saved,
+        kept.copies,
+        loaded.memory,
+        kept.memory,
+        loaded.load_us,
+        kept.repack_us
+    );
+    Ok(kept)
+}
+
+/// Measures one shape in a fresh process (its copies repacked or not).
+fn measure(shape: &str, fill_mb: usize, repacked: bool) -> anyhow::Result<Measured> {
+    let mut args = vec!["--one", shape, "--fill-mb"];
+    let fill = fill_mb.to_string();
+    args.push(&fill);
+    if repacked {
+        args.push("--repacked");
+    }
     let out = Command::new(std::env::current_exe()?)
-        .args(["--one", shape, "--fill-mb", &fill_mb.to_string()])
+        .args(&args)
         .output()
         .context("running a measuring process")?;
     if !out.status.success() {
@@ -107,18 +165,18 @@ fn measure(shape: &str, fill_mb: usize) -> anyhow::Result<[f64; 4]> {
         .map(str::parse)
         .collect::<Result<_, _>>()
         .with_context(|| format!("reading `{line}`"))?;
-    let [changes, ops, saved, copies, memory, load_us] = f[..] else {
+    let [changes, ops, saved, copies, memory, load_us, repack_us] = f[..] else {
         bail!("unexpected line `{line}`");
     };
-    let per_op = if ops > 0.0 {
-        (memory - saved) / ops
-    } else {
-        0.0
-    };
-    println!(
-        "{shape:<22} {changes:>8.0} {ops:>8.0} {saved:>10.0} {copies:>7.0} {memory:>12.0} {per_op:>10.0} {load_us:>9.0}"
-    );
-    Ok([changes, ops, saved, memory])
+    Ok(Measured {
+        changes,
+        ops,
+        saved,
+        copies,
+        memory,
+        load_us,
+        repack_us,
+    })
 }
 
 /// Least squares of `y = a + b x1 + c x2` (each point's `x` is `[1, x1, x2]`), solved from
@@ -153,7 +211,7 @@ fn fit(points: &[([f64; 3], f64)]) -> Option<[f64; 3]> {
     Some([m[0][3] / m[0][0], m[1][3] / m[1][1], m[2][3] / m[2][2]])
 }
 
-fn measure_here(shape: &str, fill_mb: usize) -> anyhow::Result<()> {
+fn measure_here(shape: &str, fill_mb: usize, repacked: bool) -> anyhow::Result<()> {
     // `SHAPE+K`: the document as the server holds it after K more one-cell syncs merged into
     // the loaded copy (a request and its decision each), rather than freshly loaded.
     let (base, merged) = match shape.split_once('+') {
@@ -170,20 +228,36 @@ fn measure_here(shape: &str, fill_mb: usize) -> anyhow::Result<()> {
     let before = rss_bytes()?;
     let mut loaded = Vec::with_capacity(copies);
     let mut loading = std::time::Duration::ZERO;
+    let mut repacking = std::time::Duration::ZERO;
+    // As a slot lets go of its document: after the load, then after each sync.
+    let let_go = |copy: &mut Loaded, repacking: &mut std::time::Duration| {
+        if repacked {
+            let started = std::time::Instant::now();
+            copy.repack();
+            *repacking = started.elapsed();
+        }
+    };
+    let mut repacked_total = std::time::Duration::ZERO;
     for _ in 0..copies {
         let started = std::time::Instant::now();
-        let mut copy = AutoCommit::load(&bytes)?;
+        let doc = AutoCommit::load(&bytes)?;
         loading += started.elapsed();
+        let mut copy = Loaded::new(doc, 1, 1, bytes.len());
+        let_go(&mut copy, &mut repacking);
         for change in &later {
-            merge_as_the_server_does(&mut copy, change)?;
+            merge_as_the_server_does(&mut copy.doc, change)?;
+            let_go(&mut copy, &mut repacking);
         }
+        // The time of the last repack: one copy of the document as it is kept.
+        repacked_total += repacking;
         loaded.push(copy);
     }
     let after = rss_bytes()?;
     let per_doc = after.saturating_sub(before) as f64 / copies as f64;
     let load_us = loading.as_secs_f64() * 1e6 / copies as f64;
+    let repack_us = repacked_total.as_secs_f64() * 1e6 / copies as f64;
     println!(
-        "{} {} {} {} {per_doc:.0} {load_us:.1}",
+        "{} {} {} {} {per_doc:.0} {load_us:.1} {repack_us:.1}",
         stats.num_changes,
         stats.num_ops,
         bytes.len(),

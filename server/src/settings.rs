@@ -41,11 +41,12 @@ pub struct Settings {
     /// Each document is charged an estimate from its operations and stored size
     /// (`docs::cache::estimated_bytes`). Replaces the former count, `doc_cache_capacity`.
     ///
-    /// The default holds the documents of about 1,600 families early in the year (an empty
-    /// planning, a dossier and a ledger: about 100 KB together), so that a town of 1,000
-    /// families all syncing on a Sunday evening reloads nothing, and leaves room for the
-    /// rest of the server within 256 MB at 10,000 families. 64 MiB made such a town reload
-    /// two documents of three at every sync (see `docs/BENCHMARKS.md`).
+    /// The default holds the documents of well over 1,600 families early in the year (an
+    /// empty planning, a dossier and a ledger: at most 100 KB together, 20 KB for the first
+    /// two once repacked), so that a town of 1,000 families all syncing on a Sunday evening
+    /// reloads nothing, and leaves room for the rest of the server within 256 MB at 10,000
+    /// families. 64 MiB made such a town reload two documents of three at every sync, before
+    /// documents were repacked (see `docs/BENCHMARKS.md`).
     pub doc_cache_bytes: usize,
     /// Connections to the database.
     pub db_max_connections: u32,

@@ -1,11 +1,11 @@
 //! Which loaded documents stay in memory: bounded by the memory they take, not by their
 //! number, least recently used out first, and never one that someone holds or waits for.
 //!
-//! A planning of a thousand booked cells takes 300 to 700 KB once loaded (booked at once or
-//! cell by cell) and about twice that once syncs merged into it, a new family's dossier
-//! about 30 KB: a bound by count would either waste memory on small documents or let
-//! a few large ones blow it. Each entry is charged an estimate of its
-//! memory ([`estimated_bytes`]), updated whenever its user lets go of it.
+//! A planning of a thousand booked cells takes 340 to 730 KB as the server keeps it (booked
+//! at once or cell by cell, repacked: see [`super::repack`]), a new family's dossier about
+//! 10 KB: a bound by count would either waste memory on small documents or let a few large
+//! ones blow it. Each entry is charged an estimate of its memory ([`estimated_bytes`]),
+//! updated whenever its user lets go of it.
 
 use super::store::{Loaded, Slot};
 use automerge::ReadDoc;
@@ -21,57 +21,64 @@ pub type SharedSlot = Arc<tokio::sync::Mutex<Slot>>;
 /// `an_empty_slot_is_charged_at_least_its_fixed_parts`).
 pub const EMPTY_SLOT_BYTES: usize = 256;
 
-/// Memory per Automerge operation of a freshly loaded document, beyond its stored bytes.
+/// Memory per Automerge operation of a document as the server keeps it (repacked), beyond
+/// its stored bytes.
 ///
-/// Measured with `cartable-docmem` (bench/src/docmem.rs; 3 December 2026, automerge 0.12,
+/// Measured with `cartable-docmem` (bench/src/docmem.rs; 5 December 2026, automerge 0.12,
 /// mimalloc): it builds plannings of 0 to 1,000 booked cells, a request written by a
 /// parent's device and a decision written by the server per cell, either each its own
 /// change (a cell booked per sync) or many per change (a year or a month booked at once and
-/// the sync that decided them), and a dossier; loads 400 to 6,600 copies of each in a fresh
-/// process and divides the growth of VmRSS by the number of copies. Fitted over the ten
-/// shapes: memory ≈ saved bytes + 25,527 + 140 × operations + 183 × changes (a planning of
-/// 1,000 cells, 2,006 operations: 688 KB when each request and decision was its own change,
-/// 325 KB when the year was booked and decided at once; an empty planning 18 KB; a dossier
-/// of two children 32 KB). See `docs/BENCHMARKS.md`.
-pub const BYTES_PER_OP: usize = 140;
+/// the sync that decided them), and a dossier; loads 800 to 13,000 copies of each in a fresh
+/// process, repacks them as a slot does when let go, and divides the growth of VmRSS by the
+/// number of copies. Fitted over the ten shapes: memory ≈ saved bytes + 5,912 + 169 ×
+/// operations + 183 × changes; the constants here round it up (7 KiB, 170, 190). A planning
+/// of 1,000 cells, 2,006 operations: 731 KB when each request and decision was its own
+/// change, 381 KB when the year was booked and decided at once; an empty planning 9 KB; a
+/// dossier of two children 10 KB. The rounded fit is within 8 % either way of every
+/// planning, repacked after 1 to 50 syncs merged into it too, and charges the dossier 43 %
+/// more. See `docs/BENCHMARKS.md`.
+pub const BYTES_PER_OP: usize = 170;
 
-/// Memory per change of a freshly loaded document's history (its entry in the change graph,
-/// hash and dependencies), beyond its operations; fitted with [`BYTES_PER_OP`].
-pub const BYTES_PER_CHANGE: usize = 180;
+/// Memory per change of a repacked document's history (its entry in the change graph, hash
+/// and dependencies), beyond its operations; fitted with [`BYTES_PER_OP`].
+pub const BYTES_PER_CHANGE: usize = 190;
 
 /// Memory of a loaded document per byte of its stored form (snapshot and chunks).
 pub const BYTES_PER_SAVED_BYTE: usize = 1;
 
-/// Fixed memory of a loaded document (the fit's constant: op set, change graph, indexes).
-pub const BYTES_PER_DOCUMENT: usize = 26 * 1024;
+/// Fixed memory of a repacked document (the fit's constant: op set, change graph, indexes).
+pub const BYTES_PER_DOCUMENT: usize = 7 * 1024;
 
-/// Memory per operation that a loaded document takes on once a change is applied to it
-/// (measured in the same `cartable-docmem` run, with syncs merged into loaded copies as
-/// `docs/merge.rs` does: the 1,000-cell plannings above take 478 KB and 878 KB after one
-/// sync, 683 KB and 1,082 KB after ten, 700 KB and 1,211 KB after fifty, 1,106 KB after two
-/// hundred for the one booked at once).
+/// Memory per operation that a document not repacked since it was loaded or changed may
+/// take beyond a repacked copy: a load lays its columns out with slack, and applying a
+/// change splits and extends them. Measured in the same `cartable-docmem` run: the
+/// 1,000-cell plannings take 389 KB and 726 KB as loaded and 768 KB and 1,282 KB after fifty
+/// syncs merged without repacking, against 381 KB and 731 KB freshly repacked, 394 KB and
+/// 807 KB repacked after the fifty syncs; 170 B per operation and 1,000 B per change applied
+/// bound those cases.
 pub const BYTES_PER_OP_ONCE_CHANGED: usize = 170;
 
-/// Memory per change applied to a document since it was loaded (fitted with
-/// [`BYTES_PER_OP_ONCE_CHANGED`]: about five times what the same change costs in a fresh load).
+/// Memory per change applied to a document since it was loaded or repacked, on top of
+/// [`BYTES_PER_OP_ONCE_CHANGED`] (about five times what the same change costs in a repacked
+/// copy).
 pub const BYTES_PER_CHANGE_APPLIED: usize = 1_000;
 
 /// Estimated memory of a loaded document, from its operation and change counts, its stored
-/// size and the changes applied since it was loaded; a value hydrated from it and kept
-/// (`Loaded::hydrated`, a dossier for the rules) is charged its stored size once more (its
-/// strings and maps, uncompressed but without Automerge's history).
+/// size and whether it was repacked since it was loaded or last changed; a value hydrated
+/// from it and kept (`Loaded::hydrated`, a dossier for the rules) is charged its stored size
+/// once more (its strings and maps, uncompressed but without Automerge's history).
 pub fn estimated_bytes(loaded: &Loaded) -> usize {
     let stats = loaded.doc.stats();
     let ops = usize::try_from(stats.num_ops).unwrap_or(usize::MAX);
     let changes = usize::try_from(stats.num_changes).unwrap_or(usize::MAX);
-    let applied = usize::try_from(stats.num_changes.saturating_sub(loaded.changes_at_load))
+    let applied = usize::try_from(stats.num_changes.saturating_sub(loaded.changes_at_copy))
         .unwrap_or(usize::MAX);
     let hydrated = if loaded.hydrated.is_some() {
         loaded.stored_bytes
     } else {
         0
     };
-    let once_changed = if applied > 0 {
+    let slack = if loaded.needs_repack() {
         ops.saturating_mul(BYTES_PER_OP_ONCE_CHANGED)
             .saturating_add(applied.saturating_mul(BYTES_PER_CHANGE_APPLIED))
     } else {
@@ -81,7 +88,7 @@ pub fn estimated_bytes(loaded: &Loaded) -> usize {
         .saturating_add(ops.saturating_mul(BYTES_PER_OP))
         .saturating_add(changes.saturating_mul(BYTES_PER_CHANGE))
         .saturating_add(loaded.stored_bytes.saturating_mul(BYTES_PER_SAVED_BYTE))
-        .saturating_add(once_changed)
+        .saturating_add(slack)
         .saturating_add(hydrated)
 }
 
@@ -388,27 +395,32 @@ mod tests {
     }
 
     #[test]
-    fn a_document_changed_since_it_was_loaded_is_charged_more_than_a_fresh_load() {
+    fn a_document_loaded_or_changed_is_charged_its_slack_until_repacked() {
         let mut doc = hundred_keys(100);
         let stored = doc.save();
         let fresh = automerge::AutoCommit::load(&stored).expect("load");
         let mut loaded = Loaded::new(fresh, 1, 1, stored.len());
-        let before = estimated_bytes(&loaded);
+        let as_loaded = estimated_bytes(&loaded);
+        loaded.repack();
+        let repacked = estimated_bytes(&loaded);
+        assert_eq!(
+            as_loaded,
+            repacked + 100 * BYTES_PER_OP_ONCE_CHANGED,
+            "a load's slack is charged until the copy is repacked"
+        );
         automerge::transaction::Transactable::put(&mut loaded.doc, automerge::ROOT, "k0", -1)
             .expect("put");
         loaded.doc.commit();
         assert!(
             estimated_bytes(&loaded)
-                >= before + 100 * BYTES_PER_OP_ONCE_CHANGED + BYTES_PER_CHANGE_APPLIED,
+                >= repacked + 100 * BYTES_PER_OP_ONCE_CHANGED + BYTES_PER_CHANGE_APPLIED,
             "the operations of a changed document and the change applied are charged"
         );
-        let saved = loaded.doc.save();
-        let reloaded = Loaded::new(
-            automerge::AutoCommit::load(&saved).expect("reload"),
-            2,
-            1,
-            saved.len(),
+        loaded.repack();
+        assert_eq!(
+            estimated_bytes(&loaded),
+            repacked + BYTES_PER_CHANGE + BYTES_PER_OP,
+            "repacked again: the fit of its one more change and operation"
         );
-        assert!(estimated_bytes(&reloaded) < estimated_bytes(&loaded));
     }
 }

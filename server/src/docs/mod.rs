@@ -18,6 +18,7 @@ pub mod orphans;
 pub mod place_locks;
 pub mod publication;
 pub mod redecide;
+pub mod repack;
 pub mod requested;
 pub mod review;
 pub mod store;

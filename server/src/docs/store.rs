@@ -31,16 +31,20 @@ pub struct Loaded {
     /// Its last hydration by [`DocStore::read_shared`], reused while the document is
     /// unchanged.
     pub hydrated: Option<Hydrated>,
-    /// Changes in its history when it was loaded: those applied since make it take more
-    /// memory than a fresh load of the same history (see `cache::estimated_bytes`).
-    pub changes_at_load: u64,
+    /// Changes in its history when this copy was made (loaded, or repacked: see
+    /// [`super::repack`]): those applied since make it take more memory than a fresh copy of
+    /// the same history (see `cache::estimated_bytes`).
+    pub changes_at_copy: u64,
+    /// Whether this copy was repacked (laid out tight) rather than loaded.
+    pub repacked: bool,
 }
 
 impl Loaded {
     /// A document just loaded from (or stored to) storage at `version`.
     pub fn new(doc: AutoCommit, version: i64, chunks: i64, stored_bytes: usize) -> Self {
         Self {
-            changes_at_load: doc.stats().num_changes,
+            changes_at_copy: doc.stats().num_changes,
+            repacked: false,
             doc,
             version,
             chunks,
@@ -85,8 +89,9 @@ pub struct Slot {
     pub loaded: Option<Box<Loaded>>,
 }
 
-/// A locked slot. Letting go of it tells the cache what the document now costs, which may
-/// evict other idle documents.
+/// A locked slot. Letting go of it repacks a document loaded or changed meanwhile (see
+/// [`super::repack`]) and tells the cache what the document now costs, which may evict other
+/// idle documents.
 pub struct SlotGuard {
     guard: tokio::sync::OwnedMutexGuard<Slot>,
     slot: SharedSlot,
@@ -109,6 +114,9 @@ impl DerefMut for SlotGuard {
 
 impl Drop for SlotGuard {
     fn drop(&mut self) {
+        if let Some(loaded) = self.guard.loaded.as_deref_mut() {
+            loaded.repack();
+        }
         let bytes = slot_bytes(&self.guard);
         let evicted = self
             .cache
