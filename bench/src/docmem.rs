@@ -229,33 +229,32 @@ fn measure_here(shape: &str, fill_mb: usize, repacked: bool) -> anyhow::Result<(
     let mut loaded = Vec::with_capacity(copies);
     let mut loading = std::time::Duration::ZERO;
     let mut repacking = std::time::Duration::ZERO;
-    // As a slot lets go of its document: after the load, then after each sync.
-    let let_go = |copy: &mut Loaded, repacking: &mut std::time::Duration| {
+    // As a slot lets go of its document: after the load, then after each sync; the time of
+    // the last repack (one copy of the document as it is kept).
+    let let_go = |copy: &mut Loaded| -> std::time::Duration {
+        let started = std::time::Instant::now();
         if repacked {
-            let started = std::time::Instant::now();
             copy.repack();
-            *repacking = started.elapsed();
         }
+        started.elapsed()
     };
-    let mut repacked_total = std::time::Duration::ZERO;
     for _ in 0..copies {
         let started = std::time::Instant::now();
         let doc = AutoCommit::load(&bytes)?;
         loading += started.elapsed();
         let mut copy = Loaded::new(doc, 1, 1, bytes.len());
-        let_go(&mut copy, &mut repacking);
+        let mut last = let_go(&mut copy);
         for change in &later {
             merge_as_the_server_does(&mut copy.doc, change)?;
-            let_go(&mut copy, &mut repacking);
+            last = let_go(&mut copy);
         }
-        // The time of the last repack: one copy of the document as it is kept.
-        repacked_total += repacking;
+        repacking += last;
         loaded.push(copy);
     }
     let after = rss_bytes()?;
     let per_doc = after.saturating_sub(before) as f64 / copies as f64;
     let load_us = loading.as_secs_f64() * 1e6 / copies as f64;
-    let repack_us = repacked_total.as_secs_f64() * 1e6 / copies as f64;
+    let repack_us = repacking.as_secs_f64() * 1e6 / copies as f64;
     println!(
         "{} {} {} {} {per_doc:.0} {load_us:.1} {repack_us:.1}",
         stats.num_changes,

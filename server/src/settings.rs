@@ -37,16 +37,17 @@ pub struct Settings {
     /// Incremental chunks a document may have before it is compacted into a snapshot.
     pub compaction_threshold: i64,
     /// Estimated memory, in bytes, of the documents kept loaded; beyond it the least
-    /// recently used idle ones are evicted (`CARTABLE_DOC_CACHE_BYTES`, default 160 MiB).
+    /// recently used idle ones are evicted (`CARTABLE_DOC_CACHE_BYTES`, default 96 MiB).
     /// Each document is charged an estimate from its operations and stored size
     /// (`docs::cache::estimated_bytes`). Replaces the former count, `doc_cache_capacity`.
     ///
-    /// The default holds the documents of well over 1,600 families early in the year (an
-    /// empty planning, a dossier and a ledger: at most 100 KB together, 20 KB for the first
-    /// two once repacked), so that a town of 1,000 families all syncing on a Sunday evening
+    /// The default holds the documents of about 1,600 families early in the year (a planning
+    /// of a few dozen bookings, a dossier and a ledger, repacked: 1,000 such families were
+    /// charged 60 MB), so that a town of 1,000 families all syncing on a Sunday evening
     /// reloads nothing, and leaves room for the rest of the server within 256 MB at 10,000
-    /// families. 64 MiB made such a town reload two documents of three at every sync, before
-    /// documents were repacked (see `docs/BENCHMARKS.md`).
+    /// families. 160 MiB, the default before the
+    /// cache's estimates were fitted to repacked documents, took the server's own memory to
+    /// 308 MB at 10,000 families (see `docs/BENCHMARKS.md`, "Memory of a loaded document").
     pub doc_cache_bytes: usize,
     /// Connections to the database.
     pub db_max_connections: u32,
@@ -129,7 +130,7 @@ impl Default for Settings {
             staff_session_idle_secs: 30 * 60,
             staff_session_max_secs: 12 * 60 * 60,
             compaction_threshold: 16,
-            doc_cache_bytes: 160 * 1024 * 1024,
+            doc_cache_bytes: 96 * 1024 * 1024,
             db_max_connections: 16,
             max_document_bytes: 10 * 1024 * 1024,
             family_documents_quota_bytes: 200 * 1024 * 1024,
@@ -457,7 +458,7 @@ mod tests {
 
     #[test]
     fn the_document_cache_is_bounded_in_bytes_and_the_former_count_is_refused() {
-        assert_eq!(Settings::default().doc_cache_bytes, 160 * 1024 * 1024);
+        assert_eq!(Settings::default().doc_cache_bytes, 96 * 1024 * 1024);
         let mut s = Settings::default();
         s.apply_env([(
             "CARTABLE_DOC_CACHE_BYTES".to_string(),

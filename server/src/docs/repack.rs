@@ -11,8 +11,9 @@
 //! repacked) but takes 807 instead of 1,282 KB after fifty syncs. The copy costs 4 to 12 µs
 //! for a dossier, an empty planning or a month's worth, and 16 to 190 µs for a booked year,
 //! against 1.7 to 7 ms to load the year again. With the demo's rules and booked years
-//! (`cartable-loadgen`, 1,000 families), the default 160 MiB then held 406 documents instead
-//! of 216, and a booking sync loaded 0.70 plannings from storage instead of 0.88.
+//! (`cartable-loadgen`, 1,000 families), a cache of 160 MiB (the default then) held 387
+//! documents instead of 216, and a booking sync loaded 0.73 plannings from storage instead
+//! of 0.88.
 //!
 //! So a slot repacks its document when its user lets go of it, once after each load and
 //! once after each write that changed it ([`Loaded::repack`]); the cache charges the memory of
