@@ -509,7 +509,12 @@ fn measure(
     let (over_capacity, full_days) = client::places_held(&devices);
     let loaded_docs = match target {
         Target::InProcess { srv, .. } => {
-            Some((srv.state.docs.loaded_count(), srv.state.docs.loaded_bytes()))
+            let docs = &srv.state.docs;
+            Some((
+                docs.loaded_count(),
+                docs.loaded_bytes(),
+                docs.writes().peak(),
+            ))
         }
         Target::External { .. } => None,
     };
@@ -546,8 +551,9 @@ fn measure(
             "seed_s": seed_secs,
             "login_s": login_secs,
             "phases": summaries.iter().map(Summary::to_json).collect::<Vec<_>>(),
-            "server_loaded_docs": loaded_docs.map(|(n, _)| n),
-            "server_loaded_docs_estimated_bytes": loaded_docs.map(|(_, b)| b),
+            "server_loaded_docs": loaded_docs.map(|(n, _, _)| n),
+            "server_loaded_docs_estimated_bytes": loaded_docs.map(|(_, b, _)| b),
+            "server_writes_holding_a_document_peak": loaded_docs.map(|(_, _, w)| w),
             "process_rss_mb": rss_mb,
             "days_full": full_days,
             "days_over_capacity": over_capacity,
@@ -670,7 +676,7 @@ fn print_table(
     summaries: &[Summary],
     seed_secs: f64,
     login_secs: f64,
-    loaded_docs: Option<(usize, usize)>,
+    loaded_docs: Option<(usize, usize, usize)>,
     rss_mb: Option<f64>,
 ) {
     println!();
@@ -849,9 +855,9 @@ fn print_table(
         }
     }
     match loaded_docs {
-        Some((count, bytes)) => println!(
-            "server documents in memory: {count} (estimated {:.1} MB); process RSS (server + \
-             load generator): {}",
+        Some((count, bytes, writes)) => println!(
+            "server documents in memory: {count} (estimated {:.1} MB), at most {writes} held \
+             by writes at once; process RSS (server + load generator): {}",
             bytes as f64 / 1_048_576.0,
             rss_mb.map_or("?".to_string(), |m| format!("{m:.0} MB"))
         ),

@@ -56,6 +56,8 @@ pub struct Shared {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub docs: Arc<DocStore>,
+    /// Turns of the syncs that write a document (see [`docs::writers`]).
+    pub sync_writers: Arc<docs::writers::SyncWriters>,
     /// Supporting documents' bytes, under `<data_dir>/files` (never served as a folder).
     pub files: Arc<dyn object_store::ObjectStore>,
     pub seen: Arc<seen::LastSeen>,
@@ -107,6 +109,7 @@ impl AppState {
         Ok(AppState(Arc::new(Shared {
             files: Arc::new(files),
             docs: Arc::new(DocStore::new(db.clone(), actor, settings.doc_cache_bytes)),
+            sync_writers: Arc::new(docs::writers::SyncWriters::new(settings.sync_writers)),
             seen: Arc::new(seen::LastSeen::default()),
             clock: Arc::new(clock::SystemClock),
             catalogues: Arc::default(),

@@ -49,6 +49,11 @@ pub struct Settings {
     /// cache's estimates were fitted to repacked documents, took the server's own memory to
     /// 308 MB at 10,000 families (see `docs/BENCHMARKS.md`, "Memory of a loaded document").
     pub doc_cache_bytes: usize,
+    /// Syncs that may write a document at once (`CARTABLE_SYNC_WRITERS`, default 128, twice
+    /// the group commit's largest batch). A writing sync keeps its document in memory until
+    /// its commit, outside `doc_cache_bytes`; the others wait for a turn with nothing loaded
+    /// (see `docs::writers`).
+    pub sync_writers: usize,
     /// Connections to the database.
     pub db_max_connections: u32,
     /// Largest accepted supporting document (PDF, JPEG, PNG), in bytes.
@@ -131,6 +136,7 @@ impl Default for Settings {
             staff_session_max_secs: 12 * 60 * 60,
             compaction_threshold: 16,
             doc_cache_bytes: 96 * 1024 * 1024,
+            sync_writers: 128,
             db_max_connections: 16,
             max_document_bytes: 10 * 1024 * 1024,
             family_documents_quota_bytes: 200 * 1024 * 1024,
@@ -184,6 +190,7 @@ impl fmt::Debug for Settings {
             .field("staff_session_max_secs", &self.staff_session_max_secs)
             .field("compaction_threshold", &self.compaction_threshold)
             .field("doc_cache_bytes", &self.doc_cache_bytes)
+            .field("sync_writers", &self.sync_writers)
             .field("db_max_connections", &self.db_max_connections)
             .field("max_document_bytes", &self.max_document_bytes)
             .field(
@@ -358,6 +365,7 @@ impl Settings {
                     self.compaction_threshold = parse(&name, &value)?
                 }
                 "CARTABLE_DOC_CACHE_BYTES" => self.doc_cache_bytes = parse(&name, &value)?,
+                "CARTABLE_SYNC_WRITERS" => self.sync_writers = parse(&name, &value)?,
                 // A count of documents: ignoring it would leave its owner believing it applies.
                 "CARTABLE_DOC_CACHE_CAPACITY" => {
                     return Err(SettingsError::Retired {
@@ -483,6 +491,21 @@ mod tests {
         );
         let from_file: Settings = toml::from_str("doc_cache_bytes = 2048").expect("known key");
         assert_eq!(from_file.doc_cache_bytes, 2048);
+    }
+
+    #[test]
+    fn writing_syncs_are_bounded_by_a_setting() {
+        assert_eq!(Settings::default().sync_writers, 128);
+        let mut s = Settings::default();
+        s.apply_env([("CARTABLE_SYNC_WRITERS".to_string(), "16".to_string())])
+            .expect("a count");
+        assert_eq!(s.sync_writers, 16);
+        let err = s
+            .apply_env([("CARTABLE_SYNC_WRITERS".to_string(), "many".to_string())])
+            .expect_err("not a count");
+        assert!(err.to_string().contains("CARTABLE_SYNC_WRITERS"), "{err}");
+        let from_file: Settings = toml::from_str("sync_writers = 4").expect("known key");
+        assert_eq!(from_file.sync_writers, 4);
     }
 
     #[test]

@@ -136,13 +136,12 @@ pub async fn handle(
     }
     // "Mes Factures": the family's ledger appears with its first sync.
     if !visible.iter().any(|(d, _)| d.kind == DocKind::Ledger) {
-        match Box::pin(crate::invoicing::ledger::ensure(
-            state,
-            structure_id,
-            &device.family_id,
-        ))
-        .await
-        {
+        // Written like a sync's document, so in a turn (see `docs::writers`).
+        let created = Box::pin(async {
+            let _turn = state.sync_writers.turn().await?;
+            crate::invoicing::ledger::ensure(state, structure_id, &device.family_id).await
+        });
+        match created.await {
             Ok(row) => visible.push((row, None)),
             Err(e) => {
                 tracing::warn!(error = %e, family_id = %device.family_id, "ledger not created")
@@ -255,6 +254,9 @@ async fn sync_doc(
     }
 
     if brings_changes {
+        // A turn first: the document stays loaded until the commit, so the syncs waiting
+        // for the write gate would otherwise each hold theirs (see `docs::writers`).
+        let _turn = state.sync_writers.turn().await?;
         // Gather what deciding needs before taking the write gate: loading other documents
         // while holding it could deadlock with a writer of those documents.
         let inputs = if row.kind == DocKind::Planning {

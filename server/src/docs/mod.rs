@@ -24,5 +24,6 @@ pub mod review;
 pub mod store;
 pub mod up_to_date;
 pub mod write;
+pub mod writers;
 
 pub use cartable_reconcile::patches::touched_keys;

@@ -8,6 +8,7 @@
 use super::cache::{SharedSlot, SlotCache, slot_bytes};
 use super::hydrated::HydratedValues;
 use super::place_locks::PlaceLocks;
+use super::writers::WriteGauge;
 use crate::db::chunk_codec::StoredDoc;
 use crate::db::{Backend, Db, documents};
 use crate::error::AppError;
@@ -138,6 +139,8 @@ pub struct DocStore {
     loads: AtomicU64,
     /// Values hydrated by [`DocStore::read_shared`], kept after their documents left memory.
     hydrated: HydratedValues,
+    /// Writes holding a document (see [`super::writers`]).
+    writes: Arc<WriteGauge>,
 }
 
 impl DocStore {
@@ -152,6 +155,7 @@ impl DocStore {
             place_locks: Arc::default(),
             loads: AtomicU64::new(0),
             hydrated: HydratedValues::default(),
+            writes: Arc::default(),
         }
     }
 
@@ -317,6 +321,11 @@ impl DocStore {
     /// or needs none, loads none).
     pub fn loads(&self) -> u64 {
         self.loads.load(Ordering::Relaxed)
+    }
+
+    /// Writes holding a document now and at most since start (see [`super::writers`]).
+    pub fn writes(&self) -> &Arc<WriteGauge> {
+        &self.writes
     }
 
     /// Estimated memory of the documents in memory, in bytes.

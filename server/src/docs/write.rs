@@ -13,6 +13,7 @@
 
 use super::place_locks::{PlaceGuards, PlaceLocks};
 use super::store::{DocStore, Loaded, SlotGuard};
+use super::writers::WriteMark;
 use crate::db::document_batch::NewVersion;
 use crate::db::{Backend, Conn, Db, DirectTx, chunk_codec, documents, places};
 use crate::error::{AppError, AppResult};
@@ -52,6 +53,8 @@ pub struct DocWrite {
     encoded: Option<Encoded>,
     /// Heads before this write.
     pub before: Vec<ChangeHash>,
+    /// Counts this write among those holding a document while it lives.
+    _counted: WriteMark,
 }
 
 impl DocStore {
@@ -85,6 +88,7 @@ impl DocStore {
             conn_used: false,
             encoded: None,
             before: Vec::new(),
+            _counted: self.writes().enter(),
         };
         match db.backend {
             Backend::Sqlite => {
