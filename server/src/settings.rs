@@ -136,7 +136,7 @@ impl Default for Settings {
             staff_session_max_secs: 12 * 60 * 60,
             compaction_threshold: 16,
             doc_cache_bytes: 96 * 1024 * 1024,
-            sync_writers: 128,
+            sync_writers: 2 * crate::db::group_commit::MAX_BATCH,
             db_max_connections: 16,
             max_document_bytes: 10 * 1024 * 1024,
             family_documents_quota_bytes: 200 * 1024 * 1024,
