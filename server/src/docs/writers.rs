@@ -10,6 +10,12 @@
 //! their request. Twice the group commit's largest batch by default, so that a batch fills
 //! while the one before commits.
 //!
+//! The turns are taken by the sync, not by [`super::store::DocStore::begin_write`]: a sync
+//! writes one document at a time and gives its turn back before the next, while the other
+//! writers (staff pages, closures, invoice runs: some eighty call sites) come a few at a time
+//! and were not checked for one that begins a write while holding another, which would wait
+//! forever once every turn is taken.
+//!
 //! [`WriteGauge`] counts the writes holding a document ([`super::write::DocWrite`]), with
 //! the most at once since start.
 
