@@ -64,6 +64,17 @@ pub async fn load_bytes_many(
     Ok(out)
 }
 
+/// Sets the versions of `rows` documents, bound as (id, version) pairs: each looked up by its
+/// id whatever the statistics say ([`multi_row::column`]).
+pub fn set_versions_sql(rows: usize) -> String {
+    format!(
+        "UPDATE documents SET version = v.column2 FROM (VALUES {}) AS v \
+         WHERE documents.id = v.column1 AND documents.id IN ({})",
+        multi_row::values(rows, 2),
+        multi_row::column(rows, 2, 1)
+    )
+}
+
 /// One document's next stored version.
 #[derive(Debug, Clone, Copy)]
 pub struct NewVersion<'a> {
@@ -116,16 +127,68 @@ pub async fn store_versions(
         q.execute(&mut *conn).await?;
     }
     for chunk in versions.chunks(rows_per_statement(2)) {
-        let sql = format!(
-            "UPDATE documents SET version = v.column2 FROM (VALUES {}) AS v \
-             WHERE documents.id = v.column1",
-            multi_row::values(chunk.len(), 2)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(set_versions_sql(chunk.len())));
         for v in chunk {
             q = q.bind(v.doc_id.as_str()).bind(v.version);
         }
         q.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::set_versions_sql;
+    use sqlx::{AnyConnection, Row};
+
+    /// Has `conn` plan with statistics that say `documents` holds one row, as a connection
+    /// does that opened (or last reloaded them) before a town's families were imported.
+    async fn documents_thought_empty(conn: &mut AnyConnection) {
+        for sql in [
+            "ANALYZE",
+            "DELETE FROM sqlite_stat1 WHERE tbl = 'documents'",
+            "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES \
+             ('documents', 'sqlite_autoindex_documents_1', '1 1'), \
+             ('documents', 'documents_owner', '1 1 1'), \
+             ('documents', 'documents_family_kind', '1 1 1'), \
+             ('documents', 'documents_visible', '1 1 1 1 1 1 1')",
+            // Reloads the statistics into this connection's planner.
+            "ANALYZE sqlite_schema",
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut *conn)
+                .await
+                .expect(sql);
+        }
+    }
+
+    #[tokio::test]
+    async fn versions_are_set_by_key_even_when_the_statistics_say_the_table_is_empty() {
+        let (db, _dir) = crate::db::temporary_sqlite().await;
+        let mut conn = db.pool.acquire().await.expect("connection");
+        documents_thought_empty(&mut conn).await;
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "EXPLAIN QUERY PLAN {}",
+            set_versions_sql(100)
+        )));
+        for i in 0..100_i64 {
+            query = query.bind(format!("document-{i}")).bind(i);
+        }
+        let plan: Vec<String> = query
+            .fetch_all(&mut *conn)
+            .await
+            .expect("plan")
+            .iter()
+            .map(|r| r.get::<String, _>("detail"))
+            .collect();
+        assert!(
+            plan.iter()
+                .any(|d| d.starts_with("SEARCH documents") && d.contains("(id=?)")),
+            "{plan:#?}"
+        );
+        assert!(
+            !plan.iter().any(|d| d.starts_with("SCAN documents")),
+            "{plan:#?}"
+        );
+    }
 }

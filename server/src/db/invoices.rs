@@ -304,10 +304,13 @@ pub async fn issued_among(
             .map(|i| format!("(${i}, $2)"))
             .collect::<Vec<_>>()
             .join(", ");
+        // The list of families again: looked up by key whatever the statistics say
+        // (`multi_row::column`).
+        let families = multi_row::list(3, chunk.len());
         let sql = format!(
             "SELECT i.family_id, i.number FROM (VALUES {pairs}) AS f \
              JOIN invoices i ON i.family_id = f.column1 AND i.run_month = f.column2 \
-             WHERE i.structure_id = $1"
+             WHERE i.structure_id = $1 AND i.family_id IN ({families})"
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(structure_id)

@@ -43,6 +43,20 @@ pub fn values(rows: usize, columns: usize) -> String {
         .join(", ")
 }
 
+/// The placeholders of column `column` (from 1) of [`values`]`(rows, columns)`, as an `IN (…)`
+/// list: `UPDATE t … FROM (VALUES …) AS v WHERE t.id = v.column1 AND t.id IN (…)` looks each
+/// row up by its key whatever the planner's statistics say. Without the list, SQLite with
+/// statistics gathered while the table was nearly empty (the minute after a town's families
+/// are imported, or a connection opened before they were) scanned the whole table for each
+/// row of the `VALUES`: 43 ms instead of 1.6 ms for a hundred documents' versions among
+/// 30,000.
+pub fn column(rows: usize, columns: usize, column: usize) -> String {
+    (0..rows)
+        .map(|r| format!("${}", r * columns + column))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,6 +66,9 @@ mod tests {
         assert_eq!(list(2, 3), "$2, $3, $4");
         assert_eq!(values(2, 3), "($1, $2, $3), ($4, $5, $6)");
         assert_eq!(values(0, 3), "");
+        assert_eq!(column(3, 2, 1), "$1, $3, $5");
+        assert_eq!(column(2, 3, 2), "$2, $5");
+        assert_eq!(column(0, 3, 1), "");
     }
 
     #[test]

@@ -351,8 +351,10 @@ pub(super) async fn mark_published_many(
         let sql = format!(
             "UPDATE ledger_publications SET published = v.column2 FROM (VALUES {}) AS v \
              WHERE ledger_publications.family_id = v.column1 \
+             AND ledger_publications.family_id IN ({}) \
              AND ledger_publications.published < v.column2",
-            multi_row::values(chunk.len(), 2)
+            multi_row::values(chunk.len(), 2),
+            multi_row::column(chunk.len(), 2, 1)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (family_id, wanted) in chunk {

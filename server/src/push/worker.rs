@@ -385,8 +385,10 @@ async fn set_outcomes(
              lease_until_ms = NULL, last_status = v.column4, last_error = v.column5, \
              finished_at_ms = CASE WHEN v.column2 = 'pending' THEN NULL ELSE ${now_at} END \
              FROM (VALUES {}) AS v \
-             WHERE push_deliveries.id = v.column1 AND push_deliveries.state = 'pending'",
-            multi_row::values(chunk.len(), COLUMNS)
+             WHERE push_deliveries.id = v.column1 AND push_deliveries.id IN ({}) \
+             AND push_deliveries.state = 'pending'",
+            multi_row::values(chunk.len(), COLUMNS),
+            multi_row::column(chunk.len(), COLUMNS, 1)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for o in chunk {
