@@ -61,7 +61,10 @@ class DossierAddAndAbsenceTest {
         scrolledTo(field("Date de naissance")).performTextClearance()
         scrolledTo(field("Date de naissance")).performTextInput("12/09/2021")
         scrolledTo(hasText("Ajouter")).performClick()
-        waitFor("the child is added") { app.dossier.adding == null }
+        // The form closes before the dossier is read again: wait for the sheet itself.
+        waitFor("the child is added") {
+            app.dossier.adding == null && app.dossier.dossier?.children?.any { it.firstName == "Lina" } == true
+        }
         val lina = app.dossier.dossier!!.children.single { it.firstName == "Lina" }
         assertEquals("Benali", lina.lastName)
         assertEquals("2021-09-12", lina.birthDate)
@@ -77,7 +80,9 @@ class DossierAddAndAbsenceTest {
         scrolledTo(field("Portable")).performTextClearance()
         scrolledTo(field("Portable")).performTextInput("06 11 22 33 44")
         scrolledTo(hasText("Ajouter")).performClick()
-        waitFor("the adult is added") { app.dossier.adding == null }
+        waitFor("the adult is added") {
+            app.dossier.adding == null && app.dossier.dossier?.adults?.any { it.firstName == "Nora" } == true
+        }
         val nora = app.dossier.dossier!!.adults.filter { it.firstName == "Nora" }
         assertEquals(1, nora.size, "added once, though saved twice: $nora")
         assertEquals("06 11 22 33 44", nora.single().mobilePhone)
