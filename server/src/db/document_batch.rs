@@ -66,7 +66,7 @@ pub async fn load_bytes_many(
 
 /// Sets the versions of `rows` documents, bound as (id, version) pairs: each looked up by its
 /// id whatever the statistics say ([`multi_row::column`]).
-pub fn set_versions_sql(rows: usize) -> String {
+fn set_versions_sql(rows: usize) -> String {
     format!(
         "UPDATE documents SET version = v.column2 FROM (VALUES {}) AS v \
          WHERE documents.id = v.column1 AND documents.id IN ({})",
