@@ -56,9 +56,9 @@ pub async fn load_bytes_many(
             q = q.bind(id.as_str());
         }
         for r in q.fetch_all(&mut *conn).await? {
-            let data: Vec<u8> = r.try_get("data")?;
+            let data: &[u8] = r.try_get("data")?;
             let entry = out.entry(id(&r, "doc_id")?).or_default();
-            entry.push(&data)?;
+            entry.push(data)?;
         }
     }
     Ok(out)

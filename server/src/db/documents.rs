@@ -363,12 +363,11 @@ pub async fn load_stored(
         .bind(doc_id.as_str())
         .fetch_all(&mut *conn)
         .await?;
-    let mut stored = StoredDoc::default();
-    for r in &rows {
-        let chunk: Vec<u8> = r.try_get("data")?;
-        stored.push(&chunk)?;
-    }
-    Ok(stored)
+    let chunks = rows
+        .iter()
+        .map(|r| r.try_get::<&[u8], _>("data"))
+        .collect::<Result<Vec<_>, _>>()?;
+    StoredDoc::join(&chunks)
 }
 
 /// Appends an incremental chunk as version `new_version`. On PostgreSQL the chunk and the
