@@ -57,6 +57,14 @@ fn decoded_len(stored: &[u8]) -> Option<usize> {
     }
 }
 
+/// [`decoded_len`] when it can be trusted to size a buffer: a damaged header could claim any
+/// size, so past [`MAX_RATIO`] the frame is streamed instead, and its content grows the
+/// buffer only as far as it really goes.
+fn trusted_len(stored: &[u8]) -> Option<usize> {
+    let plausible = stored.len().saturating_mul(MAX_RATIO).max(1 << 20);
+    decoded_len(stored).filter(|size| *size <= plausible)
+}
+
 /// Appends `stored`, decoded, to `out`. A snapshot's frame records its content's size: it is
 /// decompressed in one call straight after what `out` holds, into room reserved once (a
 /// streaming decoder copied a booked year's 230 KB through an 8 KB buffer into a growing
@@ -66,10 +74,7 @@ fn decode_onto(stored: &[u8], out: &mut Vec<u8>) -> std::io::Result<()> {
         out.extend_from_slice(stored);
         return Ok(());
     }
-    // A damaged header could claim any size: past this ratio the frame is streamed, and its
-    // content grows the buffer only as far as it really goes.
-    let plausible = stored.len().saturating_mul(MAX_RATIO).max(1 << 20);
-    match decoded_len(stored).filter(|size| *size <= plausible) {
+    match trusted_len(stored) {
         Some(size) => {
             out.reserve_exact(size);
             let start = out.len();
@@ -119,7 +124,7 @@ pub struct StoredDoc {
 impl StoredDoc {
     /// `chunks`, in order, decoded into one buffer sized for all of them beforehand.
     pub fn join(chunks: &[&[u8]]) -> Result<Self, sqlx::Error> {
-        let size = chunks.iter().map(|c| decoded_len(c).unwrap_or(0)).sum();
+        let size = chunks.iter().map(|c| trusted_len(c).unwrap_or(0)).sum();
         let mut joined = StoredDoc {
             bytes: Vec::with_capacity(size),
             ..Default::default()
@@ -241,6 +246,8 @@ mod tests {
         let at = 5 + usize::from(descriptor & 0x20 == 0);
         lying[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
         assert_eq!(decoded_len(&lying), Some(u32::MAX as usize));
+        assert_eq!(trusted_len(&lying), None);
+        assert!(StoredDoc::join(&[&lying]).is_err());
         let mut damaged = StoredDoc::default();
         assert!(damaged.push(&lying).is_err());
         assert!(
