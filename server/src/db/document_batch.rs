@@ -139,7 +139,7 @@ pub async fn store_versions(
 #[cfg(test)]
 mod tests {
     use super::set_versions_sql;
-    use sqlx::{AnyConnection, Row};
+    use sqlx::AnyConnection;
 
     /// Has `conn` plan with statistics that say `documents` holds one row, as a connection
     /// does that opened (or last reloaded them) before a town's families were imported.
@@ -174,13 +174,7 @@ mod tests {
         for i in 0..100_i64 {
             query = query.bind(format!("document-{i}")).bind(i);
         }
-        let plan: Vec<String> = query
-            .fetch_all(&mut *conn)
-            .await
-            .expect("plan")
-            .iter()
-            .map(|r| r.get::<String, _>("detail"))
-            .collect();
+        let plan = crate::db::plan_details(&mut conn, query).await;
         assert!(
             plan.iter()
                 .any(|d| d.starts_with("SEARCH documents") && d.contains("(id=?)")),

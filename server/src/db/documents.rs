@@ -484,7 +484,6 @@ pub async fn log_compensation(
 #[cfg(test)]
 mod tests {
     use super::SESSION_AND_VISIBLE;
-    use sqlx::Row;
 
     /// On a database that was never analysed, the per-sync query still finds the device by
     /// its token and its family's documents by index instead of reading the whole structure,
@@ -492,17 +491,13 @@ mod tests {
     #[tokio::test]
     async fn a_syncs_documents_are_looked_up_not_scanned_without_statistics() {
         let (db, _dir) = crate::db::temporary_sqlite().await;
-        let plan: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let explain = sqlx::query(sqlx::AssertSqlSafe(format!(
             "EXPLAIN QUERY PLAN {}",
             SESSION_AND_VISIBLE.as_str()
         )))
-        .bind("token")
-        .fetch_all(&db.pool)
-        .await
-        .expect("plan")
-        .iter()
-        .map(|r| r.get::<String, _>("detail"))
-        .collect();
+        .bind("token");
+        let mut conn = db.pool.acquire().await.expect("connection");
+        let plan = crate::db::plan_details(&mut conn, explain).await;
         let lookups = |what: &str| plan.iter().filter(|d| d.contains(what)).count();
         assert_eq!(
             lookups(

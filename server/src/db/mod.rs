@@ -380,6 +380,22 @@ pub(crate) fn role(
     coded(row, column, "role", cartable_domain::roles::Role::from_code)
 }
 
+/// The `detail` lines of SQLite's plan for `explain`, an `EXPLAIN QUERY PLAN` statement with
+/// its values bound, for unit tests that check how a statement is planned.
+#[cfg(test)]
+pub(crate) async fn plan_details(
+    conn: &mut sqlx::AnyConnection,
+    explain: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
+) -> Vec<String> {
+    explain
+        .fetch_all(conn)
+        .await
+        .expect("plan")
+        .iter()
+        .map(|r| sqlx::Row::get::<String, _>(r, "detail"))
+        .collect()
+}
+
 /// A SQLite database of the default settings in a temporary folder, for unit tests (the
 /// folder goes with the returned guard).
 #[cfg(test)]

@@ -92,7 +92,7 @@ mod tests {
     use crate::db::Db;
     use crate::db::direct::{Readers, get};
     use crate::settings::Settings;
-    use sqlx::{AnyConnection, Row};
+    use sqlx::AnyConnection;
 
     /// The statistics SQLite keeps for `table`'s indexes ("rows, rows per key, ...").
     async fn stat(db: &Db, table: &str) -> Vec<String> {
@@ -162,14 +162,8 @@ mod tests {
             .fetch_optional(&mut *conn)
             .await
             .expect("read");
-        let plan: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(both(phase)))
-            .bind("1")
-            .fetch_all(&mut *conn)
-            .await
-            .expect("plan")
-            .iter()
-            .map(|r| r.get::<String, _>("detail"))
-            .collect();
+        let explain = sqlx::query(sqlx::AssertSqlSafe(both(phase))).bind("1");
+        let plan = crate::db::plan_details(conn, explain).await;
         plan.join(" / ")
     }
 
