@@ -80,14 +80,12 @@ fn decode_onto(stored: &[u8], out: &mut Vec<u8>) -> std::io::Result<()> {
             let start = out.len();
             let mut tail = std::io::Cursor::new(&mut *out);
             tail.set_position(start as u64);
-            let written = DECOMPRESSOR.with_borrow_mut(|d| match d {
-                Some(d) => d.decompress_to_buffer(stored, &mut tail),
-                None => {
-                    let mut fresh = zstd::bulk::Decompressor::new()?;
-                    let written = fresh.decompress_to_buffer(stored, &mut tail);
-                    *d = Some(fresh);
-                    written
-                }
+            let written = DECOMPRESSOR.with_borrow_mut(|kept| {
+                let d = match kept {
+                    Some(d) => d,
+                    None => kept.insert(zstd::bulk::Decompressor::new()?),
+                };
+                d.decompress_to_buffer(stored, &mut tail)
             })?;
             if written != size {
                 out.truncate(start);
