@@ -6,10 +6,11 @@
 //!
 //! `cargo bench -p cartable-server --bench stored_load`; figures in docs/BENCHMARKS.md.
 
-use automerge::{ActorId, AutoCommit, ObjId, ROOT, ReadDoc};
+use automerge::{ActorId, AutoCommit, ObjId, ReadDoc};
 use autosurgeon::reconcile_prop;
 use cartable_domain::planning::{BookingRequest, CellKey, Decision, Outcome, Planning};
 use cartable_domain::school_year::SchoolYear;
+use cartable_reconcile::cells::root_map;
 use cartable_server::db::chunk_codec::{StoredDoc, snapshot};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -18,10 +19,7 @@ const CELLS: usize = 1_000;
 const LATER_SYNCS: usize = 4;
 
 fn map(doc: &AutoCommit, name: &str) -> ObjId {
-    match doc.get(ROOT, name) {
-        Ok(Some((_, id))) => id,
-        other => panic!("no map {name}: {other:?}"),
-    }
+    root_map(doc, name).unwrap_or_else(|| panic!("no map {name}"))
 }
 
 /// Writes `cells` as one sync does: the requests in one change by the device, then their
